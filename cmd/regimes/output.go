@@ -1,0 +1,28 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+
+	"github.com/regimes/regimes/analysis"
+)
+
+// printJSON writes v to w as indented JSON followed by a newline.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeJSONFile writes v as indented JSON to name, atomically.
+func writeJSONFile(name string, v any) error {
+	return analysis.WriteFileAtomic(name, func(w io.Writer) error { return printJSON(w, v) })
+}
+
+// isTerminal reports whether f is a character device (a terminal), so that
+// long commands show progress only when a person is watching.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,8 @@
+// Package toy implements scale-invariant (SI) toy problems with exact theory
+// and a fast simulator of projected SGD on the unit sphere at a fixed
+// effective learning rate (ELR), plus conventional SGD with weight decay.
+//
+// The toy family (lsq, circle, vmf, logistic) is this project's own
+// reconstruction, specified in shared/SCIENCE.md section 6; it is not the
+// toy example of Kodryan et al. (2022).
+package toy
