@@ -1,14 +1,350 @@
 // Package gemm implements single-precision general matrix multiplication for
 // the network trainer: C = alpha*op(A)*op(B) + beta*C, row-major, single
 // threaded (the trainer parallelises over images, not inside a multiply).
+//
+// The algorithm is the layered, packed multiply of K. Goto and R. A. van de
+// Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3),
+// 2008, in the loop order of BLIS (F. G. Van Zee and R. A. van de Geijn, ACM
+// TOMS 41(3), 2015): op(B) is cut into kc×nc blocks packed into row panels of
+// width nr that stay in the L3 and L1 caches, op(A) into mc×kc blocks packed
+// into column panels of height mr that stay in L2, and a register-blocked
+// mr×nr micro-kernel multiplies one panel of each. Packing performs the
+// transpositions, so all four combinations of transA and transB run the same
+// kernel, and it pads edge panels with zeros, so partial tiles run the same
+// kernel into a scratch tile. On amd64 processors with AVX2 and FMA the
+// micro-kernel is written in assembly (kernel_amd64.s); elsewhere, or with the
+// purego build tag, a portable Go kernel with the same packed layout is used.
 package gemm
+
+import "sync"
+
+// Register and cache blocking. mr×nr = 6×16 fills twelve of the sixteen YMM
+// registers with accumulators, as in BLIS's Haswell and Zen sgemm kernels.
+// The cache block sizes are BLIS's for Zen (config/zen3/bli_cntx_init_zen3.c,
+// sgemm: MC=144, KC=256, NC=4080) and suit AMD Zen 3's 32 KiB L1d, 512 KiB L2
+// and 32 MiB L3: a kc×nr panel of B is 16 KiB, an mc×kc block of A 144 KiB and
+// a kc×nc block of B about 4 MiB. The driver shrinks the blocks to balance the
+// last one (see blockSize).
+const (
+	mr = 6
+	nr = 16
+
+	mcMax = 144
+	kcMax = 256
+	ncMax = 4080
+)
+
+// useAsm selects the assembly micro-kernel. Tests set it to false to exercise
+// the portable path on machines that have the assembly kernel.
+var useAsm = haveAsm
+
+// workspace holds the packing buffers and the scratch tile for edges. It is
+// recycled through pool so that steady-state calls do not allocate.
+type workspace struct {
+	a, b []float32
+	tile [mr * nr]float32
+}
+
+var pool = sync.Pool{New: func() any { return new(workspace) }}
+
+// grow returns s resliced to length n, reallocating only when the capacity
+// is too small.
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where
 // op(A) is m×k (A is k×m when transA), op(B) is k×n (B is n×k when transB) and
 // C is m×n. lda, ldb and ldc are the row strides. When beta is zero, C need not
-// be initialised.
+// be initialised: it is not read, so NaN or Inf there do not propagate.
+//
+// Sgemm panics with a "gemm: " message when a dimension is negative, a stride
+// is smaller than the row length it strides over, or a slice is too short.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	reference(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+
+	kernel := goKernel
+	if useAsm {
+		kernel = asmKernel
+	}
+
+	w := pool.Get().(*workspace)
+	mc := blockSize(m, mcMax, mr)
+	kc := blockSize(k, kcMax, 1)
+	nc := blockSize(n, ncMax, nr)
+	w.a = grow(w.a, roundUp(mc, mr)*kc)
+	w.b = grow(w.b, roundUp(nc, nr)*kc)
+
+	for jc := 0; jc < n; jc += nc {
+		nb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			packB(transB, kb, nb, b, ldb, pc, jc, w.b)
+			// Later slices of k accumulate onto the first.
+			bt := beta
+			if pc > 0 {
+				bt = 1
+			}
+			for ic := 0; ic < m; ic += mc {
+				mb := min(mc, m-ic)
+				packA(transA, mb, kb, a, lda, ic, pc, w.a)
+				macroKernel(kernel, mb, nb, kb, alpha, w.a, w.b, bt, c[ic*ldc+jc:], ldc, &w.tile)
+			}
+		}
+	}
+	pool.Put(w)
+}
+
+// kernelFunc is the signature shared by the micro-kernels: the mr×nr tile
+// c = alpha*a*b + beta*c, with a a packed k×mr panel and b a packed k×nr
+// panel. When beta is zero, c is not read.
+type kernelFunc func(k int, a, b []float32, c []float32, ldc int, alpha, beta float32)
+
+// macroKernel multiplies a packed mb×kb block of A by a packed kb×nb block of
+// B into C, one mr×nr tile at a time, the B panel outermost so that it stays
+// in L1 while the panels of A stream from L2. Partial tiles at the bottom and
+// right edges are computed into tile and then merged.
+func macroKernel(kernel kernelFunc, mb, nb, kb int, alpha float32, pa, pb []float32, beta float32, c []float32, ldc int, tile *[mr * nr]float32) {
+	for jr := 0; jr < nb; jr += nr {
+		nt := min(nr, nb-jr)
+		bp := pb[jr*kb : (jr+nr)*kb]
+		for ir := 0; ir < mb; ir += mr {
+			mt := min(mr, mb-ir)
+			ap := pa[ir*kb : (ir+mr)*kb]
+			if mt == mr && nt == nr {
+				kernel(kb, ap, bp, c[ir*ldc+jr:(ir+mr-1)*ldc+jr+nr], ldc, alpha, beta)
+				continue
+			}
+			kernel(kb, ap, bp, tile[:], nr, alpha, 0)
+			for i := 0; i < mt; i++ {
+				ci := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nt]
+				ti := tile[i*nr : i*nr+nt]
+				if beta == 0 {
+					copy(ci, ti)
+					continue
+				}
+				for j, t := range ti {
+					ci[j] = t + beta*ci[j]
+				}
+			}
+		}
+	}
+}
+
+// packA copies the mb×kb block of op(A) starting at row i0, column p0 into
+// dst as column panels of height mr: panel r holds rows r*mr to r*mr+mr-1,
+// stored column by column (mr values per step of k), padded with zeros.
+func packA(trans bool, mb, kb int, a []float32, lda, i0, p0 int, dst []float32) {
+	for ir := 0; ir < mb; ir += mr {
+		rows := min(mr, mb-ir)
+		d := dst[ir*kb : (ir+mr)*kb]
+		if trans {
+			// op(A)[i][p] = a[p*lda+i]: mr consecutive values per column.
+			for p := 0; p < kb; p++ {
+				src := a[(p0+p)*lda+i0+ir:]
+				dp := d[p*mr : p*mr+mr]
+				n := copy(dp[:rows], src)
+				clear(dp[n:])
+			}
+			continue
+		}
+		// op(A)[i][p] = a[i*lda+p]: read rows, write with stride mr.
+		if rows == mr {
+			off := (i0+ir)*lda + p0
+			r0 := a[off : off+kb]
+			r1 := a[off+lda : off+lda+kb]
+			r2 := a[off+2*lda : off+2*lda+kb]
+			r3 := a[off+3*lda : off+3*lda+kb]
+			r4 := a[off+4*lda : off+4*lda+kb]
+			r5 := a[off+5*lda : off+5*lda+kb]
+			for p := range r0 {
+				dp := d[p*mr : p*mr+mr : p*mr+mr]
+				dp[0] = r0[p]
+				dp[1] = r1[p]
+				dp[2] = r2[p]
+				dp[3] = r3[p]
+				dp[4] = r4[p]
+				dp[5] = r5[p]
+			}
+			continue
+		}
+		clear(d)
+		for i := 0; i < rows; i++ {
+			off := (i0+ir+i)*lda + p0
+			row := a[off : off+kb]
+			for p, v := range row {
+				d[p*mr+i] = v
+			}
+		}
+	}
+}
+
+// packB copies the kb×nb block of op(B) starting at row p0, column j0 into
+// dst as row panels of width nr: panel r holds columns r*nr to r*nr+nr-1,
+// stored row by row (nr values per step of k), padded with zeros.
+func packB(trans bool, kb, nb int, b []float32, ldb, p0, j0 int, dst []float32) {
+	for jr := 0; jr < nb; jr += nr {
+		cols := min(nr, nb-jr)
+		d := dst[jr*kb : (jr+nr)*kb]
+		if !trans {
+			// op(B)[p][j] = b[p*ldb+j]: nr consecutive values per row.
+			for p := 0; p < kb; p++ {
+				off := (p0+p)*ldb + j0 + jr
+				dp := d[p*nr : p*nr+nr]
+				n := copy(dp[:cols], b[off:off+cols])
+				clear(dp[n:])
+			}
+			continue
+		}
+		// op(B)[p][j] = b[j*ldb+p]: read columns of op(B) (rows of B),
+		// write with stride nr.
+		if cols < nr {
+			clear(d)
+		}
+		for j := 0; j < cols; j++ {
+			off := (j0+jr+j)*ldb + p0
+			col := b[off : off+kb]
+			for p, v := range col {
+				d[p*nr+j] = v
+			}
+		}
+	}
+}
+
+// goKernel is the portable micro-kernel: the same contract as kernel6x16,
+// computed as eight 3×4 sub-tiles so that the twelve accumulators of each
+// fit in registers.
+func goKernel(k int, a, b []float32, c []float32, ldc int, alpha, beta float32) {
+	a = a[:k*mr]
+	b = b[:k*nr]
+	for i0 := 0; i0 < mr; i0 += 3 {
+		for j0 := 0; j0 < nr; j0 += 4 {
+			var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23 float32
+			for p := 0; p < k; p++ {
+				ap := a[p*mr+i0 : p*mr+i0+3 : p*mr+i0+3]
+				bp := b[p*nr+j0 : p*nr+j0+4 : p*nr+j0+4]
+				a0, a1, a2 := ap[0], ap[1], ap[2]
+				b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+				c00 += a0 * b0
+				c01 += a0 * b1
+				c02 += a0 * b2
+				c03 += a0 * b3
+				c10 += a1 * b0
+				c11 += a1 * b1
+				c12 += a1 * b2
+				c13 += a1 * b3
+				c20 += a2 * b0
+				c21 += a2 * b1
+				c22 += a2 * b2
+				c23 += a2 * b3
+			}
+			storeRow(c[i0*ldc+j0:], alpha, beta, c00, c01, c02, c03)
+			storeRow(c[(i0+1)*ldc+j0:], alpha, beta, c10, c11, c12, c13)
+			storeRow(c[(i0+2)*ldc+j0:], alpha, beta, c20, c21, c22, c23)
+		}
+	}
+}
+
+// storeRow writes c[j] = alpha*sj + beta*c[j] for four values, without
+// reading c when beta is zero.
+func storeRow(c []float32, alpha, beta float32, s0, s1, s2, s3 float32) {
+	c = c[:4]
+	if beta == 0 {
+		c[0] = alpha * s0
+		c[1] = alpha * s1
+		c[2] = alpha * s2
+		c[3] = alpha * s3
+		return
+	}
+	c[0] = alpha*s0 + beta*c[0]
+	c[1] = alpha*s1 + beta*c[1]
+	c[2] = alpha*s2 + beta*c[2]
+	c[3] = alpha*s3 + beta*c[3]
+}
+
+// scaleC sets C = beta*C, writing zeros without reading C when beta is zero.
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// blockSize returns the block length used to cut a dimension of length n
+// into pieces of at most max (a multiple of unit): the pieces are made as
+// equal as possible, rounded up to a multiple of unit, so that the last
+// block is not a sliver (n = 4096 with max = 4080 gives two blocks of 2048,
+// not 4080 and 16).
+func blockSize(n, max, unit int) int {
+	if n <= max {
+		return n
+	}
+	blocks := (n + max - 1) / max
+	return roundUp((n+blocks-1)/blocks, unit)
+}
+
+// roundUp rounds n up to a multiple of unit.
+func roundUp(n, unit int) int {
+	return (n + unit - 1) / unit * unit
+}
+
+// checkArgs panics when the arguments of Sgemm are inconsistent, with the
+// checks and order of gonum's blas/gonum Sgemm.
+func checkArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	switch {
+	case m < 0:
+		panic("gemm: m < 0")
+	case n < 0:
+		panic("gemm: n < 0")
+	case k < 0:
+		panic("gemm: k < 0")
+	}
+	rowA, colA := m, k
+	if transA {
+		rowA, colA = k, m
+	}
+	rowB, colB := k, n
+	if transB {
+		rowB, colB = n, k
+	}
+	switch {
+	case lda < max(1, colA):
+		panic("gemm: bad lda")
+	case ldb < max(1, colB):
+		panic("gemm: bad ldb")
+	case ldc < max(1, n):
+		panic("gemm: bad ldc")
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	switch {
+	case k > 0 && len(a) < lda*(rowA-1)+colA:
+		panic("gemm: short A")
+	case k > 0 && len(b) < ldb*(rowB-1)+colB:
+		panic("gemm: short B")
+	case len(c) < ldc*(m-1)+n:
+		panic("gemm: short C")
+	}
 }
 
 // reference is the naive triple loop, kept as the definition that faster

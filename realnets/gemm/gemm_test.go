@@ -1,0 +1,330 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// paths lists the micro-kernels to test: the portable Go kernel always, and
+// the assembly kernel when this machine can run it.
+func paths(t testing.TB) []bool {
+	if haveAsm {
+		return []bool{false, true}
+	}
+	t.Log("assembly kernel unavailable: testing the portable path only")
+	return []bool{false}
+}
+
+// withKernel runs f with useAsm set to asm and restores it afterwards.
+func withKernel(asm bool, f func()) {
+	saved := useAsm
+	useAsm = asm
+	defer func() { useAsm = saved }()
+	f()
+}
+
+func kernelName(asm bool) string {
+	if asm {
+		return "asm"
+	}
+	return "go"
+}
+
+// randSlice returns n values uniform in [-1, 1).
+func randSlice(rnd *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = 2*rnd.Float32() - 1
+	}
+	return s
+}
+
+// problem is one multiply, with its operands' storage and strides.
+type problem struct {
+	transA, transB bool
+	m, n, k        int
+	lda, ldb, ldc  int
+	alpha, beta    float32
+	a, b, c        []float32
+}
+
+// newProblem draws random operands for the given shape, with row strides
+// larger than the minimum by padA, padB and padC, and fills C with NaN when
+// beta is zero (Sgemm must not read it then).
+func newProblem(rnd *rand.Rand, transA, transB bool, m, n, k, padA, padB, padC int, alpha, beta float32) problem {
+	rowA, colA := m, k
+	if transA {
+		rowA, colA = k, m
+	}
+	rowB, colB := k, n
+	if transB {
+		rowB, colB = n, k
+	}
+	p := problem{
+		transA: transA, transB: transB, m: m, n: n, k: k,
+		lda: max(1, colA) + padA, ldb: max(1, colB) + padB, ldc: max(1, n) + padC,
+		alpha: alpha, beta: beta,
+	}
+	p.a = randSlice(rnd, rowA*p.lda)
+	p.b = randSlice(rnd, rowB*p.ldb)
+	p.c = randSlice(rnd, m*p.ldc)
+	if beta == 0 {
+		for i := range p.c {
+			p.c[i] = float32(math.NaN())
+		}
+	}
+	return p
+}
+
+// check runs Sgemm and the reference on copies of C and compares them. The
+// tolerance is elementwise: |got - want| <= tol * (|alpha| * sum_p |a_ip b_pj|
+// + |beta c_ij|), with tol = 4 * k * 2^-24. This is the standard forward
+// error bound of a float32 dot product of length k, k*u (u = 2^-24, N. J.
+// Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., 2002,
+// section 3.1), applied to both results, which may sum in different orders
+// (blocked, fused multiply-add), doubled again for the alpha and beta
+// roundings. It also checks that Sgemm did not write outside the m×n
+// region of C (the padding columns must be unchanged).
+func (p problem) check(t *testing.T, name string) {
+	t.Helper()
+	got := append([]float32(nil), p.c...)
+	want := append([]float32(nil), p.c...)
+	Sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, got, p.ldc)
+	reference(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, want, p.ldc)
+	const u = 1.0 / (1 << 24) // float32 unit roundoff
+	tol := 4 * float64(p.k+2) * u
+	bad := 0
+	for i := 0; i < p.m; i++ {
+		for j := 0; j < p.ldc; j++ {
+			g, w := got[i*p.ldc+j], want[i*p.ldc+j]
+			if j >= p.n {
+				if math.Float32bits(g) != math.Float32bits(w) {
+					t.Errorf("%s: wrote outside C at (%d,%d): %v, was %v", name, i, j, g, w)
+					return
+				}
+				continue
+			}
+			var scale float64
+			for q := 0; q < p.k; q++ {
+				scale += math.Abs(float64(p.opA(i, q)) * float64(p.opB(q, j)))
+			}
+			scale *= math.Abs(float64(p.alpha))
+			if p.beta != 0 {
+				scale += math.Abs(float64(p.beta) * float64(p.c[i*p.ldc+j]))
+			}
+			diff := math.Abs(float64(g) - float64(w))
+			if !(diff <= tol*scale) { // written so that NaN fails
+				bad++
+				if bad <= 3 {
+					t.Errorf("%s: C[%d,%d] = %v, want %v (diff %g > %g)", name, i, j, g, w, diff, tol*scale)
+				}
+			}
+		}
+	}
+	if bad > 3 {
+		t.Errorf("%s: %d entries differ", name, bad)
+	}
+}
+
+func (p problem) opA(i, q int) float32 {
+	if p.transA {
+		return p.a[q*p.lda+i]
+	}
+	return p.a[i*p.lda+q]
+}
+
+func (p problem) opB(q, j int) float32 {
+	if p.transB {
+		return p.b[j*p.ldb+q]
+	}
+	return p.b[q*p.ldb+j]
+}
+
+// TestSgemmShapes compares Sgemm with the naive reference on odd shapes:
+// every dimension from a list of small values around the kernel's 6×16 tile
+// (1, 5, 6, 7, 15, 16, 17), primes and sizes up to 70, all four transpose
+// combinations, padded strides and several alpha and beta (beta = 0 with
+// NaN in C).
+func TestSgemmShapes(t *testing.T) {
+	// Sizes around the tile edges mr = 6, nr = 16, multiples, and primes.
+	sizes := []int{1, 2, 5, 6, 7, 13, 16, 17, 31, 37, 48, 70}
+	scalars := []struct{ alpha, beta float32 }{
+		{1, 0}, {1, 1}, {-0.5, 0}, {2, -1.5}, {0.25, 1},
+	}
+	for _, asm := range paths(t) {
+		withKernel(asm, func() {
+			rnd := rand.New(rand.NewPCG(1, 2))
+			for _, ta := range []bool{false, true} {
+				for _, tb := range []bool{false, true} {
+					for _, m := range sizes {
+						for _, n := range sizes {
+							// k is drawn per (m, n) from the same list
+							// plus k = 9 and 27 (first conv layer).
+							for _, k := range []int{1, 9, 27, sizes[rnd.IntN(len(sizes))]} {
+								s := scalars[rnd.IntN(len(scalars))]
+								pad := rnd.IntN(3)
+								p := newProblem(rnd, ta, tb, m, n, k, pad, 2-pad, rnd.IntN(4), s.alpha, s.beta)
+								p.check(t, fmt.Sprintf("%s ta=%v tb=%v m=%d n=%d k=%d alpha=%v beta=%v", kernelName(asm), ta, tb, m, n, k, s.alpha, s.beta))
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestSgemmBlocks covers shapes larger than one cache block in each
+// dimension (mcMax = 144, kcMax = 256, ncMax = 4080), so that the driver's
+// block loops, the balancing of the last block and the accumulation over
+// slices of k (beta replaced by 1 after the first) are exercised.
+func TestSgemmBlocks(t *testing.T) {
+	tests := []struct {
+		m, n, k int
+	}{
+		{mcMax + 7, 33, kcMax*2 + 3},   // several blocks of A and of k
+		{20, ncMax + 21, 11},           // two blocks of B (4101 = 2*2051)
+		{2*mcMax + 1, 50, kcMax + 1},   // three blocks of A, k block of 1 value
+		{64, 4096, 9},                  // first ConvNetSI layer, 4 images
+		{9, 16, 4096},                  // its weight gradient (NT)
+		{mcMax, 2 * nr * 3, 2 * kcMax}, // exact multiples everywhere
+	}
+	for _, asm := range paths(t) {
+		withKernel(asm, func() {
+			rnd := rand.New(rand.NewPCG(3, 4))
+			for _, tc := range tests {
+				for _, ta := range []bool{false, true} {
+					for _, tb := range []bool{false, true} {
+						for _, beta := range []float32{0, 0.5} {
+							p := newProblem(rnd, ta, tb, tc.m, tc.n, tc.k, 1, 0, 3, 1.5, beta)
+							p.check(t, fmt.Sprintf("%s ta=%v tb=%v m=%d n=%d k=%d beta=%v", kernelName(asm), ta, tb, tc.m, tc.n, tc.k, beta))
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestSgemmQuickReturns checks the cases that do no multiplication: alpha = 0
+// or k = 0 scale C by beta (setting it to zero without reading it when beta
+// is zero), and m = 0 or n = 0 touch nothing.
+func TestSgemmQuickReturns(t *testing.T) {
+	nan := float32(math.NaN())
+	tests := []struct {
+		name        string
+		m, n, k     int
+		alpha, beta float32
+		c, want     []float32 // 2×2 with ldc = 3; the third column is padding
+	}{
+		{"alpha=0 beta=0", 2, 2, 3, 0, 0, []float32{nan, nan, 7, nan, nan, 7}, []float32{0, 0, 7, 0, 0, 7}},
+		{"k=0 beta=0", 2, 2, 0, 1, 0, []float32{nan, nan, 7, nan, nan, 7}, []float32{0, 0, 7, 0, 0, 7}},
+		{"k=0 beta=2", 2, 2, 0, 1, 2, []float32{1, 2, 7, 3, 4, 7}, []float32{2, 4, 7, 6, 8, 7}},
+		{"alpha=0 beta=1", 2, 2, 3, 0, 1, []float32{1, 2, 7, 3, 4, 7}, []float32{1, 2, 7, 3, 4, 7}},
+		{"m=0", 0, 2, 3, 1, 0, []float32{}, []float32{}},
+	}
+	a := []float32{1, 2, 3, 4, 5, 6}
+	b := []float32{1, 2, 3, 4, 5, 6}
+	for _, tc := range tests {
+		c := append([]float32(nil), tc.c...)
+		Sgemm(false, false, tc.m, tc.n, tc.k, tc.alpha, a, max(1, tc.k), b, 2, tc.beta, c, 3)
+		for i := range c {
+			if c[i] != tc.want[i] {
+				t.Errorf("%s: c = %v, want %v", tc.name, c, tc.want)
+				break
+			}
+		}
+	}
+}
+
+// TestSgemmExact checks a product whose entries are small integers, which
+// float32 represents and sums exactly in any order, so Sgemm must match
+// the hand-computable result bit for bit: C = A*B with A[i][p] = i+p and
+// B[p][j] = p-j has C[i][j] = sum_p (i+p)(p-j), checked against that formula
+// in integer arithmetic.
+func TestSgemmExact(t *testing.T) {
+	const m, n, k = 13, 35, 40
+	a := make([]float32, m*k)
+	b := make([]float32, k*n)
+	for i := 0; i < m; i++ {
+		for p := 0; p < k; p++ {
+			a[i*k+p] = float32(i + p)
+		}
+	}
+	for p := 0; p < k; p++ {
+		for j := 0; j < n; j++ {
+			b[p*n+j] = float32(p - j)
+		}
+	}
+	for _, asm := range paths(t) {
+		withKernel(asm, func() {
+			c := make([]float32, m*n)
+			Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+			for i := 0; i < m; i++ {
+				for j := 0; j < n; j++ {
+					want := 0
+					for p := 0; p < k; p++ {
+						want += (i + p) * (p - j)
+					}
+					if c[i*n+j] != float32(want) {
+						t.Fatalf("%s: C[%d,%d] = %v, want %d", kernelName(asm), i, j, c[i*n+j], want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestSgemmPanics checks the programmer-error panics.
+func TestSgemmPanics(t *testing.T) {
+	s := make([]float32, 100)
+	tests := []struct {
+		want string
+		f    func()
+	}{
+		{"gemm: m < 0", func() { Sgemm(false, false, -1, 2, 2, 1, s, 2, s, 2, 0, s, 2) }},
+		{"gemm: bad lda", func() { Sgemm(false, false, 2, 2, 3, 1, s, 2, s, 2, 0, s, 2) }},
+		{"gemm: bad lda", func() { Sgemm(true, false, 4, 2, 3, 1, s, 3, s, 2, 0, s, 2) }},
+		{"gemm: bad ldb", func() { Sgemm(false, true, 2, 2, 3, 1, s, 3, s, 2, 0, s, 2) }},
+		{"gemm: bad ldc", func() { Sgemm(false, false, 2, 5, 3, 1, s, 3, s, 5, 0, s, 4) }},
+		{"gemm: short A", func() { Sgemm(false, false, 20, 2, 10, 1, s, 10, s, 2, 0, s, 2) }},
+		{"gemm: short C", func() { Sgemm(false, false, 2, 60, 1, 1, s, 1, s, 60, 0, s, 60) }},
+	}
+	for _, tc := range tests {
+		func() {
+			defer func() {
+				if r := recover(); r != tc.want {
+					t.Errorf("panic %v, want %q", r, tc.want)
+				}
+			}()
+			tc.f()
+		}()
+	}
+}
+
+// TestSgemmAllocs checks that steady-state calls reuse the packing buffers.
+func TestSgemmAllocs(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	p := newProblem(rnd, false, true, 32, 300, 150, 0, 0, 0, 1, 0)
+	f := func() { Sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, p.c, p.ldc) }
+	f()
+	if n := testing.AllocsPerRun(20, f); n != 0 {
+		t.Errorf("Sgemm allocates %v times per call, want 0", n)
+	}
+}
+
+func TestBlockSize(t *testing.T) {
+	tests := []struct{ n, max, unit, want int }{
+		{100, 144, 6, 100},     // fits in one block: unchanged
+		{4096, 4080, 16, 2048}, // two equal blocks, not 4080 + 16
+		{1152, 256, 1, 231},    // ceil(1152/5) = 231
+		{145, 144, 6, 78},      // ceil(145/2) = 73, rounded up to 78
+	}
+	for _, tc := range tests {
+		if got := blockSize(tc.n, tc.max, tc.unit); got != tc.want {
+			t.Errorf("blockSize(%d, %d, %d) = %d, want %d", tc.n, tc.max, tc.unit, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,142 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// The 6×16 single-precision micro-kernel follows the register blocking of
+// BLIS's Haswell/Zen sgemm kernel (F. G. Van Zee and R. A. van de Geijn,
+// "BLIS: A Framework for Rapidly Instantiating BLAS Functionality", ACM TOMS
+// 41(3), 2015; kernel bli_sgemm_haswell_asm_6x16): twelve YMM accumulators
+// Y4–Y15 hold the tile, row i in (Y[4+2i], Y[5+2i]); each step of k loads one
+// 16-wide row of the packed B panel into Y0, Y1 and broadcasts the six
+// entries of the packed A column into Y2/Y3 in turn.
+
+#define STEP(off) \
+	VMOVUPS      (off*64)(DI), Y0; \
+	VMOVUPS      (off*64+32)(DI), Y1; \
+	VBROADCASTSS (off*24)(SI), Y2; \
+	VBROADCASTSS (off*24+4)(SI), Y3; \
+	VFMADD231PS  Y0, Y2, Y4; \
+	VFMADD231PS  Y1, Y2, Y5; \
+	VFMADD231PS  Y0, Y3, Y6; \
+	VFMADD231PS  Y1, Y3, Y7; \
+	VBROADCASTSS (off*24+8)(SI), Y2; \
+	VBROADCASTSS (off*24+12)(SI), Y3; \
+	VFMADD231PS  Y0, Y2, Y8; \
+	VFMADD231PS  Y1, Y2, Y9; \
+	VFMADD231PS  Y0, Y3, Y10; \
+	VFMADD231PS  Y1, Y3, Y11; \
+	VBROADCASTSS (off*24+16)(SI), Y2; \
+	VBROADCASTSS (off*24+20)(SI), Y3; \
+	VFMADD231PS  Y0, Y2, Y12; \
+	VFMADD231PS  Y1, Y2, Y13; \
+	VFMADD231PS  Y0, Y3, Y14; \
+	VFMADD231PS  Y1, Y3, Y15
+
+// STOREROW writes row r = alpha*acc + beta*C (Y0 = alpha, Y1 = beta).
+#define STOREROW(lo, hi) \
+	VMULPS      Y0, lo, lo; \
+	VMULPS      Y0, hi, hi; \
+	VFMADD231PS (DX), Y1, lo; \
+	VFMADD231PS 32(DX), Y1, hi; \
+	VMOVUPS     lo, (DX); \
+	VMOVUPS     hi, 32(DX); \
+	ADDQ        R8, DX
+
+// STOREROW0 writes row r = alpha*acc without reading C (beta = 0).
+#define STOREROW0(lo, hi) \
+	VMULPS  Y0, lo, lo; \
+	VMULPS  Y0, hi, hi; \
+	VMOVUPS lo, (DX); \
+	VMOVUPS hi, 32(DX); \
+	ADDQ    R8, DX
+
+// func kernel6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·kernel6x16(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+
+	MOVQ CX, BX
+	SHRQ $2, BX
+	JZ   tail
+
+loop4:
+	STEP(0)
+	STEP(1)
+	STEP(2)
+	STEP(3)
+	ADDQ $96, SI
+	ADDQ $256, DI
+	DECQ BX
+	JNZ  loop4
+
+tail:
+	ANDQ $3, CX
+	JZ   store
+
+loop1:
+	STEP(0)
+	ADDQ $24, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop1
+
+store:
+	VBROADCASTSS alpha+40(FP), Y0
+	MOVL         beta+44(FP), AX
+	TESTL        $0x7fffffff, AX
+	JZ           storezero
+	VBROADCASTSS beta+44(FP), Y1
+	STOREROW(Y4, Y5)
+	STOREROW(Y6, Y7)
+	STOREROW(Y8, Y9)
+	STOREROW(Y10, Y11)
+	STOREROW(Y12, Y13)
+	STOREROW(Y14, Y15)
+	VZEROUPPER
+	RET
+
+storezero:
+	STOREROW0(Y4, Y5)
+	STOREROW0(Y6, Y7)
+	STOREROW0(Y8, Y9)
+	STOREROW0(Y10, Y11)
+	STOREROW0(Y12, Y13)
+	STOREROW0(Y14, Y15)
+	VZEROUPPER
+	RET
+
+// func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+TEXT ·cpuid(SB), NOSPLIT, $0-24
+	MOVL eaxArg+0(FP), AX
+	MOVL ecxArg+4(FP), CX
+	CPUID
+	MOVL AX, eax+8(FP)
+	MOVL BX, ebx+12(FP)
+	MOVL CX, ecx+16(FP)
+	MOVL DX, edx+20(FP)
+	RET
+
+// func xgetbv() (eax, edx uint32)
+TEXT ·xgetbv(SB), NOSPLIT, $0-8
+	MOVL $0, CX
+	XGETBV
+	MOVL AX, eax+0(FP)
+	MOVL DX, edx+4(FP)
+	RET

@@ -1,0 +1,12 @@
+//go:build !amd64 || purego
+
+package gemm
+
+// haveAsm is false: there is no assembly micro-kernel for this architecture
+// or the purego build tag is set.
+const haveAsm = false
+
+// asmKernel is never called when haveAsm is false.
+func asmKernel(k int, a, b []float32, c []float32, ldc int, alpha, beta float32) {
+	panic("gemm: no assembly kernel")
+}
