@@ -1,0 +1,475 @@
+package realnets
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+
+	"github.com/regimes/regimes/realnets/gemm"
+)
+
+// ConvNetConfig configures NewConvNetSI. The zero value of a field means its
+// documented default.
+type ConvNetConfig struct {
+	// Width is the base width c (default 32, the paper's).
+	Width int
+	// InChannels is the number of input channels (default 1, MNIST).
+	InChannels int
+	// Classes is the number of classes (default 10).
+	Classes int
+	// Size is the input height and width, a multiple of 8 (default 32:
+	// MNIST is zero-padded from 28 to 32). The final pooling is global, which
+	// is MaxPool4 on a 32×32 input.
+	Size int
+	// Seed seeds the initialisation of the SI weights.
+	Seed uint64
+	// HeadSeed seeds the initialisation of the last layer.
+	HeadSeed uint64
+	// TrainHead makes the last layer trainable (the "trained non-SI
+	// parameters" variant); by default it is frozen.
+	TrainHead bool
+	// Workers is the number of goroutines Forward uses (default GOMAXPROCS).
+	Workers int
+}
+
+func (c *ConvNetConfig) defaults() {
+	if c.Width == 0 {
+		c.Width = 32
+	}
+	if c.InChannels == 0 {
+		c.InChannels = 1
+	}
+	if c.Classes == 0 {
+		c.Classes = 10
+	}
+	if c.Size == 0 {
+		c.Size = 32
+	}
+	if c.Width < 0 || c.InChannels < 0 || c.Classes < 0 || c.Size < 0 || c.Size%8 != 0 {
+		panic(fmt.Sprintf("realnets: bad ConvNetConfig %+v (Size must be a positive multiple of 8)", *c))
+	}
+}
+
+// A convLayer is conv3x3 (no bias) - BatchNorm (no affine) - ReLU, followed
+// by MaxPool2 when pool is set.
+type convLayer struct {
+	cin, cout, h int // input and output planes are h×h
+	pool         bool
+	w            *Param
+	bn           batchNorm
+	z            []float32 // n×cout×h×h: conv output, then x̂ in place
+	p            []float32 // n×cout×ho×ho: (pooled) ReLU output, the next input
+	goff         int       // offset of the weight gradient in a chunk's gradient buffer
+}
+
+func (l *convLayer) ho() int {
+	if l.pool {
+		return l.h / 2
+	}
+	return l.h
+}
+
+// ConvNet is ConvNetSI of shared/SCIENCE.md section 9: conv3x3(in->c) - BN -
+// ReLU, then three blocks conv3x3 - BN - ReLU - MaxPool2 of widths 2c, 4c and
+// 8c, a global max pooling (MaxPool4 on 32×32 inputs) and a linear layer
+// 8c -> classes with bias. BatchNorm has no affine parameters, so the loss is
+// scale-invariant in each convolution weight. It implements Model.
+type ConvNet struct {
+	cfg           ConvNetConfig
+	layers        [4]convLayer
+	head, bias    *Param
+	params, bufs  []*Param
+	pool          *pool
+	capN          int
+	feat, logits  []float32 // n×8c, n×classes
+	gA            [2][]float32
+	gB            []float32
+	col, dcol     [][]float32 // per worker
+	chunkLoss     []float64
+	chunkCorrect  []int
+	chunkGrad     [][]float32 // per chunk: all trainable gradients, flat
+	gradLen       int
+	dlog, dfeat   [][]float32 // per worker scratch
+	x             []float32
+	y             []int
+	n, nchunk     int
+	mode          Mode
+	grad          bool
+	layer         int
+	fwdFn, headFn func(task, worker int)
+	bwdFn, sumFn  func(task, worker int)
+}
+
+// NewConvNetSI returns ConvNetSI with PyTorch's default initialisation of the
+// SI weights (uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)), from Seed) and of the
+// last layer (the same law for weight and bias, from HeadSeed), the last
+// weight then rescaled to Frobenius norm 10.
+func NewConvNetSI(cfg ConvNetConfig) *ConvNet {
+	cfg.defaults()
+	c, s := cfg.Width, cfg.Size
+	m := &ConvNet{cfg: cfg, pool: newPool(cfg.Workers)}
+	cins := [4]int{cfg.InChannels, c, 2 * c, 4 * c}
+	couts := [4]int{c, 2 * c, 4 * c, 8 * c}
+	hs := [4]int{s, s, s / 2, s / 4}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 1))
+	for i := range m.layers {
+		l := &m.layers[i]
+		l.cin, l.cout, l.h, l.pool = cins[i], couts[i], hs[i], i > 0
+		l.w = newParam(fmt.Sprintf("conv%d.weight", i), true, false, l.cout, l.cin, 3, 3)
+		initUniform(l.w.Data, 1/math.Sqrt(float64(l.cin*9)), rng)
+		l.bn = newBatchNorm(fmt.Sprintf("bn%d", i), l.cout)
+		l.goff = m.gradLen
+		m.gradLen += len(l.w.Data)
+		m.params = append(m.params, l.w)
+		m.bufs = append(m.bufs, l.bn.runMean, l.bn.runVar)
+	}
+	frozen := !cfg.TrainHead
+	m.head = newParam("fc.weight", false, frozen, cfg.Classes, 8*c)
+	m.bias = newParam("fc.bias", false, frozen, cfg.Classes)
+	hrng := rand.New(rand.NewPCG(cfg.HeadSeed, 2))
+	initUniform(m.head.Data, 1/math.Sqrt(float64(8*c)), hrng)
+	initUniform(m.bias.Data, 1/math.Sqrt(float64(8*c)), hrng)
+	rescale(m.head.Data, headNorm)
+	if cfg.TrainHead {
+		m.gradLen += len(m.head.Data) + len(m.bias.Data)
+	}
+	m.params = append(m.params, m.head, m.bias)
+	m.fwdFn, m.headFn, m.bwdFn, m.sumFn = m.forwardTask, m.headTask, m.backwardTask, m.sumTask
+	m.chunkLoss = make([]float64, maxChunks)
+	m.chunkCorrect = make([]int, maxChunks)
+	m.chunkGrad = make([][]float32, maxChunks)
+	runtime.AddCleanup(m, func(p *pool) { p.close() }, m.pool)
+	return m
+}
+
+// Params returns the four convolution weights (SI) and then the last layer's
+// weight and bias.
+func (m *ConvNet) Params() []*Param { return m.params }
+
+// Buffers returns the running mean and variance of each BatchNorm layer.
+func (m *ConvNet) Buffers() []*Param { return m.bufs }
+
+// InputShape returns (InChannels, Size, Size).
+func (m *ConvNet) InputShape() (c, h, w int) { return m.cfg.InChannels, m.cfg.Size, m.cfg.Size }
+
+// Classes returns the number of classes.
+func (m *ConvNet) Classes() int { return m.cfg.Classes }
+
+// SetWorkers sets the number of goroutines Forward uses (k <= 0 means
+// GOMAXPROCS). Results do not depend on it.
+func (m *ConvNet) SetWorkers(k int) { m.pool.setWorkers(k) }
+
+// Logits returns the n×classes logits of the last Forward call. The slice is
+// reused by the next call.
+func (m *ConvNet) Logits() []float32 { return m.logits[:m.n*m.cfg.Classes] }
+
+// ensure sizes the buffers for n images and the current worker count.
+func (m *ConvNet) ensure(n int) {
+	if n > m.capN {
+		var za, pb int
+		for i := range m.layers {
+			l := &m.layers[i]
+			l.z = make([]float32, n*l.cout*l.h*l.h)
+			l.p = make([]float32, n*l.cout*l.ho()*l.ho())
+			za = max(za, l.cout*l.h*l.h)
+			pb = max(pb, l.cout*l.ho()*l.ho())
+		}
+		m.gA[0] = make([]float32, n*za)
+		m.gA[1] = make([]float32, n*za)
+		m.gB = make([]float32, n*pb)
+		m.feat = make([]float32, n*8*m.cfg.Width)
+		m.logits = make([]float32, n*m.cfg.Classes)
+		m.capN = n
+	}
+	for len(m.col) < m.pool.k {
+		var cs int
+		for i := range m.layers {
+			l := &m.layers[i]
+			cs = max(cs, l.cin*9*l.h*l.h)
+		}
+		m.col = append(m.col, make([]float32, cs))
+		m.dcol = append(m.dcol, make([]float32, cs))
+		m.dlog = append(m.dlog, make([]float32, m.cfg.Classes))
+		m.dfeat = append(m.dfeat, make([]float32, 8*m.cfg.Width))
+	}
+}
+
+// Forward implements Model. The passes over the layers are split into a
+// fixed number of image chunks (independent of the worker count) whose
+// partial sums are reduced in chunk order, so the results are bitwise the
+// same for any number of workers.
+func (m *ConvNet) Forward(x []float32, y []int, n int, mode Mode, grad bool) (loss float64, correct int) {
+	cin, s := m.cfg.InChannels, m.cfg.Size
+	if n <= 0 || len(x) != n*cin*s*s || len(y) != n {
+		panic(fmt.Sprintf("realnets: Forward with n=%d needs len(x)=%d and len(y)=%d, got %d and %d", n, n*cin*s*s, n, len(x), len(y)))
+	}
+	for _, v := range y {
+		if v < 0 || v >= m.cfg.Classes {
+			panic(fmt.Sprintf("realnets: label %d out of range [0,%d)", v, m.cfg.Classes))
+		}
+	}
+	m.ensure(n)
+	m.x, m.y, m.n, m.mode, m.grad = x, y, n, mode, grad
+	m.nchunk = numChunks(n)
+	if grad {
+		for i := 0; i < m.nchunk; i++ {
+			if m.chunkGrad[i] == nil {
+				m.chunkGrad[i] = make([]float32, m.gradLen)
+			}
+		}
+	}
+	for i := range m.layers {
+		m.layer = i
+		m.pool.run(m.nchunk, m.fwdFn)
+		l := &m.layers[i]
+		l.bn.forwardStats(m.nchunk, n*l.h*l.h, mode)
+	}
+	m.pool.run(m.nchunk, m.headFn)
+	for i := 0; i < m.nchunk; i++ {
+		loss += m.chunkLoss[i]
+		correct += m.chunkCorrect[i]
+	}
+	if grad {
+		l3 := &m.layers[3]
+		l3.bn.backwardStats(m.nchunk, n*l3.h*l3.h, mode)
+		for i := 3; i >= 0; i-- {
+			m.layer = i
+			m.pool.run(m.nchunk, m.bwdFn)
+			if i > 0 {
+				lp := &m.layers[i-1]
+				lp.bn.backwardStats(m.nchunk, n*lp.h*lp.h, mode)
+			}
+		}
+		m.pool.run(sumBlocks, m.sumFn)
+	}
+	m.x, m.y = nil, nil
+	return loss / float64(n), correct
+}
+
+// finishLayer normalises layer l's conv output for image i in place and
+// writes its (pooled) ReLU output.
+func (m *ConvNet) finishLayer(l *convLayer, i int) {
+	hw := l.h * l.h
+	ho := l.ho()
+	for ch := 0; ch < l.cout; ch++ {
+		z := l.z[(i*l.cout+ch)*hw : (i*l.cout+ch+1)*hw]
+		p := l.p[(i*l.cout+ch)*ho*ho : (i*l.cout+ch+1)*ho*ho]
+		if l.pool {
+			normReluPool2(p, z, l.h, l.h, l.bn.mean[ch], l.bn.invstd[ch])
+		} else {
+			normRelu(p, z, l.bn.mean[ch], l.bn.invstd[ch])
+		}
+	}
+}
+
+// input returns image i's input to layer li.
+func (m *ConvNet) input(li, i int) []float32 {
+	if li == 0 {
+		sz := m.cfg.InChannels * m.cfg.Size * m.cfg.Size
+		return m.x[i*sz : (i+1)*sz]
+	}
+	l := &m.layers[li-1]
+	sz := l.cout * l.ho() * l.ho()
+	return l.p[i*sz : (i+1)*sz]
+}
+
+// forwardTask finishes the previous layer and runs layer m.layer's
+// convolution for one chunk of images, collecting BatchNorm sums.
+func (m *ConvNet) forwardTask(task, worker int) {
+	li := m.layer
+	l := &m.layers[li]
+	lo, hi := span(m.n, m.nchunk, task)
+	hw := l.h * l.h
+	col := m.col[worker][:l.cin*9*hw]
+	s, ss := l.bn.chunk(task)
+	for i := lo; i < hi; i++ {
+		if li > 0 {
+			m.finishLayer(&m.layers[li-1], i)
+		}
+		im2col3x3(col, m.input(li, i), l.cin, l.h, l.h)
+		z := l.z[i*l.cout*hw : (i+1)*l.cout*hw]
+		gemm.Sgemm(false, false, l.cout, hw, l.cin*9, 1, l.w.Data, l.cin*9, col, hw, 0, z, hw)
+		if m.mode != Eval {
+			for ch := 0; ch < l.cout; ch++ {
+				a, b := sumSq(z[ch*hw : (ch+1)*hw])
+				s[ch] += a
+				ss[ch] += b
+			}
+		}
+	}
+}
+
+// headTask finishes the last block, pools globally, applies the last layer
+// and the loss for one chunk, and when gradients are wanted starts the
+// backward pass down to dx̂ of the last block.
+func (m *ConvNet) headTask(task, worker int) {
+	l := &m.layers[3]
+	lo, hi := span(m.n, m.nchunk, task)
+	nf, nc := 8*m.cfg.Width, m.cfg.Classes
+	ho := l.ho()
+	hw2 := ho * ho
+	var loss float64
+	var correct int
+	var s, sx []float64
+	var g []float32
+	if m.grad {
+		s, sx = l.bn.chunk(task)
+		g = m.chunkGrad[task]
+	}
+	dlog, dfeat := m.dlog[worker], m.dfeat[worker]
+	scale := 1 / float32(m.n)
+	for i := lo; i < hi; i++ {
+		m.finishLayer(l, i)
+		p := l.p[i*nf*hw2 : (i+1)*nf*hw2]
+		feat := m.feat[i*nf : (i+1)*nf]
+		for ch := range feat {
+			feat[ch] = p[ch*hw2+argmax(p[ch*hw2:(ch+1)*hw2])]
+		}
+		logits := m.logits[i*nc : (i+1)*nc]
+		for k := range logits {
+			w := m.head.Data[k*nf : (k+1)*nf]
+			var a float32
+			for j, f := range feat {
+				a += w[j] * f
+			}
+			logits[k] = a + m.bias.Data[k]
+		}
+		if argmax(logits) == m.y[i] {
+			correct++
+		}
+		if !m.grad {
+			loss += softmaxXent(nil, logits, m.y[i], 0)
+			continue
+		}
+		loss += softmaxXent(dlog, logits, m.y[i], scale)
+		clear(dfeat)
+		for k, d := range dlog {
+			w := m.head.Data[k*nf : (k+1)*nf]
+			for j := range dfeat {
+				dfeat[j] += d * w[j]
+			}
+		}
+		if m.cfg.TrainHead {
+			gw := g[len(g)-nf*nc-nc : len(g)-nc]
+			gb := g[len(g)-nc:]
+			if i == lo {
+				clear(gw)
+				clear(gb)
+			}
+			for k, d := range dlog {
+				w := gw[k*nf : (k+1)*nf]
+				for j, f := range feat {
+					w[j] += d * f
+				}
+				gb[k] += d
+			}
+		}
+		// Route dfeat to the global maxima: dp is the gradient of the
+		// pooled ReLU output of the last block.
+		dp := m.gB[i*nf*hw2 : (i+1)*nf*hw2]
+		clear(dp)
+		for ch, d := range dfeat {
+			dp[ch*hw2+argmax(p[ch*hw2:(ch+1)*hw2])] = d
+		}
+		m.poolBackward(l, i, dp, s, sx)
+	}
+	m.chunkLoss[task] = loss
+	m.chunkCorrect[task] = correct
+}
+
+// poolBackward writes dx̂ of layer l for image i (into gA) from the gradient
+// dp of its (pooled) ReLU output and adds the BatchNorm backward sums.
+func (m *ConvNet) poolBackward(l *convLayer, i int, dp []float32, s, sx []float64) {
+	hw := l.h * l.h
+	ho := l.ho()
+	dz := m.gA[m.layerIndex(l)%2][i*l.cout*hw : (i+1)*l.cout*hw]
+	for ch := 0; ch < l.cout; ch++ {
+		xh := l.z[(i*l.cout+ch)*hw : (i*l.cout+ch+1)*hw]
+		d := dz[ch*hw : (ch+1)*hw]
+		g := dp[ch*ho*ho : (ch+1)*ho*ho]
+		var a, b float64
+		if l.pool {
+			a, b = unpool2ReluSums(d, g, xh, l.h, l.h)
+		} else {
+			a, b = reluMaskSums(d, g, xh)
+		}
+		s[ch] += a
+		sx[ch] += b
+	}
+}
+
+func (m *ConvNet) layerIndex(l *convLayer) int {
+	for i := range m.layers {
+		if &m.layers[i] == l {
+			return i
+		}
+	}
+	panic("realnets: unknown layer")
+}
+
+// backwardTask runs layer m.layer's BatchNorm and convolution backward for
+// one chunk, accumulating the chunk's weight gradient, and the ReLU and
+// pooling backward of the layer below.
+func (m *ConvNet) backwardTask(task, worker int) {
+	li := m.layer
+	l := &m.layers[li]
+	lo, hi := span(m.n, m.nchunk, task)
+	hw := l.h * l.h
+	k := l.cin * 9
+	col := m.col[worker][:k*hw]
+	dcol := m.dcol[worker][:k*hw]
+	gw := m.chunkGrad[task][l.goff : l.goff+len(l.w.Data)]
+	var s, sx []float64
+	if li > 0 {
+		s, sx = m.layers[li-1].bn.chunk(task)
+	}
+	for i := lo; i < hi; i++ {
+		dz := m.gA[li%2][i*l.cout*hw : (i+1)*l.cout*hw]
+		for ch := 0; ch < l.cout; ch++ {
+			bnBackward(dz[ch*hw:(ch+1)*hw], l.z[(i*l.cout+ch)*hw:(i*l.cout+ch+1)*hw], l.bn.invstd[ch], l.bn.m1[ch], l.bn.m2[ch])
+		}
+		in := m.input(li, i)
+		im2col3x3(col, in, l.cin, l.h, l.h)
+		var beta float32 = 1
+		if i == lo {
+			beta = 0
+		}
+		gemm.Sgemm(false, true, l.cout, k, hw, 1, dz, hw, col, hw, beta, gw, k)
+		if li == 0 {
+			continue
+		}
+		gemm.Sgemm(true, false, k, hw, l.cout, 1, l.w.Data, k, dz, hw, 0, dcol, hw)
+		dp := m.gB[i*len(in) : (i+1)*len(in)]
+		col2im3x3(dp, dcol, l.cin, l.h, l.h)
+		m.poolBackward(&m.layers[li-1], i, dp, s, sx)
+	}
+}
+
+// sumBlocks is the number of blocks the final gradient reduction is split
+// into.
+const sumBlocks = 8
+
+// sumTask adds the chunk gradients in chunk order for one block of the
+// trainable parameters and writes them to Param.Grad.
+func (m *ConvNet) sumTask(task, _ int) {
+	lo, hi := span(m.gradLen, sumBlocks, task)
+	off := 0
+	for _, p := range m.params {
+		if p.Frozen {
+			continue
+		}
+		a, b := max(lo, off), min(hi, off+len(p.Data))
+		if a < b {
+			dst := p.Grad[a-off : b-off]
+			copy(dst, m.chunkGrad[0][a:b])
+			for c := 1; c < m.nchunk; c++ {
+				src := m.chunkGrad[c][a:b]
+				for j, v := range src {
+					dst[j] += v
+				}
+			}
+		}
+		off += len(p.Data)
+	}
+}

@@ -1,0 +1,382 @@
+package realnets
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+
+	"github.com/regimes/regimes/realnets/gemm"
+)
+
+// MLPConfig configures NewMLP. The zero value of a field means its
+// documented default.
+type MLPConfig struct {
+	// Sizes lists the layer widths from the input to the classes (default
+	// 784, 256, 256, 10). Every hidden layer is Linear (no bias) - BatchNorm
+	// (no affine) - ReLU; the last is the linear head with bias.
+	Sizes []int
+	// Seed seeds the initialisation of the SI weights.
+	Seed uint64
+	// HeadSeed seeds the initialisation of the last layer.
+	HeadSeed uint64
+	// TrainHead makes the last layer trainable; by default it is frozen.
+	TrainHead bool
+	// Workers is the number of goroutines Forward uses (default GOMAXPROCS).
+	Workers int
+}
+
+// An mlpLayer is Linear (no bias) - BatchNorm (no affine) - ReLU.
+type mlpLayer struct {
+	in, out int
+	w       *Param
+	bn      batchNorm
+	z, a    []float32 // n×out: linear output then x̂ in place; ReLU output
+	dz      []float32 // n×out: gradient with respect to x̂, then to z
+}
+
+// MLP is the SI multilayer perceptron of shared/SCIENCE.md section 9. It
+// implements Model.
+type MLP struct {
+	cfg                               MLPConfig
+	layers                            []mlpLayer
+	head, bias                        *Param
+	params, bufs                      []*Param
+	pool                              *pool
+	capN                              int
+	logits                            []float32
+	chunkLoss                         []float64
+	chunkCorrect                      []int
+	chunkGrad                         [][]float32 // per chunk: head weight and bias gradients
+	dlog                              [][]float32 // per worker
+	x                                 []float32
+	y                                 []int
+	n, nchunk                         int
+	mode                              Mode
+	grad                              bool
+	layer                             int
+	fwdFn, headFn, bwdFn, dwFn, sumFn func(task, worker int)
+}
+
+// NewMLP returns the SI MLP with PyTorch's default initialisation of the SI
+// weights (from Seed) and of the last layer (from HeadSeed), the last weight
+// rescaled to Frobenius norm 10.
+func NewMLP(cfg MLPConfig) *MLP {
+	if cfg.Sizes == nil {
+		cfg.Sizes = []int{784, 256, 256, 10}
+	}
+	cfg.Sizes = append([]int(nil), cfg.Sizes...)
+	if len(cfg.Sizes) < 3 {
+		panic("realnets: MLP needs at least one hidden layer (Sizes of length >= 3)")
+	}
+	for _, s := range cfg.Sizes {
+		if s <= 0 {
+			panic(fmt.Sprintf("realnets: bad MLP sizes %v", cfg.Sizes))
+		}
+	}
+	m := &MLP{cfg: cfg, pool: newPool(cfg.Workers)}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 1))
+	nl := len(cfg.Sizes) - 2
+	m.layers = make([]mlpLayer, nl)
+	for i := range m.layers {
+		l := &m.layers[i]
+		l.in, l.out = cfg.Sizes[i], cfg.Sizes[i+1]
+		l.w = newParam(fmt.Sprintf("fc%d.weight", i), true, false, l.out, l.in)
+		initUniform(l.w.Data, 1/math.Sqrt(float64(l.in)), rng)
+		l.bn = newBatchNorm(fmt.Sprintf("bn%d", i), l.out)
+		m.params = append(m.params, l.w)
+		m.bufs = append(m.bufs, l.bn.runMean, l.bn.runVar)
+	}
+	nf, nc := cfg.Sizes[nl], cfg.Sizes[nl+1]
+	frozen := !cfg.TrainHead
+	m.head = newParam("fc.weight", false, frozen, nc, nf)
+	m.bias = newParam("fc.bias", false, frozen, nc)
+	hrng := rand.New(rand.NewPCG(cfg.HeadSeed, 2))
+	initUniform(m.head.Data, 1/math.Sqrt(float64(nf)), hrng)
+	initUniform(m.bias.Data, 1/math.Sqrt(float64(nf)), hrng)
+	rescale(m.head.Data, headNorm)
+	m.params = append(m.params, m.head, m.bias)
+	m.fwdFn, m.headFn, m.bwdFn, m.dwFn, m.sumFn = m.forwardTask, m.headTask, m.backwardTask, m.dwTask, m.sumTask
+	m.chunkLoss = make([]float64, maxChunks)
+	m.chunkCorrect = make([]int, maxChunks)
+	m.chunkGrad = make([][]float32, maxChunks)
+	runtime.AddCleanup(m, func(p *pool) { p.close() }, m.pool)
+	return m
+}
+
+// Params returns the hidden weights (SI) and then the last layer's weight
+// and bias.
+func (m *MLP) Params() []*Param { return m.params }
+
+// Buffers returns the running mean and variance of each BatchNorm layer.
+func (m *MLP) Buffers() []*Param { return m.bufs }
+
+// InputShape returns the image shape of the input: (1, s, s) when the input
+// size is a square s*s (784 is MNIST's 28×28), (3, s, s) when it is 3*s*s,
+// and (1, 1, size) otherwise.
+func (m *MLP) InputShape() (c, h, w int) {
+	n := m.cfg.Sizes[0]
+	if s := isqrt(n); s*s == n {
+		return 1, s, s
+	}
+	if n%3 == 0 {
+		if s := isqrt(n / 3); 3*s*s == n {
+			return 3, s, s
+		}
+	}
+	return 1, 1, n
+}
+
+func isqrt(n int) int { return int(math.Sqrt(float64(n)) + 0.5) }
+
+// Classes returns the number of classes.
+func (m *MLP) Classes() int { return m.cfg.Sizes[len(m.cfg.Sizes)-1] }
+
+// SetWorkers sets the number of goroutines Forward uses (k <= 0 means
+// GOMAXPROCS). Results do not depend on it.
+func (m *MLP) SetWorkers(k int) { m.pool.setWorkers(k) }
+
+// Logits returns the n×classes logits of the last Forward call. The slice is
+// reused by the next call.
+func (m *MLP) Logits() []float32 { return m.logits[:m.n*m.Classes()] }
+
+func (m *MLP) ensure(n int) {
+	if n > m.capN {
+		for i := range m.layers {
+			l := &m.layers[i]
+			l.z = make([]float32, n*l.out)
+			l.a = make([]float32, n*l.out)
+			l.dz = make([]float32, n*l.out)
+		}
+		m.logits = make([]float32, n*m.Classes())
+		m.capN = n
+	}
+	for len(m.dlog) < m.pool.k {
+		m.dlog = append(m.dlog, make([]float32, m.Classes()))
+	}
+}
+
+// Forward implements Model. Rows are split into a fixed number of chunks
+// and weight gradients into fixed blocks of output rows, so the results are
+// bitwise the same for any number of workers.
+func (m *MLP) Forward(x []float32, y []int, n int, mode Mode, grad bool) (loss float64, correct int) {
+	in := m.cfg.Sizes[0]
+	if n <= 0 || len(x) != n*in || len(y) != n {
+		panic(fmt.Sprintf("realnets: Forward with n=%d needs len(x)=%d and len(y)=%d, got %d and %d", n, n*in, n, len(x), len(y)))
+	}
+	for _, v := range y {
+		if v < 0 || v >= m.Classes() {
+			panic(fmt.Sprintf("realnets: label %d out of range [0,%d)", v, m.Classes()))
+		}
+	}
+	m.ensure(n)
+	m.x, m.y, m.n, m.mode, m.grad = x, y, n, mode, grad
+	m.nchunk = numChunks(n)
+	if grad && m.cfg.TrainHead {
+		for i := 0; i < m.nchunk; i++ {
+			if m.chunkGrad[i] == nil {
+				m.chunkGrad[i] = make([]float32, len(m.head.Data)+len(m.bias.Data))
+			}
+		}
+	}
+	for i := range m.layers {
+		m.layer = i
+		m.pool.run(m.nchunk, m.fwdFn)
+		m.layers[i].bn.forwardStats(m.nchunk, n, mode)
+	}
+	m.pool.run(m.nchunk, m.headFn)
+	for i := 0; i < m.nchunk; i++ {
+		loss += m.chunkLoss[i]
+		correct += m.chunkCorrect[i]
+	}
+	if grad {
+		last := len(m.layers) - 1
+		m.layers[last].bn.backwardStats(m.nchunk, n, mode)
+		for i := last; i >= 0; i-- {
+			m.layer = i
+			m.pool.run(m.nchunk, m.bwdFn)
+			if i > 0 {
+				m.layers[i-1].bn.backwardStats(m.nchunk, n, mode)
+			}
+			m.pool.run(min(m.layers[i].out, sumBlocks), m.dwFn)
+		}
+		if m.cfg.TrainHead {
+			m.pool.run(1, m.sumFn)
+		}
+	}
+	m.x, m.y = nil, nil
+	return loss / float64(n), correct
+}
+
+// finish normalises rows [lo, hi) of layer l in place and writes the ReLU.
+func (l *mlpLayer) finish(lo, hi int) {
+	for r := lo; r < hi; r++ {
+		z := l.z[r*l.out : (r+1)*l.out]
+		a := l.a[r*l.out : (r+1)*l.out]
+		mean, inv := l.bn.mean[:len(z)], l.bn.invstd[:len(z)]
+		for j, v := range z {
+			v = (v - mean[j]) * inv[j]
+			z[j] = v
+			a[j] = max(v, 0)
+		}
+	}
+}
+
+func (m *MLP) input(li int) ([]float32, int) {
+	if li == 0 {
+		return m.x, m.cfg.Sizes[0]
+	}
+	return m.layers[li-1].a, m.layers[li-1].out
+}
+
+func (m *MLP) forwardTask(task, _ int) {
+	li := m.layer
+	l := &m.layers[li]
+	lo, hi := span(m.n, m.nchunk, task)
+	if li > 0 {
+		m.layers[li-1].finish(lo, hi)
+	}
+	a, in := m.input(li)
+	z := l.z[lo*l.out : hi*l.out]
+	gemm.Sgemm(false, true, hi-lo, l.out, in, 1, a[lo*in:], in, l.w.Data, in, 0, z, l.out)
+	if m.mode == Eval {
+		return
+	}
+	s, ss := l.bn.chunk(task)
+	for r := lo; r < hi; r++ {
+		row := l.z[r*l.out : (r+1)*l.out]
+		for j, v := range row {
+			f := float64(v)
+			s[j] += f
+			ss[j] += f * f
+		}
+	}
+}
+
+func (m *MLP) headTask(task, worker int) {
+	l := &m.layers[len(m.layers)-1]
+	lo, hi := span(m.n, m.nchunk, task)
+	l.finish(lo, hi)
+	nf, nc := l.out, m.Classes()
+	dlog := m.dlog[worker]
+	scale := 1 / float32(m.n)
+	var loss float64
+	var correct int
+	var s, sx []float64
+	var g []float32
+	if m.grad {
+		s, sx = l.bn.chunk(task)
+		if m.cfg.TrainHead {
+			g = m.chunkGrad[task]
+			clear(g)
+		}
+	}
+	for i := lo; i < hi; i++ {
+		feat := l.a[i*nf : (i+1)*nf]
+		logits := m.logits[i*nc : (i+1)*nc]
+		for k := range logits {
+			w := m.head.Data[k*nf : (k+1)*nf]
+			var a float32
+			for j, f := range feat {
+				a += w[j] * f
+			}
+			logits[k] = a + m.bias.Data[k]
+		}
+		if argmax(logits) == m.y[i] {
+			correct++
+		}
+		if !m.grad {
+			loss += softmaxXent(nil, logits, m.y[i], 0)
+			continue
+		}
+		loss += softmaxXent(dlog, logits, m.y[i], scale)
+		dz := l.dz[i*nf : (i+1)*nf]
+		clear(dz)
+		for k, d := range dlog {
+			w := m.head.Data[k*nf : (k+1)*nf]
+			for j := range dz {
+				dz[j] += d * w[j]
+			}
+		}
+		xh := l.z[i*nf : (i+1)*nf]
+		for j, v := range xh {
+			if v > 0 {
+				s[j] += float64(dz[j])
+				sx[j] += float64(dz[j]) * float64(v)
+			} else {
+				dz[j] = 0
+			}
+		}
+		if g != nil {
+			for k, d := range dlog {
+				w := g[k*nf : (k+1)*nf]
+				for j, f := range feat {
+					w[j] += d * f
+				}
+				g[nf*nc+k] += d
+			}
+		}
+	}
+	m.chunkLoss[task] = loss
+	m.chunkCorrect[task] = correct
+}
+
+// backwardTask applies layer m.layer's BatchNorm backward to one chunk of
+// rows and propagates the gradient through its weight and the ReLU below.
+func (m *MLP) backwardTask(task, _ int) {
+	li := m.layer
+	l := &m.layers[li]
+	lo, hi := span(m.n, m.nchunk, task)
+	for r := lo; r < hi; r++ {
+		d := l.dz[r*l.out : (r+1)*l.out]
+		xh := l.z[r*l.out : (r+1)*l.out]
+		inv, m1, m2 := l.bn.invstd[:len(d)], l.bn.m1[:len(d)], l.bn.m2[:len(d)]
+		for j, g := range d {
+			d[j] = inv[j] * (g - m1[j] - xh[j]*m2[j])
+		}
+	}
+	if li == 0 {
+		return
+	}
+	lp := &m.layers[li-1]
+	dp := lp.dz[lo*lp.out : hi*lp.out]
+	gemm.Sgemm(false, false, hi-lo, lp.out, l.out, 1, l.dz[lo*l.out:], l.out, l.w.Data, l.in, 0, dp, lp.out)
+	s, sx := lp.bn.chunk(task)
+	for r := lo; r < hi; r++ {
+		d := lp.dz[r*lp.out : (r+1)*lp.out]
+		xh := lp.z[r*lp.out : (r+1)*lp.out]
+		for j, v := range xh {
+			if v > 0 {
+				s[j] += float64(d[j])
+				sx[j] += float64(d[j]) * float64(v)
+			} else {
+				d[j] = 0
+			}
+		}
+	}
+}
+
+// dwTask computes one fixed block of output rows of layer m.layer's weight
+// gradient, dz^T times the layer input, in one multiply over the batch.
+func (m *MLP) dwTask(task, _ int) {
+	l := &m.layers[m.layer]
+	r0, r1 := span(l.out, min(l.out, sumBlocks), task)
+	a, in := m.input(m.layer)
+	gemm.Sgemm(true, false, r1-r0, in, m.n, 1, l.dz[r0:], l.out, a, in, 0, l.w.Grad[r0*in:r1*in], in)
+}
+
+// sumTask adds the head's chunk gradients in chunk order.
+func (m *MLP) sumTask(_, _ int) {
+	nw := len(m.head.Data)
+	copy(m.head.Grad, m.chunkGrad[0][:nw])
+	copy(m.bias.Grad, m.chunkGrad[0][nw:])
+	for c := 1; c < m.nchunk; c++ {
+		g := m.chunkGrad[c]
+		for j, v := range g[:nw] {
+			m.head.Grad[j] += v
+		}
+		for j, v := range g[nw:] {
+			m.bias.Grad[j] += v
+		}
+	}
+}
