@@ -1,0 +1,288 @@
+package realnets
+
+import (
+	"fmt"
+	"math"
+)
+
+// StepStats describes one optimisation step of the SI parameters.
+type StepStats struct {
+	// Angle is the angle in radians between the SI vectors before and after
+	// the step, measured on the stored float32 values.
+	Angle float64
+	// ELR is the realised effective learning rate of the step: the ELR of
+	// the projected step on the unit sphere that moves the direction exactly
+	// as this step did (shared/SCIENCE.md sections 2 and 3).
+	ELR float64
+	// GradNorm is the effective gradient norm of the step, ||grad_x L_B|| *
+	// ||x|| over the SI parameters, at the point before the step.
+	GradNorm float64
+}
+
+// An Optimizer updates the trainable parameters of a model from their
+// gradients (Param.Grad, as the last Forward with grad true left them).
+type Optimizer interface {
+	// Step performs one update and describes it.
+	Step() StepStats
+	// RealisedELR returns the effective learning rate a step from the current
+	// weights would have.
+	RealisedELR() float64
+	// State returns the optimiser's state for a checkpoint.
+	State() OptimState
+	// SetState restores a state returned by State.
+	SetState(s OptimState) error
+}
+
+// OptimState is the state of an optimiser saved in checkpoints.
+type OptimState struct {
+	// Kind is "sphere" or "sgd".
+	Kind string
+	// Rho0 is the radius of the sphere (SphereSGD).
+	Rho0 float64
+	// Momentum holds SGD's momentum buffers, one per parameter in Params
+	// order (nil for frozen parameters or before the first step).
+	Momentum [][]float32
+	// Started reports whether SGD's momentum buffers hold a first step.
+	Started bool
+}
+
+var (
+	_ Optimizer = (*SphereSGD)(nil)
+	_ Optimizer = (*SGD)(nil)
+)
+
+// SphereSGD is projected SGD at a fixed effective learning rate on the one
+// joint sphere of all SI parameters (shared/SCIENCE.md section 2): with x the
+// concatenation of the SI parameters and rho0 its norm when the optimiser was
+// made, a step is
+//
+//	x <- x - ELR*rho0^2 * grad
+//	x <- rho0 * x / ||x||
+//
+// with no momentum and no weight decay. Trainable non-SI parameters (the
+// "trained non-SI parameters" variant) take plain SGD steps with HeadLR.
+// The update is computed in float64 from the float32 values.
+type SphereSGD struct {
+	ELR    float64
+	HeadLR float64
+	// Rho0 is the radius of the sphere.
+	Rho0 float64
+
+	params []*Param
+	si     []*Param
+	other  []*Param
+}
+
+// NewSphereSGD returns a fixed-ELR optimiser for params whose sphere has the
+// radius of the current SI vector. It panics if there are no SI parameters.
+func NewSphereSGD(params []*Param, elr, headLR float64) *SphereSGD {
+	o := &SphereSGD{ELR: elr, HeadLR: headLR, params: params}
+	for _, p := range params {
+		switch {
+		case p.Frozen:
+		case p.SI:
+			o.si = append(o.si, p)
+		default:
+			o.other = append(o.other, p)
+		}
+	}
+	if len(o.si) == 0 {
+		panic("realnets: NewSphereSGD with no trainable SI parameter")
+	}
+	o.Rho0 = SINorm(params)
+	return o
+}
+
+// Step performs one projected step.
+func (o *SphereSGD) Step() StepStats {
+	eta := o.ELR * o.Rho0 * o.Rho0
+	// Pass 1: the squared norms of x, g and y = x - eta*g.
+	var xx, gg, yy float64
+	for _, p := range o.si {
+		g := p.Grad[:len(p.Data)]
+		for i, v := range p.Data {
+			x, d := float64(v), float64(g[i])
+			y := x - eta*d
+			xx += x * x
+			gg += d * d
+			yy += y * y
+		}
+	}
+	// Pass 2: write rho0*y/||y|| and measure the move.
+	s := o.Rho0 / math.Sqrt(yy)
+	var a angleAcc
+	for _, p := range o.si {
+		g := p.Grad[:len(p.Data)]
+		for i, v := range p.Data {
+			x := float64(v)
+			nv := float32(s * (x - eta*float64(g[i])))
+			p.Data[i] = nv
+			a.add(x, float64(nv))
+		}
+	}
+	for _, p := range o.other {
+		lr := float32(o.HeadLR)
+		for i, g := range p.Grad[:len(p.Data)] {
+			p.Data[i] -= lr * g
+		}
+	}
+	return StepStats{Angle: a.angle(), ELR: eta / xx, GradNorm: math.Sqrt(gg * xx)}
+}
+
+// RealisedELR returns ELR*rho0^2/||x||^2, which equals ELR up to the float32
+// rounding of the SI vector.
+func (o *SphereSGD) RealisedELR() float64 {
+	n := SINorm(o.params)
+	return o.ELR * o.Rho0 * o.Rho0 / (n * n)
+}
+
+// State returns the radius.
+func (o *SphereSGD) State() OptimState { return OptimState{Kind: "sphere", Rho0: o.Rho0} }
+
+// SetState restores the radius.
+func (o *SphereSGD) SetState(s OptimState) error {
+	if s.Kind != "sphere" || !(s.Rho0 > 0) {
+		return fmt.Errorf("optimiser state %q with radius %g is not a sphere state", s.Kind, s.Rho0)
+	}
+	o.Rho0 = s.Rho0
+	return nil
+}
+
+// SGD is conventional stochastic gradient descent with momentum and weight
+// decay in PyTorch's convention (torch.optim.SGD, dampening 0, no Nesterov):
+//
+//	d = grad + WD*w;  buf = Momentum*buf + d (buf = d at the first step);  w <- w - LR*buf
+//
+// on every trainable parameter; non-SI parameters use HeadLR when it is not
+// zero. Each step reports the realised ELR LR/((1 - LR*WD)*||w||^2) over the SI
+// vector before the step and the angle the SI vector turned
+// (shared/SCIENCE.md section 3).
+type SGD struct {
+	LR, WD, Momentum float64
+	HeadLR           float64
+
+	params  []*Param
+	buf     [][]float32
+	started bool
+}
+
+// NewSGD returns a conventional SGD optimiser for params.
+func NewSGD(params []*Param, lr, wd, momentum, headLR float64) *SGD {
+	o := &SGD{LR: lr, WD: wd, Momentum: momentum, HeadLR: headLR, params: params, buf: make([][]float32, len(params))}
+	var si bool
+	for i, p := range params {
+		if !p.Frozen {
+			o.buf[i] = make([]float32, len(p.Data))
+			si = si || p.SI
+		}
+	}
+	if !si {
+		panic("realnets: NewSGD with no trainable SI parameter")
+	}
+	return o
+}
+
+// Step performs one SGD step. The update of each value is computed in
+// float32, as PyTorch does.
+func (o *SGD) Step() StepStats {
+	var a angleAcc
+	var gg float64
+	mom, wd := float32(o.Momentum), float32(o.WD)
+	for k, p := range o.params {
+		if p.Frozen {
+			continue
+		}
+		lr := float32(o.LR)
+		if !p.SI && o.HeadLR != 0 {
+			lr = float32(o.HeadLR)
+		}
+		buf := o.buf[k]
+		g := p.Grad[:len(p.Data)]
+		for i, w := range p.Data {
+			d := g[i] + wd*w
+			if mom != 0 {
+				if o.started {
+					d += mom * buf[i]
+				}
+				buf[i] = d
+			}
+			nw := w - lr*d
+			p.Data[i] = nw
+			if p.SI {
+				a.add(float64(w), float64(nw))
+				gg += float64(g[i]) * float64(g[i])
+			}
+		}
+	}
+	o.started = true
+	return StepStats{Angle: a.angle(), ELR: o.LR / ((1 - o.LR*o.WD) * a.xx), GradNorm: math.Sqrt(gg * a.xx)}
+}
+
+// RealisedELR returns LR/((1 - LR*WD)*||w||^2) at the current SI vector.
+func (o *SGD) RealisedELR() float64 {
+	n := SINorm(o.params)
+	return o.LR / ((1 - o.LR*o.WD) * n * n)
+}
+
+// State returns copies of the momentum buffers.
+func (o *SGD) State() OptimState {
+	s := OptimState{Kind: "sgd", Started: o.started, Momentum: make([][]float32, len(o.buf))}
+	for i, b := range o.buf {
+		if b != nil {
+			s.Momentum[i] = append([]float32(nil), b...)
+		}
+	}
+	return s
+}
+
+// SetState restores the momentum buffers.
+func (o *SGD) SetState(s OptimState) error {
+	if s.Kind != "sgd" || len(s.Momentum) != len(o.buf) {
+		return fmt.Errorf("optimiser state %q with %d buffers does not fit SGD with %d parameters", s.Kind, len(s.Momentum), len(o.buf))
+	}
+	for i, b := range o.buf {
+		if len(s.Momentum[i]) != len(b) {
+			return fmt.Errorf("momentum buffer %d has %d values, parameter %s has %d", i, len(s.Momentum[i]), o.params[i].Name, len(b))
+		}
+		copy(b, s.Momentum[i])
+	}
+	o.started = s.Started
+	return nil
+}
+
+// angleAcc accumulates, in float64, what the angle between an old vector x
+// and a new vector x+d needs: ||x||^2, ||d||^2 and <d, x>.
+type angleAcc struct{ xx, dd, dx float64 }
+
+func (a *angleAcc) add(old, new float64) {
+	d := new - old
+	a.xx += old * old
+	a.dd += d * d
+	a.dx += d * old
+}
+
+// angle returns the angle between x and x+d as atan2(||d_perp||, ||x|| +
+// <d, x>/||x||), with d_perp the part of d orthogonal to x. Unlike the
+// arccosine of the cosine it keeps full relative precision for small angles.
+func (a *angleAcc) angle() float64 {
+	if a.xx == 0 {
+		return 0
+	}
+	n := math.Sqrt(a.xx)
+	perp := math.Sqrt(math.Max(0, a.dd-a.dx*a.dx/a.xx))
+	return math.Atan2(perp, n+a.dx/n)
+}
+
+// SINorm returns the norm of the concatenation of the SI parameters,
+// accumulated in float64.
+func SINorm(params []*Param) float64 {
+	var s float64
+	for _, p := range params {
+		if p.SI {
+			for _, v := range p.Data {
+				s += float64(v) * float64(v)
+			}
+		}
+	}
+	return math.Sqrt(s)
+}
