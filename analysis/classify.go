@@ -1,0 +1,369 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// The regime labels returned by Classify.
+const (
+	RegimeConvergence  = "convergence"
+	RegimeChaotic      = "chaotic equilibrium"
+	RegimeDivergence   = "divergence"
+	RegimeUndetermined = "undetermined"
+)
+
+// LyapunovEvidence is a maximal Lyapunov exponent with its confidence
+// interval, as estimated by the Lyapunov tools of this package.
+type LyapunovEvidence struct {
+	Exponent float64    `json:"exponent"`
+	CI       [2]float64 `json:"ci"`
+}
+
+// ClassifySettings holds the thresholds of Classify. The zero value means
+// the documented defaults.
+type ClassifySettings struct {
+	// Alpha is the significance level of the trend tests and of the
+	// comparison with the random level. Default 0.01.
+	Alpha float64 `json:"alpha"`
+	// MinRows is the least number of rows to classify at all. Default 200.
+	MinRows int `json:"min_rows"`
+	// MinESS is the least effective sample size of the stationary window
+	// of the loss for a stationary verdict. Default 100 (with batches of
+	// 10 IATs this leaves at least 10 batch means).
+	MinESS float64 `json:"min_ess"`
+	// FloorRel is the loss floor, relative to the random level (or to the
+	// first loss when the random level is unknown), below which a run has
+	// converged. Default 1e-10.
+	FloorRel float64 `json:"floor_rel"`
+	// GradCollapse is the ratio of the gradient norm at the end to that at
+	// the start below which a run has converged. Default 1e-5, the square
+	// root of FloorRel: near a minimum the loss is quadratic in the
+	// gradient.
+	GradCollapse float64 `json:"grad_collapse"`
+	// MinLogDrop is the least fitted decrease of log loss over the window
+	// (natural log) for a significant decreasing trend to mean
+	// convergence. Default 1 (a factor e).
+	MinLogDrop float64 `json:"min_log_drop"`
+}
+
+func (s ClassifySettings) withDefaults() ClassifySettings {
+	if s.Alpha == 0 {
+		s.Alpha = 0.01
+	}
+	if s.MinRows == 0 {
+		s.MinRows = 200
+	}
+	if s.MinESS == 0 {
+		s.MinESS = 100
+	}
+	if s.FloorRel == 0 {
+		s.FloorRel = 1e-10
+	}
+	if s.GradCollapse == 0 {
+		s.GradCollapse = 1e-5
+	}
+	if s.MinLogDrop == 0 {
+		s.MinLogDrop = 1
+	}
+	return s
+}
+
+// RegimeInput is the input of Classify.
+type RegimeInput struct {
+	// Loss is the training loss, one value a row (required).
+	Loss []float64
+	// GradNorm is the effective gradient norm (optional).
+	GradNorm []float64
+	// Angle is the angular update per row, in radians (optional).
+	Angle []float64
+	// RandomLevel is the loss level of a random point: tr(H)/(2d) for
+	// lsq, log(classes) or the initial loss for a network. Zero or NaN
+	// means unknown.
+	RandomLevel float64
+	// Lyapunov is an estimate of the maximal Lyapunov exponent (optional).
+	Lyapunov *LyapunovEvidence
+	// Settings holds the thresholds; the zero value means the defaults.
+	Settings ClassifySettings
+}
+
+// Evidence is what a regime label rests on.
+type Evidence struct {
+	// Rows is the number of rows of the loss series.
+	Rows int `json:"rows"`
+	// TailLossRel is the median loss of the last tenth of the rows over
+	// the reference level (the random level, or the first loss when that
+	// is unknown).
+	TailLossRel float64 `json:"tail_loss_rel"`
+	// GradTailRel is the median gradient norm of the last tenth over that
+	// of the first tenth (NaN without gradient norms).
+	GradTailRel float64 `json:"grad_tail_rel"`
+	// LogLossTrendSlope, LogLossTrendP and LogLossDrop are the trend test
+	// of log loss over its stationary window (MSER-5): slope per row,
+	// two-sided p-value and fitted decrease over the window (NaN when a
+	// loss is not positive).
+	LogLossTrendSlope float64 `json:"log_loss_trend_slope"`
+	LogLossTrendP     float64 `json:"log_loss_trend_p"`
+	LogLossDrop       float64 `json:"log_loss_drop"`
+	// LossTrendSlope and LossTrendP are the trend test of the loss over
+	// its stationary window.
+	LossTrendSlope float64 `json:"loss_trend_slope"`
+	LossTrendP     float64 `json:"loss_trend_p"`
+	// Level is the stationary mean of the loss, LevelStdErr its batch-means
+	// standard error, LevelUpper the one-sided (1-Alpha) upper confidence
+	// bound Level + t(1-Alpha, batches-1) * LevelStdErr, and LevelESS the
+	// effective sample size of the window.
+	Level       float64 `json:"level"`
+	LevelStdErr float64 `json:"level_stderr"`
+	LevelUpper  float64 `json:"level_upper"`
+	LevelESS    float64 `json:"level_ess"`
+	// RandomLevel is the random level compared with (NaN if unknown).
+	RandomLevel float64 `json:"random_level"`
+	// AngleLevel and AngleStdErr are the stationary mean angular update
+	// and its standard error (NaN without angles).
+	AngleLevel  float64 `json:"angle_level"`
+	AngleStdErr float64 `json:"angle_stderr"`
+	// Lyapunov is the Lyapunov estimate given, if any.
+	Lyapunov *LyapunovEvidence `json:"lyapunov"`
+	// Settings are the thresholds used.
+	Settings ClassifySettings `json:"settings"`
+	// Reasons explains the label in sentences.
+	Reasons []string `json:"reasons"`
+}
+
+// MarshalJSON encodes e with NaN and infinite values as null.
+func (e Evidence) MarshalJSON() ([]byte, error) { return marshalFinite(e) }
+
+// UnmarshalJSON decodes e; null numbers decode as NaN.
+func (e *Evidence) UnmarshalJSON(data []byte) error {
+	type plain Evidence
+	nan := math.NaN()
+	p := plain{TailLossRel: nan, GradTailRel: nan, LogLossTrendSlope: nan, LogLossTrendP: nan,
+		LogLossDrop: nan, LossTrendSlope: nan, LossTrendP: nan, Level: nan, LevelStdErr: nan,
+		LevelUpper: nan, LevelESS: nan, RandomLevel: nan, AngleLevel: nan, AngleStdErr: nan}
+	if err := unmarshalStrict(data, &p); err != nil {
+		return err
+	}
+	*e = Evidence(p)
+	return nil
+}
+
+// Classification is the result of Classify: a regime label, its evidence,
+// and the statistics of each series (over its own stationary window).
+type Classification struct {
+	Regime   string   `json:"regime"`
+	Evidence Evidence `json:"evidence"`
+	// Loss and LogLoss are the statistics of the loss and of its natural
+	// log (LogLoss.N is 0 when a loss is not positive).
+	Loss, LogLoss SeriesStats `json:"-"`
+	// GradNorm and Angle are nil when not given.
+	GradNorm, Angle *SeriesStats `json:"-"`
+}
+
+// Classify labels a training run with one of the three regimes of
+// Kodryan et al. (2022), or "undetermined", and returns the evidence
+// (SCIENCE.md sections 4, 6.1 and 8). The rules are applied in this order;
+// s denotes the settings (defaults in ClassifySettings):
+//
+//  1. Fewer than s.MinRows rows, or a NaN or infinite loss: undetermined.
+//  2. Convergence by floor: the median loss of the last tenth of the rows
+//     is at most s.FloorRel times the reference (the random level, or the
+//     first loss when the random level is unknown).
+//  3. Convergence by gradient collapse: the median gradient norm of the
+//     last tenth is at most s.GradCollapse times that of the first tenth.
+//  4. If every loss is positive, the trend test (TrendTest, batch means)
+//     on log loss over its stationary window (MSER-5; the second half when
+//     the loss never settles): a significantly negative slope
+//     (p < s.Alpha) whose fitted decrease over the window is at least
+//     s.MinLogDrop is convergence; a significant but smaller decrease or a
+//     significant increase is undetermined (still drifting: run longer).
+//  5. Otherwise the loss must look stationary: its stationary window
+//     needs an effective sample size of at least s.MinESS and no
+//     significant trend (p >= s.Alpha), else undetermined.
+//  6. The random level unknown: undetermined (stationary, but chaotic
+//     equilibrium and divergence cannot be told apart).
+//  7. Chaotic equilibrium when the one-sided (1 - s.Alpha) upper
+//     confidence bound of the stationary loss level (batch means, Student
+//     t with batches-1 degrees of freedom) is below the random level;
+//     divergence otherwise (the level is not significantly below the
+//     random level: the operational definition of SCIENCE.md 6.1).
+//  8. Contradiction: a convergence verdict with a Lyapunov confidence
+//     interval entirely above 0 becomes undetermined. A negative exponent
+//     in a stationary regime is only noted (noise-driven, not chaotic).
+//
+// Gradient norms and angles, when given, are summarised (Stationary) and
+// reported; only rule 3 uses them for the verdict.
+func Classify(in RegimeInput) (c Classification) {
+	s := in.Settings.withDefaults()
+	nan := math.NaN()
+	rl := in.RandomLevel
+	if rl == 0 || math.IsInf(rl, 0) {
+		rl = nan
+	}
+	ev := Evidence{
+		Rows: len(in.Loss), TailLossRel: nan, GradTailRel: nan,
+		LogLossTrendSlope: nan, LogLossTrendP: nan, LogLossDrop: nan,
+		LossTrendSlope: nan, LossTrendP: nan,
+		Level: nan, LevelStdErr: nan, LevelUpper: nan, LevelESS: nan,
+		RandomLevel: rl, AngleLevel: nan, AngleStdErr: nan,
+		Lyapunov: in.Lyapunov, Settings: s,
+	}
+	c.Regime = RegimeUndetermined
+	say := func(format string, args ...any) {
+		ev.Reasons = append(ev.Reasons, fmt.Sprintf(format, args...))
+	}
+	defer func() { c.Evidence = ev }()
+
+	// Summaries of the optional series come first: they are evidence
+	// whatever the verdict.
+	if finite(in.GradNorm) && len(in.GradNorm) > 0 {
+		g := Stationary(in.GradNorm)
+		c.GradNorm = &g
+		k := max(1, len(in.GradNorm)/10)
+		head, tail := median(in.GradNorm[:k]), median(in.GradNorm[len(in.GradNorm)-k:])
+		if head > 0 {
+			ev.GradTailRel = tail / head
+		}
+	}
+	if finite(in.Angle) && len(in.Angle) > 0 {
+		a := Stationary(in.Angle)
+		c.Angle = &a
+		ev.AngleLevel, ev.AngleStdErr = a.Mean, a.StdErr
+	}
+
+	n := len(in.Loss)
+	if n < s.MinRows {
+		say("too short: %d rows, fewer than the %d needed", n, s.MinRows)
+		return c
+	}
+	if i := firstNonFinite(in.Loss); i >= 0 {
+		say("loss is %v at row %d: the run blew up numerically", in.Loss[i], i)
+		return c
+	}
+	c.Loss = Stationary(in.Loss)
+
+	ref, refName := rl, "random level"
+	if math.IsNaN(ref) {
+		ref, refName = in.Loss[0], "first loss"
+	}
+	k := max(1, n/10)
+	tail := median(in.Loss[n-k:])
+	if ref > 0 {
+		ev.TailLossRel = tail / ref
+	}
+
+	verdict := func(regime string) Classification {
+		c.Regime = regime
+		if regime == RegimeConvergence && in.Lyapunov != nil && in.Lyapunov.CI[0] > 0 {
+			say("but the Lyapunov exponent %.3g has a confidence interval [%.3g, %.3g] above 0, which contradicts convergence", in.Lyapunov.Exponent, in.Lyapunov.CI[0], in.Lyapunov.CI[1])
+			c.Regime = RegimeUndetermined
+		}
+		if regime != RegimeConvergence && in.Lyapunov != nil && in.Lyapunov.CI[1] < 0 {
+			say("note: the Lyapunov exponent %.3g is significantly negative: the motion is noise-driven rather than chaotic", in.Lyapunov.Exponent)
+		}
+		return c
+	}
+
+	// Rule 2: the loss reached the floor.
+	if ref > 0 && tail <= s.FloorRel*ref {
+		say("converged: the median loss of the last %d rows, %.3g, is at most %g times the %s %.3g", k, tail, s.FloorRel, refName, ref)
+		return verdict(RegimeConvergence)
+	}
+	// Rule 3: the gradient norm collapsed.
+	if ev.GradTailRel <= s.GradCollapse {
+		say("converged: the median gradient norm of the last tenth is %.3g times that of the first tenth (at most %g)", ev.GradTailRel, s.GradCollapse)
+		return verdict(RegimeConvergence)
+	}
+	// Rule 4: a significant trend of log loss.
+	if positive(in.Loss) {
+		logs := make([]float64, n)
+		for i, v := range in.Loss {
+			logs[i] = math.Log(v)
+		}
+		c.LogLoss = Stationary(logs)
+		ll := c.LogLoss
+		ev.LogLossTrendSlope, ev.LogLossTrendP = ll.TrendSlope, ll.TrendP
+		ev.LogLossDrop = -ll.TrendSlope * float64(ll.Window)
+		if ll.TrendP < s.Alpha {
+			switch {
+			case ll.TrendSlope < 0 && ev.LogLossDrop >= s.MinLogDrop:
+				say("converged: log loss decreases significantly over rows %d-%d (slope %.3g per row, p = %.2g < %g) by %.3g in all (at least %g)", ll.TransientEnd, n-1, ll.TrendSlope, ll.TrendP, s.Alpha, ev.LogLossDrop, s.MinLogDrop)
+				return verdict(RegimeConvergence)
+			case ll.TrendSlope < 0:
+				say("still decreasing: log loss falls significantly over rows %d-%d (p = %.2g) but only by %.3g (less than %g): run longer", ll.TransientEnd, n-1, ll.TrendP, ev.LogLossDrop, s.MinLogDrop)
+			default:
+				say("still increasing: log loss rises significantly over rows %d-%d (slope %.3g per row, p = %.2g): run longer", ll.TransientEnd, n-1, ll.TrendSlope, ll.TrendP)
+			}
+			return c
+		}
+	} else {
+		say("some losses are not positive: no log-loss trend test")
+	}
+	// Rule 5: stationarity of the loss.
+	ls := c.Loss
+	ev.LossTrendSlope, ev.LossTrendP = ls.TrendSlope, ls.TrendP
+	ev.Level, ev.LevelStdErr, ev.LevelESS = ls.Mean, ls.StdErr, ls.ESS
+	if !(ls.ESS >= s.MinESS) || ls.Batches < 2 {
+		say("too short: the stationary window (rows %d-%d) has an effective sample size of %.3g, fewer than %g", ls.TransientEnd, n-1, ls.ESS, s.MinESS)
+		return c
+	}
+	q := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(ls.Batches - 1)}.Quantile(1 - s.Alpha)
+	ev.LevelUpper = ls.Mean + q*ls.StdErr
+	if ls.TrendP < s.Alpha {
+		say("not stationary: the loss has a significant trend over rows %d-%d (slope %.3g per row, p = %.2g < %g): run longer", ls.TransientEnd, n-1, ls.TrendSlope, ls.TrendP, s.Alpha)
+		return c
+	}
+	say("stationary: no significant trend of the loss over rows %d-%d (p = %.2g), level %.4g +/- %.2g (ESS %.0f)", ls.TransientEnd, n-1, ls.TrendP, ls.Mean, ls.StdErr, ls.ESS)
+	if ls.TransientAtLimit {
+		say("note: MSER did not find the end of the transient in the first half; the second half was used")
+	}
+	// Rules 6 and 7: compare with the random level.
+	if math.IsNaN(rl) {
+		say("random level unknown: cannot tell chaotic equilibrium from divergence (give the random level)")
+		return c
+	}
+	if ev.LevelUpper < rl {
+		say("chaotic equilibrium: the %g%% upper bound of the level, %.4g, is below the random level %.4g", 100*(1-s.Alpha), ev.LevelUpper, rl)
+		return verdict(RegimeChaotic)
+	}
+	say("divergence: the level is not significantly below the random level %.4g (%g%% upper bound %.4g)", rl, 100*(1-s.Alpha), ev.LevelUpper)
+	return verdict(RegimeDivergence)
+}
+
+func finite(x []float64) bool { return firstNonFinite(x) < 0 }
+
+func firstNonFinite(x []float64) int {
+	for i, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return i
+		}
+	}
+	return -1
+}
+
+func positive(x []float64) bool {
+	for _, v := range x {
+		if !(v > 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// median returns the median of x (NaN for an empty slice) without
+// changing x.
+func median(x []float64) float64 {
+	if len(x) == 0 {
+		return math.NaN()
+	}
+	y := slices.Clone(x)
+	slices.Sort(y)
+	m := len(y) / 2
+	if len(y)%2 == 1 {
+		return y[m]
+	}
+	return (y[m-1] + y[m]) / 2
+}

@@ -1,0 +1,228 @@
+package analysis
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// A Table is a rectangular data file read by ReadTable: named columns of
+// cells kept as text until a column is asked for, so that a log may carry
+// columns that are not numbers (dates, names) as long as they are not
+// analysed.
+type Table struct {
+	// Name is the file name used in error messages.
+	Name string
+	// Header holds the column names in file order.
+	Header []string
+	// rows holds the cells; line[i] is the 1-based file line of rows[i].
+	rows [][]string
+	line []int
+}
+
+// Len returns the number of data rows.
+func (t *Table) Len() int { return len(t.rows) }
+
+// Has reports whether the table has a column of that name.
+func (t *Table) Has(col string) bool { return t.index(col) >= 0 }
+
+func (t *Table) index(col string) int {
+	for i, h := range t.Header {
+		if h == col {
+			return i
+		}
+	}
+	return -1
+}
+
+// Column returns the values of the named column parsed as float64. NaN and
+// infinities written as NaN, Inf, +Inf or -Inf are accepted (a diverged
+// run logs them); an empty or non-numeric cell is an error naming the
+// file, line and column.
+func (t *Table) Column(col string) ([]float64, error) {
+	j := t.index(col)
+	if j < 0 {
+		return nil, fmt.Errorf("%s: no column %q (columns: %s)", t.Name, col, strings.Join(t.Header, ", "))
+	}
+	x := make([]float64, len(t.rows))
+	for i, r := range t.rows {
+		cell := ""
+		if j < len(r) {
+			cell = strings.TrimSpace(r[j])
+		}
+		v, err := strconv.ParseFloat(cell, 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			if cell == "" {
+				return nil, fmt.Errorf("%s:%d: column %q is empty", t.Name, t.line[i], col)
+			}
+			return nil, fmt.Errorf("%s:%d: column %q: %q is not a number", t.Name, t.line[i], col, cell)
+		}
+		x[i] = v
+	}
+	return x, nil
+}
+
+// ReadTableFile reads a table from the named file: JSON Lines when the name
+// ends in .jsonl or .ndjson, CSV with a header line otherwise.
+func ReadTableFile(name string) (*Table, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".jsonl", ".ndjson":
+		return ReadJSONLines(f, name)
+	}
+	return ReadCSV(f, name)
+}
+
+// ReadCSV reads a CSV file whose first line is a header of column names.
+// Every row must have as many fields as the header. name is used in error
+// messages. A file with no header or no data rows is an error.
+func ReadCSV(r io.Reader, name string) (*Table, error) {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = false
+	cr.TrimLeadingSpace = true
+	cr.Comment = '#'
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, fmt.Errorf("%s: empty file (want a CSV header line and data rows)", name)
+	}
+	if err != nil {
+		return nil, csvError(name, err)
+	}
+	for i := range header {
+		header[i] = strings.TrimSpace(header[i])
+	}
+	if len(header) > 0 {
+		header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	}
+	t := &Table{Name: name, Header: header}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, csvError(name, err)
+		}
+		line, _ := cr.FieldPos(0)
+		t.rows = append(t.rows, rec)
+		t.line = append(t.line, line)
+	}
+	if len(t.rows) == 0 {
+		return nil, fmt.Errorf("%s: no data rows after the header", name)
+	}
+	return t, nil
+}
+
+func csvError(name string, err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s:%d: %v", name, pe.Line, pe.Err)
+	}
+	return fmt.Errorf("%s: %v", name, err)
+}
+
+// ReadJSONLines reads a JSON Lines file (one JSON object a line, blank
+// lines skipped), such as the per-epoch log of "regimes train". The columns
+// are the keys of the first object in order of appearance plus any key
+// first seen later; numbers are kept, null becomes NaN, and a key absent
+// from a line leaves an empty cell (an error only if that column is used).
+func ReadJSONLines(r io.Reader, name string) (*Table, error) {
+	t := &Table{Name: name}
+	col := map[string]int{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	lineNo := 0
+	for sc.Scan() {
+		lineNo++
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		keys, vals, err := decodeObject(line)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", name, lineNo, err)
+		}
+		row := make([]string, len(t.Header))
+		for i, k := range keys {
+			j, ok := col[k]
+			if !ok {
+				j = len(t.Header)
+				col[k] = j
+				t.Header = append(t.Header, k)
+				for r := range t.rows {
+					t.rows[r] = append(t.rows[r], "")
+				}
+				row = append(row, "")
+			}
+			row[j] = vals[i]
+		}
+		t.rows = append(t.rows, row)
+		t.line = append(t.line, lineNo)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	if len(t.rows) == 0 {
+		return nil, fmt.Errorf("%s: empty file (want one JSON object a line)", name)
+	}
+	return t, nil
+}
+
+// decodeObject returns the keys of one JSON object in order and their
+// values as cells: numbers as written, null as NaN, strings as they are,
+// other values as their JSON text.
+func decodeObject(line []byte) (keys, vals []string, err error) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('{') {
+		return nil, nil, fmt.Errorf("not a JSON object")
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, err
+		}
+		k, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, nil, err
+		}
+		var v any
+		d2 := json.NewDecoder(bytes.NewReader(raw))
+		d2.UseNumber()
+		if err := d2.Decode(&v); err != nil {
+			return nil, nil, err
+		}
+		var cell string
+		switch v := v.(type) {
+		case nil:
+			cell = strconv.FormatFloat(math.NaN(), 'g', -1, 64)
+		case json.Number:
+			cell = v.String()
+		case string:
+			cell = v
+		default:
+			cell = string(raw)
+		}
+		keys = append(keys, k)
+		vals = append(vals, cell)
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, nil, err
+	}
+	return keys, vals, nil
+}
