@@ -31,7 +31,7 @@ func TestReadCSV(t *testing.T) {
 func TestReadTableErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, in, col, want string
-		jsonl              bool
+		jsonl               bool
 	}{
 		{"empty", "", "loss", "x: empty file (want a CSV header line and data rows)", false},
 		{"header only", "step,loss\n", "loss", "x: no data rows after the header", false},
