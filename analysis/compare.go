@@ -1,0 +1,231 @@
+package analysis
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// The roles of the series that Analyze reads, the keys of Report.Roles.
+const (
+	RoleLoss  = "loss"
+	RoleGrad  = "grad"
+	RoleAngle = "angle"
+)
+
+// A Report is the analysis of one trajectory file, as printed by
+// "regimes analyze" and read by "regimes compare".
+type Report struct {
+	// File is the analysed file, if any.
+	File string `json:"file,omitempty"`
+	// Rows is the number of rows analysed.
+	Rows int `json:"rows"`
+	// Roles maps each role (RoleLoss, RoleGrad, RoleAngle) to the name of
+	// the column that played it.
+	Roles map[string]string `json:"roles"`
+	// Columns holds the statistics of each analysed column, by column name.
+	Columns map[string]SeriesStats `json:"columns"`
+	// Regime and Evidence are the result of Classify.
+	Regime   string   `json:"regime"`
+	Evidence Evidence `json:"evidence"`
+	// Theory holds deterministic quantities of the run (thresholds,
+	// closed forms, the random level) that must be reproduced exactly up
+	// to rounding; Compare checks them with a relative tolerance.
+	Theory map[string]float64 `json:"theory,omitempty"`
+}
+
+// AnalyzeOptions selects the columns and the side information of Analyze.
+type AnalyzeOptions struct {
+	// Loss is the name of the loss column (required).
+	Loss string
+	// Grad and Angle name the gradient-norm and angular-update columns;
+	// empty means none.
+	Grad, Angle string
+	// RandomLevel is the random level of the loss (0 or NaN: unknown).
+	RandomLevel float64
+	// Lyapunov is a Lyapunov estimate of the run, if any.
+	Lyapunov *LyapunovEvidence
+	// Theory is copied into the report.
+	Theory map[string]float64
+	// Settings are the classifier's thresholds.
+	Settings ClassifySettings
+}
+
+// Analyze computes the statistics of the chosen columns of t and the
+// regime of the run. Columns that are missing or hold a bad cell are
+// errors naming the file, line and column. The gradient-norm and angle
+// columns may hold NaN or infinite values only if the loss does too (the
+// run blew up); their statistics are then omitted.
+func Analyze(t *Table, opt AnalyzeOptions) (Report, error) {
+	r := Report{File: t.Name, Rows: t.Len(), Roles: map[string]string{}, Columns: map[string]SeriesStats{}, Theory: opt.Theory}
+	in := RegimeInput{RandomLevel: opt.RandomLevel, Lyapunov: opt.Lyapunov, Settings: opt.Settings}
+	var err error
+	if opt.Loss == "" {
+		return r, fmt.Errorf("%s: no loss column given", t.Name)
+	}
+	if in.Loss, err = t.Column(opt.Loss); err != nil {
+		return r, err
+	}
+	r.Roles[RoleLoss] = opt.Loss
+	if opt.Grad != "" {
+		if in.GradNorm, err = t.Column(opt.Grad); err != nil {
+			return r, err
+		}
+		r.Roles[RoleGrad] = opt.Grad
+	}
+	if opt.Angle != "" {
+		if in.Angle, err = t.Column(opt.Angle); err != nil {
+			return r, err
+		}
+		r.Roles[RoleAngle] = opt.Angle
+	}
+	c := Classify(in)
+	r.Regime, r.Evidence = c.Regime, c.Evidence
+	if finite(in.Loss) {
+		if c.Loss.N == 0 {
+			c.Loss = Stationary(in.Loss)
+		}
+		r.Columns[opt.Loss] = c.Loss
+	}
+	if c.GradNorm != nil {
+		r.Columns[opt.Grad] = *c.GradNorm
+	}
+	if c.Angle != nil {
+		r.Columns[opt.Angle] = *c.Angle
+	}
+	return r, nil
+}
+
+// ReadReport decodes a Report from JSON, as written by "regimes analyze".
+func ReadReport(data []byte, name string) (Report, error) {
+	var r Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return r, fmt.Errorf("%s: not an analyze report: %v", name, err)
+	}
+	if r.Regime == "" || r.Roles[RoleLoss] == "" {
+		return r, fmt.Errorf("%s: not an analyze report (no regime or loss column)", name)
+	}
+	return r, nil
+}
+
+// Tolerance sets how closely Compare requires two reports to agree. The
+// zero value means the documented defaults.
+type Tolerance struct {
+	// Alpha is the two-sided significance level of the z-test on the
+	// difference of each pair of stationary levels,
+	// z = (m1 - m2) / sqrt(se1^2 + se2^2). Default 0.001 (|z| > 3.29),
+	// so that the up to three levels of a report (loss, gradient norm,
+	// angle) give a false alarm in at most 0.3% of agreeing runs.
+	Alpha float64 `json:"alpha"`
+	// TheoryRel is the relative tolerance on the deterministic quantities
+	// under Report.Theory and on the random level. Default 1e-6.
+	TheoryRel float64 `json:"theory_rel"`
+}
+
+func (t Tolerance) withDefaults() Tolerance {
+	if t.Alpha == 0 {
+		t.Alpha = 0.001
+	}
+	if t.TheoryRel == 0 {
+		t.TheoryRel = 1e-6
+	}
+	return t
+}
+
+// A Comparison is the result of Compare.
+type Comparison struct {
+	// Agree reports whether the runs agree.
+	Agree bool `json:"agree"`
+	// Reasons explains every disagreement, one sentence each.
+	Reasons []string `json:"reasons"`
+	// Checked lists what was compared and found in agreement.
+	Checked []string `json:"checked"`
+}
+
+// Compare says whether a run agrees with a golden run: the same regime;
+// for stationary regimes (chaotic equilibrium, divergence) every stationary
+// level of a role present in the golden report (loss, gradient norm,
+// angle) within the joint confidence of the two runs (two-sided z-test at
+// level tol.Alpha on the difference of the means with standard error
+// sqrt(se1^2 + se2^2)); and every deterministic quantity under the
+// golden's Theory, plus the random level, within the relative tolerance
+// tol.TheoryRel. Levels of converging runs are not compared (they keep
+// decreasing). Every disagreement is explained in Reasons.
+func Compare(run, golden Report, tol Tolerance) Comparison {
+	tol = tol.withDefaults()
+	var c Comparison
+	bad := func(format string, args ...any) { c.Reasons = append(c.Reasons, fmt.Sprintf(format, args...)) }
+	ok := func(format string, args ...any) { c.Checked = append(c.Checked, fmt.Sprintf(format, args...)) }
+
+	if run.Regime != golden.Regime {
+		bad("regime %q differs from the golden %q", run.Regime, golden.Regime)
+	} else {
+		ok("regime %q", run.Regime)
+	}
+	stationary := func(r string) bool { return r == RegimeChaotic || r == RegimeDivergence }
+	if stationary(run.Regime) && stationary(golden.Regime) {
+		zc := distuv.UnitNormal.Quantile(1 - tol.Alpha/2)
+		for _, role := range []string{RoleLoss, RoleGrad, RoleAngle} {
+			gcol, ok1 := golden.Roles[role]
+			if !ok1 {
+				continue
+			}
+			rcol, ok2 := run.Roles[role]
+			if !ok2 {
+				bad("the run has no %s column (the golden has %q)", role, gcol)
+				continue
+			}
+			g, okg := golden.Columns[gcol]
+			s, oks := run.Columns[rcol]
+			if !okg || !oks || math.IsNaN(g.StdErr) || math.IsNaN(s.StdErr) {
+				bad("%s level: no standard error to compare with", role)
+				continue
+			}
+			se := math.Hypot(s.StdErr, g.StdErr)
+			z := (s.Mean - g.Mean) / se
+			if math.Abs(z) > zc || math.IsNaN(z) {
+				bad("%s level %.6g +/- %.2g differs from the golden %.6g +/- %.2g: z = %.2f, beyond %.2f (two-sided level %g)", role, s.Mean, s.StdErr, g.Mean, g.StdErr, z, zc, tol.Alpha)
+			} else {
+				ok("%s level %.6g vs %.6g (z = %.2f)", role, s.Mean, g.Mean, z)
+			}
+		}
+	}
+	closeRel := func(a, b float64) bool {
+		if a == b {
+			return true
+		}
+		return math.Abs(a-b) <= tol.TheoryRel*math.Max(math.Abs(a), math.Abs(b))
+	}
+	if rg, rr := golden.Evidence.RandomLevel, run.Evidence.RandomLevel; !math.IsNaN(rg) || !math.IsNaN(rr) {
+		if !closeRel(rr, rg) {
+			bad("random level %.10g differs from the golden %.10g (relative tolerance %g)", rr, rg, tol.TheoryRel)
+		} else {
+			ok("random level %.10g", rr)
+		}
+	}
+	keys := make([]string, 0, len(golden.Theory))
+	for k := range golden.Theory {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		g := golden.Theory[k]
+		v, has := run.Theory[k]
+		switch {
+		case !has:
+			bad("theory %s missing from the run (golden %.10g)", k, g)
+		case !closeRel(v, g):
+			bad("theory %s = %.10g differs from the golden %.10g (relative tolerance %g)", k, v, g, tol.TheoryRel)
+		default:
+			ok("theory %s = %.10g", k, v)
+		}
+	}
+	c.Agree = len(c.Reasons) == 0
+	if c.Reasons == nil {
+		c.Reasons = []string{}
+	}
+	return c
+}
