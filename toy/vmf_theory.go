@@ -86,13 +86,15 @@ func lentz(b0 float64, a, b func(j int) float64) float64 {
 // VMFTheory is the leading-order equilibrium prediction of the vmf toy
 // (shared/SCIENCE.md section 6.3).
 type VMFTheory struct {
-	// D, Mu, Sigma and ELR are the inputs (Mu is ||mu||, Sigma the noise
-	// scale of one draw; see VMFPrediction for the batch size).
+	// D, Mu, Sigma, ELR and Batch are the inputs (Mu is ||mu||, Sigma the
+	// noise scale of one draw, Batch the number of draws averaged per step,
+	// 0 for the full batch, which has no noise).
 	D     int     `json:"d"`
 	Mu    float64 `json:"mu"`
 	Sigma float64 `json:"sigma"`
 	ELR   float64 `json:"elr"`
-	// Temperature is T = ELR sigma^2 / 2.
+	Batch int     `json:"batch"`
+	// Temperature is T = ELR sigma^2 / (2 Batch).
 	Temperature float64 `json:"temperature"`
 	// Kappa is the von Mises-Fisher concentration ||mu|| / T.
 	Kappa float64 `json:"kappa"`
@@ -115,15 +117,27 @@ type VMFTheory struct {
 // motion on the sphere. This is Langevin dynamics du = -grad F dt + sqrt(2T) dW
 // on the sphere with 2T = ELR sigma^2, whose stationary density is
 // exp(-F/T). A mini-batch of size B averages B draws, so its noise scale is
-// sigma/sqrt(B) and T = ELR sigma^2/(2B): pass sigma/sqrt(B) for sigma.
+// sigma/sqrt(B) and T = ELR sigma^2/(2B): see VMFPredictionBatch.
 // The prediction is exact as ELR -> 0; the tests measure how it drifts at
 // larger ELR. With sigma = 0 (no noise) T = 0 and the law is a point mass at
 // -mu/||mu||: MeanLoss = -||mu||.
 func VMFPrediction(d int, mu, sigma, elr float64) VMFTheory {
-	if d < 2 || !(mu >= 0) || !(sigma >= 0) || !(elr >= 0) {
-		panic(fmt.Sprintf("toy: VMFPrediction needs d >= 2 and non-negative mu, sigma, elr; have d=%d mu=%v sigma=%v elr=%v", d, mu, sigma, elr))
+	return VMFPredictionBatch(d, mu, sigma, elr, 1)
+}
+
+// VMFPredictionBatch is VMFPrediction for mini-batches that average batch
+// independent noise draws (toy.VMF.DrawNoise): the noise variance is
+// sigma^2/batch, so T = ELR sigma^2/(2 batch). A batch of 0 is the full batch
+// (no noise, T = 0).
+func VMFPredictionBatch(d int, mu, sigma, elr float64, batch int) VMFTheory {
+	if d < 2 || !(mu >= 0) || !(sigma >= 0) || !(elr >= 0) || batch < 0 ||
+		math.IsInf(mu, 0) || math.IsInf(sigma, 0) || math.IsInf(elr, 0) {
+		panic(fmt.Sprintf("toy: VMFPrediction needs d >= 2, finite non-negative mu, sigma, elr and batch >= 0; have d=%d mu=%v sigma=%v elr=%v batch=%d", d, mu, sigma, elr, batch))
 	}
-	v := VMFTheory{D: d, Mu: mu, Sigma: sigma, ELR: elr, Temperature: elr * sigma * sigma / 2}
+	v := VMFTheory{D: d, Mu: mu, Sigma: sigma, ELR: elr, Batch: batch}
+	if batch > 0 {
+		v.Temperature = elr * sigma * sigma / (2 * float64(batch))
+	}
 	switch {
 	case mu == 0:
 		v.Kappa = 0

@@ -117,6 +117,14 @@ func TestVMFPrediction(t *testing.T) {
 	if want := -(1/math.Tanh(5) - 0.2); !scalar.EqualWithinRel(v.MeanLoss, want, 1e-14) {
 		t.Errorf("mean loss %v, want %v", v.MeanLoss, want)
 	}
+	// Batch 4 quarters the temperature: T = 0.05, kappa = 20.
+	if v := VMFPredictionBatch(3, 1, 1, 0.4, 4); !scalar.EqualWithinRel(v.Kappa, 20, 1e-15) {
+		t.Errorf("batch 4: kappa %v, want 20", v.Kappa)
+	}
+	// Full batch: no noise.
+	if v := VMFPredictionBatch(3, 1, 1, 0.4, 0); v.MeanLoss != -1 {
+		t.Errorf("batch 0: mean loss %v, want -1", v.MeanLoss)
+	}
 	// No noise: the point mass at -mu.
 	if v := VMFPrediction(10, 2, 0, 1); v.MeanLoss != -2 {
 		t.Errorf("sigma = 0: mean loss %v, want -2", v.MeanLoss)
