@@ -150,6 +150,13 @@ func packA(trans bool, mb, kb int, a []float32, lda, i0, p0 int, dst []float32) 
 		d := dst[ir*kb : (ir+mr)*kb]
 		if trans {
 			// op(A)[i][p] = a[p*lda+i]: mr consecutive values per column.
+			if rows == mr {
+				for p := 0; p < kb; p++ {
+					off := (p0+p)*lda + i0 + ir
+					*(*[mr]float32)(d[p*mr:]) = *(*[mr]float32)(a[off:])
+				}
+				continue
+			}
 			for p := 0; p < kb; p++ {
 				src := a[(p0+p)*lda+i0+ir:]
 				dp := d[p*mr : p*mr+mr]
@@ -198,6 +205,14 @@ func packB(trans bool, kb, nb int, b []float32, ldb, p0, j0 int, dst []float32) 
 		d := dst[jr*kb : (jr+nr)*kb]
 		if !trans {
 			// op(B)[p][j] = b[p*ldb+j]: nr consecutive values per row.
+			if cols == nr {
+				// Array copies compile to inline vector moves.
+				for p := 0; p < kb; p++ {
+					off := (p0+p)*ldb + j0 + jr
+					*(*[nr]float32)(d[p*nr:]) = *(*[nr]float32)(b[off:])
+				}
+				continue
+			}
 			for p := 0; p < kb; p++ {
 				off := (p0+p)*ldb + j0 + jr
 				dp := d[p*nr : p*nr+nr]
