@@ -142,10 +142,9 @@ func Stationary(x []float64) SeriesStats {
 //	MSER(d) = sum_{j>=d} (Z_j - mean(Z_d..Z_{k-1}))^2 / (k-d)^2
 //
 // over 0 <= d <= k/2, the usual limit. The returned end is the first row of
-// the stationary window, d*batch. atLimit reports that the minimum over
-// 0 <= d <= k-2 lies beyond k/2: the rule found no stationary window in
-// the first half (the series is still drifting or too short), and end is
-// then the limit. MSER panics if batch < 1.
+// the stationary window, d*batch. atLimit reports that the minimum lies on
+// that limit: the rule found no stationary window in the first half (the
+// series is still drifting or too short). MSER panics if batch < 1.
 func MSER(x []float64, batch int) (end int, atLimit bool) {
 	if batch < 1 {
 		panic("analysis: MSER batch size < 1")
@@ -168,7 +167,6 @@ func MSER(x []float64, batch int) (end int, atLimit bool) {
 	var mean, m2 float64
 	var n float64
 	best, bestD := math.Inf(1), 0
-	globalBest, globalD := math.Inf(1), 0
 	for d := k - 1; d >= 0; d-- {
 		n++
 		delta := z[d] - mean
@@ -177,15 +175,14 @@ func MSER(x []float64, batch int) (end int, atLimit bool) {
 		if n < 2 {
 			continue
 		}
-		v := m2 / (n * n)
-		if v <= globalBest {
-			globalBest, globalD = v, d
+		if d > limit {
+			continue
 		}
-		if d <= limit && v <= best {
+		if v := m2 / (n * n); v <= best {
 			best, bestD = v, d
 		}
 	}
-	return bestD * batch, globalD > limit
+	return bestD * batch, bestD == limit
 }
 
 // Autocorrelation stores in dst the normalised sample autocorrelation
