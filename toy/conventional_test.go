@@ -14,10 +14,10 @@ import (
 // k_i (-x2, x1)/||x||^2 and ||grad f_i(u)|| = k_i on the unit circle.
 type spiral struct{ k []float64 }
 
-func (s spiral) Name() string          { return "spiral" }
-func (s spiral) Dim() int              { return 2 }
-func (s spiral) Len() int              { return len(s.k) }
-func (s spiral) RandomLevel() float64  { return 0 }
+func (s spiral) Name() string         { return "spiral" }
+func (s spiral) Dim() int             { return 2 }
+func (s spiral) Len() int             { return len(s.k) }
+func (s spiral) RandomLevel() float64 { return 0 }
 func (s spiral) kbar(b *Batch) float64 {
 	m := batchLen(b, len(s.k))
 	var k float64

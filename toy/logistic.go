@@ -186,7 +186,7 @@ func (p *Logistic) Grad(dst, x []float64, b *Batch) {
 //	Hess t v = -(a<x,v> + x<a,v>)/r^3 - t v/r^2 + 3 t x<x,v>/r^4,
 //	Hess f v = phi''(kt) k^2 grad t <grad t, v> + phi'(kt) k Hess t v,
 //
-// with phi''(s) = sigmoid(s) sigmoid(-s).
+// with phi”(s) = sigmoid(s) sigmoid(-s).
 func (p *Logistic) HessVec(dst, x, v []float64, b *Batch) {
 	p.check(x)
 	if len(dst) != p.d || len(v) != p.d {
@@ -206,9 +206,9 @@ func (p *Logistic) HessVec(dst, x, v []float64, b *Batch) {
 		t := floats.Dot(a, x) / r
 		av := floats.Dot(a, v)
 		s := kk * t
-		d1 := -sigmoid(-s) * kk                   // phi' k
+		d1 := -sigmoid(-s) * kk                  // phi' k
 		d2 := sigmoid(s) * sigmoid(-s) * kk * kk // phi'' k^2
-		gtv := av/r - t*xv/r2                     // <grad t, v>
+		gtv := av/r - t*xv/r2                    // <grad t, v>
 		floats.AddScaled(dst, d2*gtv/r-d1*xv/r3, a)
 		cx += -d2*gtv*t/r2 + d1*(-av/r3+3*t*xv/(r2*r2))
 		cv += -d1 * t / r2
