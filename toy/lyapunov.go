@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/regimes/regimes/analysis"
@@ -128,7 +129,9 @@ type StepMap struct {
 	// step onto range(A^T) + span(q), where q is the null(A) part of the new
 	// point: this removes the neutral directions (rotations of q inside
 	// null(A)), which form an invariant subspace with exponent
-	// lim log||q_t|| / t, so the top exponent is the one across them.
+	// lim log||q_t|| / t, so the top exponent is the one across them. When
+	// ||q|| falls below 1e-13 (rounding level) q counts as zero and the
+	// vectors are projected onto range(A^T) alone.
 	Transverse bool
 
 	p       Problem
@@ -215,15 +218,22 @@ func (m *StepMap) transverse(u []float64, vs [][]float64) {
 		}
 	}
 	project(m.h, u)
-	var qq float64
 	for j := range m.h {
 		m.h[j] = u[j] - m.h[j]
-		qq += m.h[j] * m.h[j]
+	}
+	// q is the difference of two nearly equal vectors when it is small; below
+	// qTiny its direction is rounding noise, and the iterate is on the sphere
+	// of range(A^T) (at b = 1 and large ELR, q collapses to machine zero;
+	// SCIENCE.md 6.1), so only range(A^T) is kept.
+	qn := floats.Norm(m.h, 2)
+	keep := qn > qTiny
+	if keep {
+		floats.Scale(1/qn, m.h)
 	}
 	for _, v := range vs {
 		var qv float64
-		if qq > 0 {
-			qv = dotf(m.h, v) / qq
+		if keep {
+			qv = dotf(m.h, v)
 		}
 		project(m.g, v)
 		for j := range v {
@@ -231,6 +241,11 @@ func (m *StepMap) transverse(u []float64, vs [][]float64) {
 		}
 	}
 }
+
+// qTiny is the norm of the null(A) part of the iterate below which
+// StepMap.Transverse treats it as zero: a thousand times the rounding error
+// of the projection of a unit vector.
+const qTiny = 1e-13
 
 // CopyMap is the projected SGD step of StepMap applied to two copies with
 // the identical batch, as an analysis.CopyMap for the two-copy estimate.

@@ -188,3 +188,80 @@ func TestLSQFullBatchExponent(t *testing.T) {
 		t.Errorf("full-batch lsq transverse exponent %v, want %v", est.Exponent, want)
 	}
 }
+
+// lsqExponents returns the full top exponent, the exponent transverse to the
+// neutral directions, and the two-copy estimate of projected SGD on p at
+// the given ELR with b = 1, all driven by the same batch sequence.
+func lsqExponents(p *LSQ, elr float64, s analysis.LyapunovSettings) (full, transverse, two analysis.LyapunovEstimate) {
+	x0 := randomUnit(p.Dim(), rand.New(rand.NewPCG(5, 5)))
+	s.Vectors = 2
+	full = analysis.MapLyapunov(NewStepMap(p, elr, 1, IID, 1), x0, s)
+	m := NewStepMap(p, elr, 1, IID, 1)
+	m.Transverse = true
+	transverse = analysis.MapLyapunov(m, x0, s)
+	s.Vectors, s.Sphere = 1, true
+	// delta 1e-7 rad with rescaling every 10 steps: the separation grows by
+	// at most exp(10 * 0.01) in between, far from the nonlinear range.
+	two = analysis.TwoCopyLyapunov(NewCopyMap(p, elr, 1, IID, 1), x0, 1e-7, 10, s)
+	return full, transverse, two
+}
+
+// TestLSQRegimeExponents checks the signs of SCIENCE.md section 7 on the
+// reference data of section 6.1 (n = 8, d = 24, unit-norm Gaussian rows,
+// b = 1): in regime 1 (ELR 1.8) the top exponent is 0 (neutral rotations in
+// null(A)) and the transverse one negative; in regime 2 (ELR 3) the exponent
+// is positive, about +0.001 to +0.01 per step; in regime 3 (ELR 100)
+// measured: negative, about -0.40 (identical batches synchronise the copies;
+// at ELR 10 about -0.035, at ELR 5 within 0.003 of zero).
+func TestLSQRegimeExponents(t *testing.T) {
+	p := referenceLSQ(t, 1)
+	s := analysis.LyapunovSettings{Steps: 4000, Burn: 10000, Blocks: 8}
+
+	full, tr, _ := lsqExponents(p, 1.8, s)
+	// The neutral exponent is lim log||q_t||/t, and ||q|| has converged.
+	if math.Abs(full.Exponent) > 1e-5 || tr.CI[1] >= 0 {
+		t.Errorf("regime 1: top exponent %v (want 0), transverse %v CI %v (want < 0)", full.Exponent, tr.Exponent, tr.CI)
+	}
+	full, tr, two := lsqExponents(p, 3, s)
+	if tr.CI[0] <= 0 || tr.Exponent > 0.02 || math.Abs(full.Exponent-tr.Exponent) > 1e-9 {
+		t.Errorf("regime 2: transverse %v CI %v (want in (0, 0.02)), full %v", tr.Exponent, tr.CI, full.Exponent)
+	}
+	// The two-copy and Jacobian estimates follow different rounding of the
+	// same chaotic trajectory: compare within 3 joint standard errors.
+	if d := math.Abs(two.Exponent - full.Exponent); d > 3*math.Hypot(two.StdErr, full.StdErr) {
+		t.Errorf("regime 2: two-copy %v +- %v and Jacobian %v +- %v disagree", two.Exponent, two.StdErr, full.Exponent, full.StdErr)
+	}
+	full, _, two = lsqExponents(p, 100, s)
+	if full.CI[1] >= 0 || math.Abs(two.Exponent-full.Exponent) > 3*math.Hypot(two.StdErr, full.StdErr) {
+		t.Errorf("regime 3 (ELR 100): Jacobian %v CI %v, two-copy %v; measured about -0.40 before", full.Exponent, full.CI, two.Exponent)
+	}
+	t.Logf("ELR 100: Jacobian %v +- %v, two-copy %v +- %v", full.Exponent, full.StdErr, two.Exponent, two.StdErr)
+}
+
+func TestLSQExponentScan(t *testing.T) {
+	if !*longAS {
+		t.Skip("needs -long-as")
+	}
+	s := analysis.LyapunovSettings{Steps: 10000, Burn: 20000, Blocks: 10}
+	for _, seed := range []uint64{1, 2, 3} {
+		p := referenceLSQ(t, seed)
+		for _, elr := range []float64{1.8, 2.2, 3, 5, 10, 100} {
+			full, tr, two := lsqExponents(p, elr, s)
+			t.Logf("data seed %d ELR %5.1f: top %.5f+-%.5f transverse %.5f+-%.5f two-copy %.5f+-%.5f",
+				seed, elr, full.Exponent, full.StdErr, tr.Exponent, tr.StdErr, two.Exponent, two.StdErr)
+		}
+	}
+}
+
+func BenchmarkStepMapLSQ(b *testing.B) {
+	p := referenceLSQ(b, 1)
+	m := NewStepMap(p, 3, 1, IID, 1)
+	u := randomUnit(24, rand.New(rand.NewPCG(1, 1)))
+	vs := [][]float64{randomUnit(24, rand.New(rand.NewPCG(2, 2)))}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		m.Step(u, vs)
+		floats.Scale(1/floats.Norm(vs[0], 2), vs[0])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+}
