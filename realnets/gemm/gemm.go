@@ -41,8 +41,8 @@ var useAsm = haveAsm
 // workspace holds the packing buffers and the scratch tile for edges. It is
 // recycled through pool so that steady-state calls do not allocate.
 type workspace struct {
-	a, b []float32
-	tile [mr * nr]float32
+	a, b, edge []float32
+	tile       [mr * nr]float32
 }
 
 var pool = sync.Pool{New: func() any { return new(workspace) }}
@@ -97,35 +97,82 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 			}
 			for ic := 0; ic < m; ic += mc {
 				mb := min(mc, m-ic)
-				packA(transA, mb, kb, a, lda, ic, pc, w.a)
-				macroKernel(kernel, mb, nb, kb, alpha, w.a, w.b, bt, c[ic*ldc+jc:], ldc, &w.tile)
+				blk := w.blockA(transA, mb, kb, nb, a, lda, ic, pc)
+				macroKernel(kernel, mb, nb, kb, alpha, blk, w.b, bt, c[ic*ldc+jc:], ldc, &w.tile)
 			}
 		}
 	}
 	pool.Put(w)
 }
 
-// kernelFunc is the signature shared by the micro-kernels: the mr×nr tile
-// c = alpha*a*b + beta*c, with a a packed k×mr panel and b a packed k×nr
-// panel. When beta is zero, c is not read.
-type kernelFunc func(k int, a, b []float32, c []float32, ldc int, alpha, beta float32)
+// packAMinN is the smallest width of a block of B for which a block of A is
+// packed. Packing costs about as much as one pass of the micro-kernel over
+// the block, and each packed panel of A is then used once per panel of B
+// (nb/nr times), so for narrow products, such as the last convolutions of
+// ConvNetSI (N = 64) or weight gradients with N = Cin*9, the kernel reads A
+// in place instead, like the "sup" path of BLIS. The value was tuned on the
+// ConvNetSI shapes in bench_test.go (AMD Zen 3).
+var packAMinN = 256
 
-// macroKernel multiplies a packed mb×kb block of A by a packed kb×nb block of
-// B into C, one mr×nr tile at a time, the B panel outermost so that it stays
+// aBlock describes an mb×kb block of op(A) for macroKernel: element (i, p)
+// of the panel that starts at row ir is at a[ir*step + (i-ir)*rs + p*cs],
+// except that rows from edgeAt on (a partial panel) are in the packed panel
+// edge (strides 1 and mr) when edge is not nil.
+type aBlock struct {
+	a            []float32
+	step, rs, cs int
+	edge         []float32
+	edgeAt       int
+}
+
+// blockA prepares the mb×kb block of op(A) at row i0, column p0 for a block
+// of B nb wide: packed into w.a when nb is at least packAMinN, otherwise in
+// place, with only a partial last panel packed (so that the kernel never
+// reads past the rows of A).
+func (w *workspace) blockA(trans bool, mb, kb, nb int, a []float32, lda, i0, p0 int) aBlock {
+	if nb >= packAMinN {
+		packA(trans, mb, kb, a, lda, i0, p0, w.a)
+		return aBlock{a: w.a, step: kb, rs: 1, cs: mr}
+	}
+	var blk aBlock
+	if trans {
+		// op(A)[i][p] = a[p*lda+i].
+		blk = aBlock{a: a[p0*lda+i0:], step: 1, rs: 1, cs: lda}
+	} else {
+		blk = aBlock{a: a[i0*lda+p0:], step: lda, rs: lda, cs: 1}
+	}
+	if full := mb / mr * mr; full < mb {
+		w.edge = grow(w.edge, mr*kb)
+		packA(trans, mb-full, kb, a, lda, i0+full, p0, w.edge)
+		blk.edge, blk.edgeAt = w.edge, full
+	}
+	return blk
+}
+
+// kernelFunc is the signature shared by the micro-kernels: the mr×nr tile
+// c = alpha*A*B + beta*c, where element (i, p) of A is a[i*rsa + p*csa] and
+// row p of B starts at b[p*rsb]. When beta is zero, c is not read.
+type kernelFunc func(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32)
+
+// macroKernel multiplies an mb×kb block of A by a packed kb×nb block of B
+// into C, one mr×nr tile at a time, the B panel outermost so that it stays
 // in L1 while the panels of A stream from L2. Partial tiles at the bottom and
 // right edges are computed into tile and then merged.
-func macroKernel(kernel kernelFunc, mb, nb, kb int, alpha float32, pa, pb []float32, beta float32, c []float32, ldc int, tile *[mr * nr]float32) {
+func macroKernel(kernel kernelFunc, mb, nb, kb int, alpha float32, blk aBlock, pb []float32, beta float32, c []float32, ldc int, tile *[mr * nr]float32) {
 	for jr := 0; jr < nb; jr += nr {
 		nt := min(nr, nb-jr)
 		bp := pb[jr*kb : (jr+nr)*kb]
 		for ir := 0; ir < mb; ir += mr {
 			mt := min(mr, mb-ir)
-			ap := pa[ir*kb : (ir+mr)*kb]
+			ap, rs, cs := blk.a[ir*blk.step:], blk.rs, blk.cs
+			if blk.edge != nil && ir >= blk.edgeAt {
+				ap, rs, cs = blk.edge, 1, mr
+			}
 			if mt == mr && nt == nr {
-				kernel(kb, ap, bp, c[ir*ldc+jr:(ir+mr-1)*ldc+jr+nr], ldc, alpha, beta)
+				kernel(kb, ap, rs, cs, bp, nr, c[ir*ldc+jr:], ldc, alpha, beta)
 				continue
 			}
-			kernel(kb, ap, bp, tile[:], nr, alpha, 0)
+			kernel(kb, ap, rs, cs, bp, nr, tile[:], nr, alpha, 0)
 			for i := 0; i < mt; i++ {
 				ci := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nt]
 				ti := tile[i*nr : i*nr+nt]
@@ -239,16 +286,14 @@ func packB(trans bool, kb, nb int, b []float32, ldb, p0, j0 int, dst []float32) 
 // goKernel is the portable micro-kernel: the same contract as kernel6x16,
 // computed as eight 3×4 sub-tiles so that the twelve accumulators of each
 // fit in registers.
-func goKernel(k int, a, b []float32, c []float32, ldc int, alpha, beta float32) {
-	a = a[:k*mr]
-	b = b[:k*nr]
+func goKernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
 	for i0 := 0; i0 < mr; i0 += 3 {
 		for j0 := 0; j0 < nr; j0 += 4 {
 			var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23 float32
+			ia, ib := i0*rsa, j0
 			for p := 0; p < k; p++ {
-				ap := a[p*mr+i0 : p*mr+i0+3 : p*mr+i0+3]
-				bp := b[p*nr+j0 : p*nr+j0+4 : p*nr+j0+4]
-				a0, a1, a2 := ap[0], ap[1], ap[2]
+				a0, a1, a2 := a[ia], a[ia+rsa], a[ia+2*rsa]
+				bp := b[ib : ib+4 : ib+4]
 				b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
 				c00 += a0 * b0
 				c01 += a0 * b1
@@ -262,6 +307,8 @@ func goKernel(k int, a, b []float32, c []float32, ldc int, alpha, beta float32) 
 				c21 += a2 * b1
 				c22 += a2 * b2
 				c23 += a2 * b3
+				ia += csa
+				ib += rsb
 			}
 			storeRow(c[i0*ldc+j0:], alpha, beta, c00, c01, c02, c03)
 			storeRow(c[(i0+1)*ldc+j0:], alpha, beta, c10, c11, c12, c13)

@@ -25,6 +25,24 @@ func withKernel(asm bool, f func()) {
 	f()
 }
 
+// forEachPath runs f for each micro-kernel (paths) and each way of reading
+// A: always packed (packAMinN = 0) and in place with only partial panels
+// packed (packAMinN larger than any test's n).
+func forEachPath(t *testing.T, f func(name string)) {
+	saved := packAMinN
+	defer func() { packAMinN = saved }()
+	for _, asm := range paths(t) {
+		for _, minN := range []int{0, 1 << 30} {
+			packAMinN = minN
+			name := kernelName(asm) + "/packA"
+			if minN > 0 {
+				name = kernelName(asm) + "/inplaceA"
+			}
+			withKernel(asm, func() { f(name) })
+		}
+	}
+}
+
 func kernelName(asm bool) string {
 	if asm {
 		return "asm"
@@ -153,8 +171,8 @@ func TestSgemmShapes(t *testing.T) {
 	scalars := []struct{ alpha, beta float32 }{
 		{1, 0}, {1, 1}, {-0.5, 0}, {2, -1.5}, {0.25, 1},
 	}
-	for _, asm := range paths(t) {
-		withKernel(asm, func() {
+	forEachPath(t, func(name string) {
+		{
 			rnd := rand.New(rand.NewPCG(1, 2))
 			for _, ta := range []bool{false, true} {
 				for _, tb := range []bool{false, true} {
@@ -166,14 +184,14 @@ func TestSgemmShapes(t *testing.T) {
 								s := scalars[rnd.IntN(len(scalars))]
 								pad := rnd.IntN(3)
 								p := newProblem(rnd, ta, tb, m, n, k, pad, 2-pad, rnd.IntN(4), s.alpha, s.beta)
-								p.check(t, fmt.Sprintf("%s ta=%v tb=%v m=%d n=%d k=%d alpha=%v beta=%v", kernelName(asm), ta, tb, m, n, k, s.alpha, s.beta))
+								p.check(t, fmt.Sprintf("%s ta=%v tb=%v m=%d n=%d k=%d alpha=%v beta=%v", name, ta, tb, m, n, k, s.alpha, s.beta))
 							}
 						}
 					}
 				}
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestSgemmBlocks covers shapes larger than one cache block in each
@@ -191,21 +209,21 @@ func TestSgemmBlocks(t *testing.T) {
 		{9, 16, 4096},                  // its weight gradient (NT)
 		{mcMax, 2 * nr * 3, 2 * kcMax}, // exact multiples everywhere
 	}
-	for _, asm := range paths(t) {
-		withKernel(asm, func() {
+	forEachPath(t, func(name string) {
+		{
 			rnd := rand.New(rand.NewPCG(3, 4))
 			for _, tc := range tests {
 				for _, ta := range []bool{false, true} {
 					for _, tb := range []bool{false, true} {
 						for _, beta := range []float32{0, 0.5} {
 							p := newProblem(rnd, ta, tb, tc.m, tc.n, tc.k, 1, 0, 3, 1.5, beta)
-							p.check(t, fmt.Sprintf("%s ta=%v tb=%v m=%d n=%d k=%d beta=%v", kernelName(asm), ta, tb, tc.m, tc.n, tc.k, beta))
+							p.check(t, fmt.Sprintf("%s ta=%v tb=%v m=%d n=%d k=%d beta=%v", name, ta, tb, tc.m, tc.n, tc.k, beta))
 						}
 					}
 				}
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestSgemmQuickReturns checks the cases that do no multiplication: alpha = 0

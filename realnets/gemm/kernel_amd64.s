@@ -7,30 +7,38 @@
 // "BLIS: A Framework for Rapidly Instantiating BLAS Functionality", ACM TOMS
 // 41(3), 2015; kernel bli_sgemm_haswell_asm_6x16): twelve YMM accumulators
 // Y4–Y15 hold the tile, row i in (Y[4+2i], Y[5+2i]); each step of k loads one
-// 16-wide row of the packed B panel into Y0, Y1 and broadcasts the six
-// entries of the packed A column into Y2/Y3 in turn.
+// 16-wide row of the B panel into Y0, Y1 and broadcasts the six entries of
+// the A column into Y2/Y3 in turn. As in BLIS's "sup" kernels for small and
+// skinny products, A is addressed through a row stride (R9) and a column
+// stride (R12), so the same code reads a packed panel (strides 1 and 6) or
+// A in place (strides lda and 1, or 1 and lda when transposed); rows 0-2 are
+// addressed from SI and rows 3-5 from R11 = SI + 3*rsa. B is read through a
+// row stride (R13).
 
-#define STEP(off) \
-	VMOVUPS      (off*64)(DI), Y0; \
-	VMOVUPS      (off*64+32)(DI), Y1; \
-	VBROADCASTSS (off*24)(SI), Y2; \
-	VBROADCASTSS (off*24+4)(SI), Y3; \
+#define STEP \
+	VMOVUPS      (DI), Y0; \
+	VMOVUPS      32(DI), Y1; \
+	VBROADCASTSS (SI), Y2; \
+	VBROADCASTSS (SI)(R9*1), Y3; \
 	VFMADD231PS  Y0, Y2, Y4; \
 	VFMADD231PS  Y1, Y2, Y5; \
 	VFMADD231PS  Y0, Y3, Y6; \
 	VFMADD231PS  Y1, Y3, Y7; \
-	VBROADCASTSS (off*24+8)(SI), Y2; \
-	VBROADCASTSS (off*24+12)(SI), Y3; \
+	VBROADCASTSS (SI)(R9*2), Y2; \
+	VBROADCASTSS (R11), Y3; \
 	VFMADD231PS  Y0, Y2, Y8; \
 	VFMADD231PS  Y1, Y2, Y9; \
 	VFMADD231PS  Y0, Y3, Y10; \
 	VFMADD231PS  Y1, Y3, Y11; \
-	VBROADCASTSS (off*24+16)(SI), Y2; \
-	VBROADCASTSS (off*24+20)(SI), Y3; \
+	VBROADCASTSS (R11)(R9*1), Y2; \
+	VBROADCASTSS (R11)(R9*2), Y3; \
 	VFMADD231PS  Y0, Y2, Y12; \
 	VFMADD231PS  Y1, Y2, Y13; \
 	VFMADD231PS  Y0, Y3, Y14; \
-	VFMADD231PS  Y1, Y3, Y15
+	VFMADD231PS  Y1, Y3, Y15; \
+	ADDQ         R12, SI; \
+	ADDQ         R12, R11; \
+	ADDQ         R13, DI
 
 // STOREROW writes row r = alpha*acc + beta*C (Y0 = alpha, Y1 = beta).
 #define STOREROW(lo, hi) \
@@ -50,14 +58,22 @@
 	VMOVUPS hi, 32(DX); \
 	ADDQ    R8, DX
 
-// func kernel6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
-TEXT ·kernel6x16(SB), NOSPLIT, $0-48
+// func kernel6x16(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)
+TEXT ·kernel6x16(SB), NOSPLIT, $0-72
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
-	MOVQ c+24(FP), DX
-	MOVQ ldc+32(FP), R8
+	MOVQ rsa+16(FP), R9
+	SHLQ $2, R9
+	MOVQ csa+24(FP), R12
+	SHLQ $2, R12
+	MOVQ b+32(FP), DI
+	MOVQ rsb+40(FP), R13
+	SHLQ $2, R13
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R8
 	SHLQ $2, R8
+	LEAQ (SI)(R9*2), R11
+	ADDQ R9, R11
 
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
@@ -77,12 +93,10 @@ TEXT ·kernel6x16(SB), NOSPLIT, $0-48
 	JZ   tail
 
 loop4:
-	STEP(0)
-	STEP(1)
-	STEP(2)
-	STEP(3)
-	ADDQ $96, SI
-	ADDQ $256, DI
+	STEP
+	STEP
+	STEP
+	STEP
 	DECQ BX
 	JNZ  loop4
 
@@ -91,18 +105,16 @@ tail:
 	JZ   store
 
 loop1:
-	STEP(0)
-	ADDQ $24, SI
-	ADDQ $64, DI
+	STEP
 	DECQ CX
 	JNZ  loop1
 
 store:
-	VBROADCASTSS alpha+40(FP), Y0
-	MOVL         beta+44(FP), AX
+	VBROADCASTSS alpha+64(FP), Y0
+	MOVL         beta+68(FP), AX
 	TESTL        $0x7fffffff, AX
 	JZ           storezero
-	VBROADCASTSS beta+44(FP), Y1
+	VBROADCASTSS beta+68(FP), Y1
 	STOREROW(Y4, Y5)
 	STOREROW(Y6, Y7)
 	STOREROW(Y8, Y9)
