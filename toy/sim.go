@@ -282,12 +282,28 @@ func (t *Trajectory) WriteCSV(w io.Writer) error {
 	return err
 }
 
+// ksum is a compensated (Kahan-Babuska-Neumaier) running sum, so that tail
+// means over millions of steps keep full precision.
+type ksum struct{ s, c float64 }
+
+func (k *ksum) add(x float64) {
+	t := k.s + x
+	if math.Abs(k.s) >= math.Abs(x) {
+		k.c += (k.s - t) + x
+	} else {
+		k.c += (x - t) + k.s
+	}
+	k.s = t
+}
+
+func (k ksum) sum() float64 { return k.s + k.c }
+
 // tail accumulates the per-step tail statistics of a run.
 type tail struct {
 	start                      int // first tail step is start+1
 	n                          float64
-	angle, angle2, bg, bg2, lr float64
-	norm                       float64
+	angle, angle2, bg, bg2, lr ksum
+	norm                       ksum
 }
 
 func newTail(steps int) tail { return tail{start: steps - max(1, steps/5)} }
@@ -297,12 +313,12 @@ func (a *tail) add(step int, angle, bgn, elr, norm float64) {
 		return
 	}
 	a.n++
-	a.angle += angle
-	a.angle2 += angle * angle
-	a.bg += bgn
-	a.bg2 += bgn * bgn
-	a.lr += elr
-	a.norm += norm
+	a.angle.add(angle)
+	a.angle2.add(angle * angle)
+	a.bg.add(bgn)
+	a.bg2.add(bgn * bgn)
+	a.lr.add(elr)
+	a.norm.add(norm)
 }
 
 // summarise fills the summary from the records and the tail accumulator.
@@ -330,12 +346,12 @@ func (a *tail) summarise(t *Trajectory, p Problem, steps int) {
 		s.TailBatchLossMean /= k
 	}
 	if a.n > 0 {
-		s.TailAngleMean = a.angle / a.n
-		s.TailAngleRMS = math.Sqrt(a.angle2 / a.n)
-		s.TailBatchGradNormMean = a.bg / a.n
-		s.TailBatchGradNormRMS = math.Sqrt(a.bg2 / a.n)
-		s.TailELRMean = a.lr / a.n
-		s.TailNormMean = a.norm / a.n
+		s.TailAngleMean = a.angle.sum() / a.n
+		s.TailAngleRMS = math.Sqrt(a.angle2.sum() / a.n)
+		s.TailBatchGradNormMean = a.bg.sum() / a.n
+		s.TailBatchGradNormRMS = math.Sqrt(a.bg2.sum() / a.n)
+		s.TailELRMean = a.lr.sum() / a.n
+		s.TailNormMean = a.norm.sum() / a.n
 	}
 }
 
