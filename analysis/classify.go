@@ -108,6 +108,9 @@ type Evidence struct {
 	LogLossTrendSlope float64 `json:"log_loss_trend_slope"`
 	LogLossTrendP     float64 `json:"log_loss_trend_p"`
 	LogLossDrop       float64 `json:"log_loss_drop"`
+	// LogLossDriftP is the two-sided p-value of DriftTest (mean
+	// increment) on log loss over the same window.
+	LogLossDriftP float64 `json:"log_loss_drift_p"`
 	// LossTrendSlope and LossTrendP are the trend test of the loss over
 	// its stationary window.
 	LossTrendSlope float64 `json:"loss_trend_slope"`
@@ -142,7 +145,7 @@ func (e *Evidence) UnmarshalJSON(data []byte) error {
 	type plain Evidence
 	nan := math.NaN()
 	p := plain{TailLossRel: nan, GradTailRel: nan, LogLossTrendSlope: nan, LogLossTrendP: nan,
-		LogLossDrop: nan, LossTrendSlope: nan, LossTrendP: nan, Level: nan, LevelStdErr: nan,
+		LogLossDrop: nan, LogLossDriftP: nan, LossTrendSlope: nan, LossTrendP: nan, Level: nan, LevelStdErr: nan,
 		LevelUpper: nan, LevelESS: nan, RandomLevel: nan, AngleLevel: nan, AngleStdErr: nan}
 	if err := unmarshalStrict(data, &p); err != nil {
 		return err
@@ -174,12 +177,16 @@ type Classification struct {
 //     first loss when the random level is unknown).
 //  3. Convergence by gradient collapse: the median gradient norm of the
 //     last tenth is at most s.GradCollapse times that of the first tenth.
-//  4. If every loss is positive, the trend test (TrendTest, batch means)
-//     on log loss over its stationary window (MSER-5; the second half when
-//     the loss never settles): a significantly negative slope
-//     (p < s.Alpha) whose fitted decrease over the window is at least
-//     s.MinLogDrop is convergence; a significant but smaller decrease or a
-//     significant increase is undetermined (still drifting: run longer).
+//  4. If every loss is positive, log loss over its stationary window
+//     (MSER-5; the second half when the loss never settles) is tested for
+//     a decrease in two ways: the trend test (TrendTest, regression of
+//     batch means) and the drift test (DriftTest, mean increment, which
+//     suits the random-walk-with-drift shape of log loss under SGD
+//     convergence). A significantly negative result of either
+//     (p < s.Alpha) with a fitted decrease over the window of at least
+//     s.MinLogDrop is convergence; a significant but smaller decrease, or
+//     a significant increase by the trend test, is undetermined (still
+//     drifting: run longer).
 //  5. Otherwise the loss must look stationary: its stationary window
 //     needs an effective sample size of at least s.MinESS and no
 //     significant trend (p >= s.Alpha), else undetermined.
@@ -205,7 +212,7 @@ func Classify(in RegimeInput) (c Classification) {
 	}
 	ev := Evidence{
 		Rows: len(in.Loss), TailLossRel: nan, GradTailRel: nan,
-		LogLossTrendSlope: nan, LogLossTrendP: nan, LogLossDrop: nan,
+		LogLossTrendSlope: nan, LogLossTrendP: nan, LogLossDrop: nan, LogLossDriftP: nan,
 		LossTrendSlope: nan, LossTrendP: nan,
 		Level: nan, LevelStdErr: nan, LevelUpper: nan, LevelESS: nan,
 		RandomLevel: rl, AngleLevel: nan, AngleStdErr: nan,
@@ -287,16 +294,19 @@ func Classify(in RegimeInput) (c Classification) {
 		ll := c.LogLoss
 		ev.LogLossTrendSlope, ev.LogLossTrendP = ll.TrendSlope, ll.TrendP
 		ev.LogLossDrop = -ll.TrendSlope * float64(ll.Window)
-		if ll.TrendP < s.Alpha {
-			switch {
-			case ll.TrendSlope < 0 && ev.LogLossDrop >= s.MinLogDrop:
-				say("converged: log loss decreases significantly over rows %d-%d (slope %.3g per row, p = %.2g < %g) by %.3g in all (at least %g)", ll.TransientEnd, n-1, ll.TrendSlope, ll.TrendP, s.Alpha, ev.LogLossDrop, s.MinLogDrop)
-				return verdict(RegimeConvergence)
-			case ll.TrendSlope < 0:
-				say("still decreasing: log loss falls significantly over rows %d-%d (p = %.2g) but only by %.3g (less than %g): run longer", ll.TransientEnd, n-1, ll.TrendP, ev.LogLossDrop, s.MinLogDrop)
-			default:
-				say("still increasing: log loss rises significantly over rows %d-%d (slope %.3g per row, p = %.2g): run longer", ll.TransientEnd, n-1, ll.TrendSlope, ll.TrendP)
-			}
+		drift := DriftTest(logs[ll.TransientEnd:])
+		ev.LogLossDriftP = drift.P
+		trendDown := ll.TrendP < s.Alpha && ll.TrendSlope < 0
+		driftDown := drift.P < s.Alpha && drift.Slope < 0
+		switch {
+		case (trendDown || driftDown) && ev.LogLossDrop >= s.MinLogDrop:
+			say("converged: log loss decreases significantly over rows %d-%d (slope %.3g per row, trend p = %.2g, drift p = %.2g, level %g) by %.3g in all (at least %g)", ll.TransientEnd, n-1, ll.TrendSlope, ll.TrendP, drift.P, s.Alpha, ev.LogLossDrop, s.MinLogDrop)
+			return verdict(RegimeConvergence)
+		case trendDown || driftDown:
+			say("still decreasing: log loss falls significantly over rows %d-%d (trend p = %.2g, drift p = %.2g) but only by %.3g (less than %g): run longer", ll.TransientEnd, n-1, ll.TrendP, drift.P, ev.LogLossDrop, s.MinLogDrop)
+			return c
+		case ll.TrendP < s.Alpha:
+			say("still increasing: log loss rises significantly over rows %d-%d (slope %.3g per row, p = %.2g): run longer", ll.TransientEnd, n-1, ll.TrendSlope, ll.TrendP)
 			return c
 		}
 	} else {

@@ -499,3 +499,43 @@ func writeFinite(buf *bytes.Buffer, v reflect.Value) error {
 func unmarshalStrict(data []byte, v any) error {
 	return json.Unmarshal(data, v)
 }
+
+// DriftTest tests whether the increments x[t+1]-x[t] have a nonzero mean,
+// the drift of a random walk with drift, such as the log loss of SGD
+// converging at a random linear rate (log L_t is a sum of random log
+// factors). The mean increment is compared with its batch-means standard
+// error (batches of BatchSize(len(x)-1, IAT of the increments)) by a Student
+// t test with batches-1 degrees of freedom. For a stationary series the
+// increments are strongly anticorrelated, the batch-means standard error
+// overestimates the true one, and the test is conservative. Slope is the
+// mean increment per row; with fewer than 2 batches the statistic and
+// p-value are NaN.
+func DriftTest(x []float64) Trend {
+	nan := math.NaN()
+	tr := Trend{Slope: nan, Stat: nan, P: nan}
+	if len(x) < 3 {
+		return tr
+	}
+	d := make([]float64, len(x)-1)
+	for i := range d {
+		d[i] = x[i+1] - x[i]
+	}
+	tau, _ := IAT(d)
+	size := BatchSize(len(d), tau)
+	mean, se, k := BatchMeans(d, size)
+	tr.Slope, tr.Batches, tr.BatchSize = mean, k, size
+	if k < 2 {
+		return tr
+	}
+	tr.DF = k - 1
+	switch {
+	case se > 0:
+		tr.Stat = mean / se
+	case mean == 0:
+		tr.Stat = 0
+	default:
+		tr.Stat = math.Copysign(math.Inf(1), mean)
+	}
+	tr.P = 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(tr.DF)}.Survival(math.Abs(tr.Stat))
+	return tr
+}

@@ -225,3 +225,32 @@ func TestStationaryShortAndJSON(t *testing.T) {
 		t.Errorf("round trip of %s gave %+v", b, back)
 	}
 }
+
+func TestDriftTest(t *testing.T) {
+	// A random walk with drift -0.05 and steps of sd 0.2 over 400 rows:
+	// the mean increment has sd 0.2/sqrt(399) = 0.01, so the drift is
+	// 5 sd and must be found nearly always (accept 90 of 100).
+	// On stationary AR(1) noise the test is conservative (the batch-means
+	// standard error of increments overestimates): at alpha = 0.05
+	// expect fewer than the nominal 5% rejections; accept at most 10 of
+	// 100.
+	const reps, alpha = 100, 0.05
+	var found, false1 int
+	for r := range uint64(reps) {
+		rng := rand.New(rand.NewPCG(8, r))
+		x := make([]float64, 400)
+		for i := 1; i < len(x); i++ {
+			x[i] = x[i-1] - 0.05 + 0.2*rng.NormFloat64()
+		}
+		if tr := DriftTest(x); tr.P < alpha && tr.Slope < 0 {
+			found++
+		}
+		if DriftTest(ar1(400, 0.8, 0, rng)).P < alpha {
+			false1++
+		}
+	}
+	t.Logf("drift found %d/%d, false positives %d/%d", found, reps, false1, reps)
+	if found < 90 || false1 > 10 {
+		t.Errorf("drift found in %d of %d walks (want >= 90), false positives %d (want <= 10)", found, reps, false1)
+	}
+}
