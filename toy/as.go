@@ -71,7 +71,9 @@ const (
 // the lower confidence bound of the exponent cross zero.
 //
 // The full batch (batch 0, or batch >= n without replacement) has no
-// randomness: the threshold is exactly GDThreshold(a). ASThresholdWith returns
+// randomness: the threshold is exactly GDThreshold(a). For b = 1 with equal
+// norms ||a_i||^2 = lambda it is exactly 2/lambda. Both are returned with
+// Exact set and no Lyapunov estimate. ASThresholdWith returns
 // an error for a zero data matrix or a negative batch size.
 func ASThresholdWith(a *mat.Dense, batch int, replace bool, seed uint64, s analysis.LyapunovSettings) (ASResult, error) {
 	n, _ := a.Dims()
@@ -91,6 +93,32 @@ func ASThresholdWith(a *mat.Dense, batch int, replace bool, seed uint64, s analy
 		res.ELR, res.CI, res.Exact = g, [2]float64{g, g}, true
 		return res, nil
 	}
+	if l, ok := equalNorms(a); ok && batch == 1 {
+		// Every step matrix I - e lambda b_i b_i^T/lambda has norm at most 1
+		// for e <= 2/lambda, is a reflection at e = 2/lambda, and has
+		// |det| = |1 - e lambda| > 1 beyond: the exponent crosses zero at
+		// exactly 2/lambda (SCIENCE.md 6.1).
+		res.ELR, res.CI, res.Exact = 2/l, [2]float64{2 / l, 2 / l}, true
+		return res, nil
+	}
+	return asEstimate(a, rb, res, batch, replace, seed, s)
+}
+
+// equalNorms returns lambda and true when every row of a has the squared norm
+// lambda to a relative 1e-12.
+func equalNorms(a *mat.Dense) (float64, bool) {
+	n, _ := a.Dims()
+	l0 := floats.Dot(a.RawRowView(0), a.RawRowView(0))
+	for i := 1; i < n; i++ {
+		if l := floats.Dot(a.RawRowView(i), a.RawRowView(i)); math.Abs(l-l0) > 1e-12*l0 {
+			return 0, false
+		}
+	}
+	return l0, true
+}
+
+// asEstimate is the numerical part of ASThresholdWith.
+func asEstimate(a *mat.Dense, rb RangeBasis, res ASResult, batch int, replace bool, seed uint64, s analysis.LyapunovSettings) (ASResult, error) {
 	cache := map[float64]analysis.LyapunovEstimate{}
 	est := func(e float64) analysis.LyapunovEstimate {
 		if v, ok := cache[e]; ok {

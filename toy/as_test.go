@@ -48,7 +48,16 @@ func TestASThresholdEqualNorms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The root search stops at relative width 1e-6 (asRelTol).
+	// Exact up to the rounding of the squared norms after scaling.
+	if want := 2 / lambda; math.Abs(res.ELR-want) > 1e-12 || !res.Exact {
+		t.Errorf("threshold %+v, want exactly 2/lambda = %v", res, want)
+	}
+	// The estimator finds the same value. The root search stops at relative
+	// width 1e-6 (asRelTol).
+	res, err = asEstimate(a, Range(a), ASResult{}, 1, true, 7, analysis.LyapunovSettings{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if want := 2 / lambda; math.Abs(res.ELR-want) > 2e-6*want || res.CI[0] > want*(1+2e-6) || res.CI[1] < want*(1-2e-6) {
 		t.Errorf("threshold %v CI %v, want 2/lambda = %v", res.ELR, res.CI, want)
 	}
