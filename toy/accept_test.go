@@ -310,11 +310,12 @@ func TestAcceptLimitStep(t *testing.T) {
 		}
 		floats.Scale(1/floats.Norm(u, 2), u)
 		c := floats.Dot(a.RawRowView(batch[0]), u)
+		u0 := append([]float64(nil), u...)
 		b := &Batch{Index: batch}
 		st.Step(u, b)
 		lim := make([]float64, 24)
-		// The stepper kept g, taken at the point before the step.
-		LimitStep(lim, nil2(u), st.Grad())
+		// The stepper kept g, taken at u0, the point before the step.
+		LimitStep(lim, u0, st.Grad())
 		tol := 2 / (elr * st.GradNorm()) // the step differs from the limit by about 1/(ELR ||g||)
 		if d := floats.Distance(u, lim, 2); d > tol {
 			t.Errorf("batch %v: real step at ELR 1e8 is %g from -g/||g||", batch, d)
@@ -330,10 +331,6 @@ func TestAcceptLimitStep(t *testing.T) {
 		}
 	}
 }
-
-// nil2 returns a slice of the same length as u, for LimitStep's unused
-// argument, so that u (already stepped) is not mistaken for the old point.
-func nil2(u []float64) []float64 { return make([]float64, len(u)) }
 
 func ExampleCircleClosedForm_simulate() {
 	p, _ := NewCircle(1)
