@@ -425,3 +425,34 @@ func BenchmarkMSThreshold(b *testing.B) {
 		})
 	}
 }
+
+func TestNewLSQTheory(t *testing.T) {
+	a := gaussData(8, 24, 17, false, 0) // unequal norms
+	th, err := NewLSQTheory(a, 2, true, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if th.N != 8 || th.D != 24 || th.Rank != 8 || th.Batch != 2 || !th.Replace {
+		t.Errorf("sizes %+v", th)
+	}
+	if !scalar.EqualWithinRel(th.GDThreshold, 2/th.LambdaMax, 1e-15) {
+		t.Errorf("gd_threshold %v, 2/lambda_max %v", th.GDThreshold, 2/th.LambdaMax)
+	}
+	if th.MSThreshold < th.MSBounds[0] || th.MSThreshold > th.MSBounds[1] {
+		t.Errorf("ms_threshold %v outside ms_bounds %v", th.MSThreshold, th.MSBounds)
+	}
+	// Jensen: the almost-sure threshold is not below the mean-square one.
+	if th.ASThresholdCI[1] < th.MSThreshold || th.ASThreshold < th.ASThresholdCI[0] || th.ASThreshold > th.ASThresholdCI[1] {
+		t.Errorf("as_threshold %v (CI %v) against ms_threshold %v", th.ASThreshold, th.ASThresholdCI, th.MSThreshold)
+	}
+	// The random level tr(H)/(2d) from the direct trace of H.
+	if want := mat.Trace(hMatrix(a)) / 48; !scalar.EqualWithinRel(th.RandomLevel, want, 1e-13) {
+		t.Errorf("random_level %v, want %v", th.RandomLevel, want)
+	}
+	if _, err := NewLSQTheory(a, -1, true, 1); err == nil {
+		t.Error("negative batch: no error")
+	}
+	if _, err := NewLSQTheory(mat.NewDense(2, 3, nil), 1, true, 1); err == nil {
+		t.Error("zero data: no error")
+	}
+}
