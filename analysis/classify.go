@@ -377,3 +377,9 @@ func median(x []float64) float64 {
 	}
 	return (y[m-1] + y[m]) / 2
 }
+
+// LyapunovEvidenceOf returns the exponent and confidence interval of a
+// Lyapunov estimate of this package as evidence for Classify.
+func LyapunovEvidenceOf(e LyapunovEstimate) *LyapunovEvidence {
+	return &LyapunovEvidence{Exponent: e.Exponent, CI: e.CI}
+}
