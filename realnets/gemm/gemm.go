@@ -151,13 +151,15 @@ func (w *workspace) blockA(trans bool, mb, kb, nb int, a []float32, lda, i0, p0 
 
 // kernelFunc is the signature shared by the micro-kernels: the mr×nr tile
 // c = alpha*A*B + beta*c, where element (i, p) of A is a[i*rsa + p*csa] and
-// row p of B starts at b[p*rsb]. When beta is zero, c is not read.
-type kernelFunc func(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32)
+// row p of B starts at b[p*rsb]; only the first mt rows of c are written.
+// When beta is zero, c is not read.
+type kernelFunc func(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, mt int)
 
 // macroKernel multiplies an mb×kb block of A by a packed kb×nb block of B
 // into C, one mr×nr tile at a time, the B panel outermost so that it stays
-// in L1 while the panels of A stream from L2. Partial tiles at the bottom and
-// right edges are computed into tile and then merged.
+// in L1 while the panels of A stream from L2. The kernel writes partial
+// tiles at the bottom edge itself; partial tiles at the right edge are
+// computed into tile and then merged.
 func macroKernel(kernel kernelFunc, mb, nb, kb int, alpha float32, blk aBlock, pb []float32, beta float32, c []float32, ldc int, tile *[mr * nr]float32) {
 	for jr := 0; jr < nb; jr += nr {
 		nt := min(nr, nb-jr)
@@ -168,11 +170,11 @@ func macroKernel(kernel kernelFunc, mb, nb, kb int, alpha float32, blk aBlock, p
 			if blk.edge != nil && ir >= blk.edgeAt {
 				ap, rs, cs = blk.edge, 1, mr
 			}
-			if mt == mr && nt == nr {
-				kernel(kb, ap, rs, cs, bp, nr, c[ir*ldc+jr:], ldc, alpha, beta)
+			if nt == nr {
+				kernel(kb, ap, rs, cs, bp, nr, c[ir*ldc+jr:], ldc, alpha, beta, mt)
 				continue
 			}
-			kernel(kb, ap, rs, cs, bp, nr, tile[:], nr, alpha, 0)
+			kernel(kb, ap, rs, cs, bp, nr, tile[:], nr, alpha, 0, mt)
 			for i := 0; i < mt; i++ {
 				ci := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nt]
 				ti := tile[i*nr : i*nr+nt]
@@ -286,8 +288,8 @@ func packB(trans bool, kb, nb int, b []float32, ldb, p0, j0 int, dst []float32) 
 // goKernel is the portable micro-kernel: the same contract as kernel6x16,
 // computed as eight 3×4 sub-tiles so that the twelve accumulators of each
 // fit in registers.
-func goKernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
-	for i0 := 0; i0 < mr; i0 += 3 {
+func goKernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, mt int) {
+	for i0 := 0; i0 < mt; i0 += 3 {
 		for j0 := 0; j0 < nr; j0 += 4 {
 			var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23 float32
 			ia, ib := i0*rsa, j0
@@ -311,8 +313,12 @@ func goKernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float3
 				ib += rsb
 			}
 			storeRow(c[i0*ldc+j0:], alpha, beta, c00, c01, c02, c03)
-			storeRow(c[(i0+1)*ldc+j0:], alpha, beta, c10, c11, c12, c13)
-			storeRow(c[(i0+2)*ldc+j0:], alpha, beta, c20, c21, c22, c23)
+			if i0+1 < mt {
+				storeRow(c[(i0+1)*ldc+j0:], alpha, beta, c10, c11, c12, c13)
+			}
+			if i0+2 < mt {
+				storeRow(c[(i0+2)*ldc+j0:], alpha, beta, c20, c21, c22, c23)
+			}
 		}
 	}
 }

@@ -104,12 +104,28 @@ func newProblem(rnd *rand.Rand, transA, transB bool, m, n, k, padA, padB, padC i
 // section 3.1), applied to both results, which may sum in different orders
 // (blocked, fused multiply-add), doubled again for the alpha and beta
 // roundings. It also checks that Sgemm did not write outside the m×n
-// region of C (the padding columns must be unchanged).
+// region of C (the padding columns and a guard region after the end of C
+// must be unchanged).
 func (p problem) check(t *testing.T, name string) {
 	t.Helper()
-	got := append([]float32(nil), p.c...)
+	// got is followed by a guard region of mr rows that Sgemm must not
+	// touch (the micro-kernel writes through pointers, without bounds
+	// checks).
+	const guardVal = 12345
+	guard := (mr + 1) * p.ldc
+	buf := make([]float32, len(p.c)+guard)
+	copy(buf, p.c)
+	for i := len(p.c); i < len(buf); i++ {
+		buf[i] = guardVal
+	}
+	got := buf[:len(p.c)]
 	want := append([]float32(nil), p.c...)
 	Sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, got, p.ldc)
+	for i, v := range buf[len(p.c):] {
+		if v != guardVal {
+			t.Fatalf("%s: wrote past the end of C at offset %d", name, len(p.c)+i)
+		}
+	}
 	reference(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, want, p.ldc)
 	const u = 1.0 / (1 << 24) // float32 unit roundoff
 	tol := 4 * float64(p.k+2) * u

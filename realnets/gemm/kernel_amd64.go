@@ -5,11 +5,12 @@ package gemm
 // kernel6x16 computes the 6×16 tile C = alpha*A*B + beta*C, where element
 // (i, p) of the 6×k panel of A is at a + i*rsa + p*csa, row p of the k×16
 // panel of B starts at b + p*rsb, and c points to the top left of a tile of
-// C with row stride ldc (all strides in elements). When beta is zero, C is
-// not read. It needs AVX2 and FMA.
+// C with row stride ldc (all strides in elements). Only the first mt rows
+// (1 ≤ mt ≤ 6) of C are written. When beta is zero, C is not read. It needs
+// AVX2 and FMA.
 //
 //go:noescape
-func kernel6x16(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)
+func kernel6x16(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, mt int)
 
 // cpuid executes the CPUID instruction with the given EAX and ECX inputs.
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
@@ -47,11 +48,14 @@ func hasAVX2FMA() bool {
 // haveAsm reports whether the assembly micro-kernel can run on this machine.
 var haveAsm = hasAVX2FMA()
 
-// asmKernel calls the assembly micro-kernel on a full tile, after checking
-// that the last element it reads or writes of each operand is in range.
-func asmKernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
+// asmKernel calls the assembly micro-kernel, after checking that the last
+// element it reads or writes of each operand is in range.
+func asmKernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, mt int) {
+	if mt < 1 || mt > mr || k < 1 {
+		panic("gemm: bad micro-kernel arguments")
+	}
 	_ = a[(mr-1)*rsa+(k-1)*csa]
 	_ = b[(k-1)*rsb+nr-1]
-	_ = c[(mr-1)*ldc+nr-1]
-	kernel6x16(k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta)
+	_ = c[(mt-1)*ldc+nr-1]
+	kernel6x16(k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, mt)
 }

@@ -40,7 +40,8 @@
 	ADDQ         R12, R11; \
 	ADDQ         R13, DI
 
-// STOREROW writes row r = alpha*acc + beta*C (Y0 = alpha, Y1 = beta).
+// STOREROW writes row r = alpha*acc + beta*C (Y0 = alpha, Y1 = beta) and
+// returns after the last of the R10 rows to write.
 #define STOREROW(lo, hi) \
 	VMULPS      Y0, lo, lo; \
 	VMULPS      Y0, hi, hi; \
@@ -48,18 +49,23 @@
 	VFMADD231PS 32(DX), Y1, hi; \
 	VMOVUPS     lo, (DX); \
 	VMOVUPS     hi, 32(DX); \
-	ADDQ        R8, DX
+	ADDQ        R8, DX; \
+	DECQ        R10; \
+	JZ          done
 
-// STOREROW0 writes row r = alpha*acc without reading C (beta = 0).
+// STOREROW0 writes row r = alpha*acc without reading C (beta = 0) and
+// returns after the last of the R10 rows to write.
 #define STOREROW0(lo, hi) \
 	VMULPS  Y0, lo, lo; \
 	VMULPS  Y0, hi, hi; \
 	VMOVUPS lo, (DX); \
 	VMOVUPS hi, 32(DX); \
-	ADDQ    R8, DX
+	ADDQ    R8, DX; \
+	DECQ    R10; \
+	JZ      done
 
-// func kernel6x16(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)
-TEXT ·kernel6x16(SB), NOSPLIT, $0-72
+// func kernel6x16(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, mt int)
+TEXT ·kernel6x16(SB), NOSPLIT, $0-80
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R9
@@ -110,6 +116,7 @@ loop1:
 	JNZ  loop1
 
 store:
+	MOVQ         mt+72(FP), R10
 	VBROADCASTSS alpha+64(FP), Y0
 	MOVL         beta+68(FP), AX
 	TESTL        $0x7fffffff, AX
@@ -121,8 +128,7 @@ store:
 	STOREROW(Y10, Y11)
 	STOREROW(Y12, Y13)
 	STOREROW(Y14, Y15)
-	VZEROUPPER
-	RET
+	JMP done
 
 storezero:
 	STOREROW0(Y4, Y5)
@@ -131,6 +137,8 @@ storezero:
 	STOREROW0(Y10, Y11)
 	STOREROW0(Y12, Y13)
 	STOREROW0(Y14, Y15)
+
+done:
 	VZEROUPPER
 	RET
 

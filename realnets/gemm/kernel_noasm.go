@@ -7,6 +7,6 @@ package gemm
 const haveAsm = false
 
 // asmKernel is never called when haveAsm is false.
-func asmKernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32) {
+func asmKernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, mt int) {
 	panic("gemm: no assembly kernel")
 }
