@@ -464,3 +464,13 @@ func NewBifurcation(d Bifurcation) (*Figure, []Skip, error) {
 	}
 	return &Figure{Plots: [][]*plot.Plot{{p}}, Legend: leg}, skips, nil
 }
+
+// DataRange makes the x axis cover the bands, so that points at the ends
+// are not drawn on the border.
+func (b *bands) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, xmax = math.Inf(1), math.Inf(-1)
+	for _, bd := range b.bands {
+		xmin, xmax = math.Min(xmin, bd.From), math.Max(xmax, bd.To)
+	}
+	return xmin, xmax, math.Inf(1), math.Inf(-1)
+}
