@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/toy"
 )
 
 func init() {
@@ -53,8 +54,10 @@ Too short or contradictory evidence gives "undetermined", never a guess.
 The random level is the loss of a random point: tr(H)/(2d) for lsq,
 log(classes) for a network classifier. Give it with -random-level. Otherwise
 analyze looks for config.json beside FILE and uses its random_level key (at
-top level or under "theory"), or log(classes) if it has a classes key; when
-none is found the level is unknown and a stationary run stays "undetermined".
+top level or under "theory"), or log(classes) if it has a classes key, or
+rebuilds the toy problem of "regimes simulate" from its "toy" key and takes
+its uniform-sphere average; when none is found the level is unknown and a
+stationary run stays "undetermined".
 Numeric keys under "theory" in that config.json are copied into the report for
 "regimes compare".
 
@@ -240,6 +243,36 @@ func readSideConfig(name string) (randomLevel float64, theory map[string]float64
 		randomLevel = v
 	} else if k, ok := cfg["classes"].(float64); ok && k >= 2 {
 		randomLevel = math.Log(k)
+	} else if raw, ok := cfg["toy"].(map[string]any); ok {
+		randomLevel = toyRandomLevel(raw, filepath.Dir(name))
 	}
 	return randomLevel, theory, nil
+}
+
+// toyRandomLevel rebuilds the toy problem described by the "toy" object of
+// a config.json written by "regimes simulate" and returns its random level
+// (the uniform-sphere average of the loss), or NaN if the problem cannot be
+// rebuilt (for example a data file that has moved). A relative data path
+// is tried as written and then relative to the folder of config.json.
+func toyRandomLevel(raw map[string]any, dir string) float64 {
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return math.NaN()
+	}
+	var c toy.Config
+	if err := json.Unmarshal(b, &c); err != nil {
+		return math.NaN()
+	}
+	p, err := c.Build()
+	if err != nil && c.Data != "" && !filepath.IsAbs(c.Data) {
+		c.Data = filepath.Join(dir, c.Data)
+		p, err = c.Build()
+	}
+	if err != nil {
+		return math.NaN()
+	}
+	if v := p.RandomLevel(); v > 0 && !math.IsInf(v, 0) {
+		return v
+	}
+	return math.NaN()
 }

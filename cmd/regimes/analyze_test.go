@@ -219,3 +219,26 @@ func TestAnalyzeBadInput(t *testing.T) {
 		t.Errorf("an output file was written on error: %v", err)
 	}
 }
+
+func TestAnalyzeSimulateConfig(t *testing.T) {
+	// A config.json as written by "regimes simulate" has no random level
+	// but the toy configuration: analyze rebuilds the problem. For lsq
+	// with unit-norm rows at d = 24 the random level is 1/(2d) = 1/48
+	// (SCIENCE.md 6.1).
+	dir := t.TempDir()
+	traj := filepath.Join(dir, "trajectory.csv")
+	writeToyCSV(t, traj, stationaryLoss(2000, 0.012, 6), 2.2)
+	cfg := `{"command": "regimes simulate", "mode": "sphere", "toy": {"toy": "lsq", "n": 8, "d": 24, "data_seed": 0, "norms": "unit"}, "sim": {"elr": 2.2, "batch": 1}}`
+	os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o644)
+	code, stdout, stderr := runRegimes(t, "analyze", traj)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r analysis.Report
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(r.Evidence.RandomLevel-1.0/48) > 1e-15 || r.Regime != analysis.RegimeChaotic {
+		t.Errorf("random level %v, regime %s", r.Evidence.RandomLevel, r.Regime)
+	}
+}
