@@ -278,3 +278,29 @@ func ExampleNewCircle() {
 	fmt.Printf("%.6f %.6f\n", p.Loss(u, nil), 0.5*math.Sin(phi)*math.Sin(phi))
 	// Output: 0.043666 0.043666
 }
+
+// TestLogisticRandomLevelDefault checks the quadrature random level of the
+// default logistic toy (alpha = 10, d = 24, n = 64) against Monte Carlo.
+func TestLogisticRandomLevelDefault(t *testing.T) {
+	p, err := Config{Toy: "logistic"}.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const samples = 20000
+	rng := rand.New(rand.NewPCG(9, 10))
+	x := make([]float64, p.Dim())
+	var s, s2 float64
+	for range samples {
+		for j := range x {
+			x[j] = rng.NormFloat64()
+		}
+		f := p.Loss(x, nil)
+		s += f
+		s2 += f * f
+	}
+	mean := s / samples
+	se := math.Sqrt((s2/samples - mean*mean) / samples)
+	if got := p.RandomLevel(); math.Abs(got-mean) > 5*se { // 5 standard errors
+		t.Errorf("RandomLevel = %v, Monte Carlo %v ± %v", got, mean, se)
+	}
+}
