@@ -1,0 +1,54 @@
+package analysis_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/regimes/regimes/analysis"
+)
+
+// ExampleStationary measures an AR(1) series x_t = 0.5 x_{t-1} + e_t after
+// an exponential transient. Its integrated autocorrelation time is
+// (1+phi)/(1-phi) = 3 and its stationary mean 0.
+func ExampleStationary() {
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := make([]float64, 20000)
+	var v float64
+	for i := range x {
+		v = 0.5*v + rng.NormFloat64()
+		x[i] = v + 10*math.Exp(-float64(i)/200)
+	}
+	s := analysis.Stationary(x)
+	fmt.Printf("transient ends near row %d00\n", (s.TransientEnd+50)/100)
+	fmt.Printf("iat %.1f\n", s.IAT)
+	fmt.Printf("mean within 3 stderr of 0: %v\n", math.Abs(s.Mean) < 3*s.StdErr)
+	fmt.Printf("trend p > 0.01: %v\n", s.TrendP > 0.01)
+	// Output:
+	// transient ends near row 500
+	// iat 3.0
+	// mean within 3 stderr of 0: true
+	// trend p > 0.01: true
+}
+
+// ExampleClassify labels a stationary loss series at 0.012 against the lsq
+// random level 1/48, as in regime 2 of lsq at ELR 2.2.
+func ExampleClassify() {
+	rng := rand.New(rand.NewPCG(3, 4))
+	loss := make([]float64, 5000)
+	var z float64
+	for i := range loss {
+		z = 0.8*z + 0.6*rng.NormFloat64()
+		loss[i] = 0.012 * math.Exp(0.1*z)
+	}
+	c := analysis.Classify(analysis.RegimeInput{Loss: loss, RandomLevel: 1.0 / 48})
+	fmt.Println(c.Regime)
+	fmt.Printf("level %.3f < upper bound %.4f < random level %.4f\n", c.Evidence.Level, c.Evidence.LevelUpper, c.Evidence.RandomLevel)
+
+	c = analysis.Classify(analysis.RegimeInput{Loss: loss[:50], RandomLevel: 1.0 / 48})
+	fmt.Println(c.Regime+":", c.Evidence.Reasons[0])
+	// Output:
+	// chaotic equilibrium
+	// level 0.012 < upper bound 0.0122 < random level 0.0208
+	// undetermined: too short: 50 rows, fewer than the 200 needed
+}
