@@ -1,0 +1,474 @@
+package realnets
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/realnets/data"
+)
+
+// TrainConfig describes one training run. It is written to DIR/config.json
+// and stored in every checkpoint. The zero value of a field means its
+// documented default.
+type TrainConfig struct {
+	// Model is "convnet" (ConvNetSI, shared/SCIENCE.md section 9) or "mlp"
+	// (the SI MLP).
+	Model string `json:"model"`
+	// Width is the ConvNet's base width c (default 32) or the width of the
+	// MLP's hidden layers (default 256).
+	Width int `json:"width"`
+	// Hidden is the number of hidden layers of the MLP (default 2).
+	Hidden int `json:"hidden,omitempty"`
+	// Data selects the data set. For the ConvNet, MNIST is always zero-padded
+	// to 32x32 (Pad is set); the MLP reads 28x28 MNIST.
+	Data data.Config `json:"data"`
+	// ELR is the fixed effective learning rate of projected SGD on the
+	// sphere (shared/SCIENCE.md section 2). When it is zero the run is
+	// conventional SGD with LR, WD and Momentum (section 3).
+	ELR      float64 `json:"elr,omitempty"`
+	LR       float64 `json:"lr,omitempty"`
+	WD       float64 `json:"wd,omitempty"`
+	Momentum float64 `json:"momentum,omitempty"`
+	// HeadLR, when positive, trains the last layer with this learning rate
+	// (the "trained non-SI parameters" variant); by default the last layer
+	// is frozen.
+	HeadLR float64 `json:"head_lr,omitempty"`
+	// Epochs is the number of epochs to train.
+	Epochs int `json:"epochs"`
+	// Batch is the mini-batch size (default 128). The training order is a
+	// new permutation every epoch (data.Permutation with Seed); the last
+	// batch of an epoch may be smaller.
+	Batch int `json:"batch"`
+	// Seed seeds the SI weights and the training order; HeadSeed the last
+	// layer, shared by every run of a sweep.
+	Seed     uint64 `json:"seed"`
+	HeadSeed uint64 `json:"head_seed"`
+	// Workers is the number of goroutines inside a forward pass (default
+	// GOMAXPROCS); the numbers do not depend on it.
+	Workers int `json:"workers,omitempty"`
+	// Out is the output folder.
+	Out string `json:"out"`
+	// CheckpointEvery, when positive, also checkpoints every so many epochs
+	// to DIR/last.ckpt, so that -resume loses at most that many epochs.
+	// Checkpoints DIR/epoch-NNNNNN.ckpt are always written at the epochs 1,
+	// 2, 5, 10, 20, 50, ... and at the end.
+	CheckpointEvery int `json:"checkpoint_every,omitempty"`
+	// GradMetrics is "all" (default: the gradient pass of
+	// shared/SCIENCE.md section 5 after every epoch, about the cost of one
+	// more epoch), "log" (only at epochs 0, 1, 2, 3, 4, 5, 6, 8, 10, 13, 16,
+	// 20, 25, 32, ..., about ten per decade, and the last) or "none". Records
+	// without them have null gradient metrics.
+	GradMetrics string `json:"grad_metrics,omitempty"`
+	// TestSubset, when positive, evaluates the test metrics on the first
+	// TestSubset test images only (for quick experiments and tests).
+	TestSubset int `json:"test_subset,omitempty"`
+	// From starts the run from the weights of this checkpoint (the
+	// fine-tuning protocol): the sphere's radius is the checkpoint's SI norm
+	// and epoch 0 is the checkpoint's point. Fields left at zero (Model,
+	// Width, Hidden, Data, Seed, HeadSeed) are taken from the checkpoint's
+	// configuration.
+	From string `json:"from,omitempty"`
+	// Resume continues the run in Out from its last checkpoint with the
+	// configuration stored there; only Epochs (to extend the run) and
+	// Workers may differ.
+	Resume bool `json:"-"`
+}
+
+func (c *TrainConfig) defaults() {
+	if c.Width == 0 {
+		if c.Model == "mlp" {
+			c.Width = 256
+		} else {
+			c.Width = 32
+		}
+	}
+	if c.Hidden == 0 && c.Model == "mlp" {
+		c.Hidden = 2
+	}
+	if c.Batch == 0 {
+		c.Batch = 128
+	}
+	if c.GradMetrics == "" {
+		c.GradMetrics = "all"
+	}
+	if c.Model == "convnet" && c.Data.Name == "mnist" {
+		c.Data.Pad = true
+	}
+}
+
+// validate returns an error naming the first invalid field.
+func (c *TrainConfig) validate() error {
+	switch {
+	case c.Model != "convnet" && c.Model != "mlp":
+		return fmt.Errorf("model %q: want convnet or mlp", c.Model)
+	case c.Width < 1:
+		return fmt.Errorf("width %d: want at least 1", c.Width)
+	case c.Hidden < 0:
+		return fmt.Errorf("hidden %d: want at least 1", c.Hidden)
+	case c.Epochs < 0:
+		return fmt.Errorf("epochs %d: want at least 0", c.Epochs)
+	case c.Batch < 2:
+		return fmt.Errorf("batch %d: BatchNorm needs at least 2", c.Batch)
+	case c.ELR < 0 || c.LR < 0 || c.WD < 0 || c.HeadLR < 0 || math.IsNaN(c.ELR+c.LR+c.WD+c.Momentum+c.HeadLR):
+		return fmt.Errorf("learning rates and weight decay must be non-negative numbers")
+	case c.ELR > 0 && (c.LR > 0 || c.WD > 0 || c.Momentum != 0):
+		return fmt.Errorf("give either -elr (training on the sphere) or -lr/-wd/-momentum (conventional), not both")
+	case c.ELR == 0 && c.LR == 0:
+		return fmt.Errorf("no learning rate: give -elr (training on the sphere) or -lr (conventional)")
+	case c.Momentum < 0 || c.Momentum >= 1:
+		return fmt.Errorf("momentum %g: want 0 <= momentum < 1", c.Momentum)
+	case c.LR*c.WD >= 1:
+		return fmt.Errorf("lr*wd = %g: want less than 1", c.LR*c.WD)
+	case c.GradMetrics != "all" && c.GradMetrics != "log" && c.GradMetrics != "none":
+		return fmt.Errorf("grad metrics %q: want all, log or none", c.GradMetrics)
+	case c.Out == "":
+		return fmt.Errorf("no output folder")
+	}
+	return nil
+}
+
+// newModel builds the model of cfg for images of shape (ch, h, w) and the
+// given number of classes.
+func newModel(cfg *TrainConfig, ch, h, w, classes int) (Model, error) {
+	switch cfg.Model {
+	case "convnet":
+		if h != w || h%8 != 0 {
+			return nil, fmt.Errorf("convnet needs square images with a side divisible by 8, the data are %dx%d", h, w)
+		}
+		return NewConvNetSI(ConvNetConfig{Width: cfg.Width, InChannels: ch, Classes: classes, Size: h,
+			Seed: cfg.Seed, HeadSeed: cfg.HeadSeed, TrainHead: cfg.HeadLR > 0, Workers: cfg.Workers}), nil
+	default:
+		sizes := []int{ch * h * w}
+		for range cfg.Hidden {
+			sizes = append(sizes, cfg.Width)
+		}
+		sizes = append(sizes, classes)
+		return NewMLP(MLPConfig{Sizes: sizes, Seed: cfg.Seed, HeadSeed: cfg.HeadSeed, TrainHead: cfg.HeadLR > 0, Workers: cfg.Workers}), nil
+	}
+}
+
+// isLogEpoch reports whether epoch is 1, 2 or 5 times a power of ten: the
+// epochs at which checkpoints are kept.
+func isLogEpoch(epoch int) bool {
+	for epoch >= 10 && epoch%10 == 0 {
+		epoch /= 10
+	}
+	return epoch == 1 || epoch == 2 || epoch == 5
+}
+
+// isGradEpoch reports whether epoch is round(10^(j/10)) for some j >= 0 (or
+// zero): about ten log-spaced epochs per decade.
+func isGradEpoch(epoch int) bool {
+	if epoch == 0 {
+		return true
+	}
+	for j := 0; ; j++ {
+		e := int(math.Round(math.Pow(10, float64(j)/10)))
+		if e == epoch {
+			return true
+		}
+		if e > epoch {
+			return false
+		}
+	}
+}
+
+// Run runs the training that cfg describes, writing DIR/config.json,
+// DIR/metrics.jsonl (one Record per epoch, epoch 0 being the starting point)
+// and checkpoints to cfg.Out. It shows a progress line on progress when
+// progress is not nil. It stops with ctx's error when ctx is done; the last
+// checkpoint then lets -resume continue exactly: the numbers of a resumed run
+// are bitwise those of an uninterrupted one.
+func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
+	var ck *Checkpoint
+	if cfg.Resume {
+		if cfg.Out == "" {
+			return fmt.Errorf("resume needs the run's output folder")
+		}
+		name := lastCheckpoint(cfg.Out)
+		if name == "" {
+			return fmt.Errorf("%s: no checkpoint to resume from", cfg.Out)
+		}
+		var err error
+		if ck, err = LoadCheckpoint(name); err != nil {
+			return err
+		}
+		c := ck.Config
+		c.Out = cfg.Out
+		if cfg.Epochs > 0 {
+			c.Epochs = cfg.Epochs
+		}
+		if cfg.Workers > 0 {
+			c.Workers = cfg.Workers
+		}
+		c.Resume = true
+		cfg = c
+	}
+	var from *Checkpoint
+	if cfg.From != "" && !cfg.Resume {
+		var err error
+		if from, err = LoadCheckpoint(cfg.From); err != nil {
+			return err
+		}
+		fc := from.Config
+		if cfg.Model == "" {
+			cfg.Model, cfg.Width, cfg.Hidden = fc.Model, fc.Width, fc.Hidden
+		}
+		if cfg.Data.Name == "" {
+			cfg.Data = fc.Data
+		}
+		if cfg.Seed == 0 {
+			cfg.Seed = fc.Seed
+		}
+		if cfg.HeadSeed == 0 {
+			cfg.HeadSeed = fc.HeadSeed
+		}
+	}
+	cfg.defaults()
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+		return err
+	}
+	ds, err := data.Load(cfg.Data)
+	if err != nil {
+		return err
+	}
+	test := ds.Test
+	if cfg.TestSubset > 0 && cfg.TestSubset < test.N {
+		k := cfg.TestSubset * test.ImageSize()
+		test = &data.Set{N: cfg.TestSubset, C: test.C, H: test.H, W: test.W, Classes: test.Classes, X: test.X[:k], Y: test.Y[:cfg.TestSubset]}
+	}
+	train := ds.Train
+	if train.N < 2 {
+		return fmt.Errorf("training set has %d images; BatchNorm needs at least 2", train.N)
+	}
+	model, err := newModel(&cfg, train.C, train.H, train.W, train.Classes)
+	if err != nil {
+		return err
+	}
+	params := model.Params()
+
+	r := &run{cfg: &cfg, model: model, train: train, test: test, eval: NewEvaluator(model), progress: progress}
+	switch {
+	case ck != nil:
+		if err := ck.Restore(model); err != nil {
+			return fmt.Errorf("resume %s: %v", cfg.Out, err)
+		}
+	case from != nil:
+		if err := from.Restore(model); err != nil {
+			return fmt.Errorf("from %s: %v", cfg.From, err)
+		}
+	}
+	if cfg.ELR > 0 {
+		r.opt = NewSphereSGD(params, cfg.ELR, cfg.HeadLR)
+	} else {
+		r.opt = NewSGD(params, cfg.LR, cfg.WD, cfg.Momentum, cfg.HeadLR)
+	}
+	if ck != nil {
+		if err := r.opt.SetState(ck.Optim); err != nil {
+			return fmt.Errorf("resume %s: %v", cfg.Out, err)
+		}
+		r.epoch, r.step, r.records, r.wall0 = ck.Epoch, ck.Step, ck.Records, ck.WallTime
+		r.initSI = ck.InitSI
+	} else {
+		r.initSI = SIVector(nil, params)
+	}
+	r.prevSI = SIVector(nil, params)
+	r.start = time.Now()
+
+	cfgOut := cfg
+	cfgOut.Resume = false
+	if err := analysis.WriteFileAtomic(filepath.Join(cfg.Out, "config.json"), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(cfgOut)
+	}); err != nil {
+		return err
+	}
+	if ck == nil {
+		r.records = append(r.records, r.measure(0))
+	}
+	if err := r.writeMetrics(); err != nil {
+		return err
+	}
+	return r.loop(ctx)
+}
+
+// run is the state of a training run.
+type run struct {
+	cfg         *TrainConfig
+	model       Model
+	opt         Optimizer
+	train, test *data.Set
+	eval        *Evaluator
+	progress    io.Writer
+
+	epoch, step    int
+	records        []Record
+	initSI, prevSI []float32
+	wall0          float64 // wall time of earlier sessions, seconds
+	start          time.Time
+
+	angleSum float64 // sum of this epoch's step angles
+	nsteps   int     // steps in this epoch
+}
+
+func (r *run) wall() float64 { return r.wall0 + time.Since(r.start).Seconds() }
+
+func (r *run) loop(ctx context.Context) error {
+	cfg := r.cfg
+	n := r.train.N
+	b := cfg.Batch
+	size := r.train.ImageSize()
+	perm := make([]int, n)
+	x := make([]float32, b*size)
+	y := make([]int, b)
+	nb := (n + b - 1) / b
+	for r.epoch < cfg.Epochs {
+		epoch := r.epoch + 1
+		data.Permutation(perm, cfg.Seed, epoch)
+		r.angleSum, r.nsteps = 0, 0
+		for k := 0; k < nb; k++ {
+			if err := ctx.Err(); err != nil {
+				r.endProgress()
+				return err
+			}
+			lo, hi := k*b, min((k+1)*b, n)
+			m := hi - lo
+			if m < 2 {
+				// A batch of one image has no batch statistics; it is
+				// skipped (only when len(train) = 1 mod Batch).
+				continue
+			}
+			r.train.Gather(x, y, perm[lo:hi])
+			loss, _ := r.model.Forward(x[:m*size], y[:m], m, Train, true)
+			st := r.opt.Step()
+			r.angleSum += st.Angle
+			r.nsteps++
+			r.step++
+			r.showProgress(epoch, k+1, nb, loss)
+		}
+		r.epoch = epoch
+		r.records = append(r.records, r.measure(epoch))
+		if err := r.writeMetrics(); err != nil {
+			return err
+		}
+		last := epoch == cfg.Epochs
+		if isLogEpoch(epoch) || last {
+			if err := r.checkpoint(filepath.Join(cfg.Out, fmt.Sprintf("epoch-%06d.ckpt", epoch))); err != nil {
+				return err
+			}
+		}
+		if last || (cfg.CheckpointEvery > 0 && epoch%cfg.CheckpointEvery == 0) {
+			if err := r.checkpoint(filepath.Join(cfg.Out, "last.ckpt")); err != nil {
+				return err
+			}
+		}
+	}
+	r.endProgress()
+	return nil
+}
+
+// measure computes the record of the current point.
+func (r *run) measure(epoch int) Record {
+	params := r.model.Params()
+	rec := Record{Epoch: epoch, Step: r.step}
+	rec.TrainLoss, rec.TrainAcc = r.eval.Loss(r.train, TrainEval)
+	var acc float64
+	rec.TestLoss, acc = r.eval.Loss(r.test, Eval)
+	rec.TestError = 100 - acc
+	if g := r.cfg.GradMetrics; g == "all" || g == "log" && (isGradEpoch(epoch) || epoch == r.cfg.Epochs) {
+		st := r.eval.Gradients(r.train)
+		if st.Batches > 0 {
+			rec.GradNormMean, rec.GradNormFull, rec.GradNoise = &st.Mean, &st.Full, &st.Noise
+		}
+	}
+	cur := SIVector(r.prevSI[:0:0], params)
+	if epoch > 0 {
+		a := r.angleSum / float64(max(r.nsteps, 1))
+		_, _, ae := vectorGeometry(r.prevSI, cur)
+		rec.AngleStepMean, rec.AngleEpoch = &a, &ae
+	}
+	rec.ELR = r.opt.RealisedELR()
+	rec.SINorm = SINorm(params)
+	rec.CosInit, rec.DistInit, _ = vectorGeometry(r.initSI, cur)
+	copy(r.prevSI, cur)
+	rec.WallTime = r.wall()
+	return rec
+}
+
+func (r *run) checkpoint(name string) error {
+	c := &Checkpoint{
+		Config:   *r.cfg,
+		Epoch:    r.epoch,
+		Step:     r.step,
+		Params:   tensors(r.model.Params()),
+		Buffers:  tensors(r.model.Buffers()),
+		Optim:    r.opt.State(),
+		InitSI:   r.initSI,
+		Records:  r.records,
+		WallTime: r.wall(),
+	}
+	c.Config.Resume = false
+	return SaveCheckpoint(name, c)
+}
+
+// writeMetrics rewrites DIR/metrics.jsonl atomically from the records.
+func (r *run) writeMetrics() error {
+	return analysis.WriteFileAtomic(filepath.Join(r.cfg.Out, "metrics.jsonl"), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for i := range r.records {
+			if err := enc.Encode(&r.records[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (r *run) showProgress(epoch, k, nb int, loss float64) {
+	if r.progress == nil || (k%max(nb/50, 1) != 0 && k != nb) {
+		return
+	}
+	const width = 30
+	fill := width * k / nb
+	fmt.Fprintf(r.progress, "\repoch %d/%d [%s%s] %3d%% batch loss %.4g ", epoch, r.cfg.Epochs,
+		strings.Repeat("=", fill), strings.Repeat(" ", width-fill), 100*k/nb, loss)
+}
+
+func (r *run) endProgress() {
+	if r.progress != nil {
+		fmt.Fprintln(r.progress)
+	}
+}
+
+// lastCheckpoint returns the checkpoint of dir with the most completed
+// epochs (last.ckpt or the latest epoch-NNNNNN.ckpt), or "" if there is none.
+func lastCheckpoint(dir string) string {
+	best, bestEpoch := "", -1
+	names, _ := filepath.Glob(filepath.Join(dir, "epoch-*.ckpt"))
+	for _, n := range names {
+		var e int
+		if _, err := fmt.Sscanf(filepath.Base(n), "epoch-%d.ckpt", &e); err == nil && e > bestEpoch {
+			best, bestEpoch = n, e
+		}
+	}
+	last := filepath.Join(dir, "last.ckpt")
+	if c, err := LoadCheckpoint(last); err == nil && c.Epoch >= bestEpoch {
+		return last
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) && best == "" {
+		return last // let the caller report the broken file
+	}
+	return best
+}

@@ -1,0 +1,263 @@
+package realnets
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/regimes/regimes/realnets/data"
+)
+
+func TestLogEpochs(t *testing.T) {
+	var logs, grads []int
+	for e := 0; e <= 100; e++ {
+		if isLogEpoch(e) {
+			logs = append(logs, e)
+		}
+		if isGradEpoch(e) {
+			grads = append(grads, e)
+		}
+	}
+	// 1-2-5 series; round(10^(j/10)) for j = 0..20.
+	if want := []int{1, 2, 5, 10, 20, 50, 100}; !slices.Equal(logs, want) {
+		t.Errorf("checkpoint epochs %v, want %v", logs, want)
+	}
+	if want := []int{0, 1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 20, 25, 32, 40, 50, 63, 79, 100}; !slices.Equal(grads, want) {
+		t.Errorf("gradient epochs %v, want %v", grads, want)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	ok := TrainConfig{Model: "mlp", Data: data.Config{Name: "mnist"}, ELR: 1e-3, Epochs: 1, Out: t.TempDir()}
+	for _, tc := range []struct {
+		edit func(c *TrainConfig)
+		want string
+	}{
+		{func(c *TrainConfig) { c.Model = "resnet" }, `model "resnet"`},
+		{func(c *TrainConfig) { c.ELR = 0 }, "no learning rate"},
+		{func(c *TrainConfig) { c.LR = 0.1 }, "not both"},
+		{func(c *TrainConfig) { c.ELR, c.LR, c.Momentum = 0, 0.1, 1 }, "momentum 1"},
+		{func(c *TrainConfig) { c.Batch = 1 }, "batch 1"},
+		{func(c *TrainConfig) { c.GradMetrics = "some" }, `grad metrics "some"`},
+		{func(c *TrainConfig) { c.Data.Name = "svhn" }, `"svhn"`},
+		{func(c *TrainConfig) { c.Data.Subset = 1 }, "needs at least 2"},
+		{func(c *TrainConfig) { c.Resume = true; c.Out = t.TempDir() }, "no checkpoint to resume from"},
+		{func(c *TrainConfig) { c.From = filepath.Join(t.TempDir(), "none.ckpt") }, "none.ckpt"},
+	} {
+		c := ok
+		tc.edit(&c)
+		err := Run(context.Background(), c, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("error %v, want one containing %q", err, tc.want)
+		}
+	}
+}
+
+// readRecords reads a metrics.jsonl with wall times zeroed.
+func readRecords(t *testing.T, dir string) []Record {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []Record
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var r Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("%s: %v", dir, err)
+		}
+		r.WallTime = 0
+		out = append(out, r)
+	}
+	return out
+}
+
+func recordsJSON(rs []Record) string {
+	b, _ := json.Marshal(rs)
+	return string(b)
+}
+
+// smallConfig is an MLP run on 300 MNIST images, batch 64, with test metrics
+// on 200 test images: a few seconds for a handful of epochs.
+func smallConfig(out string) TrainConfig {
+	return TrainConfig{Model: "mlp", Width: 16, Data: data.Config{Name: "mnist", Subset: 300},
+		ELR: 1e-3, Epochs: 3, Batch: 64, Seed: 7, HeadSeed: 3, Out: out, TestSubset: 200, Workers: 2}
+}
+
+func mustRun(t *testing.T, c TrainConfig) {
+	t.Helper()
+	if err := Run(context.Background(), c, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func checkpointParams(t *testing.T, name string) []Tensor {
+	t.Helper()
+	c, err := LoadCheckpoint(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(c.Params, c.Buffers...)
+}
+
+// TestResumeBitwise trains 3 epochs straight and 2 + 1 resumed (with a
+// different number of workers and a stray metrics line, as a run killed
+// between writing its metrics and its checkpoint leaves) and requires the
+// same records and weights bit for bit.
+func TestResumeBitwise(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(c *TrainConfig)
+	}{
+		{"sphere", func(c *TrainConfig) {}},
+		{"sphere-head", func(c *TrainConfig) { c.HeadLR = 0.05 }},
+		{"sgd", func(c *TrainConfig) { c.ELR, c.LR, c.WD, c.Momentum = 0, 0.05, 5e-4, 0.9 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := t.TempDir(), t.TempDir()
+			ca := smallConfig(a)
+			tc.edit(&ca)
+			mustRun(t, ca)
+			cb := ca
+			cb.Out, cb.Epochs, cb.Workers = b, 2, 1
+			mustRun(t, cb)
+			f, _ := os.OpenFile(filepath.Join(b, "metrics.jsonl"), os.O_APPEND|os.O_WRONLY, 0)
+			f.WriteString(`{"epoch":3,"train_loss":1}` + "\n")
+			f.Close()
+			mustRun(t, TrainConfig{Out: b, Resume: true, Epochs: 3})
+			ra, rb := readRecords(t, a), readRecords(t, b)
+			if len(ra) != 4 || recordsJSON(ra) != recordsJSON(rb) {
+				t.Errorf("records differ:\n%s\n%s", recordsJSON(ra), recordsJSON(rb))
+			}
+			pa, pb := checkpointParams(t, filepath.Join(a, "last.ckpt")), checkpointParams(t, filepath.Join(b, "last.ckpt"))
+			for i := range pa {
+				if !slices.Equal(pa[i].Data, pb[i].Data) {
+					t.Errorf("%s differs", pa[i].Name)
+				}
+			}
+			if ra[3].TrainLoss >= ra[0].TrainLoss || ra[3].AngleStepMean == nil || ra[0].AngleStepMean != nil {
+				t.Errorf("records do not look like training: %s", recordsJSON(ra))
+			}
+		})
+	}
+}
+
+// TestKillResume kills a training child process with SIGKILL and resumes it.
+func TestKillResume(t *testing.T) {
+	if dir := os.Getenv("REGIMES_TRAIN_CHILD"); dir != "" {
+		c := smallConfig(dir)
+		c.Epochs, c.CheckpointEvery = 1000, 1
+		Run(context.Background(), c, nil)
+		return
+	}
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKillResume$")
+	cmd.Env = append(os.Environ(), "REGIMES_TRAIN_CHILD="+dir)
+	if err := cmd.Start(); err != nil {
+		t.Skipf("cannot start a child: %v", err)
+	}
+	var killed int
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		if c, err := LoadCheckpoint(filepath.Join(dir, "last.ckpt")); err == nil && c.Epoch >= 2 {
+			break
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	c, err := LoadCheckpoint(filepath.Join(dir, "last.ckpt"))
+	if err != nil {
+		t.Fatalf("after SIGKILL: %v", err)
+	}
+	killed = c.Epoch
+	n := killed + 1
+	mustRun(t, TrainConfig{Out: dir, Resume: true, Epochs: n})
+	ref := smallConfig(t.TempDir())
+	ref.Epochs, ref.CheckpointEvery = n, 1
+	mustRun(t, ref)
+	ra, rb := readRecords(t, ref.Out), readRecords(t, dir)
+	if len(ra) != n+1 || recordsJSON(ra) != recordsJSON(rb) {
+		t.Errorf("killed at epoch %d and resumed to %d: records differ:\n%s\n%s", killed, n, recordsJSON(ra), recordsJSON(rb))
+	}
+}
+
+// TestFrom starts a fine-tuning run from a checkpoint with another ELR.
+func TestFrom(t *testing.T) {
+	a := smallConfig(t.TempDir())
+	a.Epochs = 2
+	mustRun(t, a)
+	b := TrainConfig{From: filepath.Join(a.Out, "epoch-000002.ckpt"), ELR: 1e-2, Epochs: 1, Out: t.TempDir(), TestSubset: 200, Batch: 64}
+	mustRun(t, b)
+	ra, rb := readRecords(t, a.Out), readRecords(t, b.Out)
+	// Epoch 0 of the new run is the checkpoint's point, measured the same way.
+	if rb[0].TrainLoss != ra[2].TrainLoss || rb[0].TestLoss != ra[2].TestLoss || rb[0].SINorm != ra[2].SINorm || rb[0].CosInit != 1 {
+		t.Errorf("start %+v, want the checkpoint's %+v", rb[0], ra[2])
+	}
+	// The new sphere has the checkpoint's radius (1e-6 relative: float32
+	// rounding) and the new ELR.
+	if math.Abs(rb[1].SINorm-ra[2].SINorm) > 1e-6*ra[2].SINorm || math.Abs(rb[1].ELR-1e-2) > 1e-8 {
+		t.Errorf("after one epoch: si_norm %v elr %v, want %v and 0.01", rb[1].SINorm, rb[1].ELR, ra[2].SINorm)
+	}
+}
+
+// TestAcceptanceConvNet is issue 5's acceptance test: ConvNetSI (c = 8) with
+// a regime-1 ELR on a 2,000-image MNIST subset reduces the train loss at least
+// tenfold. ELR 1e-3 is at the top of the paper's regime 1 for the ConvNet
+// (shared/SCIENCE.md section 4); measured here: 11.86 -> 0.37 in 3 epochs.
+func TestAcceptanceConvNet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("about 10 s")
+	}
+	c := TrainConfig{Model: "convnet", Width: 8, Data: data.Config{Name: "mnist", Subset: 2000},
+		ELR: 1e-3, Epochs: 3, Seed: 1, Out: t.TempDir(), TestSubset: 500, GradMetrics: "none"}
+	mustRun(t, c)
+	r := readRecords(t, c.Out)
+	first, last := r[0].TrainLoss, r[len(r)-1].TrainLoss
+	t.Logf("train loss %.4g -> %.4g (%.1fx), train accuracy %.1f%%", first, last, first/last, r[len(r)-1].TrainAcc)
+	if !(last*10 <= first) {
+		t.Errorf("train loss %v -> %v: less than tenfold", first, last)
+	}
+	for _, rec := range r[1:] {
+		// On the sphere the SI norm is fixed (rho0 to float32 precision).
+		if math.Abs(rec.SINorm-r[0].SINorm) > 1e-6*r[0].SINorm {
+			t.Errorf("epoch %d: si_norm %v, want %v", rec.Epoch, rec.SINorm, r[0].SINorm)
+		}
+	}
+}
+
+func ExampleRun() {
+	dir, _ := os.MkdirTemp("", "regimes-train")
+	defer os.RemoveAll(dir)
+	cfg := TrainConfig{Model: "mlp", Width: 16, Data: data.Config{Name: "mnist", Subset: 256},
+		ELR: 1e-3, Epochs: 2, Seed: 1, Out: dir, TestSubset: 100}
+	if err := Run(context.Background(), cfg, nil); err != nil {
+		fmt.Println(err)
+		return
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "*"))
+	for _, n := range names {
+		fmt.Println(filepath.Base(n))
+	}
+	// Output:
+	// config.json
+	// epoch-000001.ckpt
+	// epoch-000002.ckpt
+	// last.ckpt
+	// metrics.jsonl
+}
