@@ -254,3 +254,17 @@ func TestDriftTest(t *testing.T) {
 		t.Errorf("drift found in %d of %d walks (want >= 90), false positives %d (want <= 10)", found, reps, false1)
 	}
 }
+
+func BenchmarkStationary1e4(b *testing.B) { benchmarkStationary(b, 10000) }
+func BenchmarkStationary1e5(b *testing.B) { benchmarkStationary(b, 100000) }
+func BenchmarkStationary1e6(b *testing.B) { benchmarkStationary(b, 1000000) }
+
+func benchmarkStationary(b *testing.B, n int) {
+	x := ar1(n, 0.9, 0, rand.New(rand.NewPCG(9, 0)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		Stationary(x)
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
