@@ -106,13 +106,18 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 }
 
 // packAMinN is the smallest width of a block of B for which a block of A is
-// packed. Packing costs about as much as one pass of the micro-kernel over
-// the block, and each packed panel of A is then used once per panel of B
-// (nb/nr times), so for narrow products, such as the last convolutions of
-// ConvNetSI (N = 64) or weight gradients with N = Cin*9, the kernel reads A
-// in place instead, like the "sup" path of BLIS. The value was tuned on the
-// ConvNetSI shapes in bench_test.go (AMD Zen 3).
-var packAMinN = 256
+// packed; narrower products read A in place, like the "sup" (small/skinny)
+// path of BLIS (F. G. Van Zee et al., BLIS: Extending BLAS functionality,
+// 2022), which is possible because the micro-kernel addresses A through
+// strides. Packing costs about one pass over the block and pays back only
+// through the locality of the packed panels when each is reused for many
+// panels of B (nb/nr times). On the ConvNetSI shapes and square sizes up
+// to 512 (bench_test.go, AMD Zen 3, measured per CPU second on a shared
+// machine) reading A in place was as fast or faster (for example N = 64:
+// about 75-105 against 60-80 GFLOP/s), so packing is kept only for very wide
+// products, where it protects against cache and TLB conflicts from large
+// strides.
+var packAMinN = 2048
 
 // aBlock describes an mb×kb block of op(A) for macroKernel: element (i, p)
 // of the panel that starts at row ir is at a[ir*step + (i-ir)*rs + p*cs],
