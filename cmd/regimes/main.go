@@ -91,6 +91,9 @@ func run(args []string) int {
 		}
 		c.Flag.SetOutput(io.Discard)
 		c.Flag.Usage = func() {}
+		// Start from the defaults, so that run can be called more than once
+		// in one process (the tests do).
+		c.Flag.VisitAll(func(f *flag.Flag) { f.Value.Set(f.DefValue) })
 		if err := c.Flag.Parse(args[1:]); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				printCommandHelp(stdout, c)
