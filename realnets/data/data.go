@@ -323,6 +323,11 @@ func loadCIFAR(dir string, classes int) (train, test raw, err error) {
 			dir = filepath.Join(dir, sub)
 		}
 	}
+	for _, n := range append(trainNames, testName) {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			return raw{}, raw{}, fmt.Errorf("cifar%d: no %s in %s (it needs the binary version from https://www.cs.toronto.edu/~kriz/cifar.html)", classes, n, dir)
+		}
+	}
 	read := func(names []string) (raw, error) {
 		r := raw{c: 3, h: 32, w: 32, classes: classes}
 		for _, n := range names {

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// trainRun runs the program with args after resetting every flag of every
+// command to its default, and returns the exit code, stdout and stderr.
+func trainRun(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	for _, c := range commands {
+		c.Flag.VisitAll(func(f *flag.Flag) { f.Value.Set(f.DefValue) })
+	}
+	var out, errb bytes.Buffer
+	oldOut, oldErr := stdout, stderr
+	stdout, stderr = &out, &errb
+	defer func() { stdout, stderr = oldOut, oldErr }()
+	return run(args), out.String(), errb.String()
+}
+
+// networkKeys are the keys of the network per-epoch format (the common
+// format shared with the figures).
+var networkKeys = []string{"epoch", "step", "train_loss", "train_acc", "test_loss", "test_error",
+	"grad_norm_mean", "grad_norm_full", "grad_noise", "angle_step_mean", "angle_epoch", "elr",
+	"si_norm", "cos_init", "dist_init", "wall_time"}
+
+func readJSONL(t *testing.T, name string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []map[string]any
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestTrainCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	args := []string{"train", "-model", "mlp", "-width", "16", "-data", "mnist", "-subset", "256",
+		"-test-subset", "100", "-elr", "1e-3", "-epochs", "2", "-seed", "1", "-grad-metrics", "log", "-out", dir}
+	code, out, errs := trainRun(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if errs != "" {
+		t.Errorf("stderr not quiet when it is not a terminal: %q", errs)
+	}
+	recs := readJSONL(t, filepath.Join(dir, "metrics.jsonl"))
+	if len(recs) != 3 {
+		t.Fatalf("%d records, want 3 (epochs 0, 1, 2)", len(recs))
+	}
+	for _, r := range recs {
+		var keys []string
+		for k := range r {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		want := slices.Sorted(slices.Values(networkKeys))
+		if !slices.Equal(keys, want) {
+			t.Errorf("keys %v, want %v", keys, want)
+		}
+	}
+	if recs[0]["angle_epoch"] != nil || recs[2]["angle_epoch"] == nil || recs[2]["grad_norm_mean"] == nil {
+		t.Errorf("null fields wrong: %v", recs)
+	}
+	var summary map[string]any
+	if err := json.Unmarshal([]byte(out), &summary); err != nil || summary["out"] != dir || summary["epoch"] != 2.0 {
+		t.Errorf("summary %q (%v)", out, err)
+	}
+	var cfg map[string]any
+	b, _ := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err := json.Unmarshal(b, &cfg); err != nil || cfg["model"] != "mlp" || cfg["elr"] != 1e-3 {
+		t.Errorf("config.json %s (%v)", b, err)
+	}
+
+	// Extend the run by one epoch with -resume, then fine-tune from a
+	// checkpoint with another ELR.
+	if code, _, errs := trainRun(t, "train", "-out", dir, "-resume", "-epochs", "3"); code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, errs)
+	}
+	if n := len(readJSONL(t, filepath.Join(dir, "metrics.jsonl"))); n != 4 {
+		t.Errorf("after resume %d records, want 4", n)
+	}
+	ft := filepath.Join(t.TempDir(), "ft")
+	code, out, errs = trainRun(t, "train", "-from", filepath.Join(dir, "epoch-000002.ckpt"), "-elr", "1e-2",
+		"-epochs", "1", "-test-subset", "100", "-out", ft)
+	if code != 0 {
+		t.Fatalf("from: exit %d: %s", code, errs)
+	}
+	if err := json.Unmarshal([]byte(out), &summary); err != nil || summary["elr"].(float64) < 0.0099 {
+		t.Errorf("fine-tuning summary %q", out)
+	}
+}
+
+func TestTrainErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-elr", "1e-3", "-epochs", "1"}, "no output folder"},
+		{[]string{"-elr", "1e-3", "-lr", "0.1", "-epochs", "1", "-out", dir}, "not both"},
+		{[]string{"-elr", "1e-3", "-out", dir}, "-epochs 0"},
+		{[]string{"-model", "resnet", "-elr", "1e-3", "-epochs", "1", "-out", dir}, `model "resnet"`},
+		{[]string{"-data", "cifar10", "-elr", "1e-3", "-epochs", "1", "-out", dir}, "-data-dir"},
+		{[]string{"-data", "cifar10", "-data-dir", dir, "-elr", "1e-3", "-epochs", "1", "-out", dir}, "no data_batch_1.bin in"},
+		{[]string{"-resume", "-out", dir}, "no checkpoint to resume from"},
+	} {
+		code, _, errs := trainRun(t, append([]string{"train"}, tc.args...)...)
+		if code != 1 || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 || !strings.HasPrefix(errs, "regimes train: ") {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and one line containing %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
