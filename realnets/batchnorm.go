@@ -74,15 +74,26 @@ func (b *batchNorm) forwardStats(nchunk, count int, mode Mode) {
 	}
 	for ch := range b.c {
 		s, ss := b.reduce(nchunk, ch)
-		mean := s / float64(count)
-		v := max(ss/float64(count)-mean*mean, 0) // biased variance, used to normalise
-		b.mean[ch] = float32(mean)
-		b.invstd[ch] = float32(1 / math.Sqrt(v+bnEps))
-		if mode == Train {
-			unbiased := v * float64(count) / float64(count-1)
-			b.runMean.Data[ch] = float32((1-bnMomentum)*float64(b.runMean.Data[ch]) + bnMomentum*mean)
-			b.runVar.Data[ch] = float32((1-bnMomentum)*float64(b.runVar.Data[ch]) + bnMomentum*unbiased)
-		}
+		b.setStats(ch, s, ss, count, mode)
+	}
+}
+
+// setStats sets the statistics of channel ch from its sum s and sum of
+// squares ss over count values, as forwardStats does for all channels.
+func (b *batchNorm) setStats(ch int, s, ss float64, count int, mode Mode) {
+	if mode == Eval {
+		b.mean[ch] = b.runMean.Data[ch]
+		b.invstd[ch] = float32(1 / math.Sqrt(float64(b.runVar.Data[ch])+bnEps))
+		return
+	}
+	mean := s / float64(count)
+	v := max(ss/float64(count)-mean*mean, 0) // biased variance, used to normalise
+	b.mean[ch] = float32(mean)
+	b.invstd[ch] = float32(1 / math.Sqrt(v+bnEps))
+	if mode == Train {
+		unbiased := v * float64(count) / float64(count-1)
+		b.runMean.Data[ch] = float32((1-bnMomentum)*float64(b.runMean.Data[ch]) + bnMomentum*mean)
+		b.runVar.Data[ch] = float32((1-bnMomentum)*float64(b.runVar.Data[ch]) + bnMomentum*unbiased)
 	}
 }
 

@@ -60,6 +60,7 @@ type convLayer struct {
 	bn           batchNorm
 	z            []float32 // n×cout×h×h: conv output, then x̂ in place
 	p            []float32 // n×cout×ho×ho: (pooled) ReLU output, the next input
+	idx          []uint8   // n×cout×ho×ho: position of each pooled maximum
 	goff         int       // offset of the weight gradient in a chunk's gradient buffer
 }
 
@@ -172,6 +173,9 @@ func (m *ConvNet) ensure(n int) {
 			l := &m.layers[i]
 			l.z = make([]float32, n*l.cout*l.h*l.h)
 			l.p = make([]float32, n*l.cout*l.ho()*l.ho())
+			if l.pool {
+				l.idx = make([]uint8, len(l.p))
+			}
 			za = max(za, l.cout*l.h*l.h)
 			pb = max(pb, l.cout*l.ho()*l.ho())
 		}
@@ -256,7 +260,7 @@ func (m *ConvNet) finishLayer(l *convLayer, i int) {
 		z := l.z[(i*l.cout+ch)*hw : (i*l.cout+ch+1)*hw]
 		p := l.p[(i*l.cout+ch)*ho*ho : (i*l.cout+ch+1)*ho*ho]
 		if l.pool {
-			normReluPool2(p, z, l.h, l.h, l.bn.mean[ch], l.bn.invstd[ch])
+			normReluPool2(p, l.idx[(i*l.cout+ch)*ho*ho:], z, l.h, l.h, l.bn.mean[ch], l.bn.invstd[ch])
 		} else {
 			normRelu(p, z, l.bn.mean[ch], l.bn.invstd[ch])
 		}
@@ -390,7 +394,7 @@ func (m *ConvNet) poolBackward(l *convLayer, i int, dp []float32, s, sx []float6
 		g := dp[ch*ho*ho : (ch+1)*ho*ho]
 		var a, b float64
 		if l.pool {
-			a, b = unpool2ReluSums(d, g, xh, l.h, l.h)
+			a, b = unpool2ReluSums(d, g, l.idx[(i*l.cout+ch)*ho*ho:], xh, l.h, l.h)
 		} else {
 			a, b = reluMaskSums(d, g, xh)
 		}

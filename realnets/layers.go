@@ -11,31 +11,47 @@ import "math"
 // row ci*9+ky*3+kx, column y*w+x holds x[ci, y+ky-1, x+kx-1] (zero outside).
 // This is the layout of PyTorch's unfold, so a weight of shape out×c×3×3 is
 // the out×(c*9) matrix that multiplies col.
+//
+// Each row of col is the plane shifted by (ky-1)*w + kx-1: one contiguous
+// copy, then the wrapped-around border column and the padding rows are
+// zeroed.
 func im2col3x3(col, x []float32, c, h, w int) {
 	hw := h * w
 	for ci := 0; ci < c; ci++ {
 		plane := x[ci*hw : ci*hw+hw]
 		for ky := 0; ky < 3; ky++ {
+			// Output rows y0 <= y < y1 read source rows y+ky-1 in range.
+			y0, y1 := max(0, 1-ky), min(h, h+1-ky)
 			for kx := 0; kx < 3; kx++ {
 				row := col[(ci*9+ky*3+kx)*hw : (ci*9+ky*3+kx+1)*hw]
-				dx := kx - 1
-				for y := 0; y < h; y++ {
-					dst := row[y*w : y*w+w]
-					sy := y + ky - 1
-					if sy < 0 || sy >= h {
-						clear(dst)
-						continue
+				clear(row[:y0*w])
+				clear(row[y1*w:])
+				if y1 <= y0 {
+					continue
+				}
+				off := (ky-1)*w + kx - 1 // source index minus destination index
+				lo, hi := y0*w, y1*w
+				// Clip the shifted range to the plane; the clipped entries
+				// are border-column entries, zeroed below.
+				slo, shi := lo+off, hi+off
+				dlo, dhi := lo, hi
+				if slo < 0 {
+					dlo -= slo
+					slo = 0
+				}
+				if shi > hw {
+					dhi -= shi - hw
+					shi = hw
+				}
+				copy(row[dlo:dhi], plane[slo:shi])
+				switch kx {
+				case 0:
+					for y := y0; y < y1; y++ {
+						row[y*w] = 0
 					}
-					src := plane[sy*w : sy*w+w]
-					switch dx {
-					case -1:
-						dst[0] = 0
-						copy(dst[1:], src[:w-1])
-					case 0:
-						copy(dst, src)
-					case 1:
-						copy(dst[:w-1], src[1:])
-						dst[w-1] = 0
+				case 2:
+					for y := y0; y < y1; y++ {
+						row[y*w+w-1] = 0
 					}
 				}
 			}
@@ -45,48 +61,56 @@ func im2col3x3(col, x []float32, c, h, w int) {
 
 // col2im3x3 is the adjoint of im2col3x3: it overwrites the c×h×w image dx
 // with the sum of the entries of col that im2col3x3 copies from each pixel.
+// For each source row it adds the three horizontal taps of a kernel row in
+// one pass.
 func col2im3x3(dx, col []float32, c, h, w int) {
 	hw := h * w
 	for ci := 0; ci < c; ci++ {
 		plane := dx[ci*hw : ci*hw+hw]
-		// The centre tap (ky = kx = 1) covers every pixel exactly once.
-		copy(plane, col[(ci*9+4)*hw:(ci*9+5)*hw])
-		for ky := 0; ky < 3; ky++ {
-			for kx := 0; kx < 3; kx++ {
-				if ky == 1 && kx == 1 {
-					continue
-				}
-				row := col[(ci*9+ky*3+kx)*hw : (ci*9+ky*3+kx+1)*hw]
-				dxo := kx - 1
-				for y := 0; y < h; y++ {
-					sy := y + ky - 1
-					if sy < 0 || sy >= h {
-						continue
-					}
-					src := row[y*w : y*w+w]
-					dst := plane[sy*w : sy*w+w]
-					switch dxo {
-					case -1:
-						d := dst[:w-1]
-						s := src[1:]
-						for i := range d {
-							d[i] += s[i]
-						}
-					case 0:
-						for i := range dst {
-							dst[i] += src[i]
-						}
-					case 1:
-						d := dst[1:]
-						s := src[:w-1]
-						for i := range s {
-							d[i] += s[i]
-						}
-					}
-				}
-			}
+		base := col[ci*9*hw : (ci+1)*9*hw]
+		// The centre row of taps (ky = 1) covers every pixel: overwrite.
+		for sy := 0; sy < h; sy++ {
+			addTaps(plane[sy*w:sy*w+w], base[3*hw+sy*w:], base[4*hw+sy*w:], base[5*hw+sy*w:], w, true)
+		}
+		// ky = 0 reads source row y-1 from output row y: source rows 0..h-2.
+		for sy := 0; sy < h-1; sy++ {
+			y := sy + 1
+			addTaps(plane[sy*w:sy*w+w], base[0*hw+y*w:], base[1*hw+y*w:], base[2*hw+y*w:], w, false)
+		}
+		// ky = 2 reads source row y+1: source rows 1..h-1.
+		for sy := 1; sy < h; sy++ {
+			y := sy - 1
+			addTaps(plane[sy*w:sy*w+w], base[6*hw+y*w:], base[7*hw+y*w:], base[8*hw+y*w:], w, false)
 		}
 	}
+}
+
+// addTaps adds to the source row dst (or sets it, when set is true) the
+// contributions of the output rows r0, r1, r2 of the kx = 0, 1, 2 taps:
+// dst[x] += r0[x+1] + r1[x] + r2[x-1], terms outside the row omitted.
+func addTaps(dst, r0, r1, r2 []float32, w int, set bool) {
+	r0, r1, r2 = r0[:w], r1[:w], r2[:w]
+	if w == 1 {
+		if set {
+			dst[0] = r1[0]
+		} else {
+			dst[0] += r1[0]
+		}
+		return
+	}
+	if set {
+		dst[0] = r0[1] + r1[0]
+		for x := 1; x < w-1; x++ {
+			dst[x] = r0[x+1] + r1[x] + r2[x-1]
+		}
+		dst[w-1] = r1[w-1] + r2[w-2]
+		return
+	}
+	dst[0] += r0[1] + r1[0]
+	for x := 1; x < w-1; x++ {
+		dst[x] += r0[x+1] + r1[x] + r2[x-1]
+	}
+	dst[w-1] += r1[w-1] + r2[w-2]
 }
 
 // sumSq returns the sum and the sum of squares of v, accumulated in float64.
@@ -139,25 +163,44 @@ func normRelu(out, z []float32, mean, invstd float32) {
 	}
 }
 
-// normReluPool2 normalises the h×w plane z in place as normRelu does and
+// normReluPool2 normalises the h×w plane z in place as normRelu does,
 // writes the 2×2 max pooling (stride 2) of relu(x̂) to the (h/2)×(w/2) plane
-// out.
-func normReluPool2(out, z []float32, h, w int, mean, invstd float32) {
+// out, and records in idx which entry of each window was the first maximum
+// (0 to 3 in row-major order, PyTorch's tie rule) or noMax when the maximum
+// is not positive, so the ReLU passes no gradient.
+func normReluPool2(out []float32, idx []uint8, z []float32, h, w int, mean, invstd float32) {
 	w2 := w / 2
 	for y := 0; y < h; y += 2 {
 		r0 := z[y*w : y*w+w]
 		r1 := z[(y+1)*w : (y+1)*w+w]
 		o := out[(y/2)*w2 : (y/2)*w2+w2]
+		ix := idx[(y/2)*w2 : (y/2)*w2+w2]
 		for x := range o {
 			a := (r0[2*x] - mean) * invstd
 			b := (r0[2*x+1] - mean) * invstd
 			c := (r1[2*x] - mean) * invstd
 			d := (r1[2*x+1] - mean) * invstd
 			r0[2*x], r0[2*x+1], r1[2*x], r1[2*x+1] = a, b, c, d
-			o[x] = max(max(a, b), max(c, d), 0)
+			m, k := a, uint8(0)
+			if b > m {
+				m, k = b, 1
+			}
+			if c > m {
+				m, k = c, 2
+			}
+			if d > m {
+				m, k = d, 3
+			}
+			if m <= 0 {
+				m, k = 0, noMax
+			}
+			o[x], ix[x] = m, k
 		}
 	}
 }
+
+// noMax marks a pooling window whose maximum is not positive.
+const noMax = 4
 
 // reluMaskSums sets dz = dp where xhat > 0 and 0 elsewhere (the ReLU
 // backward step) and returns the sums of dz and dz*xhat.
@@ -177,48 +220,23 @@ func reluMaskSums(dz, dp, xhat []float32) (s, sx float64) {
 // unpool2ReluSums is the backward step of normReluPool2's pooling and ReLU:
 // it overwrites the h×w plane dz with the gradient with respect to x̂ given
 // the gradient dp of the pooled (h/2)×(w/2) plane, routing each pooled
-// gradient to the first maximum of its window (PyTorch's tie rule), and
-// returns the sums of dz and dz*xhat.
-func unpool2ReluSums(dz, dp, xhat []float32, h, w int) (s, sx float64) {
+// gradient to the maximum recorded in idx, and returns the sums of dz and
+// dz*xhat.
+func unpool2ReluSums(dz, dp []float32, idx []uint8, xhat []float32, h, w int) (s, sx float64) {
 	w2 := w / 2
+	clear(dz[:h*w])
 	for y := 0; y < h; y += 2 {
-		x0 := xhat[y*w : y*w+w]
-		x1 := xhat[(y+1)*w : (y+1)*w+w]
-		d0 := dz[y*w : y*w+w]
-		d1 := dz[(y+1)*w : (y+1)*w+w]
 		g := dp[(y/2)*w2 : (y/2)*w2+w2]
-		for x, gv := range g {
-			a := max(x0[2*x], 0)
-			b := max(x0[2*x+1], 0)
-			c := max(x1[2*x], 0)
-			d := max(x1[2*x+1], 0)
-			d0[2*x], d0[2*x+1], d1[2*x], d1[2*x+1] = 0, 0, 0, 0
-			// Find the first maximum in the order a, b, c, d.
-			m, k := a, 0
-			if b > m {
-				m, k = b, 1
-			}
-			if c > m {
-				m, k = c, 2
-			}
-			if d > m {
-				m, k = d, 3
-			}
-			if m <= 0 { // the ReLU passes no gradient
+		ix := idx[(y/2)*w2 : (y/2)*w2+w2]
+		for x, k := range ix {
+			if k == noMax {
 				continue
 			}
-			switch k {
-			case 0:
-				d0[2*x] = gv
-			case 1:
-				d0[2*x+1] = gv
-			case 2:
-				d1[2*x] = gv
-			case 3:
-				d1[2*x+1] = gv
-			}
+			j := (y+int(k>>1))*w + 2*x + int(k&1)
+			gv := g[x]
+			dz[j] = gv
 			s += float64(gv)
-			sx += float64(gv) * float64(m)
+			sx += float64(gv) * float64(xhat[j])
 		}
 	}
 	return s, sx

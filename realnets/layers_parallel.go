@@ -94,6 +94,6 @@ func span(n, parts, i int) (lo, hi int) {
 // maxChunks is the number of image chunks a batch is split into (fewer when
 // the batch is smaller). It is fixed, independent of the number of workers,
 // so that the order of every reduction is fixed.
-const maxChunks = 16
+const maxChunks = 32
 
 func numChunks(n int) int { return min(n, maxChunks) }

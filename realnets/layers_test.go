@@ -73,7 +73,8 @@ func TestPoolBackward(t *testing.T) {
 	xhat := make([]float32, h*w)
 	copy(xhat, z)
 	out := make([]float32, h*w/4)
-	normReluPool2(out, xhat, h, w, mean, invstd)
+	idx := make([]uint8, len(out))
+	normReluPool2(out, idx, xhat, h, w, mean, invstd)
 	f := func(xh []float64, c []float32) float64 {
 		var s float64
 		for y := 0; y < h/2; y++ {
@@ -103,7 +104,7 @@ func TestPoolBackward(t *testing.T) {
 	}
 	c := randSlice(rng, len(out), 1)
 	dz := make([]float32, h*w)
-	s, sx := unpool2ReluSums(dz, c, xhat, h, w)
+	s, sx := unpool2ReluSums(dz, c, idx, xhat, h, w)
 	const eps = 1e-6 // far below the gaps between window entries of random data
 	for i := range xh64 {
 		xp := append([]float64(nil), xh64...)

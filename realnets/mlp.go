@@ -32,30 +32,31 @@ type mlpLayer struct {
 	w       *Param
 	bn      batchNorm
 	z, a    []float32 // n×out: linear output then x̂ in place; ReLU output
-	dz      []float32 // n×out: gradient with respect to x̂, then to z
+	dz      []float32 // n×out: gradient with respect to the ReLU output, then to z
 }
 
 // MLP is the SI multilayer perceptron of shared/SCIENCE.md section 9. It
 // implements Model.
 type MLP struct {
-	cfg                               MLPConfig
-	layers                            []mlpLayer
-	head, bias                        *Param
-	params, bufs                      []*Param
-	pool                              *pool
-	capN                              int
-	logits                            []float32
-	chunkLoss                         []float64
-	chunkCorrect                      []int
-	chunkGrad                         [][]float32 // per chunk: head weight and bias gradients
-	dlog                              [][]float32 // per worker
-	x                                 []float32
-	y                                 []int
-	n, nchunk                         int
-	mode                              Mode
-	grad                              bool
-	layer                             int
-	fwdFn, headFn, bwdFn, dwFn, sumFn func(task, worker int)
+	cfg                         MLPConfig
+	layers                      []mlpLayer
+	head, bias                  *Param
+	params, bufs                []*Param
+	pool                        *pool
+	capN                        int
+	logits                      []float32
+	dlogits                     []float32 // n×classes
+	chunkLoss                   []float64
+	chunkCorrect                []int
+	chunkGrad                   [][]float32 // per chunk: head weight and bias gradients
+	dlog                        [][]float32 // per worker
+	x                           []float32
+	y                           []int
+	n, nchunk                   int
+	mode                        Mode
+	grad                        bool
+	layer                       int
+	fwdFn, headFn, bwdFn, sumFn func(task, worker int)
 }
 
 // NewMLP returns the SI MLP with PyTorch's default initialisation of the SI
@@ -96,7 +97,7 @@ func NewMLP(cfg MLPConfig) *MLP {
 	initUniform(m.bias.Data, 1/math.Sqrt(float64(nf)), hrng)
 	rescale(m.head.Data, headNorm)
 	m.params = append(m.params, m.head, m.bias)
-	m.fwdFn, m.headFn, m.bwdFn, m.dwFn, m.sumFn = m.forwardTask, m.headTask, m.backwardTask, m.dwTask, m.sumTask
+	m.fwdFn, m.headFn, m.bwdFn, m.sumFn = m.forwardTask, m.headTask, m.backwardTask, m.sumTask
 	m.chunkLoss = make([]float64, maxChunks)
 	m.chunkCorrect = make([]int, maxChunks)
 	m.chunkGrad = make([][]float32, maxChunks)
@@ -149,6 +150,7 @@ func (m *MLP) ensure(n int) {
 			l.dz = make([]float32, n*l.out)
 		}
 		m.logits = make([]float32, n*m.Classes())
+		m.dlogits = make([]float32, n*m.Classes())
 		m.capN = n
 	}
 	for len(m.dlog) < m.pool.k {
@@ -156,9 +158,18 @@ func (m *MLP) ensure(n int) {
 	}
 }
 
-// Forward implements Model. Rows are split into a fixed number of chunks
-// and weight gradients into fixed blocks of output rows, so the results are
-// bitwise the same for any number of workers.
+// mlpBlock is the width of the fixed feature blocks the layers are split
+// into: each task owns whole feature columns, so BatchNorm statistics need no
+// reduction across tasks, each multiply has all batch rows, and each weight
+// is packed once per pass.
+const mlpBlock = 32
+
+func blocks(width int) int { return (width + mlpBlock - 1) / mlpBlock }
+
+// Forward implements Model. Each layer is split into fixed blocks of
+// features and the head into fixed chunks of rows reduced in chunk order,
+// independent of the worker count, so the results are bitwise the same for
+// any number of workers.
 func (m *MLP) Forward(x []float32, y []int, n int, mode Mode, grad bool) (loss float64, correct int) {
 	in := m.cfg.Sizes[0]
 	if n <= 0 || len(x) != n*in || len(y) != n {
@@ -168,6 +179,9 @@ func (m *MLP) Forward(x []float32, y []int, n int, mode Mode, grad bool) (loss f
 		if v < 0 || v >= m.Classes() {
 			panic(fmt.Sprintf("realnets: label %d out of range [0,%d)", v, m.Classes()))
 		}
+	}
+	if mode == Train && n < 2 {
+		panic(fmt.Sprintf("realnets: BatchNorm in train mode needs more than 1 value per channel, got %d", n))
 	}
 	m.ensure(n)
 	m.x, m.y, m.n, m.mode, m.grad = x, y, n, mode, grad
@@ -181,8 +195,7 @@ func (m *MLP) Forward(x []float32, y []int, n int, mode Mode, grad bool) (loss f
 	}
 	for i := range m.layers {
 		m.layer = i
-		m.pool.run(m.nchunk, m.fwdFn)
-		m.layers[i].bn.forwardStats(m.nchunk, n, mode)
+		m.pool.run(blocks(m.layers[i].out), m.fwdFn)
 	}
 	m.pool.run(m.nchunk, m.headFn)
 	for i := 0; i < m.nchunk; i++ {
@@ -190,15 +203,9 @@ func (m *MLP) Forward(x []float32, y []int, n int, mode Mode, grad bool) (loss f
 		correct += m.chunkCorrect[i]
 	}
 	if grad {
-		last := len(m.layers) - 1
-		m.layers[last].bn.backwardStats(m.nchunk, n, mode)
-		for i := last; i >= 0; i-- {
+		for i := len(m.layers) - 1; i >= 0; i-- {
 			m.layer = i
-			m.pool.run(m.nchunk, m.bwdFn)
-			if i > 0 {
-				m.layers[i-1].bn.backwardStats(m.nchunk, n, mode)
-			}
-			m.pool.run(min(m.layers[i].out, sumBlocks), m.dwFn)
+			m.pool.run(blocks(m.layers[i].out), m.bwdFn)
 		}
 		if m.cfg.TrainHead {
 			m.pool.run(1, m.sumFn)
@@ -208,12 +215,42 @@ func (m *MLP) Forward(x []float32, y []int, n int, mode Mode, grad bool) (loss f
 	return loss / float64(n), correct
 }
 
-// finish normalises rows [lo, hi) of layer l in place and writes the ReLU.
-func (l *mlpLayer) finish(lo, hi int) {
-	for r := lo; r < hi; r++ {
-		z := l.z[r*l.out : (r+1)*l.out]
-		a := l.a[r*l.out : (r+1)*l.out]
-		mean, inv := l.bn.mean[:len(z)], l.bn.invstd[:len(z)]
+func (m *MLP) input(li int) ([]float32, int) {
+	if li == 0 {
+		return m.x, m.cfg.Sizes[0]
+	}
+	return m.layers[li-1].a, m.layers[li-1].out
+}
+
+// forwardTask computes one block of features of layer m.layer for the whole
+// batch: the multiply, the BatchNorm statistics (and running statistics in
+// Train mode), the normalisation and the ReLU.
+func (m *MLP) forwardTask(task, _ int) {
+	l := &m.layers[m.layer]
+	c0, c1 := task*mlpBlock, min((task+1)*mlpBlock, l.out)
+	a, in := m.input(m.layer)
+	n, out := m.n, l.out
+	gemm.Sgemm(false, true, n, c1-c0, in, 1, a, in, l.w.Data[c0*in:], in, 0, l.z[c0:], out)
+	bn := &l.bn
+	var s, ss [mlpBlock]float64
+	if m.mode != Eval {
+		for r := 0; r < n; r++ {
+			z := l.z[r*out+c0 : r*out+c1]
+			for j, v := range z {
+				f := float64(v)
+				s[j] += f
+				ss[j] += f * f
+			}
+		}
+	}
+	for j := c0; j < c1; j++ {
+		bn.setStats(j, s[j-c0], ss[j-c0], n, m.mode)
+	}
+	mean, inv := bn.mean[c0:c1], bn.invstd[c0:c1]
+	for r := 0; r < n; r++ {
+		z := l.z[r*out+c0 : r*out+c1]
+		a := l.a[r*out+c0 : r*out+c1]
+		mean, inv := mean[:len(z)], inv[:len(z)]
 		for j, v := range z {
 			v = (v - mean[j]) * inv[j]
 			z[j] = v
@@ -222,54 +259,19 @@ func (l *mlpLayer) finish(lo, hi int) {
 	}
 }
 
-func (m *MLP) input(li int) ([]float32, int) {
-	if li == 0 {
-		return m.x, m.cfg.Sizes[0]
-	}
-	return m.layers[li-1].a, m.layers[li-1].out
-}
-
-func (m *MLP) forwardTask(task, _ int) {
-	li := m.layer
-	l := &m.layers[li]
-	lo, hi := span(m.n, m.nchunk, task)
-	if li > 0 {
-		m.layers[li-1].finish(lo, hi)
-	}
-	a, in := m.input(li)
-	z := l.z[lo*l.out : hi*l.out]
-	gemm.Sgemm(false, true, hi-lo, l.out, in, 1, a[lo*in:], in, l.w.Data, in, 0, z, l.out)
-	if m.mode == Eval {
-		return
-	}
-	s, ss := l.bn.chunk(task)
-	for r := lo; r < hi; r++ {
-		row := l.z[r*l.out : (r+1)*l.out]
-		for j, v := range row {
-			f := float64(v)
-			s[j] += f
-			ss[j] += f * f
-		}
-	}
-}
-
-func (m *MLP) headTask(task, worker int) {
+// headTask applies the last layer and the loss to one chunk of rows and
+// writes the gradient of the mean loss with respect to the logits.
+func (m *MLP) headTask(task, _ int) {
 	l := &m.layers[len(m.layers)-1]
 	lo, hi := span(m.n, m.nchunk, task)
-	l.finish(lo, hi)
 	nf, nc := l.out, m.Classes()
-	dlog := m.dlog[worker]
 	scale := 1 / float32(m.n)
 	var loss float64
 	var correct int
-	var s, sx []float64
 	var g []float32
-	if m.grad {
-		s, sx = l.bn.chunk(task)
-		if m.cfg.TrainHead {
-			g = m.chunkGrad[task]
-			clear(g)
-		}
+	if m.grad && m.cfg.TrainHead {
+		g = m.chunkGrad[task]
+		clear(g)
 	}
 	for i := lo; i < hi; i++ {
 		feat := l.a[i*nf : (i+1)*nf]
@@ -289,24 +291,8 @@ func (m *MLP) headTask(task, worker int) {
 			loss += softmaxXent(nil, logits, m.y[i], 0)
 			continue
 		}
+		dlog := m.dlogits[i*nc : (i+1)*nc]
 		loss += softmaxXent(dlog, logits, m.y[i], scale)
-		dz := l.dz[i*nf : (i+1)*nf]
-		clear(dz)
-		for k, d := range dlog {
-			w := m.head.Data[k*nf : (k+1)*nf]
-			for j := range dz {
-				dz[j] += d * w[j]
-			}
-		}
-		xh := l.z[i*nf : (i+1)*nf]
-		for j, v := range xh {
-			if v > 0 {
-				s[j] += float64(dz[j])
-				sx[j] += float64(dz[j]) * float64(v)
-			} else {
-				dz[j] = 0
-			}
-		}
 		if g != nil {
 			for k, d := range dlog {
 				w := g[k*nf : (k+1)*nf]
@@ -321,30 +307,27 @@ func (m *MLP) headTask(task, worker int) {
 	m.chunkCorrect[task] = correct
 }
 
-// backwardTask applies layer m.layer's BatchNorm backward to one chunk of
-// rows and propagates the gradient through its weight and the ReLU below.
+// backwardTask computes one block of features of layer m.layer: the
+// gradient with respect to its ReLU output (through the layer above or the
+// head), the ReLU and BatchNorm backward, and the block's rows of the weight
+// gradient.
 func (m *MLP) backwardTask(task, _ int) {
 	li := m.layer
 	l := &m.layers[li]
-	lo, hi := span(m.n, m.nchunk, task)
-	for r := lo; r < hi; r++ {
-		d := l.dz[r*l.out : (r+1)*l.out]
-		xh := l.z[r*l.out : (r+1)*l.out]
-		inv, m1, m2 := l.bn.invstd[:len(d)], l.bn.m1[:len(d)], l.bn.m2[:len(d)]
-		for j, g := range d {
-			d[j] = inv[j] * (g - m1[j] - xh[j]*m2[j])
-		}
+	c0, c1 := task*mlpBlock, min((task+1)*mlpBlock, l.out)
+	n, out := m.n, l.out
+	if li == len(m.layers)-1 {
+		nc := m.Classes()
+		gemm.Sgemm(false, false, n, c1-c0, nc, 1, m.dlogits, nc, m.head.Data[c0:], out, 0, l.dz[c0:], out)
+	} else {
+		up := &m.layers[li+1]
+		gemm.Sgemm(false, false, n, c1-c0, up.out, 1, up.dz, up.out, up.w.Data[c0:], up.in, 0, l.dz[c0:], out)
 	}
-	if li == 0 {
-		return
-	}
-	lp := &m.layers[li-1]
-	dp := lp.dz[lo*lp.out : hi*lp.out]
-	gemm.Sgemm(false, false, hi-lo, lp.out, l.out, 1, l.dz[lo*l.out:], l.out, l.w.Data, l.in, 0, dp, lp.out)
-	s, sx := lp.bn.chunk(task)
-	for r := lo; r < hi; r++ {
-		d := lp.dz[r*lp.out : (r+1)*lp.out]
-		xh := lp.z[r*lp.out : (r+1)*lp.out]
+	var s, sx [mlpBlock]float64
+	for r := 0; r < n; r++ {
+		d := l.dz[r*out+c0 : r*out+c1]
+		xh := l.z[r*out+c0 : r*out+c1]
+		xh = xh[:len(d)]
 		for j, v := range xh {
 			if v > 0 {
 				s[j] += float64(d[j])
@@ -354,15 +337,24 @@ func (m *MLP) backwardTask(task, _ int) {
 			}
 		}
 	}
-}
-
-// dwTask computes one fixed block of output rows of layer m.layer's weight
-// gradient, dz^T times the layer input, in one multiply over the batch.
-func (m *MLP) dwTask(task, _ int) {
-	l := &m.layers[m.layer]
-	r0, r1 := span(l.out, min(l.out, sumBlocks), task)
-	a, in := m.input(m.layer)
-	gemm.Sgemm(true, false, r1-r0, in, m.n, 1, l.dz[r0:], l.out, a, in, 0, l.w.Grad[r0*in:r1*in], in)
+	var m1, m2 [mlpBlock]float32
+	if m.mode != Eval {
+		for j := range c1 - c0 {
+			m1[j] = float32(s[j] / float64(n))
+			m2[j] = float32(sx[j] / float64(n))
+		}
+	}
+	inv := l.bn.invstd[c0:c1]
+	for r := 0; r < n; r++ {
+		d := l.dz[r*out+c0 : r*out+c1]
+		xh := l.z[r*out+c0 : r*out+c1]
+		xh, inv := xh[:len(d)], inv[:len(d)]
+		for j, g := range d {
+			d[j] = inv[j] * (g - m1[j] - xh[j]*m2[j])
+		}
+	}
+	a, in := m.input(li)
+	gemm.Sgemm(true, false, c1-c0, in, n, 1, l.dz[c0:], out, a, in, 0, l.w.Grad[c0*in:c1*in], in)
 }
 
 // sumTask adds the head's chunk gradients in chunk order.
