@@ -41,8 +41,8 @@ var useAsm = haveAsm
 // workspace holds the packing buffers and the scratch tile for edges. It is
 // recycled through pool so that steady-state calls do not allocate.
 type workspace struct {
-	a, b, edge []float32
-	tile       [mr * nr]float32
+	a, b, edgeA, edgeB []float32
+	tile               [mr * nr]float32
 }
 
 var pool = sync.Pool{New: func() any { return new(workspace) }}
@@ -82,14 +82,12 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	mc := blockSize(m, mcMax, mr)
 	kc := blockSize(k, kcMax, 1)
 	nc := blockSize(n, ncMax, nr)
-	w.a = grow(w.a, roundUp(mc, mr)*kc)
-	w.b = grow(w.b, roundUp(nc, nr)*kc)
 
 	for jc := 0; jc < n; jc += nc {
 		nb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
 			kb := min(kc, k-pc)
-			packB(transB, kb, nb, b, ldb, pc, jc, w.b)
+			blkB := w.blockB(transB, m, kb, nb, b, ldb, pc, jc)
 			// Later slices of k accumulate onto the first.
 			bt := beta
 			if pc > 0 {
@@ -98,7 +96,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 			for ic := 0; ic < m; ic += mc {
 				mb := min(mc, m-ic)
 				blk := w.blockA(transA, mb, kb, nb, a, lda, ic, pc)
-				macroKernel(kernel, mb, nb, kb, alpha, blk, w.b, bt, c[ic*ldc+jc:], ldc, &w.tile)
+				macroKernel(kernel, mb, nb, kb, alpha, blk, blkB, bt, c[ic*ldc+jc:], ldc, &w.tile)
 			}
 		}
 	}
@@ -136,6 +134,7 @@ type aBlock struct {
 // reads past the rows of A).
 func (w *workspace) blockA(trans bool, mb, kb, nb int, a []float32, lda, i0, p0 int) aBlock {
 	if nb >= packAMinN {
+		w.a = grow(w.a, roundUp(mb, mr)*kb)
 		packA(trans, mb, kb, a, lda, i0, p0, w.a)
 		return aBlock{a: w.a, step: kb, rs: 1, cs: mr}
 	}
@@ -147,9 +146,82 @@ func (w *workspace) blockA(trans bool, mb, kb, nb int, a []float32, lda, i0, p0 
 		blk = aBlock{a: a[i0*lda+p0:], step: lda, rs: lda, cs: 1}
 	}
 	if full := mb / mr * mr; full < mb {
-		w.edge = grow(w.edge, mr*kb)
-		packA(trans, mb-full, kb, a, lda, i0+full, p0, w.edge)
-		blk.edge, blk.edgeAt = w.edge, full
+		w.edgeA = grow(w.edgeA, mr*kb)
+		packA(trans, mb-full, kb, a, lda, i0+full, p0, w.edgeA)
+		blk.edge, blk.edgeAt = w.edgeA, full
+	}
+	return blk
+}
+
+// packBMinM is the smallest number of rows of C for which a block of B is
+// always packed. Below it, when B is not transposed and its rows do not
+// alias in L2 (see aliasesL2), the kernel reads the rows of B in place and
+// only a partial last panel is packed, like the "sup" path of BLIS. Each
+// packed panel of B is reused by only m/mr panels of A, and with K = 9 (the
+// first convolution of ConvNetSI) packing B costs as much as the multiply.
+// On the ConvNetSI shapes and square sizes up to 512 (bench_test.go, AMD Zen
+// 3, per CPU second on a shared machine) reading B in place was as fast or
+// faster, by up to 1.6x for K <= 32, except where its rows alias (N = 1024,
+// K = 144 or 288: about 57 against 64-74 GFLOP/s).
+var packBMinM = 1024
+
+// L2 geometry of AMD Zen 3 (Software Optimization Guide for AMD Family 19h
+// Processors, section 2.12): 512 KiB, 8-way, 64-byte lines, so addresses
+// 64 KiB apart map to the same set.
+const (
+	l2Ways   = 8
+	l2Period = 64 << 10
+)
+
+// aliasesL2 reports whether kb rows of floats with stride ld, read in place,
+// would put more lines into one L2 set than the cache has ways: rows whose
+// byte stride shares a large power of two with the set period (ld = 1024,
+// for example) map to few sets.
+func aliasesL2(kb, ld int) bool {
+	sets := 1 // rows a multiple of the period apart share one set
+	if stride := 4 * ld % l2Period; stride != 0 {
+		// Rows visit period/gcd distinct offsets within the period, at
+		// most one set per 64-byte line.
+		sets = min(l2Period/gcd(stride, l2Period), l2Period/64)
+	}
+	return (kb+sets-1)/sets > l2Ways
+}
+
+// gcd returns the greatest common divisor of positive a and b.
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// bBlock describes a kb×nb block of op(B) for macroKernel: row p of the
+// panel that starts at column jr is at b[jr*step + p*rs], except that the
+// columns from edgeAt on (a partial panel) are in the packed panel edge
+// (row stride nr) when edge is not nil.
+type bBlock struct {
+	b        []float32
+	step, rs int
+	edge     []float32
+	edgeAt   int
+}
+
+// blockB prepares the kb×nb block of op(B) at row p0, column j0 for a
+// product with m rows: in place when B is not transposed, m is below
+// packBMinM and the rows do not alias in L2 (with only a partial last panel
+// packed, so that the kernel never reads past the columns of B), otherwise
+// packed into w.b.
+func (w *workspace) blockB(trans bool, m, kb, nb int, b []float32, ldb, p0, j0 int) bBlock {
+	if trans || m >= packBMinM || aliasesL2(kb, ldb) {
+		w.b = grow(w.b, roundUp(nb, nr)*kb)
+		packB(trans, kb, nb, b, ldb, p0, j0, w.b)
+		return bBlock{b: w.b, step: kb, rs: nr}
+	}
+	blk := bBlock{b: b[p0*ldb+j0:], step: 1, rs: ldb}
+	if full := nb / nr * nr; full < nb {
+		w.edgeB = grow(w.edgeB, nr*kb)
+		packB(trans, kb, nb-full, b, ldb, p0, j0+full, w.edgeB)
+		blk.edge, blk.edgeAt = w.edgeB, full
 	}
 	return blk
 }
@@ -165,10 +237,13 @@ type kernelFunc func(k int, a []float32, rsa, csa int, b []float32, rsb int, c [
 // in L1 while the panels of A stream from L2. The kernel writes partial
 // tiles at the bottom edge itself; partial tiles at the right edge are
 // computed into tile and then merged.
-func macroKernel(kernel kernelFunc, mb, nb, kb int, alpha float32, blk aBlock, pb []float32, beta float32, c []float32, ldc int, tile *[mr * nr]float32) {
+func macroKernel(kernel kernelFunc, mb, nb, kb int, alpha float32, blk aBlock, blkB bBlock, beta float32, c []float32, ldc int, tile *[mr * nr]float32) {
 	for jr := 0; jr < nb; jr += nr {
 		nt := min(nr, nb-jr)
-		bp := pb[jr*kb : (jr+nr)*kb]
+		bp, rsb := blkB.b[jr*blkB.step:], blkB.rs
+		if blkB.edge != nil && jr >= blkB.edgeAt {
+			bp, rsb = blkB.edge, nr
+		}
 		for ir := 0; ir < mb; ir += mr {
 			mt := min(mr, mb-ir)
 			ap, rs, cs := blk.a[ir*blk.step:], blk.rs, blk.cs
@@ -176,10 +251,10 @@ func macroKernel(kernel kernelFunc, mb, nb, kb int, alpha float32, blk aBlock, p
 				ap, rs, cs = blk.edge, 1, mr
 			}
 			if nt == nr {
-				kernel(kb, ap, rs, cs, bp, nr, c[ir*ldc+jr:], ldc, alpha, beta, mt)
+				kernel(kb, ap, rs, cs, bp, rsb, c[ir*ldc+jr:], ldc, alpha, beta, mt)
 				continue
 			}
-			kernel(kb, ap, rs, cs, bp, nr, tile[:], nr, alpha, 0, mt)
+			kernel(kb, ap, rs, cs, bp, rsb, tile[:], nr, alpha, 0, mt)
 			for i := 0; i < mt; i++ {
 				ci := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nt]
 				ti := tile[i*nr : i*nr+nt]

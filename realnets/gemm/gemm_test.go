@@ -26,17 +26,18 @@ func withKernel(asm bool, f func()) {
 }
 
 // forEachPath runs f for each micro-kernel (paths) and each way of reading
-// A: always packed (packAMinN = 0) and in place with only partial panels
-// packed (packAMinN larger than any test's n).
+// the operands: both packed (packAMinN = packBMinM = 0) and in place, with
+// only partial panels packed (thresholds larger than any test's sizes; B is
+// always packed when transposed).
 func forEachPath(t *testing.T, f func(name string)) {
-	saved := packAMinN
-	defer func() { packAMinN = saved }()
+	savedA, savedB := packAMinN, packBMinM
+	defer func() { packAMinN, packBMinM = savedA, savedB }()
 	for _, asm := range paths(t) {
-		for _, minN := range []int{0, 1 << 30} {
-			packAMinN = minN
-			name := kernelName(asm) + "/packA"
-			if minN > 0 {
-				name = kernelName(asm) + "/inplaceA"
+		for _, th := range []int{0, 1 << 30} {
+			packAMinN, packBMinM = th, th
+			name := kernelName(asm) + "/packed"
+			if th > 0 {
+				name = kernelName(asm) + "/inplace"
 			}
 			withKernel(asm, func() { f(name) })
 		}
@@ -359,6 +360,28 @@ func TestBlockSize(t *testing.T) {
 	for _, tc := range tests {
 		if got := blockSize(tc.n, tc.max, tc.unit); got != tc.want {
 			t.Errorf("blockSize(%d, %d, %d) = %d, want %d", tc.n, tc.max, tc.unit, got, tc.want)
+		}
+	}
+}
+
+func TestAliasesL2(t *testing.T) {
+	// Zen 3 L2: 8 ways, sets repeat every 64 KiB; the number of sets the
+	// rows visit is 64 KiB / gcd(4*ld, 64 KiB), at most 1024.
+	tests := []struct {
+		kb, ld int
+		want   bool
+	}{
+		{144, 1024, true},   // 4 KiB stride: 16 sets, 9 rows per set
+		{128, 1024, false},  // 8 rows per set fit the 8 ways
+		{9, 4096, false},    // 16 KiB stride: 4 sets, 3 rows per set
+		{33, 4096, true},    // 9 rows per set
+		{9, 16384, true},    // 64 KiB stride: one set, 9 rows
+		{288, 256, false},   // 1 KiB stride: 64 sets, 5 rows per set
+		{4000, 1000, false}, // odd stride: all 1024 sets, 4 rows per set
+	}
+	for _, tc := range tests {
+		if got := aliasesL2(tc.kb, tc.ld); got != tc.want {
+			t.Errorf("aliasesL2(%d, %d) = %v, want %v", tc.kb, tc.ld, got, tc.want)
 		}
 	}
 }
