@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -38,7 +39,7 @@ func TestLogEpochs(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	ok := TrainConfig{Model: "mlp", Data: data.Config{Name: "mnist"}, ELR: 1e-3, Epochs: 1, Out: t.TempDir()}
+	ok := TrainConfig{Model: "mlp", Data: data.Config{Name: "mnist", Dir: smallMNIST(t, 100, 10)}, ELR: 1e-3, Epochs: 1, Out: t.TempDir()}
 	for _, tc := range []struct {
 		edit func(c *TrainConfig)
 		want string
@@ -89,10 +90,63 @@ func recordsJSON(rs []Record) string {
 	return string(b)
 }
 
+// mnistCache holds the real MNIST idx files, decoded once per test binary.
+var mnistCache struct {
+	sync.Once
+	files map[string]*data.IDX
+	err   error
+}
+
+// smallMNIST writes the first ntrain training and ntest test images of the
+// real MNIST as uncompressed idx files to a temporary folder and returns it,
+// so that tests read a few hundred kilobytes instead of decompressing 11 MB
+// every time.
+func smallMNIST(t *testing.T, ntrain, ntest int) string {
+	t.Helper()
+	mnistCache.Do(func() {
+		dir, err := data.MNISTDir()
+		if err != nil {
+			mnistCache.err = err
+			return
+		}
+		mnistCache.files = map[string]*data.IDX{}
+		for _, n := range []string{"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"} {
+			if mnistCache.files[n], err = data.ReadIDXFile(filepath.Join(dir, n+".gz")); err != nil {
+				mnistCache.err = err
+				return
+			}
+		}
+	})
+	if mnistCache.err != nil {
+		t.Fatal(mnistCache.err)
+	}
+	out := t.TempDir()
+	for name, idx := range mnistCache.files {
+		n := ntrain
+		if strings.HasPrefix(name, "t10k") {
+			n = ntest
+		}
+		per := len(idx.Data) / idx.Dims[0]
+		var b []byte
+		b = append(b, 0, 0, 8, byte(len(idx.Dims)))
+		for i, d := range idx.Dims {
+			if i == 0 {
+				d = n
+			}
+			b = append(b, byte(d>>24), byte(d>>16), byte(d>>8), byte(d))
+		}
+		b = append(b, idx.Data[:n*per]...)
+		if err := os.WriteFile(filepath.Join(out, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
 // smallConfig is an MLP run on 300 MNIST images, batch 64, with test metrics
 // on 200 test images: a few seconds for a handful of epochs.
-func smallConfig(out string) TrainConfig {
-	return TrainConfig{Model: "mlp", Width: 16, Data: data.Config{Name: "mnist", Subset: 300},
+func smallConfig(out, mnist string) TrainConfig {
+	return TrainConfig{Model: "mlp", Width: 16, Data: data.Config{Name: "mnist", Dir: mnist, Subset: 300},
 		ELR: 1e-3, Epochs: 3, Batch: 64, Seed: 7, HeadSeed: 3, Out: out, TestSubset: 200, Workers: 2}
 }
 
@@ -127,7 +181,7 @@ func TestResumeBitwise(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := t.TempDir(), t.TempDir()
-			ca := smallConfig(a)
+			ca := smallConfig(a, smallMNIST(t, 300, 200))
 			tc.edit(&ca)
 			mustRun(t, ca)
 			cb := ca
@@ -157,7 +211,7 @@ func TestResumeBitwise(t *testing.T) {
 // TestKillResume kills a training child process with SIGKILL and resumes it.
 func TestKillResume(t *testing.T) {
 	if dir := os.Getenv("REGIMES_TRAIN_CHILD"); dir != "" {
-		c := smallConfig(dir)
+		c := smallConfig(dir, os.Getenv("REGIMES_TRAIN_MNIST"))
 		c.Epochs, c.CheckpointEvery = 1000, 1
 		Run(context.Background(), c, nil)
 		return
@@ -166,8 +220,9 @@ func TestKillResume(t *testing.T) {
 		t.Skip("starts a child process")
 	}
 	dir := t.TempDir()
+	mnist := smallMNIST(t, 300, 200)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKillResume$")
-	cmd.Env = append(os.Environ(), "REGIMES_TRAIN_CHILD="+dir)
+	cmd.Env = append(os.Environ(), "REGIMES_TRAIN_CHILD="+dir, "REGIMES_TRAIN_MNIST="+mnist)
 	if err := cmd.Start(); err != nil {
 		t.Skipf("cannot start a child: %v", err)
 	}
@@ -181,14 +236,18 @@ func TestKillResume(t *testing.T) {
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Fatalf("child was not killed: %v", cmd.ProcessState)
+	}
 	c, err := LoadCheckpoint(filepath.Join(dir, "last.ckpt"))
 	if err != nil {
 		t.Fatalf("after SIGKILL: %v", err)
 	}
 	killed = c.Epoch
+	t.Logf("killed after checkpointing epoch %d", killed)
 	n := killed + 1
 	mustRun(t, TrainConfig{Out: dir, Resume: true, Epochs: n})
-	ref := smallConfig(t.TempDir())
+	ref := smallConfig(t.TempDir(), mnist)
 	ref.Epochs, ref.CheckpointEvery = n, 1
 	mustRun(t, ref)
 	ra, rb := readRecords(t, ref.Out), readRecords(t, dir)
@@ -199,7 +258,7 @@ func TestKillResume(t *testing.T) {
 
 // TestFrom starts a fine-tuning run from a checkpoint with another ELR.
 func TestFrom(t *testing.T) {
-	a := smallConfig(t.TempDir())
+	a := smallConfig(t.TempDir(), smallMNIST(t, 300, 200))
 	a.Epochs = 2
 	mustRun(t, a)
 	b := TrainConfig{From: filepath.Join(a.Out, "epoch-000002.ckpt"), ELR: 1e-2, Epochs: 1, Out: t.TempDir(), TestSubset: 200, Batch: 64}
