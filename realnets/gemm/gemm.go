@@ -154,37 +154,46 @@ func (w *workspace) blockA(trans bool, mb, kb, nb int, a []float32, lda, i0, p0 
 }
 
 // packBMinM is the smallest number of rows of C for which a block of B is
-// always packed. Below it, when B is not transposed and its rows do not
-// alias in L2 (see aliasesL2), the kernel reads the rows of B in place and
-// only a partial last panel is packed, like the "sup" path of BLIS. Each
-// packed panel of B is reused by only m/mr panels of A, and with K = 9 (the
-// first convolution of ConvNetSI) packing B costs as much as the multiply.
+// always packed. Below it, when B is not transposed, the kernel reads the
+// rows of B in place and only a partial last panel is packed, like the
+// "sup" path of BLIS: each packed panel of B is reused by only m/mr panels
+// of A, and with K = 9 (the first convolution of ConvNetSI) packing B costs
+// as much as the multiply. B is still packed when its rows would alias in
+// L2, or in L1 when more than mInPlaceL1 rows of A reuse each panel, since a
+// panel that does not stay in cache is fetched again for each panel of A.
 // On the ConvNetSI shapes and square sizes up to 512 (bench_test.go, AMD Zen
-// 3, per CPU second on a shared machine) reading B in place was as fast or
-// faster, by up to 1.6x for K <= 32, except where its rows alias (N = 1024,
-// K = 144 or 288: about 57 against 64-74 GFLOP/s).
+// 3, per CPU second on a shared machine) this choice was as fast as the
+// better of packing and not packing, within noise: in place up to 1.5x
+// faster for K <= 32, M <= 32; packed 1.3-1.6x faster for N = 1024 (4 KiB
+// stride) with K >= 144 or M = 144.
 var packBMinM = 1024
 
-// L2 geometry of AMD Zen 3 (Software Optimization Guide for AMD Family 19h
-// Processors, section 2.12): 512 KiB, 8-way, 64-byte lines, so addresses
-// 64 KiB apart map to the same set.
+// mInPlaceL1 is the largest number of rows of C for which B is read in place
+// although its rows alias in L1 (see packBMinM).
+const mInPlaceL1 = 32
+
+// Cache geometry of AMD Zen 3 (Software Optimization Guide for AMD Family
+// 19h Processors, section 2.12): L1d 32 KiB and L2 512 KiB, both 8-way with
+// 64-byte lines, so addresses 4 KiB (L1) or 64 KiB (L2) apart map to the
+// same set.
 const (
-	l2Ways   = 8
-	l2Period = 64 << 10
+	cacheWays = 8
+	l1Period  = 4 << 10
+	l2Period  = 64 << 10
 )
 
-// aliasesL2 reports whether kb rows of floats with stride ld, read in place,
-// would put more lines into one L2 set than the cache has ways: rows whose
-// byte stride shares a large power of two with the set period (ld = 1024,
-// for example) map to few sets.
-func aliasesL2(kb, ld int) bool {
+// aliases reports whether kb rows of floats with stride ld, read in place,
+// would put more lines into one set of a cache with the given set period
+// than it has ways: rows whose byte stride shares a large power of two with
+// the period (ld = 1024, for example) map to few sets.
+func aliases(kb, ld, period int) bool {
 	sets := 1 // rows a multiple of the period apart share one set
-	if stride := 4 * ld % l2Period; stride != 0 {
+	if stride := 4 * ld % period; stride != 0 {
 		// Rows visit period/gcd distinct offsets within the period, at
 		// most one set per 64-byte line.
-		sets = min(l2Period/gcd(stride, l2Period), l2Period/64)
+		sets = min(period/gcd(stride, period), period/64)
 	}
-	return (kb+sets-1)/sets > l2Ways
+	return (kb+sets-1)/sets > cacheWays
 }
 
 // gcd returns the greatest common divisor of positive a and b.
@@ -208,11 +217,11 @@ type bBlock struct {
 
 // blockB prepares the kb×nb block of op(B) at row p0, column j0 for a
 // product with m rows: in place when B is not transposed, m is below
-// packBMinM and the rows do not alias in L2 (with only a partial last panel
-// packed, so that the kernel never reads past the columns of B), otherwise
-// packed into w.b.
+// packBMinM and the rows do not alias in cache (see packBMinM), with only a
+// partial last panel packed so that the kernel never reads past the columns
+// of B; otherwise packed into w.b.
 func (w *workspace) blockB(trans bool, m, kb, nb int, b []float32, ldb, p0, j0 int) bBlock {
-	if trans || m >= packBMinM || aliasesL2(kb, ldb) {
+	if trans || m >= packBMinM || aliases(kb, ldb, l2Period) || m > mInPlaceL1 && aliases(kb, ldb, l1Period) {
 		w.b = grow(w.b, roundUp(nb, nr)*kb)
 		packB(trans, kb, nb, b, ldb, p0, j0, w.b)
 		return bBlock{b: w.b, step: kb, rs: nr}

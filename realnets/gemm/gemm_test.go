@@ -364,24 +364,29 @@ func TestBlockSize(t *testing.T) {
 	}
 }
 
-func TestAliasesL2(t *testing.T) {
-	// Zen 3 L2: 8 ways, sets repeat every 64 KiB; the number of sets the
-	// rows visit is 64 KiB / gcd(4*ld, 64 KiB), at most 1024.
+func TestAliases(t *testing.T) {
+	// Zen 3: 8 ways; sets repeat every 4 KiB in L1 (64 sets) and 64 KiB in
+	// L2 (1024 sets); rows visit period / gcd(4*ld, period) sets, at most
+	// period/64.
 	tests := []struct {
-		kb, ld int
-		want   bool
+		kb, ld, period int
+		want           bool
 	}{
-		{144, 1024, true},   // 4 KiB stride: 16 sets, 9 rows per set
-		{128, 1024, false},  // 8 rows per set fit the 8 ways
-		{9, 4096, false},    // 16 KiB stride: 4 sets, 3 rows per set
-		{33, 4096, true},    // 9 rows per set
-		{9, 16384, true},    // 64 KiB stride: one set, 9 rows
-		{288, 256, false},   // 1 KiB stride: 64 sets, 5 rows per set
-		{4000, 1000, false}, // odd stride: all 1024 sets, 4 rows per set
+		{144, 1024, l2Period, true},   // 4 KiB stride: 16 sets, 9 rows per set
+		{128, 1024, l2Period, false},  // 8 rows per set fit the 8 ways
+		{9, 4096, l2Period, false},    // 16 KiB stride: 4 sets, 3 rows per set
+		{33, 4096, l2Period, true},    // 9 rows per set
+		{9, 16384, l2Period, true},    // 64 KiB stride: one set, 9 rows
+		{288, 256, l2Period, false},   // 1 KiB stride: 64 sets, 5 rows per set
+		{4000, 1000, l2Period, false}, // odd stride: all 1024 sets, 4 rows per set
+		{9, 1024, l1Period, true},     // 4 KiB stride: one L1 set, 9 rows
+		{8, 1024, l1Period, false},    // 8 rows fit
+		{64, 256, l1Period, true},     // 1 KiB stride: 4 sets, 16 rows per set
+		{256, 16, l1Period, false},    // packed-like 64-byte rows: 64 sets, 4 rows
 	}
 	for _, tc := range tests {
-		if got := aliasesL2(tc.kb, tc.ld); got != tc.want {
-			t.Errorf("aliasesL2(%d, %d) = %v, want %v", tc.kb, tc.ld, got, tc.want)
+		if got := aliases(tc.kb, tc.ld, tc.period); got != tc.want {
+			t.Errorf("aliases(%d, %d, %d) = %v, want %v", tc.kb, tc.ld, tc.period, got, tc.want)
 		}
 	}
 }
