@@ -307,3 +307,24 @@ func TestStepNoAlloc(t *testing.T) {
 		}
 	}
 }
+
+// TestSphereOnModel steps an SI MLP with its own gradients: the norm stays
+// rho0 and every step turns by atan(ELR ||g~||) (shared/SCIENCE.md section 2),
+// which holds because the model's SI gradient is tangent (Euler's identity).
+func TestSphereOnModel(t *testing.T) {
+	s := tinySet(32, 3)
+	m := tinyMLP()
+	o := NewSphereSGD(m.Params(), 0.05, 0)
+	for step := 0; step < 20; step++ {
+		m.Forward(s.X, s.Y, s.N, Train, true)
+		st := o.Step()
+		// 1e-4: the float32 gradient is tangent only to about 1e-6 relative
+		// and the stored iterate is rounded to float32.
+		if want := math.Atan(0.05 * st.GradNorm); math.Abs(st.Angle-want) > 1e-4*want {
+			t.Errorf("step %d: angle %v, want atan(ELR ||g||) = %v", step, st.Angle, want)
+		}
+		if n := SINorm(m.Params()); math.Abs(n-o.Rho0) > 1e-6*o.Rho0 {
+			t.Errorf("step %d: norm %v, want %v", step, n, o.Rho0)
+		}
+	}
+}

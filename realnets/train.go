@@ -360,7 +360,12 @@ func (r *run) loop(ctx context.Context) error {
 			r.showProgress(epoch, k+1, nb, loss)
 		}
 		r.epoch = epoch
-		r.records = append(r.records, r.measure(epoch))
+		rec := r.measure(epoch)
+		if !finite(rec.TrainLoss, rec.TestLoss, rec.SINorm, rec.ELR, deref(rec.GradNormMean), deref(rec.GradNormFull), deref(rec.GradNoise), deref(rec.AngleStepMean), deref(rec.AngleEpoch)) {
+			r.endProgress()
+			return fmt.Errorf("diverged in epoch %d: train loss %v, test loss %v, SI norm %v (metrics.jsonl holds the epochs before)", epoch, rec.TrainLoss, rec.TestLoss, rec.SINorm)
+		}
+		r.records = append(r.records, rec)
 		if err := r.writeMetrics(); err != nil {
 			return err
 		}
@@ -451,6 +456,25 @@ func (r *run) endProgress() {
 	if r.progress != nil {
 		fmt.Fprintln(r.progress)
 	}
+}
+
+// finite reports whether every value is neither NaN nor infinite (JSON cannot
+// hold them).
+func finite(vs ...float64) bool {
+	for _, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// deref returns *p, or 0 when p is nil.
+func deref(p *float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 // lastCheckpoint returns the checkpoint of dir with the most completed

@@ -256,6 +256,20 @@ func TestKillResume(t *testing.T) {
 	}
 }
 
+// TestDiverged checks that a run whose weights overflow stops with an error
+// naming the epoch instead of writing numbers JSON cannot hold.
+func TestDiverged(t *testing.T) {
+	c := smallConfig(t.TempDir(), smallMNIST(t, 300, 200))
+	c.ELR, c.LR = 0, 1e38 // float32 overflows at 3.4e38
+	err := Run(context.Background(), c, nil)
+	if err == nil || !strings.Contains(err.Error(), "diverged in epoch 1") {
+		t.Fatalf("error %v, want divergence in epoch 1", err)
+	}
+	if r := readRecords(t, c.Out); len(r) != 1 {
+		t.Errorf("%d records, want epoch 0 only", len(r))
+	}
+}
+
 // TestFrom starts a fine-tuning run from a checkpoint with another ELR.
 func TestFrom(t *testing.T) {
 	a := smallConfig(t.TempDir(), smallMNIST(t, 300, 200))
