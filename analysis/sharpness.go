@@ -1,0 +1,252 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// A SymOperator is a symmetric linear operator on R^Dim given only through
+// its products, such as a Hessian- or Fisher-vector product of a network.
+type SymOperator interface {
+	// Dim returns the dimension of the space the operator acts on.
+	Dim() int
+	// Apply sets dst to A v. dst and v have length Dim and do not overlap.
+	Apply(dst, v []float64)
+}
+
+// MatOperator is the SymOperator of an explicit symmetric matrix.
+type MatOperator struct{ A mat.Symmetric }
+
+var _ SymOperator = MatOperator{}
+
+// Dim returns the order of the matrix.
+func (m MatOperator) Dim() int { return m.A.SymmetricDim() }
+
+// Apply sets dst to A v.
+func (m MatOperator) Apply(dst, v []float64) {
+	mat.NewVecDense(len(dst), dst).MulVec(m.A, mat.NewVecDense(len(v), v))
+}
+
+// HutchinsonConfig configures Hutchinson. The zero value of a field means
+// its documented default.
+type HutchinsonConfig struct {
+	// Probes is the number of Rademacher probe vectors (default 30, at
+	// least 2 so that the probe variance can be estimated).
+	Probes int
+	// Level is the confidence level of the interval (default 0.95).
+	Level float64
+	// Seed and Stream seed the probes: rand.NewPCG(Seed, Stream).
+	Seed, Stream uint64
+}
+
+func (c HutchinsonConfig) withDefaults() HutchinsonConfig {
+	if c.Probes == 0 {
+		c.Probes = 30
+	}
+	if c.Level == 0 {
+		c.Level = 0.95
+	}
+	if c.Probes < 2 {
+		panic(fmt.Sprintf("analysis: Hutchinson needs at least 2 probes, got %d", c.Probes))
+	}
+	if !(c.Level > 0 && c.Level < 1) {
+		panic(fmt.Sprintf("analysis: confidence level %v outside (0, 1)", c.Level))
+	}
+	return c
+}
+
+// TraceEstimate is a stochastic estimate of the trace of an operator.
+type TraceEstimate struct {
+	// Trace is the mean of the probe values.
+	Trace float64 `json:"trace"`
+	// StdErr is the standard error of Trace: the sample standard deviation
+	// of the probe values over sqrt(Probes).
+	StdErr float64 `json:"stderr"`
+	// Lo and Hi bound the Student-t confidence interval
+	// Trace ± t_{Probes-1} StdErr at the configured level.
+	Lo float64 `json:"lo"`
+	Hi float64 `json:"hi"`
+	// Level is the confidence level of [Lo, Hi].
+	Level float64 `json:"level"`
+	// Probes is the number of probe values.
+	Probes int `json:"probes"`
+}
+
+// TraceFromSamples returns the trace estimate from independent unbiased
+// samples of the trace (the values z^T A z of Hutchinson's probes, or any
+// other unbiased per-sample estimator): their mean, standard error and a
+// Student-t confidence interval at the given level (0 means 0.95). It
+// panics with fewer than 2 samples.
+func TraceFromSamples(s []float64, level float64) TraceEstimate {
+	if level == 0 {
+		level = 0.95
+	}
+	if len(s) < 2 {
+		panic(fmt.Sprintf("analysis: a trace estimate needs at least 2 samples, got %d", len(s)))
+	}
+	n := float64(len(s))
+	mean := floats.Sum(s) / n
+	var ss float64
+	for _, v := range s {
+		ss += (v - mean) * (v - mean)
+	}
+	se := math.Sqrt(ss / (n - 1) / n)
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: n - 1}.Quantile(0.5 + level/2)
+	return TraceEstimate{Trace: mean, StdErr: se, Lo: mean - t*se, Hi: mean + t*se, Level: level, Probes: len(s)}
+}
+
+// Hutchinson estimates the trace of a by Hutchinson's estimator with
+// Rademacher probes z (independent ±1 entries): E[z^T A z] = tr A, and the
+// variance of one probe value is 2 sum_{i≠j} A_ij^2, the least among probes
+// with independent entries (M. F. Hutchinson 1990, "A stochastic estimator
+// of the trace of the influence matrix for Laplacian smoothing splines";
+// H. Avron and S. Toledo 2011, J. ACM 58(2)). It costs cfg.Probes products
+// with a and is deterministic given the seed.
+func Hutchinson(a SymOperator, cfg HutchinsonConfig) TraceEstimate {
+	cfg = cfg.withDefaults()
+	d := a.Dim()
+	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Stream))
+	z := make([]float64, d)
+	az := make([]float64, d)
+	s := make([]float64, cfg.Probes)
+	for p := range s {
+		Rademacher(z, rng)
+		a.Apply(az, z)
+		s[p] = floats.Dot(z, az)
+	}
+	return TraceFromSamples(s, cfg.Level)
+}
+
+// Rademacher fills z with independent ±1 values from rng, 64 per draw.
+func Rademacher(z []float64, rng *rand.Rand) {
+	var bits uint64
+	for i := range z {
+		if i%64 == 0 {
+			bits = rng.Uint64()
+		}
+		if bits&1 == 0 {
+			z[i] = 1
+		} else {
+			z[i] = -1
+		}
+		bits >>= 1
+	}
+}
+
+// LanczosConfig configures Lanczos. The zero value of a field means its
+// documented default.
+type LanczosConfig struct {
+	// K is the number of largest eigenvalues returned (default 1).
+	K int
+	// Steps is the number of Lanczos steps, that is of products with the
+	// operator (default max(2K+10, 20), at most the dimension).
+	Steps int
+	// Seed and Stream seed the Gaussian starting vector:
+	// rand.NewPCG(Seed, Stream).
+	Seed, Stream uint64
+}
+
+// EigenEstimate holds Ritz values of a symmetric operator.
+type EigenEstimate struct {
+	// Values are the K largest Ritz values, in decreasing order.
+	Values []float64 `json:"values"`
+	// Residuals are the Ritz residual norms ||A y - θ y|| of the unit Ritz
+	// vectors y; A has an eigenvalue within Residuals[i] of Values[i]
+	// (Golub and Van Loan, Matrix Computations, 4th ed., section 10.1.4).
+	Residuals []float64 `json:"residuals"`
+	// Steps is the number of Lanczos steps taken (fewer than configured when
+	// an invariant subspace was found, in which case the residuals are 0).
+	Steps int `json:"steps"`
+	// Vectors are the unit Ritz vectors of Values.
+	Vectors [][]float64 `json:"-"`
+}
+
+// Lanczos estimates the cfg.K largest (algebraic, so the most positive for
+// an indefinite operator) eigenvalues of a by the Lanczos process with full
+// reorthogonalisation (classical Gram-Schmidt applied twice) and the Ritz
+// residual bound |β_m s_mi| as the error estimate (Golub and Van Loan,
+// Matrix Computations, 4th ed., sections 10.1 and 10.3.1). It costs
+// cfg.Steps products with a, keeps cfg.Steps vectors of length a.Dim(), and
+// is deterministic given the seed.
+func Lanczos(a SymOperator, cfg LanczosConfig) EigenEstimate {
+	d := a.Dim()
+	if cfg.K == 0 {
+		cfg.K = 1
+	}
+	if cfg.Steps == 0 {
+		cfg.Steps = max(2*cfg.K+10, 20)
+	}
+	cfg.Steps = min(cfg.Steps, d)
+	if cfg.K < 0 || cfg.K > cfg.Steps {
+		panic(fmt.Sprintf("analysis: Lanczos with K=%d needs 0 < K <= Steps=%d", cfg.K, cfg.Steps))
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Stream))
+	q := make([][]float64, 0, cfg.Steps)
+	v := make([]float64, d)
+	for i := range v {
+		v[i] = rng.NormFloat64()
+	}
+	floats.Scale(1/floats.Norm(v, 2), v)
+	var alpha, beta []float64
+	w := make([]float64, d)
+	var scale float64 // running estimate of ||A||
+	for j := 0; j < cfg.Steps; j++ {
+		q = append(q, v)
+		a.Apply(w, v)
+		al := floats.Dot(v, w)
+		alpha = append(alpha, al)
+		// Full reorthogonalisation against every previous vector, twice
+		// ("twice is enough", Giraud, Langou and Rozložník 2005).
+		for range 2 {
+			for _, qi := range q {
+				floats.AddScaled(w, -floats.Dot(qi, w), qi)
+			}
+		}
+		b := floats.Norm(w, 2)
+		scale = max(scale, math.Abs(al), b)
+		beta = append(beta, b)
+		if b <= 1e-12*scale || j == cfg.Steps-1 {
+			break
+		}
+		v = make([]float64, d)
+		floats.ScaleTo(v, 1/b, w)
+	}
+	m := len(alpha)
+	t := mat.NewSymDense(m, nil)
+	for i := range m {
+		t.SetSym(i, i, alpha[i])
+		if i+1 < m {
+			t.SetSym(i, i+1, beta[i])
+		}
+	}
+	var es mat.EigenSym
+	if !es.Factorize(t, true) {
+		panic("analysis: eigendecomposition of the Lanczos matrix failed")
+	}
+	vals := es.Values(nil) // ascending
+	var s mat.Dense
+	es.VectorsTo(&s)
+	last := beta[m-1]
+	if last <= 1e-12*scale {
+		last = 0
+	}
+	k := min(cfg.K, m)
+	out := EigenEstimate{Values: make([]float64, k), Residuals: make([]float64, k), Steps: m, Vectors: make([][]float64, k)}
+	for i := range k {
+		c := m - 1 - i
+		out.Values[i] = vals[c]
+		out.Residuals[i] = math.Abs(last * s.At(m-1, c))
+		y := make([]float64, d)
+		for j := range m {
+			floats.AddScaled(y, s.At(j, c), q[j])
+		}
+		out.Vectors[i] = y
+	}
+	return out
+}
+
