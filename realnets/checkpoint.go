@@ -41,7 +41,6 @@ type Checkpoint struct {
 	WallTime float64
 }
 
-
 func tensors(ps []*Param) []Tensor {
 	out := make([]Tensor, len(ps))
 	for i, p := range ps {

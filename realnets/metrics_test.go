@@ -22,7 +22,9 @@ func tinySet(n int, seed uint64) *data.Set {
 	return s
 }
 
-func tinyMLP() *MLP { return NewMLP(MLPConfig{Sizes: []int{16, 8, 3}, Seed: 1, HeadSeed: 2, Workers: 1}) }
+func tinyMLP() *MLP {
+	return NewMLP(MLPConfig{Sizes: []int{16, 8, 3}, Seed: 1, HeadSeed: 2, Workers: 1})
+}
 
 func TestEvaluatorLoss(t *testing.T) {
 	s := tinySet(13, 1)
