@@ -113,43 +113,52 @@ func addTaps(dst, r0, r1, r2 []float32, w int, set bool) {
 	dst[w-1] += r1[w-1] + r2[w-2]
 }
 
-// sumSq returns the sum and the sum of squares of v, accumulated in float64.
+// sumSq returns the sum and the sum of squares of v, accumulated in float64
+// (four partial sums each, for instruction-level parallelism).
 func sumSq(v []float32) (s, ss float64) {
-	var s0, s1, q0, q1 float64
+	var s0, s1, s2, s3, q0, q1, q2, q3 float64
 	i := 0
-	for ; i+1 < len(v); i += 2 {
-		a, b := float64(v[i]), float64(v[i+1])
+	for ; i+3 < len(v); i += 4 {
+		a, b, c, d := float64(v[i]), float64(v[i+1]), float64(v[i+2]), float64(v[i+3])
 		s0 += a
 		s1 += b
+		s2 += c
+		s3 += d
 		q0 += a * a
 		q1 += b * b
+		q2 += c * c
+		q3 += d * d
 	}
-	if i < len(v) {
+	for ; i < len(v); i++ {
 		a := float64(v[i])
 		s0 += a
 		q0 += a * a
 	}
-	return s0 + s1, q0 + q1
+	return (s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)
 }
 
 // sumDot returns the sums of d and of d*x, accumulated in float64.
 func sumDot(d, x []float32) (s, sx float64) {
 	x = x[:len(d)]
-	var s0, s1, q0, q1 float64
+	var s0, s1, s2, s3, q0, q1, q2, q3 float64
 	i := 0
-	for ; i+1 < len(d); i += 2 {
-		a, b := float64(d[i]), float64(d[i+1])
+	for ; i+3 < len(d); i += 4 {
+		a, b, c, e := float64(d[i]), float64(d[i+1]), float64(d[i+2]), float64(d[i+3])
 		s0 += a
 		s1 += b
+		s2 += c
+		s3 += e
 		q0 += a * float64(x[i])
 		q1 += b * float64(x[i+1])
+		q2 += c * float64(x[i+2])
+		q3 += e * float64(x[i+3])
 	}
-	if i < len(d) {
+	for ; i < len(d); i++ {
 		a := float64(d[i])
 		s0 += a
 		q0 += a * float64(x[i])
 	}
-	return s0 + s1, q0 + q1
+	return (s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)
 }
 
 // normRelu normalises the plane z in place, z = (z - mean) * invstd (the
