@@ -364,11 +364,15 @@ func packB(trans bool, kb, nb int, b []float32, ldb, p0, j0 int, dst []float32) 
 		if cols < nr {
 			clear(d)
 		}
+		p1 := 0
+		if cols == nr {
+			p1 = packTransPanel(kb, b, (j0+jr)*ldb+p0, ldb, d)
+		}
 		for j := 0; j < cols; j++ {
 			off := (j0+jr+j)*ldb + p0
-			col := b[off : off+kb]
+			col := b[off+p1 : off+kb]
 			for p, v := range col {
-				d[p*nr+j] = v
+				d[(p1+p)*nr+j] = v
 			}
 		}
 	}

@@ -12,6 +12,13 @@ package gemm
 //go:noescape
 func kernel6x16(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32, mt int)
 
+// packBT16 packs kb8 blocks of 8×16 of a transposed B: it reads 16 rows of
+// B (row stride lds) from src, 8*kb8 values of each, and writes them as
+// 8*kb8 rows of 16 values (a packed B panel) to dst. It needs AVX.
+//
+//go:noescape
+func packBT16(kb8 int, src *float32, lds int, dst *float32)
+
 // cpuid executes the CPUID instruction with the given EAX and ECX inputs.
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
@@ -58,4 +65,19 @@ func asmKernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float
 	_ = b[(k-1)*rsb+nr-1]
 	_ = c[(mt-1)*ldc+nr-1]
 	kernel6x16(k, &a[0], rsa, csa, &b[0], rsb, &c[0], ldc, alpha, beta, mt)
+}
+
+// packTransPanel packs the longest prefix of a full 16-column panel of a
+// transposed B that the assembly can (a multiple of 8 rows of the panel):
+// rows p < kb of the panel, with op(B)[p][j] = b[off+j*ldb+p], go to
+// d[p*nr+j]. It returns the number of rows packed.
+func packTransPanel(kb int, b []float32, off, ldb int, d []float32) int {
+	kb8 := kb / 8
+	if !useAsm || kb8 == 0 {
+		return 0
+	}
+	_ = b[off+(nr-1)*ldb+8*kb8-1]
+	_ = d[8*kb8*nr-1]
+	packBT16(kb8, &b[off], ldb, &d[0])
+	return 8 * kb8
 }

@@ -142,6 +142,91 @@ done:
 	VZEROUPPER
 	RET
 
+// TRANSPOSE8 transposes the 8×8 block whose rows start at SI, SI+R9,
+// SI+2*R9, R10 = SI+3*R9, R10+R9, R10+2*R9, R11 = SI+6*R9 and R11+R9, writing
+// its columns as rows of 8 floats at off(DI) with a row stride of 64 bytes
+// (one row of a packed B panel). The shuffles are the usual AVX 8×8
+// transpose: interleave pairs of rows (UNPCK), gather four-row groups
+// (SHUFPS), then swap 128-bit halves (PERM2F128).
+#define TRANSPOSE8(off) \
+	VMOVUPS    (SI), Y0; \
+	VMOVUPS    (SI)(R9*1), Y1; \
+	VMOVUPS    (SI)(R9*2), Y2; \
+	VMOVUPS    (R10), Y3; \
+	VMOVUPS    (R10)(R9*1), Y4; \
+	VMOVUPS    (R10)(R9*2), Y5; \
+	VMOVUPS    (R11), Y6; \
+	VMOVUPS    (R11)(R9*1), Y7; \
+	VUNPCKLPS  Y1, Y0, Y8; \
+	VUNPCKHPS  Y1, Y0, Y9; \
+	VUNPCKLPS  Y3, Y2, Y10; \
+	VUNPCKHPS  Y3, Y2, Y11; \
+	VUNPCKLPS  Y5, Y4, Y12; \
+	VUNPCKHPS  Y5, Y4, Y13; \
+	VUNPCKLPS  Y7, Y6, Y14; \
+	VUNPCKHPS  Y7, Y6, Y15; \
+	VSHUFPS    $0x44, Y10, Y8, Y0; \
+	VSHUFPS    $0xEE, Y10, Y8, Y1; \
+	VSHUFPS    $0x44, Y11, Y9, Y2; \
+	VSHUFPS    $0xEE, Y11, Y9, Y3; \
+	VSHUFPS    $0x44, Y14, Y12, Y4; \
+	VSHUFPS    $0xEE, Y14, Y12, Y5; \
+	VSHUFPS    $0x44, Y15, Y13, Y6; \
+	VSHUFPS    $0xEE, Y15, Y13, Y7; \
+	VPERM2F128 $0x20, Y4, Y0, Y8; \
+	VPERM2F128 $0x31, Y4, Y0, Y9; \
+	VPERM2F128 $0x20, Y5, Y1, Y10; \
+	VPERM2F128 $0x31, Y5, Y1, Y11; \
+	VPERM2F128 $0x20, Y6, Y2, Y12; \
+	VPERM2F128 $0x31, Y6, Y2, Y13; \
+	VPERM2F128 $0x20, Y7, Y3, Y14; \
+	VPERM2F128 $0x31, Y7, Y3, Y15; \
+	VMOVUPS    Y8, (off)(DI); \
+	VMOVUPS    Y10, (off+64)(DI); \
+	VMOVUPS    Y12, (off+128)(DI); \
+	VMOVUPS    Y14, (off+192)(DI); \
+	VMOVUPS    Y9, (off+256)(DI); \
+	VMOVUPS    Y11, (off+320)(DI); \
+	VMOVUPS    Y13, (off+384)(DI); \
+	VMOVUPS    Y15, (off+448)(DI)
+
+// func packBT16(kb8 int, src *float32, lds int, dst *float32)
+TEXT ·packBT16(SB), NOSPLIT, $0-32
+	MOVQ kb8+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), R9
+	SHLQ $2, R9
+	MOVQ dst+24(FP), DI
+	MOVQ R9, R12
+	SHLQ $3, R12
+	TESTQ CX, CX
+	JZ   tdone
+
+tloop:
+	// Columns 0-7 of the panel: rows SI .. SI+7*R9 of B.
+	LEAQ (SI)(R9*2), R10
+	ADDQ R9, R10
+	LEAQ (R10)(R9*2), R11
+	ADDQ R9, R11
+	TRANSPOSE8(0)
+	// Columns 8-15: rows SI+8*R9 .. SI+15*R9.
+	MOVQ SI, BX
+	ADDQ R12, SI
+	LEAQ (SI)(R9*2), R10
+	ADDQ R9, R10
+	LEAQ (R10)(R9*2), R11
+	ADDQ R9, R11
+	TRANSPOSE8(32)
+	MOVQ BX, SI
+	ADDQ $32, SI
+	ADDQ $512, DI
+	DECQ CX
+	JNZ  tloop
+
+tdone:
+	VZEROUPPER
+	RET
+
 // func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 TEXT ·cpuid(SB), NOSPLIT, $0-24
 	MOVL eaxArg+0(FP), AX

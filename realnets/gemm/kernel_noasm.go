@@ -10,3 +10,6 @@ const haveAsm = false
 func asmKernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, mt int) {
 	panic("gemm: no assembly kernel")
 }
+
+// packTransPanel packs nothing: there is no assembly packing routine.
+func packTransPanel(kb int, b []float32, off, ldb int, d []float32) int { return 0 }
