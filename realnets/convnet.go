@@ -86,7 +86,7 @@ type ConvNet struct {
 	feat, logits  []float32 // n×8c, n×classes
 	gA            [2][]float32
 	gB            []float32
-	col, dcol     [][]float32 // per worker
+	col           [][]float32 // per worker: im2col matrix, then its gradient
 	chunkLoss     []float64
 	chunkCorrect  []int
 	chunkGrad     [][]float32 // per chunk: all trainable gradients, flat
@@ -193,7 +193,6 @@ func (m *ConvNet) ensure(n int) {
 			cs = max(cs, l.cin*9*l.h*l.h)
 		}
 		m.col = append(m.col, make([]float32, cs))
-		m.dcol = append(m.dcol, make([]float32, cs))
 		m.dlog = append(m.dlog, make([]float32, m.cfg.Classes))
 		m.dfeat = append(m.dfeat, make([]float32, 8*m.cfg.Width))
 	}
@@ -422,7 +421,7 @@ func (m *ConvNet) backwardTask(task, worker int) {
 	hw := l.h * l.h
 	k := l.cin * 9
 	col := m.col[worker][:k*hw]
-	dcol := m.dcol[worker][:k*hw]
+	dcol := col // col is dead once the weight gradient has used it
 	gw := m.chunkGrad[task][l.goff : l.goff+len(l.w.Data)]
 	var s, sx []float64
 	if li > 0 {

@@ -27,7 +27,9 @@ func (m Mode) String() string {
 	return "Mode(?)"
 }
 
-// A Model is an SI network with a softmax cross-entropy loss.
+// A Model is an SI network with a softmax cross-entropy loss. A Model keeps
+// its activations between the forward and backward passes, so it is not
+// safe for concurrent use.
 type Model interface {
 	// Params returns all parameters, in a fixed order.
 	Params() []*Param

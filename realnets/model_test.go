@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
+	"time"
 )
 
 // testModel is a small instance of each model with a fixed batch.
@@ -336,4 +338,23 @@ func TestForwardAllocs(t *testing.T) {
 			t.Errorf("%s: %v allocations per training step, want 0", tm.name, a)
 		}
 	}
+}
+
+// TestWorkersFreed checks that dropping a model stops its worker goroutines
+// (the pool is closed by a runtime cleanup).
+func TestWorkersFreed(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for range 5 {
+		m := NewMLP(MLPConfig{Sizes: []int{8, 64, 3}, Workers: 3})
+		x := make([]float32, 4*8)
+		m.Forward(x, []int{0, 1, 2, 0}, 4, Train, true)
+	}
+	for range 100 {
+		runtime.GC()
+		if runtime.NumGoroutine() <= before {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("%d goroutines after dropping the models, %d before", runtime.NumGoroutine(), before)
 }
