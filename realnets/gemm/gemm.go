@@ -11,7 +11,8 @@
 // mr×nr micro-kernel multiplies one panel of each. Packing performs the
 // transpositions, so all four combinations of transA and transB run the same
 // kernel, and it pads edge panels with zeros, so partial tiles run the same
-// kernel into a scratch tile. On amd64 processors with AVX2 and FMA the
+// kernel into a scratch tile. Packing buffers are kept between calls, so a
+// steady stream of calls does not allocate. On amd64 processors with AVX2 and FMA the
 // micro-kernel is written in assembly (kernel_amd64.s); elsewhere, or with the
 // purego build tag, a portable Go kernel with the same packed layout is used.
 package gemm
@@ -38,14 +39,44 @@ const (
 // the portable path on machines that have the assembly kernel.
 var useAsm = haveAsm
 
-// workspace holds the packing buffers and the scratch tile for edges. It is
-// recycled through pool so that steady-state calls do not allocate.
+// workspace holds the packing buffers and the scratch tile for edges.
 type workspace struct {
 	a, b, edgeA, edgeB []float32
 	tile               [mr * nr]float32
 }
 
-var pool = sync.Pool{New: func() any { return new(workspace) }}
+// free is a stack of idle workspaces, so that steady-state calls do not
+// allocate. Unlike a sync.Pool it is not emptied by garbage collection,
+// which would make every call after a collection allocate its buffers
+// again; it keeps at most maxFree workspaces (enough for one per goroutine
+// of a trainer on a workstation), dropping the rest.
+var free struct {
+	sync.Mutex
+	list []*workspace
+}
+
+const maxFree = 64
+
+// getWorkspace returns an idle workspace or a new one.
+func getWorkspace() *workspace {
+	free.Lock()
+	defer free.Unlock()
+	if n := len(free.list); n > 0 {
+		w := free.list[n-1]
+		free.list = free.list[:n-1]
+		return w
+	}
+	return new(workspace)
+}
+
+// putWorkspace returns w to the free list.
+func putWorkspace(w *workspace) {
+	free.Lock()
+	defer free.Unlock()
+	if len(free.list) < maxFree {
+		free.list = append(free.list, w)
+	}
+}
 
 // grow returns s resliced to length n, reallocating only when the capacity
 // is too small.
@@ -78,7 +109,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		kernel = asmKernel
 	}
 
-	w := pool.Get().(*workspace)
+	w := getWorkspace()
 	mc := blockSize(m, mcMax, mr)
 	kc := blockSize(k, kcMax, 1)
 	nc := blockSize(n, ncMax, nr)
@@ -100,7 +131,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 			}
 		}
 	}
-	pool.Put(w)
+	putWorkspace(w)
 }
 
 // packAMinN is the smallest width of a block of B for which a block of A is
