@@ -249,4 +249,3 @@ func Lanczos(a SymOperator, cfg LanczosConfig) EigenEstimate {
 	}
 	return out
 }
-
