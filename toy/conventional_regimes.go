@@ -1,6 +1,7 @@
 package toy
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -289,4 +290,32 @@ func median(x []float64) float64 {
 		return x[n/2]
 	}
 	return (x[n/2-1] + x[n/2]) / 2
+}
+
+// nullNaN returns nil for NaN (JSON null) and &v otherwise.
+func nullNaN(v float64) *float64 {
+	if math.IsNaN(v) {
+		return nil
+	}
+	return &v
+}
+
+// MarshalJSON writes c with a NaN ThresholdSteps as null.
+func (c Cycle) MarshalJSON() ([]byte, error) {
+	type plain Cycle
+	return json.Marshal(struct {
+		plain
+		ThresholdSteps *float64 `json:"threshold_steps"`
+	}{plain(c), nullNaN(c.ThresholdSteps)})
+}
+
+// MarshalJSON writes b with NaN values (no cycles) as null.
+func (b Behaviour) MarshalJSON() ([]byte, error) {
+	type plain Behaviour
+	return json.Marshal(struct {
+		plain
+		PeriodMean     *float64 `json:"period_mean"`
+		GrowthRatio    *float64 `json:"growth_ratio"`
+		SpikeELRMedian *float64 `json:"spike_elr_median"`
+	}{plain(b), nullNaN(b.PeriodMean), nullNaN(b.GrowthRatio), nullNaN(b.SpikeELRMedian)})
 }
