@@ -41,8 +41,8 @@ var useAsm = haveAsm
 
 // workspace holds the packing buffers and the scratch tile for edges.
 type workspace struct {
-	a, b, edgeA, edgeB []float32
-	tile               [mr * nr]float32
+	a, b, edgeA, edgeB, t []float32
+	tile                  [mr * nr]float32
 }
 
 // free is a stack of idle workspaces, so that steady-state calls do not
@@ -104,6 +104,11 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 
+	if n < nr && m > n {
+		swapped(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+
 	kernel := goKernel
 	if useAsm {
 		kernel = asmKernel
@@ -128,6 +133,31 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 				mb := min(mc, m-ic)
 				blk := w.blockA(transA, mb, kb, nb, a, lda, ic, pc)
 				macroKernel(kernel, mb, nb, kb, alpha, blk, blkB, bt, c[ic*ldc+jc:], ldc, &w.tile)
+			}
+		}
+	}
+	putWorkspace(w)
+}
+
+// swapped computes C = alpha*op(A)*op(B) + beta*C for a product narrower
+// than one panel of B (n < nr) by computing the transpose
+// T = op(B)ᵀ*op(A)ᵀ (n×m, so that the longer side m runs along the 16-wide
+// panels instead of padding n to 16) and merging Tᵀ into C. This serves the
+// weight gradient of a first convolution, dW = dOut*colᵀ with N = Cin*9 = 9.
+func swapped(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	w := getWorkspace()
+	w.t = grow(w.t, n*m)
+	t := w.t
+	// op(B)ᵀ is B itself when transB, and stored transposed otherwise;
+	// likewise op(A)ᵀ.
+	Sgemm(!transB, !transA, n, m, k, alpha, b, ldb, a, lda, 0, t, m)
+	for i := 0; i < m; i++ {
+		ci := c[i*ldc : i*ldc+n]
+		for j := range ci {
+			if beta == 0 {
+				ci[j] = t[j*m+i]
+			} else {
+				ci[j] = t[j*m+i] + beta*ci[j]
 			}
 		}
 	}
