@@ -475,3 +475,32 @@ func TestSharpnessErrors(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSharpnessConvNet8 measures one Sharpness call with a small
+// configuration (2 probes, 2 Lanczos steps, 2 Fisher samples: 13 passes) on
+// ConvNetSI width 8 and a batch of 128 random 32×32 images; passes/s is the
+// figure to multiply by the pass count of a real configuration.
+func BenchmarkSharpnessConvNet8(b *testing.B) {
+	m := NewConvNetSI(ConvNetConfig{Width: 8, Seed: 1, HeadSeed: 2})
+	const n = 128
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := make([]float32, n*32*32)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	y := make([]int, n)
+	for i := range y {
+		y[i] = rng.IntN(10)
+	}
+	cfg := SharpnessConfig{Probes: 2, TopK: 1, LanczosSteps: 2, FisherSamples: 2}
+	var passes int
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := Sharpness(m, x, y, n, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		passes += s.Passes
+	}
+	b.ReportMetric(float64(passes)/b.Elapsed().Seconds(), "passes/s")
+}
