@@ -223,7 +223,7 @@ func TestSgemmBlocks(t *testing.T) {
 		{20, ncMax + 21, 11},           // two blocks of B (4101 = 2*2051)
 		{2*mcMax + 1, 50, kcMax + 1},   // three blocks of A, k block of 1 value
 		{64, 4096, 9},                  // first ConvNetSI layer, 4 images
-		{9, 16, 4096},                  // its weight gradient (NT)
+		{9, 16, 4096},                  // long k: 16 slices of kcMax, partial panel of A
 		{16, 9, 4096},                  // the weight gradient of the first layer (swapped)
 		{mcMax, 2 * nr * 3, 2 * kcMax}, // exact multiples everywhere
 	}
