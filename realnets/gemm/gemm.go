@@ -5,16 +5,22 @@
 // The algorithm is the layered, packed multiply of K. Goto and R. A. van de
 // Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS 34(3),
 // 2008, in the loop order of BLIS (F. G. Van Zee and R. A. van de Geijn, ACM
-// TOMS 41(3), 2015): op(B) is cut into kc×nc blocks packed into row panels of
-// width nr that stay in the L3 and L1 caches, op(A) into mc×kc blocks packed
-// into column panels of height mr that stay in L2, and a register-blocked
-// mr×nr micro-kernel multiplies one panel of each. Packing performs the
-// transpositions, so all four combinations of transA and transB run the same
-// kernel, and it pads edge panels with zeros, so partial tiles run the same
-// kernel into a scratch tile. Packing buffers are kept between calls, so a
-// steady stream of calls does not allocate. On amd64 processors with AVX2 and FMA the
-// micro-kernel is written in assembly (kernel_amd64.s); elsewhere, or with the
-// purego build tag, a portable Go kernel with the same packed layout is used.
+// TOMS 41(3), 2015): op(B) is cut into kc×nc blocks of row panels of width
+// nr that stay in the L3 and L1 caches, op(A) into mc×kc blocks of column
+// panels of height mr that stay in L2, and a register-blocked mr×nr
+// micro-kernel multiplies one panel of each. The micro-kernel addresses A
+// through strides and B through a row stride, so, as in the "sup" path of
+// BLIS for small and skinny products, panels are packed only where that
+// pays: A for very wide products, B when it is transposed (by AVX 8×8
+// transposes) or when reading it in place would thrash the cache, and the
+// zero-padded partial panels at the edges. Products narrower than a panel
+// are computed transposed. The kernel writes partial rows itself; partial
+// columns go through a scratch tile. Packing buffers are kept between
+// calls, so a steady stream of calls does not allocate.
+//
+// On amd64 processors with AVX2 and FMA the micro-kernel is written in
+// assembly (kernel_amd64.s); elsewhere, or with the purego build tag, a
+// portable Go kernel with the same contract is used.
 package gemm
 
 import "sync"
@@ -165,10 +171,10 @@ func swapped(transA, transB bool, m, n, k int, alpha float32, a []float32, lda i
 }
 
 // packAMinN is the smallest width of a block of B for which a block of A is
-// packed; narrower products read A in place, like the "sup" (small/skinny)
-// path of BLIS (F. G. Van Zee et al., BLIS: Extending BLAS functionality,
-// 2022), which is possible because the micro-kernel addresses A through
-// strides. Packing costs about one pass over the block and pays back only
+// packed; narrower products read A in place, like the "sup" (small/skinny
+// unpacked) path of BLIS (gemmsup, with the bli_sgemmsup_rv_zen_asm_6x16m
+// kernels of config/zen3/bli_cntx_init_zen3.c), which is possible because
+// the micro-kernel addresses A through strides. Packing costs about one pass over the block and pays back only
 // through the locality of the packed panels when each is reused for many
 // panels of B (nb/nr times). On the ConvNetSI shapes and square sizes up
 // to 512 (bench_test.go, AMD Zen 3, measured per CPU second on a shared
