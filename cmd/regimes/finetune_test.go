@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/floats/scalar"
+)
+
+func TestMeanCI(t *testing.T) {
+	for _, tc := range []struct {
+		x              []float64
+		mean, sd, half float64
+	}{
+		// n = 4: mean 2.5, sd sqrt(5/3) = 1.2909944; t(0.975, 3) = 3.1824463
+		// (Student t table); half width 3.1824463*1.2909944/2 = 2.0542603.
+		{[]float64{1, 2, 3, 4}, 2.5, 1.2909944487358056, 2.0542603},
+		// n = 2: mean 1, sd sqrt(2); t(0.975, 1) = 12.7062047 (table);
+		// half width 12.7062047*sqrt(2)/sqrt(2) = 12.7062047.
+		{[]float64{0, 2}, 1, math.Sqrt2, 12.7062047},
+		// n = 3 equal values: zero width.
+		{[]float64{5, 5, 5}, 5, 0, 0},
+	} {
+		s := meanCI(tc.x)
+		if s.N != len(tc.x) || !scalar.EqualWithinAbsOrRel(s.Mean, tc.mean, 1e-12, 1e-12) ||
+			!scalar.EqualWithinAbsOrRel(s.SD, tc.sd, 1e-12, 1e-12) ||
+			!scalar.EqualWithinAbsOrRel(s.Hi-s.Mean, tc.half, 1e-7, 1e-7) ||
+			!scalar.EqualWithinAbsOrRel(s.Mean-s.Lo, tc.half, 1e-7, 1e-7) {
+			t.Errorf("meanCI(%v) = %+v, want mean %g sd %g half width %g", tc.x, s, tc.mean, tc.sd, tc.half)
+		}
+	}
+	// One value: a mean without an interval, written as null.
+	s := meanCI([]float64{3})
+	b, _ := json.Marshal(s)
+	if s.Mean != 3 || string(b) != `{"hi":null,"lo":null,"mean":3,"n":1,"sd":null}` {
+		t.Errorf("meanCI([3]) = %+v, JSON %s", s, b)
+	}
+}
+
+// ftJSON is the part of finetune.json the tests read.
+type ftJSON struct {
+	Arms []struct {
+		Name    string
+		Kind    string
+		Epochs  int
+		PerSeed []struct {
+			Seed      uint64
+			Runs      []string
+			Epochs    int
+			TestError float64 `json:"test_error"`
+			TrainLoss float64 `json:"train_loss"`
+		} `json:"per_seed"`
+		TestError struct {
+			N            int
+			Mean, Lo, Hi float64
+		} `json:"test_error"`
+	}
+	BestBaseline string `json:"best_baseline"`
+	VsBest       struct {
+		Against string
+		PerSeed []float64 `json:"per_seed"`
+		N       int
+		Mean    float64
+	} `json:"difference_vs_best_baseline"`
+	VsBestSeed struct {
+		PerSeed []float64 `json:"per_seed"`
+	} `json:"difference_vs_best_per_seed"`
+}
+
+// TestFinetuneBookkeeping runs a tiny protocol (MLP of width 16 on 300 MNIST
+// images, 2 seeds, 1+1 epochs, two baselines) and checks its bookkeeping.
+func TestFinetuneBookkeeping(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"finetune", "-model", "mlp", "-width", "16", "-data", "mnist", "-subset", "300",
+		"-test-subset", "200", "-pre-elr", "1e-2", "-fine-elr", "1e-3", "-pre-epochs", "1", "-fine-epochs", "1",
+		"-baseline-elrs", "1e-3,3e-3", "-seeds", "2", "-workers", "1", "-out", dir}
+	var out, errb bytes.Buffer
+	stdout, stderr = &out, &errb
+	defer func() { stdout, stderr = os.Stdout, os.Stderr }()
+	if code := run(args); code != 0 {
+		t.Fatalf("finetune exit %d: %s", code, errb.String())
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "finetune.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res ftJSON
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Arms) != 3 {
+		t.Fatalf("%d arms, want 3 (fine-tuned and two baselines)", len(res.Arms))
+	}
+	// Equal total epochs: every arm and seed ends at 1+1 = 2 epochs, and the
+	// run folders hold the epochs the protocol asks for.
+	for _, a := range res.Arms {
+		if a.Epochs != 2 || len(a.PerSeed) != 2 {
+			t.Errorf("arm %s: %d epochs and %d seeds, want 2 and 2", a.Name, a.Epochs, len(a.PerSeed))
+		}
+		for _, s := range a.PerSeed {
+			if s.Epochs != 2 {
+				t.Errorf("arm %s seed %d ends at epoch %d, want 2", a.Name, s.Seed, s.Epochs)
+			}
+			want := 1
+			if a.Kind == "finetune" {
+				want = 2 // pre and fine
+			}
+			if len(s.Runs) != want {
+				t.Errorf("arm %s seed %d: runs %v", a.Name, s.Seed, s.Runs)
+			}
+			// The final test error is the last record of the last run.
+			recs, err := readRecords(filepath.Join(s.Runs[len(s.Runs)-1], "metrics.jsonl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if last := recs[len(recs)-1]; last.TestError != s.TestError || last.TrainLoss != s.TrainLoss {
+				t.Errorf("arm %s seed %d: test error %g train loss %g, run's last record %g %g", a.Name, s.Seed, s.TestError, s.TrainLoss, last.TestError, last.TrainLoss)
+			}
+		}
+	}
+	// The fine-tuned run starts from the pre-trained weights: its epoch-0
+	// record has the pre-trained run's final losses and SI norm (the same
+	// weights and BatchNorm statistics evaluated on the same data).
+	for _, seed := range []string{"seed-1", "seed-2"} {
+		pre, err := readRecords(filepath.Join(dir, seed, "pre", "metrics.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fine, err := readRecords(filepath.Join(dir, seed, "fine", "metrics.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, f := pre[len(pre)-1], fine[0]
+		if len(pre) != 2 || len(fine) != 2 || f.Epoch != 0 {
+			t.Fatalf("%s: %d pre and %d fine records, fine starts at epoch %d", seed, len(pre), len(fine), f.Epoch)
+		}
+		if f.TrainLoss != p.TrainLoss || f.TestLoss != p.TestLoss || !scalar.EqualWithinRel(f.SINorm, p.SINorm, 1e-6) {
+			t.Errorf("%s: fine-tuning starts at train loss %g test loss %g norm %g, pre-training ended at %g %g %g",
+				seed, f.TrainLoss, f.TestLoss, f.SINorm, p.TrainLoss, p.TestLoss, p.SINorm)
+		}
+		// The realised ELR is eta/||x||^2 with the norm of float32 weights
+		// (relative error about 1e-7 per coordinate sum).
+		if !scalar.EqualWithinRel(f.ELR, 1e-3, 1e-6) || !scalar.EqualWithinRel(p.ELR, 1e-2, 1e-6) {
+			t.Errorf("%s: ELRs pre %g fine %g, want 1e-2 and 1e-3", seed, p.ELR, f.ELR)
+		}
+	}
+	// The best baseline has the lowest mean test error; the paired
+	// differences are the per-seed differences of the final test errors.
+	ft := res.Arms[0]
+	best := res.Arms[1]
+	if res.Arms[2].TestError.Mean < best.TestError.Mean {
+		best = res.Arms[2]
+	}
+	if res.BestBaseline != best.Name || res.VsBest.Against != best.Name {
+		t.Errorf("best baseline %q (against %q), want %q", res.BestBaseline, res.VsBest.Against, best.Name)
+	}
+	var mean float64
+	for k := range ft.PerSeed {
+		d := ft.PerSeed[k].TestError - best.PerSeed[k].TestError
+		mean += d / 2
+		if res.VsBest.PerSeed[k] != d {
+			t.Errorf("seed %d: difference %g, want %g", k+1, res.VsBest.PerSeed[k], d)
+		}
+		m := math.Min(res.Arms[1].PerSeed[k].TestError, res.Arms[2].PerSeed[k].TestError)
+		if res.VsBestSeed.PerSeed[k] != ft.PerSeed[k].TestError-m {
+			t.Errorf("seed %d: difference to the per-seed best %g, want %g", k+1, res.VsBestSeed.PerSeed[k], ft.PerSeed[k].TestError-m)
+		}
+	}
+	if res.VsBest.N != 2 || !scalar.EqualWithinAbsOrRel(res.VsBest.Mean, mean, 1e-12, 1e-12) {
+		t.Errorf("mean difference %g over %d seeds, want %g over 2", res.VsBest.Mean, res.VsBest.N, mean)
+	}
+	for _, ext := range []string{"png", "svg"} {
+		if fi, err := os.Stat(filepath.Join(dir, "finetune."+ext)); err != nil || fi.Size() == 0 {
+			t.Errorf("figure finetune.%s: %v", ext, err)
+		}
+	}
+
+	// Rerunning reuses the finished runs: nothing is retrained (the metrics
+	// files are untouched) and finetune.json comes out the same.
+	metrics := filepath.Join(dir, "seed-1", "base-0.003", "metrics.jsonl")
+	before, _ := os.Stat(metrics)
+	out.Reset()
+	if code := run(args); code != 0 {
+		t.Fatalf("second finetune exit %d: %s", code, errb.String())
+	}
+	after, _ := os.Stat(metrics)
+	raw2, _ := os.ReadFile(filepath.Join(dir, "finetune.json"))
+	if !after.ModTime().Equal(before.ModTime()) || !bytes.Equal(raw, raw2) {
+		t.Errorf("rerun retrained or changed finetune.json")
+	}
+
+	// A folder that holds another configuration is refused.
+	args2 := append([]string(nil), args...)
+	for i, a := range args2 {
+		if a == "-pre-elr" {
+			args2[i+1] = "2e-2"
+		}
+	}
+	errb.Reset()
+	if code := run(args2); code != 1 || !strings.Contains(errb.String(), "holds another run (elr 0.01, want 0.02)") {
+		t.Errorf("changed -pre-elr: exit %d, stderr %q", code, errb.String())
+	}
+}
+
+func TestFinetuneFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-pre-elr", "1e-2", "-fine-elr", "1e-3", "-pre-epochs", "1", "-fine-epochs", "1", "-baseline-elrs", "1e-3"}, "no output folder"},
+		{[]string{"-pre-elr", "0", "-fine-elr", "1e-3", "-pre-epochs", "1", "-fine-epochs", "1", "-baseline-elrs", "1e-3", "-out", "x"}, "both must be positive"},
+		{[]string{"-pre-elr", "1e-2", "-fine-elr", "1e-3", "-pre-epochs", "0", "-fine-epochs", "1", "-baseline-elrs", "1e-3", "-out", "x"}, "at least 1"},
+		{[]string{"-pre-elr", "1e-2", "-fine-elr", "1e-3", "-pre-epochs", "1", "-fine-epochs", "1", "-baseline-elrs", "1e-3,abc", "-out", "x"}, `"abc" is not a positive number`},
+		{[]string{"-pre-elr", "1e-2", "-fine-elr", "1e-3", "-pre-epochs", "1", "-fine-epochs", "1", "-out", "x"}, "no baselines"},
+	} {
+		var errb bytes.Buffer
+		stderr = &errb
+		code := run(append([]string{"finetune"}, tc.args...))
+		stderr = os.Stderr
+		if code != 1 || !strings.Contains(errb.String(), tc.want) || strings.Count(errb.String(), "\n") != 1 {
+			t.Errorf("finetune %v: exit %d, stderr %q, want one line with %q", tc.args, code, errb.String(), tc.want)
+		}
+	}
+}
