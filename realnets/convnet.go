@@ -83,10 +83,10 @@ type ConvNet struct {
 	params, bufs  []*Param
 	pool          *pool
 	capN          int
-	feat, logits  []float32 // n×8c, n×classes
-	gA            [2][]float32
-	gB            []float32
-	col           [][]float32 // per worker: im2col matrix, then its gradient
+	feat, logits  []float32    // n×8c, n×classes
+	gB            [2][]float32 // n×cout×ho×ho gradients w.r.t. a layer's (pooled) ReLU output, by layer parity
+	dzs           [][]float32  // per worker: one image's gradient w.r.t. x̂, then the conv output
+	col           [][]float32  // per worker: im2col matrix, then its gradient
 	chunkLoss     []float64
 	chunkCorrect  []int
 	chunkGrad     [][]float32 // per chunk: all trainable gradients, flat
@@ -168,7 +168,7 @@ func (m *ConvNet) Logits() []float32 { return m.logits[:m.n*m.cfg.Classes] }
 // ensure sizes the buffers for n images and the current worker count.
 func (m *ConvNet) ensure(n int) {
 	if n > m.capN {
-		var za, pb int
+		var pb int
 		for i := range m.layers {
 			l := &m.layers[i]
 			l.z = make([]float32, n*l.cout*l.h*l.h)
@@ -176,12 +176,10 @@ func (m *ConvNet) ensure(n int) {
 			if l.pool {
 				l.idx = make([]uint8, len(l.p))
 			}
-			za = max(za, l.cout*l.h*l.h)
 			pb = max(pb, l.cout*l.ho()*l.ho())
 		}
-		m.gA[0] = make([]float32, n*za)
-		m.gA[1] = make([]float32, n*za)
-		m.gB = make([]float32, n*pb)
+		m.gB[0] = make([]float32, n*pb)
+		m.gB[1] = make([]float32, n*pb)
 		m.feat = make([]float32, n*8*m.cfg.Width)
 		m.logits = make([]float32, n*m.cfg.Classes)
 		m.capN = n
@@ -193,6 +191,11 @@ func (m *ConvNet) ensure(n int) {
 			cs = max(cs, l.cin*9*l.h*l.h)
 		}
 		m.col = append(m.col, make([]float32, cs))
+		var zs int
+		for i := range m.layers {
+			zs = max(zs, m.layers[i].cout*m.layers[i].h*m.layers[i].h)
+		}
+		m.dzs = append(m.dzs, make([]float32, zs))
 		m.dlog = append(m.dlog, make([]float32, m.cfg.Classes))
 		m.dfeat = append(m.dfeat, make([]float32, 8*m.cfg.Width))
 	}
@@ -370,23 +373,25 @@ func (m *ConvNet) headTask(task, worker int) {
 		}
 		// Route dfeat to the global maxima: dp is the gradient of the
 		// pooled ReLU output of the last block.
-		dp := m.gB[i*nf*hw2 : (i+1)*nf*hw2]
+		dp := m.gB[1][i*nf*hw2 : (i+1)*nf*hw2] // layer 3: odd parity
 		clear(dp)
 		for ch, d := range dfeat {
 			dp[ch*hw2+argmax(p[ch*hw2:(ch+1)*hw2])] = d
 		}
-		m.poolBackward(l, i, dp, s, sx)
+		m.poolBackward(m.dzs[worker], l, i, dp, s, sx)
 	}
 	m.chunkLoss[task] = loss
 	m.chunkCorrect[task] = correct
 }
 
-// poolBackward writes dx̂ of layer l for image i (into gA) from the gradient
-// dp of its (pooled) ReLU output and adds the BatchNorm backward sums.
-func (m *ConvNet) poolBackward(l *convLayer, i int, dp []float32, s, sx []float64) {
+// poolBackward writes to dz the gradient with respect to x̂ of layer l for
+// image i, given the gradient dp of its (pooled) ReLU output, and adds the
+// BatchNorm backward sums of dz and dz*x̂ to s and sx (when not nil). The
+// sums are taken in the pass that produces dp; the pass that consumes dp
+// recomputes dz, so gradients are stored only at the pooled size.
+func (m *ConvNet) poolBackward(dz []float32, l *convLayer, i int, dp []float32, s, sx []float64) {
 	hw := l.h * l.h
 	ho := l.ho()
-	dz := m.gA[m.layerIndex(l)%2][i*l.cout*hw : (i+1)*l.cout*hw]
 	for ch := 0; ch < l.cout; ch++ {
 		xh := l.z[(i*l.cout+ch)*hw : (i*l.cout+ch+1)*hw]
 		d := dz[ch*hw : (ch+1)*hw]
@@ -397,23 +402,16 @@ func (m *ConvNet) poolBackward(l *convLayer, i int, dp []float32, s, sx []float6
 		} else {
 			a, b = reluMaskSums(d, g, xh)
 		}
-		s[ch] += a
-		sx[ch] += b
-	}
-}
-
-func (m *ConvNet) layerIndex(l *convLayer) int {
-	for i := range m.layers {
-		if &m.layers[i] == l {
-			return i
+		if s != nil {
+			s[ch] += a
+			sx[ch] += b
 		}
 	}
-	panic("realnets: unknown layer")
 }
 
 // backwardTask runs layer m.layer's BatchNorm and convolution backward for
 // one chunk, accumulating the chunk's weight gradient, and the ReLU and
-// pooling backward of the layer below.
+// pooling backward sums of the layer below.
 func (m *ConvNet) backwardTask(task, worker int) {
 	li := m.layer
 	l := &m.layers[li]
@@ -421,14 +419,15 @@ func (m *ConvNet) backwardTask(task, worker int) {
 	hw := l.h * l.h
 	k := l.cin * 9
 	col := m.col[worker][:k*hw]
-	dcol := col // col is dead once the weight gradient has used it
+	dz := m.dzs[worker][:l.cout*hw]
 	gw := m.chunkGrad[task][l.goff : l.goff+len(l.w.Data)]
 	var s, sx []float64
 	if li > 0 {
 		s, sx = m.layers[li-1].bn.chunk(task)
 	}
+	psz := l.cout * l.ho() * l.ho()
 	for i := lo; i < hi; i++ {
-		dz := m.gA[li%2][i*l.cout*hw : (i+1)*l.cout*hw]
+		m.poolBackward(dz, l, i, m.gB[li%2][i*psz:(i+1)*psz], nil, nil)
 		for ch := 0; ch < l.cout; ch++ {
 			bnBackward(dz[ch*hw:(ch+1)*hw], l.z[(i*l.cout+ch)*hw:(i*l.cout+ch+1)*hw], l.bn.invstd[ch], l.bn.m1[ch], l.bn.m2[ch])
 		}
@@ -442,10 +441,13 @@ func (m *ConvNet) backwardTask(task, worker int) {
 		if li == 0 {
 			continue
 		}
+		dcol := col // col is dead once the weight gradient has used it
 		gemm.Sgemm(true, false, k, hw, l.cout, 1, l.w.Data, k, dz, hw, 0, dcol, hw)
-		dp := m.gB[i*len(in) : (i+1)*len(in)]
+		dp := m.gB[(li-1)%2][i*len(in) : (i+1)*len(in)]
 		col2im3x3(dp, dcol, l.cin, l.h, l.h)
-		m.poolBackward(&m.layers[li-1], i, dp, s, sx)
+		lp := &m.layers[li-1]
+		// dz is dead too: use it as scratch for the layer below's sums.
+		m.poolBackward(m.dzs[worker][:lp.cout*lp.h*lp.h], lp, i, dp, s, sx)
 	}
 }
 
