@@ -207,7 +207,7 @@ func (m *ConvNet) ensure(n int) {
 // same for any number of workers.
 //
 // The activations of the largest batch seen are kept for the backward pass
-// (about 1.6 MB per image at width 32, so evaluate in batches of a few
+// (about 1.1 MB per image at width 32, so evaluate in batches of a few
 // hundred images at most).
 func (m *ConvNet) Forward(x []float32, y []int, n int, mode Mode, grad bool) (loss float64, correct int) {
 	cin, s := m.cfg.InChannels, m.cfg.Size
