@@ -37,6 +37,8 @@ type Checkpoint struct {
 	Optim       OptimState
 	InitSI      []float32
 	Records     []Record
+	// Steps are the step records so far (DIR/steps.csv).
+	Steps []StepRecord
 	// WallTime is the run's wall time in seconds at the checkpoint.
 	WallTime float64
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -77,6 +78,9 @@ type TrainConfig struct {
 	// Width, Hidden, Data, Seed, HeadSeed) are taken from the checkpoint's
 	// configuration.
 	From string `json:"from,omitempty"`
+	// LogEvery, when greater than 1, keeps every LogEvery-th step in
+	// DIR/steps.csv instead of every step (default 1).
+	LogEvery int `json:"log_every,omitempty"`
 	// Resume continues the run in Out from its last checkpoint with the
 	// configuration stored there; only Epochs (to extend the run) and
 	// Workers may differ.
@@ -100,6 +104,9 @@ func (c *TrainConfig) defaults() {
 	if c.GradMetrics == "" {
 		c.GradMetrics = "all"
 	}
+	if c.LogEvery == 0 {
+		c.LogEvery = 1
+	}
 	if c.Model == "convnet" && c.Data.Name == "mnist" {
 		c.Data.Pad = true
 	}
@@ -114,6 +121,8 @@ func (c *TrainConfig) validate() error {
 		return fmt.Errorf("width %d: want at least 1", c.Width)
 	case c.Hidden < 0:
 		return fmt.Errorf("hidden %d: want at least 1", c.Hidden)
+	case c.LogEvery < 0:
+		return fmt.Errorf("log every %d: want at least 1", c.LogEvery)
 	case c.Epochs < 0:
 		return fmt.Errorf("epochs %d: want at least 0", c.Epochs)
 	case c.Batch < 2:
@@ -183,8 +192,10 @@ func isGradEpoch(epoch int) bool {
 }
 
 // Run runs the training that cfg describes, writing DIR/config.json,
-// DIR/metrics.jsonl (one Record per epoch, epoch 0 being the starting point)
-// and checkpoints to cfg.Out. It shows a progress line on progress when
+// DIR/metrics.jsonl (one Record per epoch, epoch 0 being the starting point),
+// DIR/steps.csv (one StepRecord per step, or per cfg.LogEvery steps, with
+// the header StepsHeader, rewritten at every epoch end) and checkpoints to
+// cfg.Out. It shows a progress line on progress when
 // progress is not nil. It stops with ctx's error when ctx is done; the last
 // checkpoint then lets -resume continue exactly: the numbers of a resumed run
 // are bitwise those of an uninterrupted one.
@@ -279,7 +290,7 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 		if err := r.opt.SetState(ck.Optim); err != nil {
 			return fmt.Errorf("resume %s: %v", cfg.Out, err)
 		}
-		r.epoch, r.step, r.records, r.wall0 = ck.Epoch, ck.Step, ck.Records, ck.WallTime
+		r.epoch, r.step, r.records, r.steps, r.wall0 = ck.Epoch, ck.Step, ck.Records, ck.Steps, ck.WallTime
 		r.initSI = ck.InitSI
 	} else {
 		r.initSI = SIVector(nil, params)
@@ -302,6 +313,9 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 	if err := r.writeMetrics(); err != nil {
 		return err
 	}
+	if err := r.writeSteps(); err != nil {
+		return err
+	}
 	return r.loop(ctx)
 }
 
@@ -316,6 +330,7 @@ type run struct {
 
 	epoch, step    int
 	records        []Record
+	steps          []StepRecord
 	initSI, prevSI []float32
 	wall0          float64 // wall time of earlier sessions, seconds
 	start          time.Time
@@ -335,6 +350,11 @@ func (r *run) loop(ctx context.Context) error {
 	x := make([]float32, b*size)
 	y := make([]int, b)
 	nb := (n + b - 1) / b
+	if cap(r.steps)-len(r.steps) < nb/cfg.LogEvery+1 {
+		// Room for the whole run, so that appending in the loop does not
+		// allocate.
+		r.steps = slices.Grow(r.steps, (cfg.Epochs-r.epoch)*(nb/cfg.LogEvery+1))
+	}
 	for r.epoch < cfg.Epochs {
 		epoch := r.epoch + 1
 		data.Permutation(perm, cfg.Seed, epoch)
@@ -357,6 +377,9 @@ func (r *run) loop(ctx context.Context) error {
 			r.angleSum += st.Angle
 			r.nsteps++
 			r.step++
+			if r.step%cfg.LogEvery == 0 {
+				r.steps = append(r.steps, StepRecord{Step: r.step, Epoch: epoch, BatchLoss: loss, GradNorm: st.GradNorm, Angle: st.Angle, ELR: st.ELR})
+			}
 			r.showProgress(epoch, k+1, nb, loss)
 		}
 		r.epoch = epoch
@@ -367,6 +390,9 @@ func (r *run) loop(ctx context.Context) error {
 		}
 		r.records = append(r.records, rec)
 		if err := r.writeMetrics(); err != nil {
+			return err
+		}
+		if err := r.writeSteps(); err != nil {
 			return err
 		}
 		last := epoch == cfg.Epochs
@@ -423,6 +449,7 @@ func (r *run) checkpoint(name string) error {
 		Optim:    r.opt.State(),
 		InitSI:   r.initSI,
 		Records:  r.records,
+		Steps:    r.steps,
 		WallTime: r.wall(),
 	}
 	c.Config.Resume = false
@@ -439,6 +466,13 @@ func (r *run) writeMetrics() error {
 			}
 		}
 		return nil
+	})
+}
+
+// writeSteps rewrites DIR/steps.csv atomically from the step records.
+func (r *run) writeSteps() error {
+	return analysis.WriteFileAtomic(filepath.Join(r.cfg.Out, StepsFile), func(w io.Writer) error {
+		return WriteSteps(w, r.steps)
 	})
 }
 
@@ -495,4 +529,15 @@ func lastCheckpoint(dir string) string {
 		return last // let the caller report the broken file
 	}
 	return best
+}
+
+// LastCheckpoint returns the checkpoint in dir that a resumed run continues
+// from (last.ckpt or the latest epoch-NNNNNN.ckpt), or "" if there is none.
+func LastCheckpoint(dir string) string { return lastCheckpoint(dir) }
+
+// Check reports the first invalid field of c with its defaults applied, as
+// Run would, without touching any file.
+func (c TrainConfig) Check() error {
+	c.defaults()
+	return c.validate()
 }

@@ -2,6 +2,7 @@ package realnets
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -157,6 +158,26 @@ func mustRun(t *testing.T, c TrainConfig) {
 	}
 }
 
+// sameSteps requires the steps.csv of the runs in a and b to be
+// byte-identical with rows data rows.
+func sameSteps(t *testing.T, a, b string, rows int) {
+	t.Helper()
+	sa, err := os.ReadFile(filepath.Join(a, StepsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := os.ReadFile(filepath.Join(b, StepsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(sa, sb) {
+		t.Errorf("steps.csv differ:\n%s\n%s", sa, sb)
+	}
+	if n := bytes.Count(sa, []byte("\n")) - 1; n != rows {
+		t.Errorf("steps.csv has %d rows, want %d", n, rows)
+	}
+}
+
 func checkpointParams(t *testing.T, name string) []Tensor {
 	t.Helper()
 	c, err := LoadCheckpoint(name)
@@ -195,6 +216,7 @@ func TestResumeBitwise(t *testing.T) {
 			if len(ra) != 4 || recordsJSON(ra) != recordsJSON(rb) {
 				t.Errorf("records differ:\n%s\n%s", recordsJSON(ra), recordsJSON(rb))
 			}
+			sameSteps(t, a, b, 3*5) // 3 epochs of ceil(300/64) = 5 steps
 			pa, pb := checkpointParams(t, filepath.Join(a, "last.ckpt")), checkpointParams(t, filepath.Join(b, "last.ckpt"))
 			for i := range pa {
 				if !slices.Equal(pa[i].Data, pb[i].Data) {
@@ -254,6 +276,7 @@ func TestKillResume(t *testing.T) {
 	if len(ra) != n+1 || recordsJSON(ra) != recordsJSON(rb) {
 		t.Errorf("killed at epoch %d and resumed to %d: records differ:\n%s\n%s", killed, n, recordsJSON(ra), recordsJSON(rb))
 	}
+	sameSteps(t, ref.Out, dir, n*5) // ceil(300/64) = 5 steps per epoch
 }
 
 // TestDiverged checks that a run whose weights overflow stops with an error
@@ -333,4 +356,5 @@ func ExampleRun() {
 	// epoch-000002.ckpt
 	// last.ckpt
 	// metrics.jsonl
+	// steps.csv
 }

@@ -1,0 +1,196 @@
+package realnets
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/regimes/regimes/analysis"
+)
+
+// StepsFile is the name of the per-step log in a run folder.
+const StepsFile = "steps.csv"
+
+// StepsHeader is the header line of steps.csv.
+const StepsHeader = "step,epoch,batch_loss,grad_norm,angle,elr"
+
+// A StepRecord is one row of a run's steps.csv: one optimisation step.
+type StepRecord struct {
+	// Step is the number of steps done, this one included (1 for the first
+	// step); Epoch the epoch the step belongs to (1 for the first).
+	Step, Epoch int
+	// BatchLoss is the mean cross-entropy of the step's mini-batch before
+	// the update (BatchNorm with batch statistics).
+	BatchLoss float64
+	// GradNorm is the effective gradient norm of the mini-batch,
+	// ||grad_x L_B|| * ||x|| over the SI parameters, before the update.
+	GradNorm float64
+	// Angle is the angle in radians between the SI vectors before and after
+	// the step.
+	Angle float64
+	// ELR is the realised effective learning rate of the step.
+	ELR float64
+}
+
+// WriteSteps writes recs as CSV with the header StepsHeader. Numbers are
+// written in the shortest form that reads back exactly, so a file rewritten
+// from the same records is byte-identical.
+func WriteSteps(w io.Writer, recs []StepRecord) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString(StepsHeader)
+	bw.WriteByte('\n')
+	var b []byte
+	for _, r := range recs {
+		b = strconv.AppendInt(b[:0], int64(r.Step), 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(r.Epoch), 10)
+		for _, v := range [...]float64{r.BatchLoss, r.GradNorm, r.Angle, r.ELR} {
+			b = append(b, ',')
+			b = strconv.AppendFloat(b, v, 'g', -1, 64)
+		}
+		b = append(b, '\n')
+		if _, err := bw.Write(b); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// ReadSteps reads a steps.csv written by WriteSteps. Errors name the file
+// and line.
+func ReadSteps(name string) ([]StepRecord, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	line := 0
+	var out []StepRecord
+	for sc.Scan() {
+		line++
+		s := sc.Text()
+		if line == 1 {
+			if s != StepsHeader {
+				return nil, fmt.Errorf("%s:1: header %q, want %q", name, s, StepsHeader)
+			}
+			continue
+		}
+		if s == "" {
+			continue
+		}
+		f := strings.Split(s, ",")
+		if len(f) != 6 {
+			return nil, fmt.Errorf("%s:%d: %d fields, want 6", name, line, len(f))
+		}
+		var r StepRecord
+		var v [4]float64
+		var e1, e2 error
+		r.Step, e1 = strconv.Atoi(f[0])
+		r.Epoch, e2 = strconv.Atoi(f[1])
+		if err := errors.Join(e1, e2); err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", name, line, err)
+		}
+		for i := range v {
+			if v[i], err = strconv.ParseFloat(f[2+i], 64); err != nil {
+				return nil, fmt.Errorf("%s:%d: %v", name, line, err)
+			}
+		}
+		r.BatchLoss, r.GradNorm, r.Angle, r.ELR = v[0], v[1], v[2], v[3]
+		out = append(out, r)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	if line == 0 {
+		return nil, fmt.Errorf("%s: empty file, want the header %q", name, StepsHeader)
+	}
+	return out, nil
+}
+
+// RandomLevel returns the random level of the run in folder dir: the train
+// loss of its epoch-0 record in DIR/metrics.jsonl, the loss of the run's
+// random initial point on the sphere.
+//
+// This, and not log(classes), is the level a network in regime 3 is
+// compared with. The frozen last layer has Frobenius norm 10 (SCIENCE.md
+// section 9), so the logits of a random point are far from uniform and its
+// cross-entropy is far above log(classes) (about 12 for ConvNetSI on MNIST,
+// against log 10 = 2.3); a run wandering over the sphere without learning
+// stays near that level, not near log(classes). A run started with -from
+// has a trained point at epoch 0, so RandomLevel refuses it.
+func RandomLevel(dir string) (float64, error) {
+	name := filepath.Join(dir, "metrics.jsonl")
+	f, err := os.Open(name)
+	if err != nil {
+		return math.NaN(), err
+	}
+	defer f.Close()
+	if cfg, err := readConfig(filepath.Join(dir, "config.json")); err == nil && cfg.From != "" {
+		return math.NaN(), fmt.Errorf("%s: the run starts from checkpoint %s, so its epoch 0 is not a random point", dir, cfg.From)
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	if !sc.Scan() {
+		if err := sc.Err(); err != nil {
+			return math.NaN(), fmt.Errorf("%s: %v", name, err)
+		}
+		return math.NaN(), fmt.Errorf("%s: no records", name)
+	}
+	var rec struct {
+		Epoch     *int     `json:"epoch"`
+		TrainLoss *float64 `json:"train_loss"`
+	}
+	if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+		return math.NaN(), fmt.Errorf("%s:1: %v", name, err)
+	}
+	if rec.Epoch == nil || *rec.Epoch != 0 || rec.TrainLoss == nil || !(*rec.TrainLoss > 0) {
+		return math.NaN(), fmt.Errorf("%s:1: want the epoch-0 record with a positive train_loss", name)
+	}
+	return *rec.TrainLoss, nil
+}
+
+// readConfig reads a run's config.json.
+func readConfig(name string) (*TrainConfig, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	var c TrainConfig
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	return &c, nil
+}
+
+// ClassifyRun labels the run in folder dir with its regime
+// (analysis.Classify, shared/SCIENCE.md sections 4 and 8) from its per-step
+// log: loss = batch_loss, gradient norm = grad_norm and angle = angle of
+// DIR/steps.csv, and the random level of RandomLevel. settings may be the
+// zero value (the classifier's defaults).
+func ClassifyRun(dir string, settings analysis.ClassifySettings) (analysis.Classification, error) {
+	steps, err := ReadSteps(filepath.Join(dir, StepsFile))
+	if err != nil {
+		return analysis.Classification{}, err
+	}
+	rl, err := RandomLevel(dir)
+	if err != nil {
+		return analysis.Classification{}, err
+	}
+	in := analysis.RegimeInput{RandomLevel: rl, Settings: settings,
+		Loss:     make([]float64, len(steps)),
+		GradNorm: make([]float64, len(steps)),
+		Angle:    make([]float64, len(steps)),
+	}
+	for i, s := range steps {
+		in.Loss[i], in.GradNorm[i], in.Angle[i] = s.BatchLoss, s.GradNorm, s.Angle
+	}
+	return analysis.Classify(in), nil
+}

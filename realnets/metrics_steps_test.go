@@ -1,0 +1,220 @@
+package realnets
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/realnets/data"
+)
+
+// TestStepsLog checks steps.csv of a 3-epoch run against independent
+// computations: the first row against a forward pass of a freshly built
+// model on the first mini-batch, each epoch's mean angle against
+// angle_step_mean of metrics.jsonl, and the ELR column against the fixed ELR.
+func TestStepsLog(t *testing.T) {
+	mnist := smallMNIST(t, 300, 200)
+	c := smallConfig(t.TempDir(), mnist)
+	mustRun(t, c)
+	steps, err := ReadSteps(filepath.Join(c.Out, StepsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const perEpoch = 5 // ceil(300/64)
+	if len(steps) != 3*perEpoch {
+		t.Fatalf("%d rows, want %d", len(steps), 3*perEpoch)
+	}
+	for i, s := range steps {
+		if s.Step != i+1 || s.Epoch != i/perEpoch+1 {
+			t.Errorf("row %d: step %d epoch %d, want %d and %d", i, s.Step, s.Epoch, i+1, i/perEpoch+1)
+		}
+		// The sphere step keeps the realised ELR at the fixed one up to
+		// float32 rounding of the weights (1e-6 relative).
+		if math.Abs(s.ELR-c.ELR) > 1e-6*c.ELR {
+			t.Errorf("row %d: elr %v, want %v", i, s.ELR, c.ELR)
+		}
+	}
+
+	// The first step, recomputed: the same model and batch as Run.
+	cc := c
+	cc.defaults()
+	ds, err := data.Load(cc.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := newModel(&cc, ds.Train.C, ds.Train.H, ds.Train.W, ds.Train.Classes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perm := make([]int, ds.Train.N)
+	data.Permutation(perm, cc.Seed, 1)
+	b := cc.Batch
+	x := make([]float32, b*ds.Train.ImageSize())
+	y := make([]int, b)
+	ds.Train.Gather(x, y, perm[:b])
+	loss, _ := m.Forward(x, y, b, Train, true)
+	var gg float64
+	for _, p := range m.Params() {
+		if p.SI && !p.Frozen {
+			for _, g := range p.Grad[:len(p.Data)] {
+				gg += float64(g) * float64(g)
+			}
+		}
+	}
+	gn := math.Sqrt(gg) * SINorm(m.Params())
+	if steps[0].BatchLoss != loss {
+		t.Errorf("first batch loss %v, recomputed %v", steps[0].BatchLoss, loss)
+	}
+	// 1e-9 relative: the same float32 gradients summed in float64 in
+	// another order.
+	if math.Abs(steps[0].GradNorm-gn) > 1e-9*gn {
+		t.Errorf("first grad norm %v, recomputed %v", steps[0].GradNorm, gn)
+	}
+
+	// Mean angle per epoch: the identity with metrics.jsonl (1e-12
+	// relative: the same sum, rounded once more by the CSV's shortest
+	// exact form, which is exact).
+	recs := readRecords(t, c.Out)
+	for e := 1; e <= 3; e++ {
+		var sum float64
+		for _, s := range steps[(e-1)*perEpoch : e*perEpoch] {
+			sum += s.Angle
+		}
+		want := *recs[e].AngleStepMean
+		if got := sum / perEpoch; math.Abs(got-want) > 1e-12*want {
+			t.Errorf("epoch %d: mean step angle %v, metrics.jsonl %v", e, got, want)
+		}
+	}
+
+	// LogEvery 2 keeps the even steps of the same run.
+	c2 := c
+	c2.Out, c2.LogEvery = t.TempDir(), 2
+	mustRun(t, c2)
+	thin, err := ReadSteps(filepath.Join(c2.Out, StepsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []StepRecord
+	for _, s := range steps {
+		if s.Step%2 == 0 {
+			want = append(want, s)
+		}
+	}
+	if len(thin) != len(want) {
+		t.Fatalf("log every 2: %d rows, want %d", len(thin), len(want))
+	}
+	for i := range want {
+		if thin[i] != want[i] {
+			t.Errorf("log every 2: row %d is %+v, want %+v", i, thin[i], want[i])
+		}
+	}
+}
+
+func TestWriteReadSteps(t *testing.T) {
+	recs := []StepRecord{
+		{Step: 1, Epoch: 1, BatchLoss: 11.862530034102207, GradNorm: 394.9, Angle: 0.1 + 0.2, ELR: 1e-3},
+		{Step: 2, Epoch: 1, BatchLoss: math.SmallestNonzeroFloat64, GradNorm: math.MaxFloat64, Angle: 0, ELR: 1.0000000000000002},
+	}
+	var buf bytes.Buffer
+	if err := WriteSteps(&buf, recs); err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(t.TempDir(), StepsFile)
+	os.WriteFile(name, buf.Bytes(), 0o644)
+	got, err := ReadSteps(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(recs) || got[0] != recs[0] || got[1] != recs[1] {
+		t.Errorf("round trip: %+v, want %+v", got, recs)
+	}
+	for _, tc := range []struct{ text, want string }{
+		{"", "empty file"},
+		{"step,loss\n", ":1: header"},
+		{StepsHeader + "\n1,1,2,3,4\n", ":2: 5 fields"},
+		{StepsHeader + "\n1,1,2,3,4,5\nx,1,2,3,4,5\n", `:3: strconv.Atoi: parsing "x"`},
+		{StepsHeader + "\n1,1,2,3,four,5\n", `:2: strconv.ParseFloat: parsing "four"`},
+	} {
+		os.WriteFile(name, []byte(tc.text), 0o644)
+		if _, err := ReadSteps(name); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want one containing %q", tc.text, err, tc.want)
+		}
+	}
+}
+
+// TestRandomLevel checks that the random level of a run is its epoch-0 train
+// loss, and that a run started from a checkpoint has none.
+func TestRandomLevel(t *testing.T) {
+	c := smallConfig(t.TempDir(), smallMNIST(t, 300, 200))
+	c.Epochs = 1
+	mustRun(t, c)
+	rl, err := RandomLevel(c.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := readRecords(t, c.Out); rl != r[0].TrainLoss {
+		t.Errorf("random level %v, want the epoch-0 train loss %v", rl, r[0].TrainLoss)
+	}
+	// The frozen head of norm 10 puts the random point far above
+	// log(10) = 2.30, the loss of uniform predictions.
+	if !(rl > math.Log(10)) {
+		t.Errorf("random level %v, want more than log 10", rl)
+	}
+	f := TrainConfig{From: filepath.Join(c.Out, "last.ckpt"), ELR: 1e-3, Epochs: 1, Out: t.TempDir(), TestSubset: 200, Batch: 64}
+	mustRun(t, f)
+	if _, err := RandomLevel(f.Out); err == nil || !strings.Contains(err.Error(), "not a random point") {
+		t.Errorf("run from a checkpoint: error %v, want one about the random point", err)
+	}
+	if _, err := RandomLevel(t.TempDir()); err == nil {
+		t.Error("empty folder: no error")
+	}
+}
+
+// TestClassifyRun classifies short real runs of the SI MLP (width 16, 300
+// MNIST images, batches of 32, 50 epochs: 500 rows, the classifier needs
+// 200) at three ELRs. Measured: at ELR 1 the loss stays at the random level
+// (divergence, level 3.77 against 3.83); at 0.1 it fluctuates at about 0.6
+// of it (chaotic equilibrium, level 2.59); at 1e-3 it falls to about 0.05 of
+// it and is still falling
+// (undetermined: the classifier asks for a run long enough to see log loss
+// drop by a factor e over the stationary window, which the power-law
+// decrease of a cross-entropy loss with a frozen head of norm 10 does not
+// give in a short run).
+func TestClassifyRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three training runs, a few seconds")
+	}
+	mnist := smallMNIST(t, 300, 50)
+	for _, tc := range []struct {
+		elr    float64
+		regime string
+		reason string
+	}{
+		{1, analysis.RegimeDivergence, "divergence: the level is not significantly below the random level"},
+		{0.1, analysis.RegimeChaotic, "chaotic equilibrium"},
+		{1e-3, analysis.RegimeUndetermined, "still decreasing"},
+	} {
+		c := TrainConfig{Model: "mlp", Width: 16, Data: data.Config{Name: "mnist", Dir: mnist, Subset: 300},
+			ELR: tc.elr, Epochs: 50, Batch: 32, Seed: 1, Out: t.TempDir(), TestSubset: 50, GradMetrics: "none"}
+		mustRun(t, c)
+		cl, err := ClassifyRun(c.Out, analysis.ClassifySettings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := cl.Evidence
+		t.Logf("ELR %g: %s, tail loss %.3g of the random level %.4g, level %.4g (ESS %.0f); %s", tc.elr, cl.Regime, ev.TailLossRel, ev.RandomLevel, ev.Level, ev.LevelESS, ev.Reasons[len(ev.Reasons)-1])
+		if cl.Regime != tc.regime || !strings.Contains(strings.Join(ev.Reasons, "; "), tc.reason) {
+			t.Errorf("ELR %g: %s (%v), want %s (%q)", tc.elr, cl.Regime, ev.Reasons, tc.regime, tc.reason)
+		}
+		if ev.Rows != 500 {
+			t.Errorf("ELR %g: %d rows, want 50 epochs x 10 steps", tc.elr, ev.Rows)
+		}
+		if tc.regime == analysis.RegimeUndetermined && !(ev.TailLossRel < 0.2 && ev.LogLossTrendSlope < 0) {
+			t.Errorf("ELR %g: tail loss %.3g of the random level, log-loss slope %v: want a falling loss far below it", tc.elr, ev.TailLossRel, ev.LogLossTrendSlope)
+		}
+	}
+}
