@@ -575,7 +575,7 @@ func finetuneFigure(res *finetuneResult) (*plots.Figure, error) {
 		p.Add(vl)
 	}
 	return &plots.Figure{Plots: [][]*plot.Plot{{top}, {bot}}, Legend: &leg,
-		Title: fmt.Sprintf("%s c=%d on %s, %d seeds (line: mean; band: range over seeds)", res.Config.Model, res.Config.Width, res.Config.Data, len(res.Config.Seeds))}, nil
+		Title: fmt.Sprintf("%s width %d on %s, %d seeds (line: mean; band: range over seeds)", res.Config.Model, res.Config.Width, res.Config.Data, len(res.Config.Seeds))}, nil
 }
 
 // elrRank returns the position of a among as in increasing ELR.
