@@ -12,6 +12,17 @@ MLP), threads (torch.set_num_threads). OMP_WAIT_POLICY=passive stops idle
 OpenMP threads from spinning, which matters on a shared 2-core machine (the
 MLP at 2 threads runs 9,000-14,000 img/s without it, 32,500 with it).
 
+Debian's torch runs linear layers through the system libblas.so.3 (its
+build says BLAS_INFO=generic); when that alternative is netlib's reference
+BLAS rather than OpenBLAS the MLP is about 20 times slower (2,000 img/s
+instead of 32,500-43,000 here), so the script prints which library is
+loaded. To measure with OpenBLAS without changing the system:
+
+    cd /tmp && apt-get download libopenblas0-pthread && dpkg-deb -x libopenblas0-pthread_*.deb ob
+    LD_LIBRARY_PATH=/tmp/ob/usr/lib/x86_64-linux-gnu/openblas-pthread /usr/bin/python3 realnets/testdata/torchbench.py mlp 0 1
+
+Convolutions use oneDNN (MKL-DNN) and are not affected.
+
 It times a full training step (forward, backward, SGD step without momentum
 or weight decay) at batch 128 on random data already in memory (1x32x32
 images for ConvNetSI, 784 inputs for the MLP 784-256-256-10), after warm-up,
@@ -21,6 +32,7 @@ BenchmarkTrainMLP in bench_model_test.go (forward and backward; the Go
 sphere step costs a few ms per batch, measured by the optimiser's
 benchmarks).
 """
+import os
 import resource
 import sys
 import time
@@ -87,7 +99,14 @@ def main():
         steps += 1
     dt = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print("%s width=%d threads=%d img/s=%.0f peak_rss_mb=%.0f" % (which, width, threads, steps * n / dt, rss))
+    blas = "?"
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.lower()}
+        blas = ",".join(sorted(os.path.realpath(p) for p in libs)) or "none"
+    except OSError:
+        pass
+    print("%s width=%d threads=%d img/s=%.0f peak_rss_mb=%.0f blas=%s" % (which, width, threads, steps * n / dt, rss, blas))
 
 
 if __name__ == "__main__":
