@@ -53,7 +53,9 @@ Every run of a seed starts from the same initial weights (-seed s) and the
 same frozen last layer (-head-seed). Each run is an ordinary trainer folder:
 a finished run is reused, an interrupted one resumed from its last
 checkpoint, so the command can be rerun after an interruption (or with more
-seeds) and only does the missing work. A folder whose config.json disagrees
+seeds) and only does the missing work; a run folder reduced to config.json
+and metrics.jsonl (as committed under testdata/finetune) still counts as
+finished, so the summary and figure can be redrawn from it. A folder whose config.json disagrees
 with the flags stops the command.
 
 For each arm it reports the final test error (percent) and train loss with
@@ -428,7 +430,9 @@ func ensureRun(ctx context.Context, cfg realnets.TrainConfig, progress io.Writer
 			return nil, 0, fmt.Errorf("%s holds another run (%s); remove it or choose another -out", cfg.Out, why)
 		}
 		recs, err := readRecords(metrics)
-		if err == nil && len(recs) > 0 && recs[len(recs)-1].Epoch == cfg.Epochs && fileExists(filepath.Join(cfg.Out, "last.ckpt")) {
+		if err == nil && len(recs) > 0 && recs[len(recs)-1].Epoch == cfg.Epochs {
+			// Finished: reuse it (its checkpoints are needed only to train
+			// a fine-tuning run that is missing).
 			return recs, recs[len(recs)-1].WallTime, nil
 		}
 		if err == nil && len(recs) > 0 && recs[len(recs)-1].Epoch > cfg.Epochs {
@@ -484,15 +488,11 @@ func sameRun(have, want realnets.TrainConfig) string {
 	return ""
 }
 
-func fileExists(name string) bool {
-	_, err := os.Stat(name)
-	return err == nil
-}
-
 // hasCheckpoint reports whether dir holds a checkpoint to resume from.
 func hasCheckpoint(dir string) bool {
 	names, _ := filepath.Glob(filepath.Join(dir, "epoch-*.ckpt"))
-	return len(names) > 0 || fileExists(filepath.Join(dir, "last.ckpt"))
+	_, err := os.Stat(filepath.Join(dir, "last.ckpt"))
+	return len(names) > 0 || err == nil
 }
 
 // readRecords reads a trainer's metrics.jsonl.

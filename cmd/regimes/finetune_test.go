@@ -180,8 +180,16 @@ func TestFinetuneBookkeeping(t *testing.T) {
 		}
 	}
 
-	// Rerunning reuses the finished runs: nothing is retrained (the metrics
+	// Rerunning reuses the finished runs, even with their checkpoints
+	// removed (as in testdata/finetune): nothing is retrained (the metrics
 	// files are untouched) and finetune.json comes out the same.
+	ckpts, _ := filepath.Glob(filepath.Join(dir, "seed-*", "*", "*.ckpt"))
+	if len(ckpts) == 0 {
+		t.Fatal("no checkpoints written")
+	}
+	for _, c := range ckpts {
+		os.Remove(c)
+	}
 	metrics := filepath.Join(dir, "seed-1", "base-0.003", "metrics.jsonl")
 	before, _ := os.Stat(metrics)
 	out.Reset()
