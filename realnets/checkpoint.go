@@ -39,6 +39,8 @@ type Checkpoint struct {
 	Records     []Record
 	// Steps are the step records so far (DIR/steps.csv).
 	Steps []StepRecord
+	// Sharpness are the sharpness records so far (DIR/sharpness.jsonl).
+	Sharpness []SharpnessRecord
 	// WallTime is the run's wall time in seconds at the checkpoint.
 	WallTime float64
 }

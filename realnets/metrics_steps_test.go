@@ -2,6 +2,7 @@ package realnets
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -216,5 +217,81 @@ func TestClassifyRun(t *testing.T) {
 		if tc.regime == analysis.RegimeUndetermined && !(ev.TailLossRel < 0.2 && ev.LogLossTrendSlope < 0) {
 			t.Errorf("ELR %g: tail loss %.3g of the random level, log-loss slope %v: want a falling loss far below it", tc.elr, ev.TailLossRel, ev.LogLossTrendSlope)
 		}
+	}
+}
+
+// TestSharpnessLog checks DIR/sharpness.jsonl: records at epoch 0 and the
+// checkpoint epochs, the same training as without it, a resumed run with the
+// same file, and the sharpness of the last record equal to a direct call of
+// Sharpness on the final checkpoint's weights.
+func TestSharpnessLog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sharpness passes, a few seconds")
+	}
+	mnist := smallMNIST(t, 300, 200)
+	plain := smallConfig(t.TempDir(), mnist)
+	mustRun(t, plain)
+	c := smallConfig(t.TempDir(), mnist)
+	c.Sharpness = 64
+	mustRun(t, c)
+	if recordsJSON(readRecords(t, c.Out)) != recordsJSON(readRecords(t, plain.Out)) {
+		t.Error("computing the sharpness changed the training")
+	}
+	b, err := os.ReadFile(filepath.Join(c.Out, "sharpness.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	// Epoch 0 and the checkpoint epochs 1, 2 and 3 (the last).
+	if len(lines) != 4 {
+		t.Fatalf("%d sharpness records, want 4:\n%s", len(lines), b)
+	}
+	var last SharpnessRecord
+	for i, l := range lines {
+		var r SharpnessRecord
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Epoch != i || !(r.EffectiveHessianTrace != 0) || !(r.EffectiveFisherTrace > 0) || len(r.HessianTop) != 3 {
+			t.Errorf("record %d: %s", i, l)
+		}
+		last = r
+	}
+	// Recompute at the final weights: the model of the run, restored from
+	// its last checkpoint, on the same subset with the same seed.
+	cc := c
+	cc.defaults()
+	ds, err := data.Load(cc.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := newModel(&cc, ds.Train.C, ds.Train.H, ds.Train.W, ds.Train.Classes)
+	ck, err := LoadCheckpoint(filepath.Join(c.Out, "last.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ck.Restore(m); err != nil {
+		t.Fatal(err)
+	}
+	idx := data.SubsetIndices(ds.Train.N, 64, true, cc.Seed)
+	x := make([]float32, 64*ds.Train.ImageSize())
+	y := make([]int, 64)
+	ds.Train.Gather(x, y, idx)
+	want, err := Sharpness(m, x, y, 64, SharpnessConfig{ELR: cc.ELR, Seed: cc.Seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.EffectiveHessianTrace != last.EffectiveHessianTrace || want.Loss != last.Loss {
+		t.Errorf("last record: trace %v loss %v; direct call: %v %v", last.EffectiveHessianTrace, last.Loss, want.EffectiveHessianTrace, want.Loss)
+	}
+	// Resumed: 2 epochs, then 1 more.
+	r := smallConfig(t.TempDir(), mnist)
+	r.Sharpness, r.Epochs = 64, 2
+	mustRun(t, r)
+	mustRun(t, TrainConfig{Out: r.Out, Resume: true, Epochs: 3})
+	rb, _ := os.ReadFile(filepath.Join(r.Out, "sharpness.jsonl"))
+	// The resumed run's epoch 2 was its last epoch, as in the straight run.
+	if !bytes.Equal(rb, b) {
+		t.Errorf("resumed sharpness.jsonl differs:\n%s\n%s", rb, b)
 	}
 }

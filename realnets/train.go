@@ -81,6 +81,12 @@ type TrainConfig struct {
 	// LogEvery, when greater than 1, keeps every LogEvery-th step in
 	// DIR/steps.csv instead of every step (default 1).
 	LogEvery int `json:"log_every,omitempty"`
+	// Sharpness, when positive, computes the sharpness of the SI loss
+	// (Sharpness, shared/SCIENCE.md section 5) on a fixed random subset of
+	// this many training images (drawn with Seed, one batch in train mode)
+	// at epoch 0 and at every checkpoint epoch (1, 2, 5, 10, ... and the
+	// last), and writes DIR/sharpness.jsonl: one SharpnessRecord per line.
+	Sharpness int `json:"sharpness,omitempty"`
 	// Resume continues the run in Out from its last checkpoint with the
 	// configuration stored there; only Epochs (to extend the run) and
 	// Workers may differ.
@@ -121,6 +127,8 @@ func (c *TrainConfig) validate() error {
 		return fmt.Errorf("width %d: want at least 1", c.Width)
 	case c.Hidden < 0:
 		return fmt.Errorf("hidden %d: want at least 1", c.Hidden)
+	case c.Sharpness < 0 || c.Sharpness == 1:
+		return fmt.Errorf("sharpness %d: want 0 (none) or at least 2 images", c.Sharpness)
 	case c.LogEvery < 0:
 		return fmt.Errorf("log every %d: want at least 1", c.LogEvery)
 	case c.Epochs < 0:
@@ -291,6 +299,7 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 			return fmt.Errorf("resume %s: %v", cfg.Out, err)
 		}
 		r.epoch, r.step, r.records, r.steps, r.wall0 = ck.Epoch, ck.Step, ck.Records, ck.Steps, ck.WallTime
+		r.sharp = ck.Sharpness
 		r.initSI = ck.InitSI
 	} else {
 		r.initSI = SIVector(nil, params)
@@ -307,8 +316,17 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 	}); err != nil {
 		return err
 	}
+	if cfg.Sharpness > train.N {
+		return fmt.Errorf("sharpness subset of %d images: the training set has %d", cfg.Sharpness, train.N)
+	}
 	if ck == nil {
 		r.records = append(r.records, r.measure(0))
+		if err := r.measureSharpness(0); err != nil {
+			return err
+		}
+	}
+	if err := r.writeSharpness(); err != nil {
+		return err
 	}
 	if err := r.writeMetrics(); err != nil {
 		return err
@@ -331,6 +349,7 @@ type run struct {
 	epoch, step    int
 	records        []Record
 	steps          []StepRecord
+	sharp          []SharpnessRecord
 	initSI, prevSI []float32
 	wall0          float64 // wall time of earlier sessions, seconds
 	start          time.Time
@@ -397,6 +416,9 @@ func (r *run) loop(ctx context.Context) error {
 		}
 		last := epoch == cfg.Epochs
 		if isLogEpoch(epoch) || last {
+			if err := r.measureSharpness(epoch); err != nil {
+				return err
+			}
 			if err := r.checkpoint(filepath.Join(cfg.Out, fmt.Sprintf("epoch-%06d.ckpt", epoch))); err != nil {
 				return err
 			}
@@ -441,16 +463,17 @@ func (r *run) measure(epoch int) Record {
 
 func (r *run) checkpoint(name string) error {
 	c := &Checkpoint{
-		Config:   *r.cfg,
-		Epoch:    r.epoch,
-		Step:     r.step,
-		Params:   tensors(r.model.Params()),
-		Buffers:  tensors(r.model.Buffers()),
-		Optim:    r.opt.State(),
-		InitSI:   r.initSI,
-		Records:  r.records,
-		Steps:    r.steps,
-		WallTime: r.wall(),
+		Config:    *r.cfg,
+		Epoch:     r.epoch,
+		Step:      r.step,
+		Params:    tensors(r.model.Params()),
+		Buffers:   tensors(r.model.Buffers()),
+		Optim:     r.opt.State(),
+		InitSI:    r.initSI,
+		Records:   r.records,
+		Steps:     r.steps,
+		Sharpness: r.sharp,
+		WallTime:  r.wall(),
 	}
 	c.Config.Resume = false
 	return SaveCheckpoint(name, c)
@@ -462,6 +485,49 @@ func (r *run) writeMetrics() error {
 		enc := json.NewEncoder(w)
 		for i := range r.records {
 			if err := enc.Encode(&r.records[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// A SharpnessRecord is one line of DIR/sharpness.jsonl: the epoch and the
+// sharpness of the SI loss on the run's fixed sharpness subset.
+type SharpnessRecord struct {
+	Epoch int `json:"epoch"`
+	SharpnessResult
+}
+
+// measureSharpness computes the sharpness at the current point when the run
+// asks for it, and rewrites DIR/sharpness.jsonl.
+func (r *run) measureSharpness(epoch int) error {
+	k := r.cfg.Sharpness
+	if k == 0 {
+		return nil
+	}
+	idx := data.SubsetIndices(r.train.N, k, true, r.cfg.Seed)
+	x := make([]float32, k*r.train.ImageSize())
+	y := make([]int, k)
+	r.train.Gather(x, y, idx)
+	res, err := Sharpness(r.model, x, y, k, SharpnessConfig{ELR: r.opt.RealisedELR(), Seed: r.cfg.Seed})
+	if err != nil {
+		return fmt.Errorf("sharpness at epoch %d: %v", epoch, err)
+	}
+	r.sharp = append(r.sharp, SharpnessRecord{Epoch: epoch, SharpnessResult: res})
+	return r.writeSharpness()
+}
+
+// writeSharpness rewrites DIR/sharpness.jsonl atomically (only for runs that
+// compute sharpness).
+func (r *run) writeSharpness() error {
+	if r.cfg.Sharpness == 0 {
+		return nil
+	}
+	return analysis.WriteFileAtomic(filepath.Join(r.cfg.Out, "sharpness.jsonl"), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for i := range r.sharp {
+			if err := enc.Encode(&r.sharp[i]); err != nil {
 				return err
 			}
 		}
@@ -540,4 +606,11 @@ func LastCheckpoint(dir string) string { return lastCheckpoint(dir) }
 func (c TrainConfig) Check() error {
 	c.defaults()
 	return c.validate()
+}
+
+// WithDefaults returns c with its zero fields set to their defaults, as Run
+// sets them.
+func (c TrainConfig) WithDefaults() TrainConfig {
+	c.defaults()
+	return c
 }

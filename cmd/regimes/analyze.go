@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/toy"
 )
 
@@ -56,8 +57,13 @@ log(classes) for a network classifier. Give it with -random-level. Otherwise
 analyze looks for config.json beside FILE and uses its random_level key (at
 top level or under "theory"), or log(classes) if it has a classes key, or
 rebuilds the toy problem of "regimes simulate" from its "toy" key and takes
-its uniform-sphere average; when none is found the level is unknown and a
-stationary run stays "undetermined".
+its uniform-sphere average, or, for a run folder of "regimes train", the
+epoch-0 train_loss of metrics.jsonl beside FILE (the loss of the random
+initial point: with the frozen last layer of norm 10 it is far above
+log(classes)); when none is found the level is unknown and a stationary run
+stays "undetermined". For a network's per-step log, analyze RUN/steps.csv
+(loss column batch_loss by default) is what the classifier needs: the
+per-epoch metrics.jsonl has too few rows.
 Numeric keys under "theory" in that config.json are copied into the report for
 "regimes compare".
 
@@ -149,6 +155,9 @@ func (af *analyzeFlags) analyze(name string) (analysis.Report, error) {
 	}
 	opt := analysis.AnalyzeOptions{Settings: analysis.ClassifySettings{Alpha: *af.alpha, MinESS: *af.minESS}}
 	opt.Loss = col(*af.loss, "loss", "train_loss", true)
+	if *af.loss == "" && !jsonl && !t.Has("loss") && t.Has("batch_loss") {
+		opt.Loss = "batch_loss" // a network's steps.csv
+	}
 	opt.Grad = col(*af.grad, "grad_norm", "grad_norm_mean", false)
 	opt.Angle = col(*af.angle, "angle", "angle_step_mean", false)
 	if *af.alpha <= 0 || *af.alpha >= 1 {
@@ -176,6 +185,13 @@ func (af *analyzeFlags) analyze(name string) (analysis.Report, error) {
 		opt.RandomLevel = v
 	} else {
 		opt.RandomLevel = cfgLevel
+		if math.IsNaN(cfgLevel) {
+			// A run folder of regimes train: the epoch-0 train loss in
+			// metrics.jsonl beside FILE (realnets.RandomLevel).
+			if v, err := realnets.RandomLevel(filepath.Dir(name)); err == nil {
+				opt.RandomLevel = v
+			}
+		}
 	}
 	if t.Len() < minAnalyzeRows {
 		return analysis.Report{}, fmt.Errorf("%s: %d data rows; want at least %d (MSER-5 needs 4 batches of 5)", name, t.Len(), minAnalyzeRows)

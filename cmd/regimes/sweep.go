@@ -77,7 +77,7 @@ Example (12 ELRs x 4 batch sizes x 2 seeds on the lsq reference data):
 	regimes sweep run -plan sw/plan.json
 	regimes sweep merge -plan sw/plan.json
 	regimes plot phase -in sw/results.jsonl -out phase.png
-`,
+` + netSweepLong,
 		Run: runSweep,
 	}
 	register(c)
@@ -118,6 +118,9 @@ func newSubFlags(name string) *flag.FlagSet {
 }
 
 func sweepPlan(args []string) error {
+	if hasFlag(args, "net") {
+		return netSweepPlan(args)
+	}
 	fs := newSubFlags("sweep plan")
 	var tc toy.Config
 	fs.StringVar(&tc.Toy, "toy", "lsq", "toy: lsq, circle, vmf or logistic")
@@ -198,7 +201,7 @@ func sweepRun(args []string) error {
 	planFile := fs.String("plan", "", "plan file written by 'regimes sweep plan' (required)")
 	shardFlag := fs.String("shard", "", "shard i/n to run (default: from the cluster's array index, else all)")
 	shards := fs.Int("shards", 0, "number of shards, with the index taken from the environment")
-	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "points run in parallel")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "points run in parallel (network sweeps: trainer goroutines, one point at a time)")
 	out := fs.String("out", "", "folder for the point results (default: points beside the plan)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -233,7 +236,13 @@ func sweepRun(args []string) error {
 			}
 		}
 	}
-	n, err := analysis.RunShard(context.Background(), p, shard, dir, *workers, toyPoint, progress)
+	runner, pointWorkers := analysis.Runner(toyPoint), *workers
+	if isNetPlan(p) {
+		// Network points run one at a time; -workers is the number of
+		// trainer goroutines.
+		runner, pointWorkers = netRunner(netRunsDir(*planFile), *workers), 1
+	}
+	n, err := analysis.RunShard(context.Background(), p, shard, dir, pointWorkers, runner, progress)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 var cmdTrain = &Command{
-	UsageLine: "train -model convnet|mlp [-width C] -data mnist|cifar10|cifar100 [-data-dir DIR] [-subset N] (-elr X | -lr X [-wd X] [-momentum X]) [-head-lr X] -epochs E [-batch 128] [-seed S] [-workers K] -out DIR [-resume] [-from CKPT]",
+	UsageLine: "train -model convnet|mlp [-width C] -data mnist|cifar10|cifar100 [-data-dir DIR] [-subset N] (-elr X | -lr X [-wd X] [-momentum X]) [-head-lr X] -epochs E [-batch 128] [-seed S] [-workers K] [-log-every K] [-sharpness N] -out DIR [-resume] [-from CKPT]",
 	Short:     "train a scale-invariant network on real data",
 	Long: `
 Train trains a scale-invariant network (shared/SCIENCE.md section 9) on MNIST,
@@ -47,7 +47,7 @@ images.
 
 	regimes train -model convnet -width 32 -data cifar10 -data-dir ~/cifar -elr 1e-3 -epochs 200 -seed 1 -out runs/elr1e-3
 
-It writes DIR/config.json, DIR/metrics.jsonl and checkpoints
+It writes DIR/config.json, DIR/metrics.jsonl, DIR/steps.csv and checkpoints
 DIR/epoch-NNNNNN.ckpt at epochs 1, 2, 5, 10, 20, 50, ... and at the end, plus
 DIR/last.ckpt every -checkpoint-every epochs and at the end, all atomically.
 -resume continues the run in DIR from its last checkpoint with the numbers an
@@ -67,7 +67,29 @@ about ten log-spaced epochs per decade; none: never; null when skipped);
 angle_step_mean (mean angle in radians between consecutive SI vectors over
 the epoch's steps) and angle_epoch (between epoch ends), null at epoch 0;
 elr (realised), si_norm (||x||), cos_init and dist_init (cosine and distance
-to the initial SI vector) and wall_time (seconds). When stderr is a terminal
+to the initial SI vector) and wall_time (seconds).
+
+DIR/steps.csv logs every step (every -log-every steps), with the header
+step,epoch,batch_loss,grad_norm,angle,elr: the step number (from 1), its
+epoch, the loss of its mini-batch before the update, the effective gradient
+norm of that batch ||grad_x L_B||*||x|| over the SI parameters, the angle in
+radians between the SI vectors before and after the step, and the realised
+ELR. It is rewritten at every epoch end and is what the regime classifier
+reads: regimes analyze DIR/steps.csv labels the run (convergence, chaotic
+equilibrium, divergence), taking the random level from the epoch-0 train_loss
+of metrics.jsonl (the loss of the random initial point).
+
+-sharpness N computes, at epoch 0 and at every checkpoint epoch, the
+sharpness of the loss in the SI parameters (section 5) on a fixed random
+subset of N training images (drawn with -seed; one batch, BatchNorm with
+batch statistics) and writes DIR/sharpness.jsonl, one line per such epoch:
+epoch, si_norm, loss, grad_norm, hessian_trace (Hutchinson, with
+hessian_trace_stderr and hessian_trace_ci), hessian_top and riemannian_top
+(Lanczos, with residual bounds), fisher_trace (Gauss-Newton, sampled labels)
+and fisher_top, the effective_* values (times ||x||^2: the sharpness on the
+unit sphere), effective_trace_times_elr and passes. It costs about 150
+forward-backward passes over the N images each time and does not change the
+training. When stderr is a terminal
 a progress bar shows there. At the end it prints the last record as JSON,
 with the key out naming DIR.
 `,
@@ -77,7 +99,7 @@ with the key out naming DIR.
 type trainFlags struct {
 	model, data, dataDir, out, from, gradMetrics     *string
 	width, hidden, subset, testSubset, epochs, batch *int
-	workers, ckptEvery                               *int
+	workers, ckptEvery, logEvery, sharpness          *int
 	subsetSeed, seed, headSeed                       *uint64
 	elr, lr, wd, momentum, headLR                    *float64
 	resume                                           *bool
@@ -111,6 +133,8 @@ func init() {
 	s.from = f.String("from", "", "start from this checkpoint's weights")
 	s.ckptEvery = f.Int("checkpoint-every", 0, "also write DIR/last.ckpt every N epochs (0: only log-spaced and final checkpoints)")
 	s.gradMetrics = f.String("grad-metrics", "all", "gradient-pass metrics: all, log (log-spaced epochs) or none")
+	s.logEvery = f.Int("log-every", 1, "keep every k-th step in DIR/steps.csv")
+	s.sharpness = f.Int("sharpness", 0, "compute the sharpness at checkpoint epochs on this many training images, e.g. 512 (0: none)")
 	cmdTrain.Flag = f
 	cmdTrain.Run = runTrain
 	register(cmdTrain)
@@ -134,6 +158,7 @@ func runTrain(cmd *Command, args []string) error {
 		Epochs: *s.epochs, Batch: *s.batch, Seed: *s.seed, HeadSeed: *s.headSeed,
 		Workers: *s.workers, Out: *s.out, CheckpointEvery: *s.ckptEvery,
 		GradMetrics: *s.gradMetrics, TestSubset: *s.testSubset, From: *s.from, Resume: *s.resume,
+		LogEvery: *s.logEvery, Sharpness: *s.sharpness,
 	}
 	if cfg.From == "" && !cfg.Resume {
 		// With -from, model and data default to the checkpoint's.

@@ -122,10 +122,67 @@ func TestTrainErrors(t *testing.T) {
 		{[]string{"-data", "cifar10", "-elr", "1e-3", "-epochs", "1", "-out", dir}, "-data-dir"},
 		{[]string{"-data", "cifar10", "-data-dir", dir, "-elr", "1e-3", "-epochs", "1", "-out", dir}, "no data_batch_1.bin in"},
 		{[]string{"-resume", "-out", dir}, "no checkpoint to resume from"},
+		{[]string{"-elr", "1e-3", "-epochs", "1", "-sharpness", "1", "-out", dir}, "sharpness 1: want 0 (none) or at least 2 images"},
+		{[]string{"-elr", "1e-3", "-epochs", "1", "-subset", "100", "-sharpness", "200", "-out", dir}, "sharpness subset of 200 images: the training set has 100"},
 	} {
 		code, _, errs := trainRun(t, append([]string{"train"}, tc.args...)...)
 		if code != 1 || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 || !strings.HasPrefix(errs, "regimes train: ") {
 			t.Errorf("%v: exit %d, stderr %q; want 1 and one line containing %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
+// TestAnalyzeSteps trains a short run at a huge ELR and checks that
+// "regimes analyze RUN/steps.csv" reads batch_loss and takes the random
+// level from metrics.jsonl beside it: the run wanders at the loss of its
+// random initial point (divergence).
+func TestAnalyzeSteps(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	// 300 images in batches of 32: 10 steps per epoch, 50 epochs = 500
+	// rows (the classifier needs 200); every second step logged: 250.
+	args := []string{"train", "-model", "mlp", "-width", "16", "-subset", "300", "-batch", "32",
+		"-test-subset", "50", "-elr", "1", "-epochs", "50", "-seed", "1", "-grad-metrics", "none",
+		"-log-every", "2", "-out", dir}
+	if code, _, e := trainRun(t, args...); code != 0 {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+	code, out, e := trainRun(t, "analyze", filepath.Join(dir, "steps.csv"))
+	if code != 0 {
+		t.Fatalf("analyze: exit %d: %s", code, e)
+	}
+	var r struct {
+		Rows     int               `json:"rows"`
+		Roles    map[string]string `json:"roles"`
+		Regime   string            `json:"regime"`
+		Evidence struct {
+			RandomLevel float64 `json:"random_level"`
+		} `json:"evidence"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	first := readJSONL(t, filepath.Join(dir, "metrics.jsonl"))[0]
+	if r.Rows != 250 || r.Roles["loss"] != "batch_loss" || r.Roles["grad"] != "grad_norm" || r.Roles["angle"] != "angle" ||
+		r.Evidence.RandomLevel != first["train_loss"] || r.Regime != "divergence" {
+		t.Errorf("analyze: %s", out)
+	}
+}
+
+// TestTrainSharpness checks that -sharpness writes one record per checkpoint
+// epoch (0, 1 and 2 here) to DIR/sharpness.jsonl.
+func TestTrainSharpness(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	if code, _, e := trainRun(t, "train", "-model", "mlp", "-width", "16", "-subset", "256", "-test-subset", "100",
+		"-elr", "1e-3", "-epochs", "2", "-sharpness", "32", "-out", dir); code != 0 {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+	recs := readJSONL(t, filepath.Join(dir, "sharpness.jsonl"))
+	if len(recs) != 3 {
+		t.Fatalf("%d records, want 3", len(recs))
+	}
+	for i, r := range recs {
+		if r["epoch"] != float64(i) || r["effective_hessian_trace"] == nil || r["effective_trace_times_elr"] == nil {
+			t.Errorf("record %d: %v", i, r)
 		}
 	}
 }

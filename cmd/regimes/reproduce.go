@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/realnets"
+	"github.com/regimes/regimes/realnets/data"
+)
+
+var cmdReproduce = &Command{
+	UsageLine: "reproduce mnist [-out DIR] [-quick] [-workers K]",
+	Short:     "rerun the paper's three-regime experiment on MNIST and draw its figures",
+	Long: `
+Reproduce mnist reruns the experiment of Kodryan et al. (2022), Fig. 1, on
+MNIST with one command: a network sweep (regimes sweep plan -net) of ConvNetSI
+of width 8 (shared/SCIENCE.md section 9) trained on the sphere at 13 fixed ELRs
+log-spaced from 1e-5 to 1 (half-decades), one seed, on the first 2,000 MNIST
+training images (test metrics on the first 500 test images), 20 epochs of
+batches of 128, gradient metrics at log-spaced epochs. Every run is classified
+from its per-step log (regimes analyze RUN/steps.csv; the random level is the
+loss of the random initial point, the epoch-0 train loss, about 12 because
+the frozen last layer has norm 10). It then merges the results and draws the
+paper's figures, and prints the measured regime boundaries and the wall time.
+The whole run takes about 20-35 minutes on 2 cores. It is resumable: run the
+same command again after an interruption and it continues where it stopped
+(finished points are kept, a point in progress resumes from its last epoch).
+
+	regimes reproduce mnist -out mnist-repro
+
+It writes, in DIR: plan.json, runs/point-NNNNNN/ (one training run per ELR:
+config.json, metrics.jsonl, steps.csv, checkpoints), points/,
+results.jsonl and results.csv (regimes sweep merge), figures/panels.png and
+.svg (train loss, test error and mean effective gradient norm against epoch,
+and train loss against gradient norm with the start marked, one line per ELR:
+regimes plot panels), figures/phase.png and .svg (the phase strip: one cell
+per ELR coloured by regime, regimes plot phase), and summary.json, which is
+also printed: model, data, subset, epochs, elrs, regimes (one per ELR),
+convergence_max (largest ELR classified convergence), chaotic_min and
+chaotic_max (the ELR range classified chaotic equilibrium), divergence_min
+(smallest ELR classified divergence; null when a regime does not appear),
+paper (the boundaries reported for ConvNet on CIFAR-10), wall_time (seconds
+of this command) and train_time (seconds of training summed over the runs,
+resumed sessions included).
+
+-quick runs a tiny version (ConvNetSI of width 4, 256 images, 3 ELRs, 3
+epochs: seconds) to check that everything works; its regimes mean nothing.
+-workers sets the trainer's goroutines (default: all cores).
+`,
+}
+
+func init() {
+	c := cmdReproduce
+	c.Flag = flag.NewFlagSet("reproduce", flag.ContinueOnError)
+	out := c.Flag.String("out", "mnist-repro", "output folder")
+	quick := c.Flag.Bool("quick", false, "a tiny version for tests (seconds)")
+	workers := c.Flag.Int("workers", runtime.GOMAXPROCS(0), "trainer goroutines")
+	c.Run = func(cmd *Command, args []string) error {
+		if len(args) < 1 || args[0] != "mnist" {
+			return errors.New("want the experiment name: regimes reproduce mnist [-out DIR] [-quick]")
+		}
+		// Flags may follow the experiment's name.
+		if err := cmd.Flag.Parse(args[1:]); err != nil {
+			return err
+		}
+		if rest := cmd.Flag.Args(); len(rest) > 0 {
+			return fmt.Errorf("unexpected argument %q", rest[0])
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		return reproduceMNIST(ctx, *out, *quick, *workers)
+	}
+	register(c)
+}
+
+// mnistExperiment returns the sweep of the MNIST reproduction.
+func mnistExperiment(quick bool) netPlanArgs {
+	a := netPlanArgs{
+		train: realnets.TrainConfig{Model: "convnet", Width: 8,
+			Data:   data.Config{Name: "mnist", Subset: 2000},
+			Epochs: 20, Batch: 128, GradMetrics: "log", TestSubset: 500},
+		elrMin: 1e-5, elrMax: 1, elrPoints: 13,
+		param: "none", seeds: "1",
+	}
+	if quick {
+		a.train.Width, a.train.Data.Subset, a.train.TestSubset = 4, 256, 100
+		a.train.Epochs, a.train.Batch = 3, 64
+		a.elrMin, a.elrMax, a.elrPoints = 1e-4, 1, 3
+	}
+	return a
+}
+
+// paperBoundaries are the regime boundaries of Kodryan et al. (2022) for
+// ConvNet on CIFAR-10 (issue 6): regime 1 up to about 5e-4, regime 2 about
+// 1e-3 to 5e-3, regime 3 from about 5e-2.
+var paperBoundaries = map[string]any{
+	"data": "ConvNet on CIFAR-10", "convergence_max": 5e-4,
+	"chaotic_min": 1e-3, "chaotic_max": 5e-3, "divergence_min": 5e-2,
+}
+
+// reproSummary is summary.json of the MNIST reproduction.
+type reproSummary struct {
+	Model   string    `json:"model"`
+	Width   int       `json:"width"`
+	Data    string    `json:"data"`
+	Subset  int       `json:"subset"`
+	Test    int       `json:"test_subset"`
+	Epochs  int       `json:"epochs"`
+	Batch   int       `json:"batch"`
+	ELRs    []float64 `json:"elrs"`
+	Regimes []string  `json:"regimes"`
+	Reasons []string  `json:"reasons"`
+	Boundaries
+	Paper     map[string]any `json:"paper"`
+	WallTime  float64        `json:"wall_time"`
+	TrainTime float64        `json:"train_time"`
+}
+
+// Boundaries are the measured regime boundaries of an ELR sweep; a nil
+// field means the regime was not found.
+type Boundaries struct {
+	ConvergenceMax *float64 `json:"convergence_max"`
+	ChaoticMin     *float64 `json:"chaotic_min"`
+	ChaoticMax     *float64 `json:"chaotic_max"`
+	DivergenceMin  *float64 `json:"divergence_min"`
+}
+
+// regimeBoundaries returns the largest ELR labelled convergence, the range
+// of ELRs labelled chaotic equilibrium and the smallest ELR labelled
+// divergence.
+func regimeBoundaries(elrs []float64, regimes []string) Boundaries {
+	var b Boundaries
+	set := func(p **float64, v float64, better func(old float64) bool) {
+		if *p == nil || better(**p) {
+			x := v
+			*p = &x
+		}
+	}
+	for i, e := range elrs {
+		switch regimes[i] {
+		case analysis.RegimeConvergence:
+			set(&b.ConvergenceMax, e, func(o float64) bool { return e > o })
+		case analysis.RegimeChaotic:
+			set(&b.ChaoticMin, e, func(o float64) bool { return e < o })
+			set(&b.ChaoticMax, e, func(o float64) bool { return e > o })
+		case analysis.RegimeDivergence:
+			set(&b.DivergenceMin, e, func(o float64) bool { return e < o })
+		}
+	}
+	return b
+}
+
+func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) error {
+	start := time.Now()
+	a := mnistExperiment(quick)
+	p, err := newNetPlan(a)
+	if err != nil {
+		return err
+	}
+	planFile := filepath.Join(out, "plan.json")
+	if old, err := analysis.ReadPlan(planFile); err == nil {
+		if old.ID != p.ID {
+			return fmt.Errorf("%s holds another experiment (plan %.12s, this one %.12s): use another -out", out, old.ID, p.ID)
+		}
+		fmt.Fprintf(stderr, "reproduce: continuing the experiment in %s\n", out)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	} else if err := writeNetPlan(out, p); err != nil {
+		return err
+	}
+	points := filepath.Join(out, "points")
+	done := func(finished, total int) {
+		fmt.Fprintf(stderr, "reproduce: %d/%d runs done (%.0f s)\n", finished, total, time.Since(start).Seconds())
+	}
+	if _, err := analysis.RunShard(ctx, p, analysis.Shard{Index: 0, Count: 1}, points, 1, netRunner(netRunsDir(planFile), workers), done); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("interrupted; continue with: regimes reproduce mnist -out %s%s", out, map[bool]string{true: " -quick"}[quick])
+		}
+		return err
+	}
+	if err := sweepMerge([]string{"-plan", planFile}); err != nil {
+		return err
+	}
+	results, _, err := analysis.Merge(p, []string{points})
+	if err != nil {
+		return err
+	}
+	s := reproSummary{Model: a.train.Model, Width: a.train.Width, Data: "mnist", Subset: a.train.Data.Subset,
+		Test: a.train.TestSubset, Epochs: a.train.Epochs, Batch: a.train.Batch, Paper: paperBoundaries}
+	var metrics []string
+	for _, r := range results {
+		var res struct {
+			Regime   string `json:"regime"`
+			Evidence struct {
+				Reasons []string `json:"reasons"`
+			} `json:"evidence"`
+			Summary struct {
+				WallTime float64 `json:"wall_time"`
+				Run      string  `json:"run"`
+			} `json:"summary"`
+		}
+		if r.Error != "" {
+			s.ELRs = append(s.ELRs, r.Point.ELR)
+			s.Regimes = append(s.Regimes, "error")
+			s.Reasons = append(s.Reasons, r.Error)
+			continue
+		}
+		if err := json.Unmarshal(r.Result, &res); err != nil {
+			return fmt.Errorf("point %d: %v", r.Point.Index, err)
+		}
+		s.ELRs = append(s.ELRs, r.Point.ELR)
+		s.Regimes = append(s.Regimes, res.Regime)
+		reason := ""
+		if n := len(res.Evidence.Reasons); n > 0 {
+			reason = res.Evidence.Reasons[n-1]
+		}
+		s.Reasons = append(s.Reasons, reason)
+		s.TrainTime += res.Summary.WallTime
+		metrics = append(metrics, filepath.Join(out, res.Summary.Run, "metrics.jsonl"))
+	}
+	s.Boundaries = regimeBoundaries(s.ELRs, s.Regimes)
+	figs := filepath.Join(out, "figures")
+	if err := os.MkdirAll(figs, 0o755); err != nil {
+		return err
+	}
+	title := fmt.Sprintf("ConvNetSI c=%d, MNIST (%d images), %d epochs: %s", a.train.Width, s.Subset, s.Epochs, s.Boundaries)
+	for _, ext := range []string{".png", ".svg"} {
+		if len(metrics) > 0 {
+			if err := plotSub("panels", "-in", strings.Join(metrics, ","), "-out", filepath.Join(figs, "panels"+ext)); err != nil {
+				return err
+			}
+		}
+		if err := plotSub("phase", "-in", filepath.Join(out, "results.jsonl"), "-out", filepath.Join(figs, "phase"+ext),
+			"-title", title, "-width", "7", "-height", "2"); err != nil {
+			return err
+		}
+	}
+	s.WallTime = time.Since(start).Seconds()
+	if err := writeJSONFile(filepath.Join(out, "summary.json"), s); err != nil {
+		return err
+	}
+	return printJSON(stdout, s)
+}
+
+// String formats the boundaries for a figure title.
+func (b Boundaries) String() string {
+	f := func(p *float64) string {
+		if p == nil {
+			return "none"
+		}
+		return fmt.Sprintf("%.3g", *p)
+	}
+	ch := "none"
+	if b.ChaoticMin != nil {
+		ch = f(b.ChaoticMin) + "-" + f(b.ChaoticMax)
+	}
+	return fmt.Sprintf("convergence up to %s, chaotic %s, divergence from %s", f(b.ConvergenceMax), ch, f(b.DivergenceMin))
+}
+
+// plotSub runs "regimes plot KIND args..." in this process.
+func plotSub(kind string, args ...string) error {
+	if code := run(append([]string{"plot", kind}, args...)); code != 0 {
+		return fmt.Errorf("plot %s failed (exit code %d; see above)", kind, code)
+	}
+	return nil
+}
