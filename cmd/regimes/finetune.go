@@ -41,22 +41,24 @@ For each seed s = 1..S it trains, with the trainer of "regimes train" (fixed
 ELR on the sphere, section 2):
 
   fine-tuned arm  pre-training at the regime-2 ELR -pre-elr for -pre-epochs
-                  epochs (DIR/seed-s/pre), then fine-tuning from that run's
-                  last checkpoint at the regime-1 ELR -fine-elr for
-                  -fine-epochs epochs (DIR/seed-s/fine; the semantics of
-                  "regimes train -from": the sphere's radius is the
-                  checkpoint's SI norm);
+                  epochs (DIR/seed-s/pre-HI), then fine-tuning from that
+                  run's last checkpoint at the regime-1 ELR -fine-elr for
+                  -fine-epochs epochs (DIR/seed-s/fine-LO-from-pre-HI-eE1;
+                  the semantics of "regimes train -from": the sphere's
+                  radius is the checkpoint's SI norm);
   baseline arms   training from scratch at each ELR of -baseline-elrs for
                   -pre-epochs + -fine-epochs epochs (DIR/seed-s/base-ELR).
 
 Every run of a seed starts from the same initial weights (-seed s) and the
-same frozen last layer (-head-seed). Each run is an ordinary trainer folder:
-a finished run is reused, an interrupted one resumed from its last
-checkpoint, so the command can be rerun after an interruption (or with more
-seeds) and only does the missing work; a run folder reduced to config.json
-and metrics.jsonl (as committed under testdata/finetune) still counts as
-finished, so the summary and figure can be redrawn from it. A folder whose config.json disagrees
-with the flags stops the command.
+same frozen last layer (-head-seed). Each run is an ordinary trainer folder,
+so the command can be rerun after an interruption (or with more seeds or
+epochs) and only does the missing work: a finished run is reused (also when
+reduced to config.json and metrics.jsonl, as committed under
+testdata/finetune, so the summary and figure can be redrawn), an interrupted
+one is resumed from its last checkpoint, and a folder whose config.json
+disagrees with the flags stops the command. Folder names carry the ELRs, so
+fine-tuning variants run into one DIR share the baselines (finetune.json and
+the figure describe the last invocation).
 
 For each arm it reports the final test error (percent) and train loss with
 their mean over seeds and a 95% Student t confidence interval,
@@ -339,14 +341,14 @@ func finetune(ctx context.Context, cfg finetuneConfig, base realnets.TrainConfig
 		// (a) Pre-training at the regime-2 ELR, then fine-tuning from its
 		// last checkpoint at the regime-1 ELR.
 		pc := base
-		pc.ELR, pc.Epochs, pc.Seed, pc.Out = cfg.PreELR, cfg.PreEpochs, seed, filepath.Join(sdir, "pre")
+		pc.ELR, pc.Epochs, pc.Seed, pc.Out = cfg.PreELR, cfg.PreEpochs, seed, filepath.Join(sdir, "pre-"+formatELR(cfg.PreELR))
 		pre, wt, err := ensureRun(ctx, pc, progress)
 		if err != nil {
 			return nil, err
 		}
 		res.WallTime += wt
 		fc := base
-		fc.ELR, fc.Epochs, fc.Seed, fc.Out = cfg.FineELR, cfg.FineEpochs, seed, filepath.Join(sdir, "fine")
+		fc.ELR, fc.Epochs, fc.Seed, fc.Out = cfg.FineELR, cfg.FineEpochs, seed, filepath.Join(sdir, fmt.Sprintf("fine-%s-from-pre-%s-e%d", formatELR(cfg.FineELR), formatELR(cfg.PreELR), cfg.PreEpochs))
 		fc.From = filepath.Join(pc.Out, "last.ckpt")
 		fine, wt, err := ensureRun(ctx, fc, progress)
 		if err != nil {
@@ -475,7 +477,7 @@ func sameRun(have, want realnets.TrainConfig) string {
 		{"data", have.Data.Name, want.Data.Name}, {"subset", have.Data.Subset, want.Data.Subset},
 		{"subset seed", have.Data.SubsetSeed, want.Data.SubsetSeed}, {"test subset", have.TestSubset, want.TestSubset},
 		{"elr", have.ELR, want.ELR}, {"seed", have.Seed, want.Seed}, {"head seed", have.HeadSeed, want.HeadSeed},
-		{"batch", have.Batch, want.Batch}, {"from", have.From, want.From},
+		{"batch", have.Batch, want.Batch}, {"from", lastTwo(have.From), lastTwo(want.From)},
 	}
 	if want.Hidden != 0 {
 		fs = append(fs, field{"hidden", have.Hidden, want.Hidden})
@@ -486,6 +488,16 @@ func sameRun(have, want realnets.TrainConfig) string {
 		}
 	}
 	return ""
+}
+
+// lastTwo returns the last folder and file name of a checkpoint path: the
+// identity of a pre-training run inside a finetune folder, which stays the
+// same when the whole folder is moved.
+func lastTwo(name string) string {
+	if name == "" {
+		return ""
+	}
+	return filepath.Join(filepath.Base(filepath.Dir(name)), filepath.Base(name))
 }
 
 // hasCheckpoint reports whether dir holds a checkpoint to resume from.

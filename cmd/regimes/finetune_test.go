@@ -127,11 +127,11 @@ func TestFinetuneBookkeeping(t *testing.T) {
 	// record has the pre-trained run's final losses and SI norm (the same
 	// weights and BatchNorm statistics evaluated on the same data).
 	for _, seed := range []string{"seed-1", "seed-2"} {
-		pre, err := readRecords(filepath.Join(dir, seed, "pre", "metrics.jsonl"))
+		pre, err := readRecords(filepath.Join(dir, seed, "pre-0.01", "metrics.jsonl"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		fine, err := readRecords(filepath.Join(dir, seed, "fine", "metrics.jsonl"))
+		fine, err := readRecords(filepath.Join(dir, seed, "fine-0.001-from-pre-0.01-e1", "metrics.jsonl"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,16 +202,30 @@ func TestFinetuneBookkeeping(t *testing.T) {
 		t.Errorf("rerun retrained or changed finetune.json")
 	}
 
-	// A folder that holds another configuration is refused.
+	// A second variant (another -pre-elr) in the same folder trains its own
+	// pre-training and fine-tuning runs and reuses the baselines.
 	args2 := append([]string(nil), args...)
 	for i, a := range args2 {
 		if a == "-pre-elr" {
 			args2[i+1] = "2e-2"
 		}
 	}
+	if code := run(args2); code != 0 {
+		t.Fatalf("second variant exit %d: %s", code, errb.String())
+	}
+	if after2, _ := os.Stat(metrics); !after2.ModTime().Equal(before.ModTime()) {
+		t.Errorf("second variant retrained a baseline")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "seed-2", "fine-0.001-from-pre-0.02-e1", "metrics.jsonl")); err != nil {
+		t.Errorf("second variant: %v", err)
+	}
+
+	// A folder that holds another configuration is refused.
+	args3 := append([]string(nil), args...)
+	args3 = append(args3[:len(args3)-2], "-batch", "64", "-out", dir)
 	errb.Reset()
-	if code := run(args2); code != 1 || !strings.Contains(errb.String(), "holds another run (elr 0.01, want 0.02)") {
-		t.Errorf("changed -pre-elr: exit %d, stderr %q", code, errb.String())
+	if code := run(args3); code != 1 || !strings.Contains(errb.String(), "holds another run (batch 128, want 64)") {
+		t.Errorf("changed -batch: exit %d, stderr %q", code, errb.String())
 	}
 }
 
