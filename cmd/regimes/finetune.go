@@ -440,17 +440,23 @@ func ensureRun(ctx context.Context, cfg realnets.TrainConfig, progress io.Writer
 		if err == nil && len(recs) > 0 && recs[len(recs)-1].Epoch > cfg.Epochs {
 			return nil, 0, fmt.Errorf("%s has %d epochs, want %d; remove it or choose another -out", cfg.Out, recs[len(recs)-1].Epoch, cfg.Epochs)
 		}
+		if progress != nil {
+			fmt.Fprintf(progress, "%s: continuing\n", cfg.Out)
+		}
 		if hasCheckpoint(cfg.Out) {
 			rc := realnets.TrainConfig{Out: cfg.Out, Epochs: cfg.Epochs, Workers: cfg.Workers, Resume: true}
 			if err := realnets.Run(ctx, rc, progress); err != nil {
-				return nil, 0, err
+				return nil, 0, fmt.Errorf("resuming %s: %w", cfg.Out, err)
 			}
 			break
 		}
 		fallthrough
 	case errors.Is(err, os.ErrNotExist):
+		if progress != nil {
+			fmt.Fprintf(progress, "%s: training\n", cfg.Out)
+		}
 		if err := realnets.Run(ctx, cfg, progress); err != nil {
-			return nil, 0, err
+			return nil, 0, fmt.Errorf("training %s: %w", cfg.Out, err)
 		}
 	default:
 		return nil, 0, err
