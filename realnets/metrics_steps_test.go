@@ -295,3 +295,39 @@ func TestSharpnessLog(t *testing.T) {
 		t.Errorf("resumed sharpness.jsonl differs:\n%s\n%s", rb, b)
 	}
 }
+
+// TestEstimateRandomLevel checks each random point's loss against the
+// epoch-0 train loss of a run with that seed, and the mean and standard
+// error against a direct computation.
+func TestEstimateRandomLevel(t *testing.T) {
+	c := smallConfig(t.TempDir(), smallMNIST(t, 300, 200))
+	est, err := EstimateRandomLevel(c, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(est.Losses) != 3 || len(est.Seeds) != 3 {
+		t.Fatalf("estimate %+v", est)
+	}
+	var sum, sq float64
+	for i, l := range est.Losses {
+		r := c
+		r.Seed, r.Epochs, r.Out = est.Seeds[i], 0, t.TempDir()
+		mustRun(t, r)
+		if want := readRecords(t, r.Out)[0].TrainLoss; l != want {
+			t.Errorf("seed %d: loss %v, epoch-0 train loss of a run %v", est.Seeds[i], l, want)
+		}
+		sum += l
+	}
+	mean := sum / 3
+	for _, l := range est.Losses {
+		sq += (l - mean) * (l - mean)
+	}
+	se := math.Sqrt(sq/2) / math.Sqrt(3) // sample standard deviation / sqrt(k)
+	// 1e-12 relative: the same sums in another order.
+	if math.Abs(est.Level-mean) > 1e-12*mean || math.Abs(est.StdErr-se) > 1e-9*se {
+		t.Errorf("level %v +/- %v, want %v +/- %v", est.Level, est.StdErr, mean, se)
+	}
+	if est.Seeds[0] != 1<<40 || est.Losses[0] == est.Losses[1] {
+		t.Errorf("seeds %v losses %v: want distinct random points from 2^40", est.Seeds, est.Losses)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -49,6 +51,9 @@ also printed: model, data, subset, epochs, elrs, regimes (one per ELR),
 convergence_max (largest ELR classified convergence), chaotic_min and
 chaotic_max (the ELR range classified chaotic equilibrium), divergence_min
 (smallest ELR classified divergence; null when a regime does not appear),
+random_points (the train loss of 10 random initial points: random_level,
+the mean, random_level_stderr, seeds, losses; the classifier compares each
+run with its own epoch-0 loss, one such draw),
 paper (the boundaries reported for ConvNet on CIFAR-10), wall_time (seconds
 of this command) and train_time (seconds of training summed over the runs,
 resumed sessions included).
@@ -121,9 +126,13 @@ type reproSummary struct {
 	Regimes []string  `json:"regimes"`
 	Reasons []string  `json:"reasons"`
 	Boundaries
-	Paper     map[string]any `json:"paper"`
-	WallTime  float64        `json:"wall_time"`
-	TrainTime float64        `json:"train_time"`
+	// RandomPoints is the train loss of random initial points
+	// (realnets.EstimateRandomLevel): their mean, standard error, seeds and
+	// losses.
+	RandomPoints *realnets.RandomLevelEstimate `json:"random_points"`
+	Paper        map[string]any                `json:"paper"`
+	WallTime     float64                       `json:"wall_time"`
+	TrainTime    float64                       `json:"train_time"`
 }
 
 // Boundaries are the measured regime boundaries of an ELR sweep; a nil
@@ -226,13 +235,21 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 		}
 		s.Reasons = append(s.Reasons, reason)
 		s.TrainTime += res.Summary.WallTime
-		metrics = append(metrics, filepath.Join(out, res.Summary.Run, "metrics.jsonl"))
+		name := filepath.Join(out, "figures", "data", fmt.Sprintf("elr-%02d.jsonl", r.Point.Index))
+		if err := panelData(filepath.Join(out, res.Summary.Run), name); err != nil {
+			return err
+		}
+		metrics = append(metrics, name)
 	}
 	s.Boundaries = regimeBoundaries(s.ELRs, s.Regimes)
-	figs := filepath.Join(out, "figures")
-	if err := os.MkdirAll(figs, 0o755); err != nil {
+	// The loss of random initial points, for comparison with the run's own
+	// epoch-0 loss that the classifier uses as the random level.
+	rl, err := realnets.EstimateRandomLevel(a.train, randomPoints(quick))
+	if err != nil {
 		return err
 	}
+	s.RandomPoints = &rl
+	figs := filepath.Join(out, "figures")
 	title := fmt.Sprintf("ConvNetSI c=%d, MNIST (%d images), %d epochs: %s", a.train.Width, s.Subset, s.Epochs, s.Boundaries)
 	for _, ext := range []string{".png", ".svg"} {
 		if len(metrics) > 0 {
@@ -273,4 +290,67 @@ func plotSub(kind string, args ...string) error {
 		return fmt.Errorf("plot %s failed (exit code %d; see above)", kind, code)
 	}
 	return nil
+}
+
+// panelData writes the per-epoch data of the panels figure for the run in
+// dir: epoch, train_loss, test_error and elr from its metrics.jsonl, and
+// grad_norm_mean = the mean over the epoch's steps of the effective
+// gradient norm of steps.csv (the record's own grad_norm_mean at epoch 0).
+// The runs compute the end-of-epoch gradient pass only at log-spaced epochs
+// (-grad-metrics log), so the epoch mean of the training steps' gradient
+// norms, which every epoch has, is drawn instead.
+func panelData(dir, name string) error {
+	recs, err := readMetrics(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		return err
+	}
+	steps, err := realnets.ReadSteps(filepath.Join(dir, realnets.StepsFile))
+	if err != nil {
+		return err
+	}
+	sum := map[int]float64{}
+	cnt := map[int]int{}
+	for _, st := range steps {
+		sum[st.Epoch] += st.GradNorm
+		cnt[st.Epoch]++
+	}
+	type row struct {
+		Epoch        int     `json:"epoch"`
+		TrainLoss    float64 `json:"train_loss"`
+		TrainAcc     float64 `json:"train_acc"`
+		TestError    float64 `json:"test_error"`
+		GradNormMean float64 `json:"grad_norm_mean"`
+		ELR          float64 `json:"elr"`
+	}
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	return analysis.WriteFileAtomic(name, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for _, r := range recs {
+			g := math.NaN()
+			switch {
+			case r.Epoch == 0 && r.GradNormMean != nil:
+				g = *r.GradNormMean
+			case cnt[r.Epoch] > 0:
+				g = sum[r.Epoch] / float64(cnt[r.Epoch])
+			}
+			if math.IsNaN(g) {
+				continue
+			}
+			if err := enc.Encode(row{r.Epoch, r.TrainLoss, r.TrainAcc, r.TestError, g, r.ELR}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// randomPoints is the number of random initial points whose train loss
+// summary.json reports.
+func randomPoints(quick bool) int {
+	if quick {
+		return 2
+	}
+	return 10
 }

@@ -40,7 +40,7 @@ the middle resumes from its last checkpoint with the numbers an uninterrupted
 run gives (regimes train -resume). Its result record has config (the training
 configuration), summary (final_train_loss, final_train_acc, final_test_loss,
 final_test_error, tail means over the last tenth of the epochs: tail_train_loss,
-tail_test_error, tail_grad_norm (mean effective gradient norm of the steps),
+tail_test_error, tail_train_acc, tail_grad_norm (mean effective gradient norm of the steps),
 tail_angle (mean angular update per step), epochs, steps, wall_time,
 random_level, run (the run folder relative to the plan)), regime, evidence,
 lyapunov: null and theory: null.
@@ -327,10 +327,11 @@ func netSummary(recs []realnets.Record, steps []realnets.StepRecord) map[string]
 	last := recs[len(recs)-1]
 	epochs := recs[1:]
 	k := max(1, len(epochs)/10)
-	var tl, te float64
+	var tl, te, ta float64
 	for _, r := range epochs[len(epochs)-k:] {
 		tl += r.TrainLoss
 		te += r.TestError
+		ta += r.TrainAcc
 	}
 	sum := map[string]any{
 		"final_train_loss": last.TrainLoss,
@@ -339,6 +340,7 @@ func netSummary(recs []realnets.Record, steps []realnets.StepRecord) map[string]
 		"final_test_error": last.TestError,
 		"tail_train_loss":  tl / float64(k),
 		"tail_test_error":  te / float64(k),
+		"tail_train_acc":   ta / float64(k),
 		"epochs":           last.Epoch,
 		"steps":            last.Step,
 		"wall_time":        last.WallTime,
