@@ -77,8 +77,9 @@ switches ELR at the dashed line), and prints finetune.json. Its keys: config
 (the flags), arms (name, kind, elr or pre_elr and fine_elr, epochs, per-seed
 final metrics with the run folders, test_error and train_loss as {n, mean,
 sd, lo, hi}), best_baseline (its name), difference_vs_best_baseline and
-difference_vs_best_per_seed ({per_seed, n, mean, sd, lo, hi} in percentage
-points), wall_time (seconds of training summed over runs, as the trainer
+difference_vs_best_per_seed ({against, per_seed, n, mean, sd, lo, hi} in
+percentage points), differences_vs_baselines (the same against each
+baseline), wall_time (seconds of training summed over runs, as the trainer
 records it).
 `,
 }
@@ -238,6 +239,7 @@ type finetuneResult struct {
 	BestBaseline string         `json:"best_baseline"`
 	VsBest       pairedDiff     `json:"difference_vs_best_baseline"`
 	VsBestSeed   pairedDiff     `json:"difference_vs_best_per_seed"`
+	VsEach       []pairedDiff   `json:"differences_vs_baselines"`
 	WallTime     float64        `json:"wall_time"`
 }
 
@@ -399,6 +401,14 @@ func finetune(ctx context.Context, cfg finetuneConfig, base realnets.TrainConfig
 			m = math.Min(m, a.Seeds[k].TestError)
 		}
 		res.VsBestSeed.PerSeed = append(res.VsBestSeed.PerSeed, s.TestError-m)
+	}
+	for _, a := range baseArms {
+		d := pairedDiff{Against: a.Name}
+		for k, s := range ft.Seeds {
+			d.PerSeed = append(d.PerSeed, s.TestError-a.Seeds[k].TestError)
+		}
+		d.ciStat = meanCI(d.PerSeed)
+		res.VsEach = append(res.VsEach, d)
 	}
 	res.VsBest.ciStat = meanCI(res.VsBest.PerSeed)
 	res.VsBestSeed.ciStat = meanCI(res.VsBestSeed.PerSeed)

@@ -70,6 +70,10 @@ type ftJSON struct {
 	VsBestSeed struct {
 		PerSeed []float64 `json:"per_seed"`
 	} `json:"difference_vs_best_per_seed"`
+	VsEach []struct {
+		Against string
+		PerSeed []float64 `json:"per_seed"`
+	} `json:"differences_vs_baselines"`
 }
 
 // TestFinetuneBookkeeping runs a tiny protocol (MLP of width 16 on 300 MNIST
@@ -165,6 +169,11 @@ func TestFinetuneBookkeeping(t *testing.T) {
 		mean += d / 2
 		if res.VsBest.PerSeed[k] != d {
 			t.Errorf("seed %d: difference %g, want %g", k+1, res.VsBest.PerSeed[k], d)
+		}
+		for j, a := range res.Arms[1:] {
+			if e := res.VsEach[j]; e.Against != a.Name || e.PerSeed[k] != ft.PerSeed[k].TestError-a.PerSeed[k].TestError {
+				t.Errorf("seed %d: difference %+v against %s", k+1, e, a.Name)
+			}
 		}
 		m := math.Min(res.Arms[1].PerSeed[k].TestError, res.Arms[2].PerSeed[k].TestError)
 		if res.VsBestSeed.PerSeed[k] != ft.PerSeed[k].TestError-m {
