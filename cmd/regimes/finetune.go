@@ -553,8 +553,10 @@ func finetuneFigure(res *finetuneResult) (*plots.Figure, error) {
 	top.Y.Label.Text = "test error (%)"
 	bot.Y.Label.Text = "train loss"
 	bot.X.Label.Text = "epoch"
-	bot.Y.Scale = plot.LogScale{}
-	bot.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	for _, p := range []*plot.Plot{top, bot} {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = ticks125{}
+	}
 	leg := plot.NewLegend()
 	leg.Top, leg.Left = true, true
 	leg.TextStyle.Font.Size = vg.Points(8)
@@ -618,7 +620,7 @@ func elrRank(as []*arm, a *arm) int {
 
 // armCurves returns the mean over seeds and the range over seeds of the test
 // error (or the train loss) at each epoch where every seed has a finite
-// value (positive for the log axis).
+// positive value (both are drawn on log axes).
 func armCurves(a *arm, loss bool) (mean, lo, hi plotter.XYs) {
 	n := len(a.Seeds[0].curve)
 	for _, s := range a.Seeds {
@@ -632,7 +634,7 @@ func armCurves(a *arm, loss bool) (mean, lo, hi plotter.XYs) {
 			if loss {
 				v = s.curve[e].TrainLoss
 			}
-			if math.IsNaN(v) || math.IsInf(v, 0) || (loss && !(v > 0)) {
+			if math.IsNaN(v) || math.IsInf(v, 0) || !(v > 0) {
 				ok = false
 				break
 			}
@@ -667,4 +669,30 @@ func (v *ftVline) Plot(c draw.Canvas, p *plot.Plot) {
 	x := tx(v.X)
 	c.StrokeLine2(draw.LineStyle{Color: color.Gray{Y: 100}, Width: vg.Points(0.7), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}},
 		x, c.Min.Y, x, c.Max.Y)
+}
+
+// ticks125 marks a logarithmic axis at 1, 2 and 5 times the powers of ten,
+// labelled, with unlabelled minor ticks at the other integers.
+type ticks125 struct{}
+
+// Ticks returns the ticks between min and max.
+func (ticks125) Ticks(min, max float64) []plot.Tick {
+	var ts []plot.Tick
+	if !(min > 0 && max > min) {
+		return ts
+	}
+	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
+		for m := 1.0; m < 10; m++ {
+			v := m * math.Pow(10, e)
+			if v < min*(1-1e-9) || v > max*(1+1e-9) {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if m == 1 || m == 2 || m == 5 {
+				t.Label = strconv.FormatFloat(v, 'g', -1, 64)
+			}
+			ts = append(ts, t)
+		}
+	}
+	return ts
 }
