@@ -165,3 +165,38 @@ func TestParseBands(t *testing.T) {
 		}
 	}
 }
+
+// TestRealisedCommitted recomputes testdata/conventional/realised.json from
+// the committed run metrics with the flags of its README.
+func TestRealisedCommitted(t *testing.T) {
+	src := filepath.Join("..", "..", "testdata", "conventional")
+	want, err := os.ReadFile(filepath.Join(src, "realised.json"))
+	if err != nil {
+		t.Skip("no committed run")
+	}
+	dir := t.TempDir()
+	for _, f := range []string{"config.json", "metrics.jsonl"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	var out bytes.Buffer
+	stdout, stderr = &out, &bytes.Buffer{}
+	defer func() { stdout, stderr = os.Stdout, os.Stderr }()
+	if code := run([]string{"realised", "-in", filepath.Join(dir, "metrics.jsonl"), "-bands", "1e-5:conv,1.4e-2:chaos,2.4e-2:div",
+		"-out", filepath.Join(dir, "r.svg")}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.(*bytes.Buffer).String())
+	}
+	var g, w map[string]any
+	json.Unmarshal(out.Bytes(), &g)
+	json.Unmarshal(want, &w)
+	delete(g, "in")
+	delete(w, "in")
+	gb, _ := json.Marshal(g)
+	wb, _ := json.Marshal(w)
+	if !bytes.Equal(gb, wb) {
+		t.Errorf("recomputed summary differs from the committed one:\n%s\n%s", gb, wb)
+	}
+}

@@ -258,3 +258,63 @@ func TestFinetuneFlagErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestFinetuneCommitted redraws the committed MNIST comparison from its
+// committed run metrics (nothing is trained) and checks that the numbers of
+// testdata/finetune/pre-*/finetune.json come out again.
+func TestFinetuneCommitted(t *testing.T) {
+	src := filepath.Join("..", "..", "testdata", "finetune")
+	dir := t.TempDir()
+	runs, _ := filepath.Glob(filepath.Join(src, "seed-*", "*", "*"))
+	if len(runs) == 0 {
+		t.Skip("no committed comparison")
+	}
+	for _, f := range runs {
+		rel, _ := filepath.Rel(src, f)
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(rel)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, rel), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
+	defer func() { stdout, stderr = os.Stdout, os.Stderr }()
+	for _, v := range []struct{ flag, folder string }{{"2e-2", "pre-0.02"}, {"1.4e-2", "pre-0.014"}} {
+		// The flags of testdata/finetune/README.md.
+		args := []string{"finetune", "-model", "convnet", "-width", "8", "-data", "mnist", "-subset", "2000",
+			"-test-subset", "2000", "-pre-elr", v.flag, "-fine-elr", "3e-3", "-pre-epochs", "10", "-fine-epochs", "10",
+			"-baseline-elrs", "1e-3,3e-3,1e-2", "-seeds", "3", "-out", dir}
+		if code := run(args); code != 0 {
+			t.Fatalf("%s: exit %d: %s", v.folder, code, stderr.(*bytes.Buffer).String())
+		}
+		var got, want map[string]any
+		for _, x := range []struct {
+			name string
+			m    *map[string]any
+		}{{filepath.Join(dir, "finetune.json"), &got}, {filepath.Join(src, v.folder, "finetune.json"), &want}} {
+			b, err := os.ReadFile(x.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, x.m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Run folders are named relative to -out; everything else is equal.
+		for _, m := range []map[string]any{got, want} {
+			for _, a := range m["arms"].([]any) {
+				for _, s := range a.(map[string]any)["per_seed"].([]any) {
+					delete(s.(map[string]any), "runs")
+				}
+			}
+		}
+		gb, _ := json.Marshal(got)
+		wb, _ := json.Marshal(want)
+		if !bytes.Equal(gb, wb) {
+			t.Errorf("%s: redrawn finetune.json differs from the committed one:\n%s\n%s", v.folder, gb, wb)
+		}
+	}
+}
