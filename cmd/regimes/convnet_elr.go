@@ -39,8 +39,13 @@ G is the RMS of the batch gradient norms over the tail epochs,
 sqrt(mean over epochs of grad_norm_full^2 + grad_noise^2) (this is exact:
 RMS^2 = full^2 + noise^2 for each gradient pass), not grad_norm_mean (the
 mean norm, which is smaller than the RMS and gives a larger ELR*). Epochs
-without gradient metrics (null) are left out of G; -grad-metrics none runs
-have no prediction.
+without gradient metrics (null) are left out of G; a run without any in the
+tail (-grad-metrics none) is refused. The prediction assumes a steady G: when
+the ELR equilibrium lies in regime 1 the run is periodic instead (Lobacheva
+et al. 2021: the ELR climbs until the minimum turns unstable, the loss
+spikes, the spike's gradient lowers the ELR), G is dominated by the spikes
+and ELR* underestimates the typical ELR; ratio in the summary shows by how
+much.
 
 The run's lr and wd are read from config.json next to -in (or given with -lr
 and -wd). -bands shades ELR intervals in the regime colours: a
@@ -51,8 +56,10 @@ boundaries measured for the same model and data (for example by
 "regimes sweep") and say where they come from. -tail is the fraction of the
 epochs at the end over which G and the measured ELR are averaged.
 
-	regimes train -model convnet -width 8 -subset 4000 -lr 0.4 -wd 0.01 -epochs 40 -out conv
-	regimes realised -in conv/metrics.jsonl -bands 1e-5:conv,2e-2:chaos,2e-1:div -out conv/realised.png -summary conv/realised.json
+	regimes train -model convnet -width 8 -subset 2000 -lr 0.4 -wd 0.025 -epochs 40 -out conv
+	regimes realised -in conv/metrics.jsonl -bands 1e-5:conv,1.4e-2:chaos,2.4e-2:div -out conv/realised.png -summary conv/realised.json
+
+(testdata/conventional holds this run and its figure.)
 
 The summary (written atomically to -summary, and printed) has lr, wd, a,
 c (= sqrt(2a - a^2)), tail_epochs (first and last epoch of the tail),
