@@ -19,10 +19,7 @@ import (
 	"strings"
 
 	"gonum.org/v1/gonum/stat/distuv"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/realnets"
@@ -295,9 +292,12 @@ func runFinetune(cmd *Command, args []string) error {
 	if err := writeJSONFile(filepath.Join(*s.out, "finetune.json"), res); err != nil {
 		return err
 	}
-	fig, err := finetuneFigure(res)
+	fig, skips, err := finetuneFigure(res)
 	if err != nil {
 		return err
+	}
+	for _, sk := range skips {
+		fmt.Fprintf(stderr, "regimes finetune: figure: %v\n", sk)
 	}
 	for _, ext := range []string{".png", ".svg"} {
 		if err := plots.Save(fig, 6.5*vg.Inch, 5*vg.Inch, filepath.Join(*s.out, "finetune"+ext), plots.SaveOptions{}); err != nil {
@@ -545,21 +545,15 @@ func readRecords(name string) ([]realnets.Record, error) {
 	return recs, sc.Err()
 }
 
-// finetuneFigure draws test error (top) and train loss (bottom, log y)
-// against epoch for every arm: the mean over seeds as a line and the range
-// over seeds as a band.
-func finetuneFigure(res *finetuneResult) (*plots.Figure, error) {
-	top, bot := plot.New(), plot.New()
-	top.Y.Label.Text = "test error (%)"
-	bot.Y.Label.Text = "train loss"
-	bot.X.Label.Text = "epoch"
-	for _, p := range []*plot.Plot{top, bot} {
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = ticks125{}
+// finetuneFigure draws test error and train loss against epoch for every arm:
+// the mean over seeds with the range over seeds as a band.
+func finetuneFigure(res *finetuneResult) (*plots.Figure, []plots.Skip, error) {
+	d := plots.BandPanels{
+		Panels: []plots.BandPanel{{YLabel: "test error (%)", LogY: true}, {YLabel: "train loss", LogY: true}},
+		Marks:  []float64{float64(res.Config.PreEpochs)},
+		Title: fmt.Sprintf("%s width %d on %s, %d seeds (line: mean; band: range over seeds)",
+			res.Config.Model, res.Config.Width, res.Config.Data, len(res.Config.Seeds)),
 	}
-	leg := plot.NewLegend()
-	leg.Top, leg.Left = true, true
-	leg.TextStyle.Font.Size = vg.Points(8)
 	nb := len(res.Arms) - 1
 	for _, a := range res.Arms {
 		var c color.Color = color.Black
@@ -572,40 +566,16 @@ func finetuneFigure(res *finetuneResult) (*plots.Figure, error) {
 			col := plots.SequentialAt(t)
 			c = color.NRGBA{R: uint8(255 * col.R), G: uint8(255 * col.G), B: uint8(255 * col.B), A: 255}
 		}
-		var line *plotter.Line
-		for k, p := range []*plot.Plot{top, bot} {
-			mean, lo, hi := armCurves(a, k == 1)
-			if len(mean) == 0 {
-				return nil, fmt.Errorf("arm %q has no finite points to draw", a.Name)
+		for k := range d.Panels {
+			s := armCurves(a, k == 1)
+			if len(s.X) == 0 {
+				return nil, nil, fmt.Errorf("arm %q has no finite points to draw", a.Name)
 			}
-			band := append(append(plotter.XYs{}, lo...), reverseXYs(hi)...)
-			poly, err := plotter.NewPolygon(band)
-			if err != nil {
-				return nil, err
-			}
-			r, g, b, _ := c.RGBA()
-			poly.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 50}
-			poly.LineStyle.Width = 0
-			l, err := plotter.NewLine(mean)
-			if err != nil {
-				return nil, err
-			}
-			l.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(1)}
-			if a.Kind == "finetune" {
-				l.LineStyle.Width = vg.Points(1.4)
-			}
-			p.Add(poly, l)
-			line = l
+			s.Name, s.Color, s.Bold = a.Name, c, a.Kind == "finetune"
+			d.Panels[k].Series = append(d.Panels[k].Series, s)
 		}
-		leg.Add(a.Name, line)
 	}
-	for _, p := range []*plot.Plot{top, bot} {
-		x := float64(res.Config.PreEpochs)
-		vl := &ftVline{X: x}
-		p.Add(vl)
-	}
-	return &plots.Figure{Plots: [][]*plot.Plot{{top}, {bot}}, Legend: &leg,
-		Title: fmt.Sprintf("%s width %d on %s, %d seeds (line: mean; band: range over seeds)", res.Config.Model, res.Config.Width, res.Config.Data, len(res.Config.Seeds))}, nil
+	return plots.NewBandPanels(d)
 }
 
 // elrRank returns the position of a among as in increasing ELR.
@@ -621,18 +591,19 @@ func elrRank(as []*arm, a *arm) int {
 // armCurves returns the mean over seeds and the range over seeds of the test
 // error (or the train loss) at each epoch where every seed has a finite
 // positive value (both are drawn on log axes).
-func armCurves(a *arm, loss bool) (mean, lo, hi plotter.XYs) {
+func armCurves(a *arm, loss bool) plots.BandSeries {
+	var s plots.BandSeries
 	n := len(a.Seeds[0].curve)
-	for _, s := range a.Seeds {
-		n = min(n, len(s.curve))
+	for _, sd := range a.Seeds {
+		n = min(n, len(sd.curve))
 	}
 	for e := 0; e < n; e++ {
 		m, l, h := 0.0, math.Inf(1), math.Inf(-1)
 		ok := true
-		for _, s := range a.Seeds {
-			v := s.curve[e].TestError
+		for _, sd := range a.Seeds {
+			v := sd.curve[e].TestError
 			if loss {
-				v = s.curve[e].TrainLoss
+				v = sd.curve[e].TrainLoss
 			}
 			if math.IsNaN(v) || math.IsInf(v, 0) || !(v > 0) {
 				ok = false
@@ -644,55 +615,10 @@ func armCurves(a *arm, loss bool) (mean, lo, hi plotter.XYs) {
 		if !ok {
 			continue
 		}
-		x := float64(a.Seeds[0].curve[e].Epoch)
-		mean = append(mean, plotter.XY{X: x, Y: m / float64(len(a.Seeds))})
-		lo = append(lo, plotter.XY{X: x, Y: l})
-		hi = append(hi, plotter.XY{X: x, Y: h})
+		s.X = append(s.X, float64(a.Seeds[0].curve[e].Epoch))
+		s.Mean = append(s.Mean, m/float64(len(a.Seeds)))
+		s.Lo = append(s.Lo, l)
+		s.Hi = append(s.Hi, h)
 	}
-	return mean, lo, hi
-}
-
-func reverseXYs(p plotter.XYs) plotter.XYs {
-	out := make(plotter.XYs, len(p))
-	for i := range p {
-		out[len(p)-1-i] = p[i]
-	}
-	return out
-}
-
-// ftVline is a dashed vertical line at X across a plot: the epoch at which the
-// fine-tuned arm switches ELR.
-type ftVline struct{ X float64 }
-
-func (v *ftVline) Plot(c draw.Canvas, p *plot.Plot) {
-	tx, _ := p.Transforms(&c)
-	x := tx(v.X)
-	c.StrokeLine2(draw.LineStyle{Color: color.Gray{Y: 100}, Width: vg.Points(0.7), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}},
-		x, c.Min.Y, x, c.Max.Y)
-}
-
-// ticks125 marks a logarithmic axis at 1, 2 and 5 times the powers of ten,
-// labelled, with unlabelled minor ticks at the other integers.
-type ticks125 struct{}
-
-// Ticks returns the ticks between min and max.
-func (ticks125) Ticks(min, max float64) []plot.Tick {
-	var ts []plot.Tick
-	if !(min > 0 && max > min) {
-		return ts
-	}
-	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
-		for m := 1.0; m < 10; m++ {
-			v := m * math.Pow(10, e)
-			if v < min*(1-1e-9) || v > max*(1+1e-9) {
-				continue
-			}
-			t := plot.Tick{Value: v}
-			if m == 1 || m == 2 || m == 5 {
-				t.Label = strconv.FormatFloat(v, 'g', -1, 64)
-			}
-			ts = append(ts, t)
-		}
-	}
-	return ts
+	return s
 }
