@@ -48,6 +48,12 @@ type ClassifySettings struct {
 	// (natural log) for a significant decreasing trend to mean
 	// convergence. Default 1 (a factor e).
 	MinLogDrop float64 `json:"min_log_drop"`
+	// DivergenceAngle is the angular update (radians) above which a
+	// stationary run is in divergence whatever its loss level: the
+	// one-sided (1 - Alpha) lower confidence bound of the stationary mean
+	// angle must reach it. Default 0.9 * pi/2 (the angle of a projected
+	// step is below pi/2 and tends to it as ELR * ||g|| grows).
+	DivergenceAngle float64 `json:"divergence_angle"`
 }
 
 func (s ClassifySettings) withDefaults() ClassifySettings {
@@ -68,6 +74,9 @@ func (s ClassifySettings) withDefaults() ClassifySettings {
 	}
 	if s.MinLogDrop == 0 {
 		s.MinLogDrop = 1
+	}
+	if s.DivergenceAngle == 0 {
+		s.DivergenceAngle = 0.9 * math.Pi / 2
 	}
 	return s
 }
@@ -127,8 +136,11 @@ type Evidence struct {
 	RandomLevel float64 `json:"random_level"`
 	// AngleLevel and AngleStdErr are the stationary mean angular update
 	// and its standard error (NaN without angles).
+	// AngleLower is the one-sided (1-Alpha) lower confidence bound of
+	// AngleLevel (NaN without angles or when the loss is not stationary).
 	AngleLevel  float64 `json:"angle_level"`
 	AngleStdErr float64 `json:"angle_stderr"`
+	AngleLower  float64 `json:"angle_lower"`
 	// Lyapunov is the Lyapunov estimate given, if any.
 	Lyapunov *LyapunovEvidence `json:"lyapunov"`
 	// Settings are the thresholds used.
@@ -146,7 +158,7 @@ func (e *Evidence) UnmarshalJSON(data []byte) error {
 	nan := math.NaN()
 	p := plain{TailLossRel: nan, GradTailRel: nan, LogLossTrendSlope: nan, LogLossTrendP: nan,
 		LogLossDrop: nan, LogLossDriftP: nan, LossTrendSlope: nan, LossTrendP: nan, Level: nan, LevelStdErr: nan,
-		LevelUpper: nan, LevelESS: nan, RandomLevel: nan, AngleLevel: nan, AngleStdErr: nan}
+		LevelUpper: nan, LevelESS: nan, RandomLevel: nan, AngleLevel: nan, AngleStdErr: nan, AngleLower: nan}
 	if err := unmarshalStrict(data, &p); err != nil {
 		return err
 	}
@@ -190,19 +202,28 @@ type Classification struct {
 //  5. Otherwise the loss must look stationary: its stationary window
 //     needs an effective sample size of at least s.MinESS and no
 //     significant trend (p >= s.Alpha), else undetermined.
-//  6. The random level unknown: undetermined (stationary, but chaotic
+//  6. Divergence by the angular cap: the one-sided (1 - s.Alpha) lower
+//     confidence bound of the stationary mean angular update is at least
+//     s.DivergenceAngle (0.9 pi/2). Every step then turns by nearly pi/2,
+//     the ELR -> infinity limit u' = -g/||g|| of SCIENCE.md 6.1: the
+//     iterates jump across the sphere (the random walk of regime 3 in
+//     SCIENCE.md 4) whatever the loss level. This rule is what identifies
+//     regime 3 on networks with a frozen head, whose loss there lies below
+//     that of random points because each iterate is a normalised negative
+//     gradient of the previous batch (testdata/mnist/README.md).
+//  7. The random level unknown: undetermined (stationary, but chaotic
 //     equilibrium and divergence cannot be told apart).
-//  7. Chaotic equilibrium when the one-sided (1 - s.Alpha) upper
+//  8. Chaotic equilibrium when the one-sided (1 - s.Alpha) upper
 //     confidence bound of the stationary loss level (batch means, Student
 //     t with batches-1 degrees of freedom) is below the random level;
 //     divergence otherwise (the level is not significantly below the
 //     random level: the operational definition of SCIENCE.md 6.1).
-//  8. Contradiction: a convergence verdict with a Lyapunov confidence
+//  9. Contradiction: a convergence verdict with a Lyapunov confidence
 //     interval entirely above 0 becomes undetermined. A negative exponent
 //     in a stationary regime is only noted (noise-driven, not chaotic).
 //
 // Gradient norms and angles, when given, are summarised (Stationary) and
-// reported; only rule 3 uses them for the verdict.
+// reported; rules 3 and 6 use them for the verdict.
 func Classify(in RegimeInput) (c Classification) {
 	s := in.Settings.withDefaults()
 	nan := math.NaN()
@@ -215,7 +236,7 @@ func Classify(in RegimeInput) (c Classification) {
 		LogLossTrendSlope: nan, LogLossTrendP: nan, LogLossDrop: nan, LogLossDriftP: nan,
 		LossTrendSlope: nan, LossTrendP: nan,
 		Level: nan, LevelStdErr: nan, LevelUpper: nan, LevelESS: nan,
-		RandomLevel: rl, AngleLevel: nan, AngleStdErr: nan,
+		RandomLevel: rl, AngleLevel: nan, AngleStdErr: nan, AngleLower: nan,
 		Lyapunov: in.Lyapunov, Settings: s,
 	}
 	c.Regime = RegimeUndetermined
@@ -330,7 +351,16 @@ func Classify(in RegimeInput) (c Classification) {
 	if ls.TransientAtLimit {
 		say("note: MSER did not find the end of the transient in the first half; the second half was used")
 	}
-	// Rules 6 and 7: compare with the random level.
+	// Rule 6: the angular update at its cap.
+	if a := c.Angle; a != nil && a.Batches >= 2 {
+		qa := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(a.Batches - 1)}.Quantile(1 - s.Alpha)
+		ev.AngleLower = a.Mean - qa*a.StdErr
+		if ev.AngleLower >= s.DivergenceAngle {
+			say("divergence: the angular update %.4g rad (%g%% lower bound %.4g) is at its cap pi/2 (at least %.4g): every step lands nearly orthogonal to the last, the ELR -> infinity limit", a.Mean, 100*(1-s.Alpha), ev.AngleLower, s.DivergenceAngle)
+			return verdict(RegimeDivergence)
+		}
+	}
+	// Rules 7 and 8: compare with the random level.
 	if math.IsNaN(rl) {
 		say("random level unknown: cannot tell chaotic equilibrium from divergence (give the random level)")
 		return c

@@ -52,6 +52,11 @@ func TestClassifySynthetic(t *testing.T) {
 	for i := range gradCollapse {
 		gradCollapse[i] = math.Exp(-float64(i) / 200)
 	}
+	// Angular updates (radians) with 5% noise: near the cap pi/2 (1.55,
+	// the level of the MNIST regime-3 runs of testdata/mnist) and well
+	// below it (0.5, a regime-2 level), and just under the default cap
+	// 0.9 pi/2 = 1.414 (1.35).
+	angles := func(level float64, seed uint64) []float64 { return lognormalAR(n, level, 0.05, 0.5, seed) }
 	withNaN := append([]float64(nil), chaos...)
 	withNaN[100] = nan
 	rl := 1.0 / 48 // lsq random level 1/(2d) at d = 24 (SCIENCE.md 6.1)
@@ -77,6 +82,11 @@ func TestClassifySynthetic(t *testing.T) {
 		{"few effective samples", RegimeInput{Loss: chaos[:300], RandomLevel: rl}, RegimeUndetermined, "effective sample size"},
 		{"NaN loss", RegimeInput{Loss: withNaN, RandomLevel: rl}, RegimeUndetermined, "blew up"},
 		{"contradiction", RegimeInput{Loss: decay, RandomLevel: rl, Lyapunov: &LyapunovEvidence{Exponent: 0.1, CI: [2]float64{0.05, 0.15}}}, RegimeUndetermined, "contradicts"},
+		{"angle at the cap", RegimeInput{Loss: chaos, Angle: angles(1.55, 6), RandomLevel: rl}, RegimeDivergence, "at its cap"},
+		{"angle at the cap, level unknown", RegimeInput{Loss: chaos, Angle: angles(1.55, 7)}, RegimeDivergence, "at its cap"},
+		{"angle below the cap", RegimeInput{Loss: chaos, Angle: angles(0.5, 8), RandomLevel: rl}, RegimeChaotic, "below the random level"},
+		{"angle just under the cap", RegimeInput{Loss: chaos, Angle: angles(1.35, 9), RandomLevel: rl}, RegimeChaotic, "below the random level"},
+		{"angle at the cap but converging", RegimeInput{Loss: decay, Angle: angles(1.55, 10), RandomLevel: rl}, RegimeConvergence, "log loss decreases"},
 		{"negative exponent noted", RegimeInput{Loss: chaos, RandomLevel: rl, Lyapunov: &LyapunovEvidence{Exponent: -0.1, CI: [2]float64{-0.15, -0.05}}}, RegimeChaotic, "noise-driven"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
