@@ -210,6 +210,50 @@ func RandomLevel(dir string) (float64, error) {
 	return *rec.TrainLoss, nil
 }
 
+// ReadMetrics reads a run's metrics.jsonl: one Record per line, blank lines
+// skipped. Errors name the file and line.
+func ReadMetrics(name string) ([]Record, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	var out []Record
+	for line := 1; sc.Scan(); line++ {
+		if len(strings.TrimSpace(sc.Text())) == 0 {
+			continue
+		}
+		var r Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", name, line, err)
+		}
+		out = append(out, r)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	return out, nil
+}
+
+// FinishedRun returns the records of the finished run in dir when its
+// config.json describes want (compared by same) and its metrics.jsonl ends at
+// want.Epochs; ok is false when dir holds no finished run of that
+// configuration (missing, unfinished or another configuration: the caller
+// decides). A finished run needs no checkpoint to be reused.
+func FinishedRun(dir string, want TrainConfig, same func(have, want TrainConfig) bool) (recs []Record, ok bool) {
+	have, err := readConfig(filepath.Join(dir, "config.json"))
+	if err != nil || !same(*have, want) {
+		return nil, false
+	}
+	recs, err = ReadMetrics(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil || len(recs) == 0 || recs[len(recs)-1].Epoch != want.Epochs {
+		return nil, false
+	}
+	return recs, true
+}
+
 // readConfig reads a run's config.json.
 func readConfig(name string) (*TrainConfig, error) {
 	b, err := os.ReadFile(name)

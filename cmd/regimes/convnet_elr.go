@@ -139,7 +139,7 @@ func runRealised(cmd *Command, args []string) error {
 	if err != nil {
 		return fmt.Errorf("-bands: %v", err)
 	}
-	recs, err := readRecords(*realIn)
+	recs, err := realnets.ReadMetrics(*realIn)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -441,7 +439,7 @@ func ensureRun(ctx context.Context, cfg realnets.TrainConfig, progress io.Writer
 		if why := sameRun(have, cfg); why != "" {
 			return nil, 0, fmt.Errorf("%s holds another run (%s); remove it or choose another -out", cfg.Out, why)
 		}
-		recs, err := readRecords(metrics)
+		recs, err := realnets.ReadMetrics(metrics)
 		if err == nil && len(recs) > 0 && recs[len(recs)-1].Epoch == cfg.Epochs {
 			// Finished: reuse it (its checkpoints are needed only to train
 			// a fine-tuning run that is missing).
@@ -471,7 +469,7 @@ func ensureRun(ctx context.Context, cfg realnets.TrainConfig, progress io.Writer
 	default:
 		return nil, 0, err
 	}
-	recs, err := readRecords(metrics)
+	recs, err := realnets.ReadMetrics(metrics)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -521,28 +519,6 @@ func hasCheckpoint(dir string) bool {
 	names, _ := filepath.Glob(filepath.Join(dir, "epoch-*.ckpt"))
 	_, err := os.Stat(filepath.Join(dir, "last.ckpt"))
 	return len(names) > 0 || err == nil
-}
-
-// readRecords reads a trainer's metrics.jsonl.
-func readRecords(name string) ([]realnets.Record, error) {
-	b, err := os.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
-	var recs []realnets.Record
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(nil, 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-			continue
-		}
-		var r realnets.Record
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("%s:%d: %v", name, line, err)
-		}
-		recs = append(recs, r)
-	}
-	return recs, sc.Err()
 }
 
 // finetuneFigure draws test error and train loss against epoch for every arm:

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/floats/scalar"
+
+	"github.com/regimes/regimes/realnets"
 )
 
 func TestMeanCI(t *testing.T) {
@@ -118,7 +120,7 @@ func TestFinetuneBookkeeping(t *testing.T) {
 				t.Errorf("arm %s seed %d: runs %v", a.Name, s.Seed, s.Runs)
 			}
 			// The final test error is the last record of the last run.
-			recs, err := readRecords(filepath.Join(s.Runs[len(s.Runs)-1], "metrics.jsonl"))
+			recs, err := realnets.ReadMetrics(filepath.Join(s.Runs[len(s.Runs)-1], "metrics.jsonl"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,11 +133,11 @@ func TestFinetuneBookkeeping(t *testing.T) {
 	// record has the pre-trained run's final losses and SI norm (the same
 	// weights and BatchNorm statistics evaluated on the same data).
 	for _, seed := range []string{"seed-1", "seed-2"} {
-		pre, err := readRecords(filepath.Join(dir, seed, "pre-0.01", "metrics.jsonl"))
+		pre, err := realnets.ReadMetrics(filepath.Join(dir, seed, "pre-0.01", "metrics.jsonl"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		fine, err := readRecords(filepath.Join(dir, seed, "fine-0.001-from-pre-0.01-e1", "metrics.jsonl"))
+		fine, err := realnets.ReadMetrics(filepath.Join(dir, seed, "fine-0.001-from-pre-0.01-e1", "metrics.jsonl"))
 		if err != nil {
 			t.Fatal(err)
 		}
