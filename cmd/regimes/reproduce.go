@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,12 @@ from its per-step log (regimes analyze RUN/steps.csv; the random level is the
 loss of the random initial point, the epoch-0 train loss, about 12 because
 the frozen last layer has norm 10). It then merges the results and draws the
 paper's figures, and prints the measured regime boundaries and the wall time.
+
+A second stage runs longer where the classifier asks to: an ELR whose run
+looked stationary but had fewer effective samples than the classifier needs
+(undetermined, "too short") is trained again for 200 epochs (long/), and its
+label replaces the short one. On MNIST this is what identifies the narrow
+chaotic-equilibrium band near ELR 2e-2.
 The whole run took 15 minutes on a 2-core machine shared with other work
 (testdata/mnist holds its results, figures and a README with the measured
 boundaries). It is resumable: run the
@@ -44,12 +51,17 @@ same command again after an interruption and it continues where it stopped
 
 It writes, in DIR: plan.json, runs/point-NNNNNN/ (one training run per ELR:
 config.json, metrics.jsonl, steps.csv, checkpoints), points/,
-results.jsonl and results.csv (regimes sweep merge), figures/panels.png and
+results.jsonl and results.csv (regimes sweep merge, first stage),
+long/point-NNNNNN/ (the second stage's runs), results-final.jsonl (the
+first stage's records with those of the second stage in their place),
+figures/panels.png and
 .svg (train loss, test error and mean effective gradient norm against epoch,
 and train loss against gradient norm with the start marked, one line per ELR:
 regimes plot panels), figures/phase.png and .svg (the phase strip: one cell
 per ELR coloured by regime, regimes plot phase), and summary.json, which is
-also printed: model, data, subset, epochs, elrs, regimes (one per ELR),
+also printed: model, data, subset, epochs, elrs, regimes (one per ELR, after
+the second stage), grid_regimes and grid_boundaries (the first stage's),
+long_epochs and long (the second stage's runs: elr, epochs, regime, reason),
 convergence_max (largest ELR classified convergence), chaotic_min and
 chaotic_max (the ELR range classified chaotic equilibrium), divergence_min
 (smallest ELR classified divergence; null when a regime does not appear),
@@ -91,6 +103,16 @@ func init() {
 }
 
 // mnistExperiment returns the sweep of the MNIST reproduction.
+// longEpochs is the length of the second stage of the MNIST reproduction:
+// runs the classifier found stationary but too short to judge (fewer
+// effective samples than it needs) are run again this long.
+func longEpochs(quick bool) int {
+	if quick {
+		return 6
+	}
+	return 200
+}
+
 func mnistExperiment(quick bool) netPlanArgs {
 	a := netPlanArgs{
 		train: realnets.TrainConfig{Model: "convnet", Width: 8,
@@ -127,6 +149,14 @@ type reproSummary struct {
 	ELRs    []float64 `json:"elrs"`
 	Regimes []string  `json:"regimes"`
 	Reasons []string  `json:"reasons"`
+	// GridRegimes are the labels of the first stage (Epochs epochs);
+	// Regimes replaces those of the runs of Long by their labels.
+	GridRegimes []string `json:"grid_regimes"`
+	// Long holds the second stage: the ELRs whose first-stage runs were too
+	// short to judge, run again for LongEpochs epochs.
+	LongEpochs int        `json:"long_epochs"`
+	Long       []longRun  `json:"long"`
+	Grid       Boundaries `json:"grid_boundaries"`
 	Boundaries
 	// RandomPoints is the train loss of random initial points
 	// (realnets.EstimateRandomLevel): their mean, standard error, seeds and
@@ -135,6 +165,15 @@ type reproSummary struct {
 	Paper        map[string]any                `json:"paper"`
 	WallTime     float64                       `json:"wall_time"`
 	TrainTime    float64                       `json:"train_time"`
+}
+
+// longRun is one run of the second stage of the MNIST reproduction.
+type longRun struct {
+	ELR    float64 `json:"elr"`
+	Epochs int     `json:"epochs"`
+	Regime string  `json:"regime"`
+	Reason string  `json:"reason"`
+	Run    string  `json:"run"`
 }
 
 // Boundaries are the measured regime boundaries of an ELR sweep; a nil
@@ -243,6 +282,56 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 		}
 		metrics = append(metrics, name)
 	}
+	s.GridRegimes = slices.Clone(s.Regimes)
+	s.Grid = regimeBoundaries(s.ELRs, s.GridRegimes)
+	// Second stage: the classifier asks for longer runs where a run looked
+	// stationary but had too few effective samples; run those ELRs again,
+	// LongEpochs long, and let their labels replace the short ones.
+	s.LongEpochs = longEpochs(quick)
+	final := make([]map[string]any, len(results))
+	for i, r := range results {
+		if final[i], err = r.Record(); err != nil {
+			return err
+		}
+		if !tooShort(r) {
+			continue
+		}
+		la := a
+		la.train.Epochs = s.LongEpochs
+		la.elrMin, la.elrMax, la.elrPoints = r.Point.ELR, r.Point.ELR, 1
+		dir := filepath.Join(out, "long", fmt.Sprintf("point-%06d", r.Point.Index))
+		fmt.Fprintf(stderr, "reproduce: ELR %.3g was too short to judge; running it for %d epochs in %s\n", r.Point.ELR, s.LongEpochs, dir)
+		lr, err := runNetPlan(ctx, la, dir, workers)
+		if err != nil {
+			return err
+		}
+		var res struct {
+			Regime   string `json:"regime"`
+			Evidence struct {
+				Reasons []string `json:"reasons"`
+			} `json:"evidence"`
+			Summary struct {
+				WallTime float64 `json:"wall_time"`
+			} `json:"summary"`
+		}
+		if err := json.Unmarshal(lr.Result, &res); err != nil {
+			return err
+		}
+		lrun := longRun{ELR: r.Point.ELR, Epochs: s.LongEpochs, Regime: res.Regime, Run: filepath.Join("long", fmt.Sprintf("point-%06d", r.Point.Index), "runs", "point-000000")}
+		if n := len(res.Evidence.Reasons); n > 0 {
+			lrun.Reason = res.Evidence.Reasons[n-1]
+		}
+		s.Long = append(s.Long, lrun)
+		s.TrainTime += res.Summary.WallTime
+		s.Regimes[i], s.Reasons[i] = lrun.Regime, fmt.Sprintf("%d epochs: %s", s.LongEpochs, lrun.Reason)
+		if final[i], err = lr.Record(); err != nil {
+			return err
+		}
+		final[i]["index"] = r.Point.Index
+	}
+	if err := analysis.WriteFileAtomic(filepath.Join(out, "results-final.jsonl"), func(w io.Writer) error { return analysis.WriteJSONL(w, final) }); err != nil {
+		return err
+	}
 	s.Boundaries = regimeBoundaries(s.ELRs, s.Regimes)
 	// The loss of random initial points, for comparison with the run's own
 	// epoch-0 loss that the classifier uses as the random level.
@@ -259,7 +348,7 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 				return err
 			}
 		}
-		if err := plotSub("phase", "-in", filepath.Join(out, "results.jsonl"), "-out", filepath.Join(figs, "phase"+ext),
+		if err := plotSub("phase", "-in", filepath.Join(out, "results-final.jsonl"), "-out", filepath.Join(figs, "phase"+ext),
 			"-title", title, "-width", "7", "-height", "2"); err != nil {
 			return err
 		}
@@ -269,6 +358,59 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 		return err
 	}
 	return printJSON(stdout, s)
+}
+
+// tooShort reports whether the classifier left a point undetermined because
+// its loss looked stationary but had fewer effective samples than it needs.
+func tooShort(r analysis.PointResult) bool {
+	var res struct {
+		Regime   string `json:"regime"`
+		Evidence struct {
+			LevelESS *float64 `json:"level_ess"`
+			Settings struct {
+				MinESS float64 `json:"min_ess"`
+			} `json:"settings"`
+		} `json:"evidence"`
+	}
+	if r.Error != "" || json.Unmarshal(r.Result, &res) != nil || res.Regime != analysis.RegimeUndetermined {
+		return false
+	}
+	e := res.Evidence
+	return e.LevelESS != nil && *e.LevelESS < e.Settings.MinESS
+}
+
+// runNetPlan runs the one-point network plan of a (resumably, in dir) and
+// returns its result.
+func runNetPlan(ctx context.Context, a netPlanArgs, dir string, workers int) (analysis.PointResult, error) {
+	p, err := newNetPlan(a)
+	if err != nil {
+		return analysis.PointResult{}, err
+	}
+	planFile := filepath.Join(dir, "plan.json")
+	if old, err := analysis.ReadPlan(planFile); err == nil {
+		if old.ID != p.ID {
+			return analysis.PointResult{}, fmt.Errorf("%s holds another experiment: remove it", dir)
+		}
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return analysis.PointResult{}, err
+	} else if err := analysis.WritePlan(planFile, p); err != nil {
+		return analysis.PointResult{}, err
+	}
+	points := filepath.Join(dir, "points")
+	if _, err := analysis.RunShard(ctx, p, analysis.Shard{Index: 0, Count: 1}, points, 1, netRunner(netRunsDir(planFile), workers), nil); err != nil {
+		return analysis.PointResult{}, err
+	}
+	results, missing, err := analysis.Merge(p, []string{points})
+	if err != nil {
+		return analysis.PointResult{}, err
+	}
+	if len(missing) > 0 || len(results) != 1 {
+		return analysis.PointResult{}, fmt.Errorf("%s: the run did not finish", dir)
+	}
+	if results[0].Error != "" {
+		return analysis.PointResult{}, fmt.Errorf("%s: %s", dir, results[0].Error)
+	}
+	return results[0], nil
 }
 
 // String formats the boundaries for a figure title.
