@@ -12,6 +12,7 @@ import (
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // reasons say "ELR -> infinity", not "-\u003e"
 	return enc.Encode(v)
 }
 
