@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -14,21 +12,6 @@ import (
 
 	"github.com/regimes/regimes/analysis"
 )
-
-// runRegimes runs the program with args, with every flag of every command
-// reset to its default first, and returns the exit code, standard output
-// and standard error.
-func runRegimes(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	for _, c := range commands {
-		c.Flag.VisitAll(func(f *flag.Flag) { f.Value.Set(f.DefValue) })
-	}
-	var out, errb bytes.Buffer
-	stdout, stderr = &out, &errb
-	defer func() { stdout, stderr = os.Stdout, os.Stderr }()
-	code := run(args)
-	return code, out.String(), errb.String()
-}
 
 // stationaryLoss returns n rows of a positive stationary series around
 // level: level*exp(0.1 z) with z a unit-variance AR(1) of coefficient 0.8.
@@ -72,7 +55,7 @@ func TestAnalyzeToyCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "report.json")
-	code, stdout, stderr := runRegimes(t, "analyze", "-o", out, traj)
+	code, stdout, stderr := runCmd(t, "analyze", "-o", out, traj)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -141,7 +124,7 @@ func TestAnalyzeUserLogs(t *testing.T) {
 		{"contradiction noted", []string{"-random-level", "2.302585", "-lyapunov", "-0.1,-0.2,-0.05", jl}, analysis.RegimeChaotic, "train_loss grad_norm_mean angle_step_mean"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := runRegimes(t, append([]string{"analyze"}, tc.args...)...)
+			code, stdout, stderr := runCmd(t, append([]string{"analyze"}, tc.args...)...)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
@@ -203,7 +186,7 @@ func TestAnalyzeBadInput(t *testing.T) {
 		{"nothing written", []string{"-o", out, bad}, "not a number"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := runRegimes(t, append([]string{"analyze"}, tc.args...)...)
+			code, stdout, stderr := runCmd(t, append([]string{"analyze"}, tc.args...)...)
 			if code != 1 {
 				t.Errorf("exit %d, want 1", code)
 			}
@@ -230,7 +213,7 @@ func TestAnalyzeSimulateConfig(t *testing.T) {
 	writeToyCSV(t, traj, stationaryLoss(2000, 0.012, 6), 2.2)
 	cfg := `{"command": "regimes simulate", "mode": "sphere", "toy": {"toy": "lsq", "n": 8, "d": 24, "data_seed": 0, "norms": "unit"}, "sim": {"elr": 2.2, "batch": 1}}`
 	os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o644)
-	code, stdout, stderr := runRegimes(t, "analyze", traj)
+	code, stdout, stderr := runCmd(t, "analyze", traj)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

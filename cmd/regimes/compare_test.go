@@ -74,7 +74,7 @@ func TestCompareGolden(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			traj := simulateLSQ(t, t.TempDir(), tc.elr, tc.steps, tc.seed)
-			code, stdout, stderr := runRegimes(t, "compare", traj, goldenRegime2)
+			code, stdout, stderr := runCmd(t, "compare", traj, goldenRegime2)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d; stdout %s stderr %s", code, tc.code, stdout, stderr)
 			}
@@ -99,15 +99,15 @@ func TestCompareReports(t *testing.T) {
 	traj := filepath.Join(dir, "trajectory.csv")
 	writeToyCSV(t, traj, stationaryLoss(4000, 0.012, 5), 2.2)
 	rep := filepath.Join(dir, "report.json")
-	if code, _, stderr := runRegimes(t, "analyze", "-random-level", "0.0208333", "-o", rep, traj); code != 0 {
+	if code, _, stderr := runCmd(t, "analyze", "-random-level", "0.0208333", "-o", rep, traj); code != 0 {
 		t.Fatalf("analyze: %s", stderr)
 	}
-	if code, stdout, stderr := runRegimes(t, "compare", rep, rep); code != 0 || !strings.Contains(stdout, `"agree": true`) {
+	if code, stdout, stderr := runCmd(t, "compare", rep, rep); code != 0 || !strings.Contains(stdout, `"agree": true`) {
 		t.Fatalf("compare report with itself: exit %d, %s %s", code, stdout, stderr)
 	}
 	// The trajectory analysed without a random level is "undetermined"
 	// and has no random level: two reasons.
-	code, _, stderr := runRegimes(t, "compare", traj, rep)
+	code, _, stderr := runCmd(t, "compare", traj, rep)
 	if code != 1 || !strings.Contains(stderr, `regime "undetermined" differs`) || !strings.Contains(stderr, "random level NaN differs") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
@@ -131,7 +131,7 @@ func TestCompareBadInput(t *testing.T) {
 		{"bad level", []string{"-compare-alpha", "0", goldenRegime2, goldenRegime2}, "-compare-alpha 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := runRegimes(t, append([]string{"compare"}, tc.args...)...)
+			code, stdout, stderr := runCmd(t, append([]string{"compare"}, tc.args...)...)
 			if code != 1 || stdout != "" || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 and one line containing %q", code, stdout, stderr, tc.want)
 			}

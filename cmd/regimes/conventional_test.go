@@ -24,7 +24,7 @@ func TestConventionalCommand(t *testing.T) {
 		{[]string{"-lr", "0.3", "-wd", "0.1", "-batch", "1", "-steps", "8000"}, toy.BehaviourStable},
 	} {
 		dir := t.TempDir()
-		code, out, errOut := simRun(t, append(append([]string{"conventional"}, tc.args...), "-out", dir)...)
+		code, out, errOut := runCmd(t, append(append([]string{"conventional"}, tc.args...), "-out", dir)...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d: %s", tc.args, code, errOut)
 		}
@@ -73,7 +73,7 @@ func TestConventionalBadFlags(t *testing.T) {
 		{[]string{"-lr", "1", "-wd", "0.1", "-steps", "0"}, "-steps"},
 	} {
 		dir := filepath.Join(t.TempDir(), "out")
-		code, _, errOut := simRun(t, append(append([]string{"conventional"}, tc.args...), "-out", dir)...)
+		code, _, errOut := runCmd(t, append(append([]string{"conventional"}, tc.args...), "-out", dir)...)
 		if code != 1 || !strings.Contains(errOut, tc.want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
 			t.Errorf("%v: exit %d, stderr %q; want 1 and one line naming %s", tc.args, code, errOut, tc.want)
 		}

@@ -20,7 +20,7 @@ func TestDemo(t *testing.T) {
 		t.Skip("the demo takes about 20 s")
 	}
 	dir := t.TempDir()
-	code, out, e := runQuiet("demo", "-out", dir)
+	code, out, e := runCmd(t, "demo", "-out", dir)
 	if code != 0 {
 		t.Fatalf("demo: exit %d: %s", code, e)
 	}
@@ -61,7 +61,7 @@ func TestDemo(t *testing.T) {
 		t.Errorf("b = %v: simulated boundary [%v, %v] does not bracket 2", b, conv, div)
 	}
 	// A second run reuses every finished point.
-	if code, _, e := runQuiet("demo", "-out", dir); code != 0 {
+	if code, _, e := runCmd(t, "demo", "-out", dir); code != 0 {
 		t.Fatalf("second demo: exit %d: %s", code, e)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -10,18 +9,10 @@ import (
 	"testing"
 )
 
-// plotCmd runs "regimes plot ARGS" with captured output. The plot flags are
-// package variables, so they are reset to their defaults first (a real
-// process runs one command).
+// plotCmd runs "regimes plot ARGS" with captured output.
 func plotCmd(t *testing.T, args ...string) (code int, out, errOut string) {
 	t.Helper()
-	cmdPlot.Flag.VisitAll(func(f *flag.Flag) { f.Value.Set(f.DefValue) })
-	var o, e bytes.Buffer
-	oldOut, oldErr := stdout, stderr
-	stdout, stderr = &o, &e
-	defer func() { stdout, stderr = oldOut, oldErr }()
-	code = run(append([]string{"plot"}, args...))
-	return code, o.String(), e.String()
+	return runCmd(t, append([]string{"plot"}, args...)...)
 }
 
 func writeFile(t *testing.T, dir, name, content string) string {

@@ -17,7 +17,7 @@ func TestReproduceQuick(t *testing.T) {
 		t.Skip("trains three small ConvNets, about 10 s")
 	}
 	dir := t.TempDir()
-	code, out, e := runQuiet("reproduce", "mnist", "-quick", "-out", dir)
+	code, out, e := runCmd(t, "reproduce", "mnist", "-quick", "-out", dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, e)
 	}
@@ -46,7 +46,7 @@ func TestReproduceQuick(t *testing.T) {
 		}
 	}
 	before, _ := os.ReadFile(filepath.Join(dir, "points", "point-000001.json"))
-	code, _, e = runQuiet("reproduce", "mnist", "-quick", "-out", dir)
+	code, _, e = runCmd(t, "reproduce", "mnist", "-quick", "-out", dir)
 	if code != 0 || !strings.Contains(e, "continuing the experiment") {
 		t.Fatalf("second run: exit %d: %s", code, e)
 	}
@@ -55,10 +55,10 @@ func TestReproduceQuick(t *testing.T) {
 		t.Error("the second run redid a finished point")
 	}
 	// Another experiment in the same folder is refused.
-	if code, _, e := runQuiet("reproduce", "mnist", "-out", dir); code != 1 || !strings.Contains(e, "holds another experiment") {
+	if code, _, e := runCmd(t, "reproduce", "mnist", "-out", dir); code != 1 || !strings.Contains(e, "holds another experiment") {
 		t.Errorf("full run in the quick folder: exit %d, %q", code, e)
 	}
-	if code, _, e := runQuiet("reproduce", "cifar"); code != 1 || !strings.Contains(e, "want the experiment name") {
+	if code, _, e := runCmd(t, "reproduce", "cifar"); code != 1 || !strings.Contains(e, "want the experiment name") {
 		t.Errorf("reproduce cifar: exit %d, %q", code, e)
 	}
 }

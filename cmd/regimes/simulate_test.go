@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,20 +13,6 @@ import (
 
 	"github.com/regimes/regimes/toy"
 )
-
-// simRun runs the program with args after resetting every flag to its
-// default, and returns the exit code, standard output and standard error.
-func simRun(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	for _, c := range commands {
-		c.Flag.VisitAll(func(f *flag.Flag) { f.Value.Set(f.DefValue) })
-	}
-	var out, errb bytes.Buffer
-	oldOut, oldErr := stdout, stderr
-	stdout, stderr = &out, &errb
-	defer func() { stdout, stderr = oldOut, oldErr }()
-	return run(args), out.String(), errb.String()
-}
 
 func readTrajectory(t *testing.T, name string) [][]float64 {
 	t.Helper()
@@ -61,7 +46,7 @@ func readTrajectory(t *testing.T, name string) [][]float64 {
 // 0.05 and angle arccos(0.8) = 0.643501).
 func TestSimulateCircle(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "new", "run")
-	code, out, errs := simRun(t, "simulate", "-toy", "circle", "-elr", "2.5", "-steps", "3000", "-every", "10", "-out", dir)
+	code, out, errs := runCmd(t, "simulate", "-toy", "circle", "-elr", "2.5", "-steps", "3000", "-every", "10", "-out", dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -102,7 +87,7 @@ func TestSimulateRerun(t *testing.T) {
 	toy.WriteCSV(&buf, a, nil)
 	os.WriteFile(data, buf.Bytes(), 0o644)
 	out := filepath.Join(dir, "run")
-	if code, _, errs := simRun(t, "simulate", "-data", data, "-batch", "2", "-sampling", "shuffle", "-elr", "1.5", "-steps", "500", "-seed", "7", "-out", out); code != 0 {
+	if code, _, errs := runCmd(t, "simulate", "-data", data, "-batch", "2", "-sampling", "shuffle", "-elr", "1.5", "-steps", "500", "-seed", "7", "-out", out); code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	var cfg struct {
@@ -139,7 +124,7 @@ func TestSimulateRerun(t *testing.T) {
 // from it (SCIENCE.md section 3).
 func TestSimulateConventional(t *testing.T) {
 	dir := t.TempDir()
-	code, out, errs := simRun(t, "simulate", "-toy", "logistic", "-n", "16", "-d", "6", "-lr", "0.2", "-wd", "0.01",
+	code, out, errs := runCmd(t, "simulate", "-toy", "logistic", "-n", "16", "-d", "6", "-lr", "0.2", "-wd", "0.01",
 		"-batch", "4", "-steps", "200", "-every", "1", "-init-norm", "2", "-out", dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
@@ -186,7 +171,7 @@ func TestSimulateErrors(t *testing.T) {
 		{[]string{"-elr", "1", "-batch", "9", "-sampling", "shuffle"}, "batch 9 larger"},
 		{[]string{"-lr", "1", "-wd", "2"}, "weight decay"},
 	} {
-		code, _, errs := simRun(t, append(append([]string{"simulate"}, tc.args...), "-out", out)...)
+		code, _, errs := runCmd(t, append(append([]string{"simulate"}, tc.args...), "-out", out)...)
 		if code != 1 || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q; want 1 and one line containing %q", tc.args, code, errs, tc.want)
 		}
@@ -194,13 +179,13 @@ func TestSimulateErrors(t *testing.T) {
 			t.Fatalf("%v: output folder created on error", tc.args)
 		}
 	}
-	if code, _, errs := simRun(t, "simulate", "-elr", "1"); code != 1 || !strings.Contains(errs, "-out") {
+	if code, _, errs := runCmd(t, "simulate", "-elr", "1"); code != 1 || !strings.Contains(errs, "-out") {
 		t.Errorf("missing -out: exit %d, %q", code, errs)
 	}
 }
 
 func TestSimulateHelp(t *testing.T) {
-	code, out, _ := simRun(t, "help", "simulate")
+	code, out, _ := runCmd(t, "help", "simulate")
 	if code != 0 || !strings.Contains(out, "tail_angle_mean") || !strings.Contains(out, "-data-seed") {
 		t.Errorf("help: exit %d\n%s", code, out)
 	}

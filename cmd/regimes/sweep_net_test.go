@@ -26,7 +26,7 @@ func planNetSweep(t *testing.T, dir string, extra ...string) string {
 		"-subset", "300", "-test-subset", "100", "-batch", "64", "-grad-metrics", "none",
 		"-elr-min", "1e-3", "-elr-max", "1", "-elr-points", "2", "-param", "none", "-seeds", "1",
 		"-out", dir}, extra...)
-	if code, out, e := runQuiet(args...); code != 0 || !strings.Contains(out, "network points") {
+	if code, out, e := runCmd(t, args...); code != 0 || !strings.Contains(out, "network points") {
 		t.Fatalf("sweep plan -net: exit %d: %s%s", code, out, e)
 	}
 	return filepath.Join(dir, "plan.json")
@@ -37,10 +37,10 @@ func planNetSweep(t *testing.T, dir string, extra ...string) string {
 func TestNetSweepEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	plan := planNetSweep(t, dir, "-epochs", "2")
-	if code, out, e := runQuiet("sweep", "run", "-plan", plan, "-workers", "2"); code != 0 || !strings.Contains(out, "ran 2 points") {
+	if code, out, e := runCmd(t, "sweep", "run", "-plan", plan, "-workers", "2"); code != 0 || !strings.Contains(out, "ran 2 points") {
 		t.Fatalf("sweep run: exit %d: %s%s", code, out, e)
 	}
-	if code, _, e := runQuiet("sweep", "merge", "-plan", plan); code != 0 {
+	if code, _, e := runCmd(t, "sweep", "merge", "-plan", plan); code != 0 {
 		t.Fatalf("sweep merge: exit %d: %s", code, e)
 	}
 	recs := readResults(t, filepath.Join(dir, "results.jsonl"))
@@ -82,7 +82,7 @@ func TestNetSweepEndToEnd(t *testing.T) {
 	// goroutines: a second sweep with one gives the same steps.
 	dir1 := t.TempDir()
 	plan1 := planNetSweep(t, dir1, "-epochs", "2")
-	if code, _, e := runQuiet("sweep", "run", "-plan", plan1, "-workers", "1"); code != 0 {
+	if code, _, e := runCmd(t, "sweep", "run", "-plan", plan1, "-workers", "1"); code != 0 {
 		t.Fatalf("sweep run -workers 1: exit %d: %s", code, e)
 	}
 	for _, p := range []string{"point-000000", "point-000001"} {
@@ -133,13 +133,13 @@ func TestNetSweepKilledPoint(t *testing.T) {
 		t.Fatalf("after SIGKILL: %v", err)
 	}
 	t.Logf("killed after epoch %d of 40", c.Epoch)
-	if code, _, e := runQuiet("sweep", "run", "-plan", plan); code != 0 {
+	if code, _, e := runCmd(t, "sweep", "run", "-plan", plan); code != 0 {
 		t.Fatalf("rerun: exit %d: %s", code, e)
 	}
 	clean := t.TempDir()
 	b, _ := os.ReadFile(plan)
 	os.WriteFile(filepath.Join(clean, "plan.json"), b, 0o644)
-	if code, _, e := runQuiet("sweep", "run", "-plan", filepath.Join(clean, "plan.json")); code != 0 {
+	if code, _, e := runCmd(t, "sweep", "run", "-plan", filepath.Join(clean, "plan.json")); code != 0 {
 		t.Fatalf("clean run: exit %d: %s", code, e)
 	}
 	for _, name := range []string{realnets.StepsFile} {
@@ -182,11 +182,11 @@ func TestNetSweepForeignRun(t *testing.T) {
 	plan := planNetSweep(t, dir, "-epochs", "1", "-elr-points", "1")
 	other := realnets.TrainConfig{Model: "mlp", Width: 16, Data: data.Config{Name: "mnist", Subset: 300}, Batch: 64,
 		ELR: 0.5, Epochs: 1, Seed: 1, TestSubset: 100, GradMetrics: "none", Out: filepath.Join(dir, "runs", "point-000000")}
-	if code, _, e := runQuiet("train", "-model", "mlp", "-width", "16", "-subset", "300", "-batch", "64", "-elr", "0.5",
+	if code, _, e := runCmd(t, "train", "-model", "mlp", "-width", "16", "-subset", "300", "-batch", "64", "-elr", "0.5",
 		"-epochs", "1", "-seed", "1", "-test-subset", "100", "-grad-metrics", "none", "-out", other.Out); code != 0 {
 		t.Fatalf("train: exit %d: %s", code, e)
 	}
-	if code, _, e := runQuiet("sweep", "run", "-plan", plan); code != 0 {
+	if code, _, e := runCmd(t, "sweep", "run", "-plan", plan); code != 0 {
 		t.Fatalf("sweep run: exit %d: %s", code, e)
 	}
 	b, _ := os.ReadFile(analysis.PointFile(filepath.Join(dir, "points"), 0))
@@ -210,7 +210,7 @@ func TestNetSweepPlanErrors(t *testing.T) {
 		{[]string{"-epochs", "2", "-elr-min", "0"}, "the ELR grid"},
 		{[]string{"-epochs", "2", "-grad-metrics", "some"}, `grad metrics "some"`},
 	} {
-		code, _, e := runQuiet(append(base, tc.args...)...)
+		code, _, e := runCmd(t, append(base, tc.args...)...)
 		if code != 1 || !strings.Contains(e, tc.want) || strings.Count(e, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q; want 1 and one line containing %q", tc.args, code, e, tc.want)
 		}

@@ -15,31 +15,11 @@ import (
 	"github.com/regimes/regimes/analysis"
 )
 
-// TestMain lets tests run this test binary as the regimes program in a child
-// process (REGIMES_AS_MAIN=1), so that a test can kill it with SIGKILL.
-func TestMain(m *testing.M) {
-	if os.Getenv("REGIMES_AS_MAIN") == "1" {
-		os.Exit(run(os.Args[1:]))
-	}
-	os.Exit(m.Run())
-}
-
-// runQuiet runs the program in-process and returns its exit code, stdout and
-// stderr.
-func runQuiet(args ...string) (int, string, string) {
-	var o, e bytes.Buffer
-	oldOut, oldErr := stdout, stderr
-	stdout, stderr = &o, &e
-	defer func() { stdout, stderr = oldOut, oldErr }()
-	code := run(args)
-	return code, o.String(), e.String()
-}
-
 func planSweep(t *testing.T, dir string, extra ...string) string {
 	t.Helper()
 	args := append([]string{"sweep", "plan", "-out", dir, "-elr-min", "1", "-elr-max", "20",
 		"-elr-points", "6", "-param", "batch", "-values", "1,4", "-seeds", "2", "-steps", "3000"}, extra...)
-	if code, _, e := runQuiet(args...); code != 0 {
+	if code, _, e := runCmd(t, args...); code != 0 {
 		t.Fatalf("sweep plan: exit %d: %s", code, e)
 	}
 	return filepath.Join(dir, "plan.json")
@@ -67,11 +47,11 @@ func TestSweepEndToEnd(t *testing.T) {
 	plan := planSweep(t, dir)
 	// Two shards with one worker each, then merge.
 	for _, sh := range []string{"0/2", "1/2"} {
-		if code, _, e := runQuiet("sweep", "run", "-plan", plan, "-shard", sh, "-workers", "1"); code != 0 {
+		if code, _, e := runCmd(t, "sweep", "run", "-plan", plan, "-shard", sh, "-workers", "1"); code != 0 {
 			t.Fatalf("sweep run -shard %s: exit %d: %s", sh, code, e)
 		}
 	}
-	if code, _, e := runQuiet("sweep", "merge", "-plan", plan); code != 0 {
+	if code, _, e := runCmd(t, "sweep", "merge", "-plan", plan); code != 0 {
 		t.Fatalf("sweep merge: exit %d: %s", code, e)
 	}
 	recs := readResults(t, filepath.Join(dir, "results.jsonl"))
@@ -136,27 +116,27 @@ func TestSweepKilledAndResumed(t *testing.T) {
 		t.Fatal("the child finished all points before it was killed; make the runs longer")
 	}
 	// Merging now refuses: points are missing.
-	if code, _, e := runQuiet("sweep", "merge", "-plan", plan); code != 1 || !strings.Contains(e, "have no result yet") {
+	if code, _, e := runCmd(t, "sweep", "merge", "-plan", plan); code != 1 || !strings.Contains(e, "have no result yet") {
 		t.Fatalf("merge of a partial sweep: exit %d, %q", code, e)
 	}
-	code, out, e := runQuiet("sweep", "run", "-plan", plan)
+	code, out, e := runCmd(t, "sweep", "run", "-plan", plan)
 	if code != 0 {
 		t.Fatalf("rerun: exit %d: %s", code, e)
 	}
 	if want := "ran " + strconv.Itoa(24-len(names)) + " points"; !strings.Contains(out, want) {
 		t.Errorf("rerun said %q, want %q", out, want)
 	}
-	if code, _, e := runQuiet("sweep", "merge", "-plan", plan); code != 0 {
+	if code, _, e := runCmd(t, "sweep", "merge", "-plan", plan); code != 0 {
 		t.Fatalf("merge: exit %d: %s", code, e)
 	}
 	clean := t.TempDir()
 	cleanPlan := filepath.Join(clean, "plan.json")
 	b, _ := os.ReadFile(plan)
 	os.WriteFile(cleanPlan, b, 0o644)
-	if code, _, e := runQuiet("sweep", "run", "-plan", cleanPlan); code != 0 {
+	if code, _, e := runCmd(t, "sweep", "run", "-plan", cleanPlan); code != 0 {
 		t.Fatalf("clean run: exit %d: %s", code, e)
 	}
-	if code, _, e := runQuiet("sweep", "merge", "-plan", cleanPlan); code != 0 {
+	if code, _, e := runCmd(t, "sweep", "merge", "-plan", cleanPlan); code != 0 {
 		t.Fatalf("clean merge: exit %d: %s", code, e)
 	}
 	got, _ := os.ReadFile(filepath.Join(dir, "results.jsonl"))
@@ -190,16 +170,16 @@ func TestSweepBadInput(t *testing.T) {
 		{"merge other plan", []string{"sweep", "merge", "-plan", other, filepath.Join(dir, "points")}, "not a folder"},
 	}
 	for _, tt := range tests {
-		code, out, e := runQuiet(tt.args...)
+		code, out, e := runCmd(t, tt.args...)
 		if code == 0 || !strings.Contains(e, tt.want) || strings.Count(strings.TrimSpace(e), "\n") != 0 || out != "" {
 			t.Errorf("%s: exit %d, stderr %q, stdout %q; want a one-line error containing %q", tt.name, code, e, out, tt.want)
 		}
 	}
 	// Point files of one plan are refused by another plan's merge.
-	if code, _, _ := runQuiet("sweep", "run", "-plan", plan, "-workers", "2"); code != 0 {
+	if code, _, _ := runCmd(t, "sweep", "run", "-plan", plan, "-workers", "2"); code != 0 {
 		t.Fatal("sweep run failed")
 	}
-	code, _, e := runQuiet("sweep", "merge", "-plan", other, filepath.Join(dir, "points"))
+	code, _, e := runCmd(t, "sweep", "merge", "-plan", other, filepath.Join(dir, "points"))
 	if code != 1 || !strings.Contains(e, "refusing to mix plans") {
 		t.Errorf("merge of another plan's points: exit %d, %q", code, e)
 	}
@@ -216,19 +196,19 @@ func BenchmarkToySweepWorkers2(b *testing.B) { benchmarkToySweep(b, "2") }
 // speed-up on this machine.
 func benchmarkToySweep(b *testing.B, workers string) {
 	dir := b.TempDir()
-	if code, _, e := runQuiet("sweep", "plan", "-out", dir, "-elr-min", "1", "-elr-max", "20",
+	if code, _, e := runCmd(b, "sweep", "plan", "-out", dir, "-elr-min", "1", "-elr-max", "20",
 		"-elr-points", "8", "-param", "batch", "-values", "1,4", "-seeds", "2", "-steps", "20000"); code != 0 {
 		b.Fatal(e)
 	}
 	plan := filepath.Join(dir, "plan.json")
 	// Warm the per-process theory cache, so that both worker counts time
 	// the simulations only.
-	if code, _, e := runQuiet("sweep", "run", "-plan", plan, "-out", b.TempDir()); code != 0 {
+	if code, _, e := runCmd(b, "sweep", "run", "-plan", plan, "-out", b.TempDir()); code != 0 {
 		b.Fatal(e)
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if code, _, e := runQuiet("sweep", "run", "-plan", plan, "-workers", workers, "-out", b.TempDir()); code != 0 {
+		if code, _, e := runCmd(b, "sweep", "run", "-plan", plan, "-workers", workers, "-out", b.TempDir()); code != 0 {
 			b.Fatal(e)
 		}
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -27,22 +26,6 @@ func init() {
 	if flag.Lookup("update") == nil {
 		flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 	}
-}
-
-// runCmd runs the program with args, with every flag of every command reset to
-// its default first (the flag sets are package variables that keep values
-// between calls), and returns the exit code, standard output and error.
-func runCmd(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	for _, c := range commands {
-		c.Flag.VisitAll(func(f *flag.Flag) { f.Value.Set(f.DefValue) })
-	}
-	var out, errb bytes.Buffer
-	oldOut, oldErr := stdout, stderr
-	stdout, stderr = &out, &errb
-	defer func() { stdout, stderr = oldOut, oldErr }()
-	code := run(args)
-	return code, out.String(), errb.String()
 }
 
 const fixture = "../../testdata/lsq8x24.csv"
