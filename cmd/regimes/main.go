@@ -46,7 +46,7 @@ var commands []*Command
 
 // commandOrder is the order of the commands in "regimes help"; commands not
 // listed follow in the order they registered.
-var commandOrder = []string{"demo", "theory", "simulate", "analyze", "sweep", "compare", "plot", "train"}
+var commandOrder = []string{"demo", "theory", "simulate", "conventional", "analyze", "compare", "sweep", "plot", "train", "reproduce", "finetune", "realised"}
 
 // register adds c to the command table at its place in commandOrder.
 func register(c *Command) {
@@ -147,7 +147,7 @@ The commands are:
 
 `)
 	for _, c := range commands {
-		fmt.Fprintf(w, "\t%-10s %s\n", c.Name(), c.Short)
+		fmt.Fprintf(w, "\t%-13s %s\n", c.Name(), c.Short)
 	}
 	fmt.Fprint(w, `
 Use "regimes help <command>" for more information about a command.

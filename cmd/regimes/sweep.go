@@ -23,7 +23,7 @@ import (
 func init() {
 	c := &Command{
 		UsageLine: "sweep plan|run|merge [flags]",
-		Short:     "run a grid of toy runs (ELR x parameter x seeds), sharded for clusters",
+		Short:     "run a grid of toy or network runs (ELR x parameter x seeds), sharded for clusters",
 		Long: `
 Sweep runs a grid of toy runs: log-spaced ELRs times the values of one second
 parameter times seeds. Every point is simulated (regimes simulate), classified
