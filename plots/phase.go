@@ -46,7 +46,8 @@ type PhaseDiagram struct {
 	// ELR holds the columns' effective learning rates, positive and
 	// increasing.
 	ELR []float64
-	// Param names the second parameter (the y axis), e.g. "batch size b".
+	// Param names the second parameter (the y axis), e.g. "batch size b";
+	// empty means none (a phase strip over ELR alone: rows unlabelled).
 	Param string
 	// Values holds the rows' parameter values, increasing. Rows are drawn
 	// with equal heights and labelled with their values.
@@ -190,14 +191,19 @@ func NewPhaseDiagram(d PhaseDiagram) (*Figure, []Skip, error) {
 		leg.Add(cv.Name, l, s)
 	}
 
-	// Rows: equal heights, labelled by value; the data range is fixed to the
-	// grid so curves never stretch the axes.
+	// Rows: equal heights, labelled by value (unlabelled when there is no
+	// second parameter: a phase strip); the data range is fixed to the grid
+	// so curves never stretch the axes.
 	xe := cells.xEdges
 	p.X.Min, p.X.Max = xe[0], xe[len(xe)-1]
 	p.Y.Min, p.Y.Max = -0.5, float64(len(d.Values))-0.5
 	var ticks plot.ConstantTicks
 	for i, v := range d.Values {
-		ticks = append(ticks, plot.Tick{Value: float64(i), Label: strconv.FormatFloat(v, 'g', 4, 64)})
+		t := plot.Tick{Value: float64(i), Label: strconv.FormatFloat(v, 'g', 4, 64)}
+		if d.Param == "" {
+			t.Label = ""
+		}
+		ticks = append(ticks, t)
 	}
 	p.Y.Tick.Marker = ticks
 	p.X.Padding, p.Y.Padding = 0, 0

@@ -496,13 +496,20 @@ func plotPanels(files []string) (*plots.Figure, []plots.Skip, error) {
 					f.Close()
 					return nil, nil, fmt.Errorf("%s:%d: %v", name, line, err)
 				}
-				if rec.Epoch == nil || rec.TrainLoss == nil || rec.GradNormMean == nil || rec.ELR == nil {
+				if rec.Epoch == nil || rec.TrainLoss == nil || rec.ELR == nil {
 					f.Close()
-					return nil, nil, fmt.Errorf("%s:%d: record lacks epoch, train_loss, grad_norm_mean or elr", name, line)
+					return nil, nil, fmt.Errorf("%s:%d: record lacks epoch, train_loss or elr", name, line)
+				}
+				// grad_norm_mean is null at the epochs a run skipped its
+				// gradient pass (regimes train -grad-metrics log): those
+				// points are skipped and reported.
+				gn := math.NaN()
+				if rec.GradNormMean != nil {
+					gn = *rec.GradNormMean
 				}
 				r.Time = append(r.Time, *rec.Epoch)
 				r.TrainLoss = append(r.TrainLoss, *rec.TrainLoss)
-				r.GradNorm = append(r.GradNorm, *rec.GradNormMean)
+				r.GradNorm = append(r.GradNorm, gn)
 				te := math.NaN()
 				if rec.TestError != nil {
 					te, hasErr = *rec.TestError, true
@@ -608,6 +615,9 @@ func plotPhase(files []string) (*plots.Figure, []plots.Skip, error) {
 			}
 			if param == "" {
 				param = rec.Param
+				if param == "none" { // a network sweep over ELR alone: a phase strip
+					param = ""
+				}
 			}
 			k := key{*rec.ELR, *rec.Value}
 			elrSet[k.elr], valSet[k.value] = true, true

@@ -51,6 +51,11 @@ func TestPlotKinds(t *testing.T) {
 	net := writeFile(t, dir, "n.jsonl", `{"epoch":1,"train_loss":2.0,"test_error":80,"grad_norm_mean":1.0,"elr":0.001}
 {"epoch":2,"train_loss":1.0,"test_error":50,"grad_norm_mean":0.8,"elr":0.001}
 `)
+	// A run whose gradient pass was skipped at epoch 2 (-grad-metrics log).
+	netLog := writeFile(t, dir, "nl.jsonl", `{"epoch":1,"train_loss":2.0,"test_error":80,"grad_norm_mean":1.0,"elr":0.001}
+{"epoch":2,"train_loss":1.5,"test_error":60,"grad_norm_mean":null,"elr":0.001}
+{"epoch":3,"train_loss":1.0,"test_error":50,"grad_norm_mean":0.8,"elr":0.001}
+`)
 	sweep := writeFile(t, dir, "s.jsonl", `{"index":0,"elr":0.5,"param":"b","value":1,"seed":1,"summary":{"loss_mean":0.01},"regime":"convergence","lyapunov":-0.1,"theory":{"gd_threshold":2,"ms_threshold":1}}
 {"index":1,"elr":5,"param":"b","value":1,"seed":1,"summary":{"loss_mean":0.05},"regime":"chaotic equilibrium","lyapunov":0.01,"theory":{"gd_threshold":2,"ms_threshold":1}}
 {"index":2,"elr":0.5,"param":"b","value":4,"seed":1,"summary":{"loss_mean":0.001},"regime":"convergence","lyapunov":-0.2,"theory":{"gd_threshold":2,"ms_threshold":1.6}}
@@ -68,6 +73,7 @@ func TestPlotKinds(t *testing.T) {
 	}{
 		{"panels", toyA + "," + toyB, nil, 260, 180, "x <= 0 on a log axis"},
 		{"panels", net, nil, 260, 180, ""},
+		{"panels", netLog, nil, 260, 180, "point 1 (x=2, y=NaN) skipped: non-finite y"},
 		{"phase", sweep, nil, 200, 120, "run failed"},
 		{"phase", sweep, []string{"-metric", "lyapunov"}, 200, 120, "run failed"},
 		{"phase", sweep, []string{"-metric", "loss_mean", "-log-color"}, 200, 120, "run failed"},
