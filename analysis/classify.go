@@ -120,6 +120,9 @@ type Evidence struct {
 	// LogLossDriftP is the two-sided p-value of DriftTest (mean
 	// increment) on log loss over the same window.
 	LogLossDriftP float64 `json:"log_loss_drift_p"`
+	// LogLossHalvesP are the p-values of the trend test of log loss over
+	// each half of the window on its own (NaN when not computed).
+	LogLossHalvesP [2]float64 `json:"log_loss_halves_p"`
 	// LossTrendSlope and LossTrendP are the trend test of the loss over
 	// its stationary window.
 	LossTrendSlope float64 `json:"loss_trend_slope"`
@@ -157,7 +160,7 @@ func (e *Evidence) UnmarshalJSON(data []byte) error {
 	type plain Evidence
 	nan := math.NaN()
 	p := plain{TailLossRel: nan, GradTailRel: nan, LogLossTrendSlope: nan, LogLossTrendP: nan,
-		LogLossDrop: nan, LogLossDriftP: nan, LossTrendSlope: nan, LossTrendP: nan, Level: nan, LevelStdErr: nan,
+		LogLossDrop: nan, LogLossDriftP: nan, LogLossHalvesP: [2]float64{nan, nan}, LossTrendSlope: nan, LossTrendP: nan, Level: nan, LevelStdErr: nan,
 		LevelUpper: nan, LevelESS: nan, RandomLevel: nan, AngleLevel: nan, AngleStdErr: nan, AngleLower: nan}
 	if err := unmarshalStrict(data, &p); err != nil {
 		return err
@@ -196,9 +199,13 @@ type Classification struct {
 //     suits the random-walk-with-drift shape of log loss under SGD
 //     convergence). A significantly negative result of either
 //     (p < s.Alpha) with a fitted decrease over the window of at least
-//     s.MinLogDrop is convergence; a significant but smaller decrease, or
-//     a significant increase by the trend test, is undetermined (still
-//     drifting: run longer).
+//     s.MinLogDrop is convergence. So is a sustained decrease: a
+//     significantly negative trend over the window that is also
+//     significant in each half of the window on its own (the loss keeps
+//     falling, as a loss decaying like a power of the step does, which
+//     drops by only a ln 2 over the second half of a run for L ~ t^-a).
+//     Any other significant decrease, or a significant increase by the
+//     trend test, is undetermined (still drifting: run longer).
 //  5. Otherwise the loss must look stationary: its stationary window
 //     needs an effective sample size of at least s.MinESS and no
 //     significant trend (p >= s.Alpha), else undetermined.
@@ -234,7 +241,7 @@ func Classify(in RegimeInput) (c Classification) {
 	ev := Evidence{
 		Rows: len(in.Loss), TailLossRel: nan, GradTailRel: nan,
 		LogLossTrendSlope: nan, LogLossTrendP: nan, LogLossDrop: nan, LogLossDriftP: nan,
-		LossTrendSlope: nan, LossTrendP: nan,
+		LogLossHalvesP: [2]float64{nan, nan}, LossTrendSlope: nan, LossTrendP: nan,
 		Level: nan, LevelStdErr: nan, LevelUpper: nan, LevelESS: nan,
 		RandomLevel: rl, AngleLevel: nan, AngleStdErr: nan, AngleLower: nan,
 		Lyapunov: in.Lyapunov, Settings: s,
@@ -319,9 +326,19 @@ func Classify(in RegimeInput) (c Classification) {
 		ev.LogLossDriftP = drift.P
 		trendDown := ll.TrendP < s.Alpha && ll.TrendSlope < 0
 		driftDown := drift.P < s.Alpha && drift.Slope < 0
+		// A sustained decrease: significant in each half of the window on
+		// its own (two independent tests at level s.Alpha), as a loss that
+		// keeps falling like a power of the step does, whatever the total.
+		w := logs[ll.TransientEnd:]
+		h1, h2 := TrendTest(w[:len(w)/2]), TrendTest(w[len(w)/2:])
+		ev.LogLossHalvesP = [2]float64{h1.P, h2.P}
+		sustained := h1.P < s.Alpha && h1.Slope < 0 && h2.P < s.Alpha && h2.Slope < 0
 		switch {
 		case (trendDown || driftDown) && ev.LogLossDrop >= s.MinLogDrop:
 			say("converged: log loss decreases significantly over rows %d-%d (slope %.3g per row, trend p = %.2g, drift p = %.2g, level %g) by %.3g in all (at least %g)", ll.TransientEnd, n-1, ll.TrendSlope, ll.TrendP, drift.P, s.Alpha, ev.LogLossDrop, s.MinLogDrop)
+			return verdict(RegimeConvergence)
+		case trendDown && sustained:
+			say("converged: log loss keeps falling over rows %d-%d (trend p = %.2g), significantly in each half on its own (p = %.2g and %.2g, level %g), by %.3g in all", ll.TransientEnd, n-1, ll.TrendP, h1.P, h2.P, s.Alpha, ev.LogLossDrop)
 			return verdict(RegimeConvergence)
 		case trendDown || driftDown:
 			say("still decreasing: log loss falls significantly over rows %d-%d (trend p = %.2g, drift p = %.2g) but only by %.3g (less than %g): run longer", ll.TransientEnd, n-1, ll.TrendP, drift.P, ev.LogLossDrop, s.MinLogDrop)
