@@ -47,13 +47,16 @@ and the trend test regresses the batch means on time (Student t).
 The regime rules (see analysis.Classify): convergence when the loss falls to
 1e-10 of the random level, the gradient norm to 1e-5 of its start, or log loss
 falls significantly (p < 0.01) by at least a factor e over its stationary
-window; otherwise the loss must be stationary (no significant trend, at least
-100 effective samples), and it is a chaotic equilibrium when the 99% upper
-confidence bound of its level is below the random level, divergence when not.
+window or keeps falling (significantly in each half of the window on its
+own); otherwise the loss must be stationary (no significant trend, at least
+100 effective samples), and it is divergence when the angular update is at
+its cap (99% lower bound at least 0.9 pi/2: every step turns by nearly pi/2),
+a chaotic equilibrium when the 99% upper confidence bound of its level is
+below the random level, divergence when not.
 Too short or contradictory evidence gives "undetermined", never a guess.
 
 The random level is the loss of a random point: tr(H)/(2d) for lsq,
-log(classes) for a network classifier. Give it with -random-level. Otherwise
+the loss at the random initial point for a network. Give it with -random-level. Otherwise
 analyze looks for config.json beside FILE and uses its random_level key (at
 top level or under "theory"), or log(classes) if it has a classes key, or
 rebuilds the toy problem of "regimes simulate" from its "toy" key and takes
