@@ -38,8 +38,9 @@ paper's figures, and prints the measured regime boundaries and the wall time.
 
 A second stage runs longer where the classifier asks to: an ELR whose run
 looked stationary but had fewer effective samples than the classifier needs
-(undetermined, "too short") is trained again for 200 epochs (long/), and its
-label replaces the short one. On MNIST this is what identifies the narrow
+(undetermined, "too short") is trained again for 200 epochs, continued to 400
+if it is still too short (long/point-NNNNNN/eEPOCHS/), and its label replaces
+the short one. On MNIST this is what identifies the narrow
 chaotic-equilibrium band near ELR 2e-2.
 The whole run took 15 minutes on a 2-core machine shared with other work
 (testdata/mnist holds its results, figures and a README with the measured
@@ -103,14 +104,19 @@ func init() {
 }
 
 // mnistExperiment returns the sweep of the MNIST reproduction.
-// longEpochs is the length of the second stage of the MNIST reproduction:
-// runs the classifier found stationary but too short to judge (fewer
-// effective samples than it needs) are run again this long.
-func longEpochs(quick bool) int {
+// refinePoints is the number of ELRs the third stage of the MNIST
+// reproduction adds at the 2|3 boundary.
+const refinePoints = 3
+
+// longEpochs are the lengths of the second stage of the MNIST
+// reproduction: a run the classifier found stationary but too short to
+// judge (fewer effective samples than it needs) is continued to the first
+// length, and to the next while it stays too short.
+func longEpochs(quick bool) []int {
 	if quick {
-		return 6
+		return []int{6, 12}
 	}
-	return 200
+	return []int{200, 400}
 }
 
 func mnistExperiment(quick bool) netPlanArgs {
@@ -154,9 +160,13 @@ type reproSummary struct {
 	GridRegimes []string `json:"grid_regimes"`
 	// Long holds the second stage: the ELRs whose first-stage runs were too
 	// short to judge, run again for LongEpochs epochs.
-	LongEpochs int        `json:"long_epochs"`
-	Long       []longRun  `json:"long"`
-	Grid       Boundaries `json:"grid_boundaries"`
+	LongEpochs int       `json:"long_epochs"`
+	Long       []longRun `json:"long"`
+	// Refine holds the third stage: ELRs between the last ELR that is not
+	// divergence and the first that is, when the grid has no chaotic
+	// equilibrium; they follow the grid's ELRs in ELRs, Regimes and Reasons.
+	Refine []longRun  `json:"refine"`
+	Grid   Boundaries `json:"grid_boundaries"`
 	Boundaries
 	// RandomPoints is the train loss of random initial points
 	// (realnets.EstimateRandomLevel): their mean, standard error, seeds and
@@ -286,24 +296,38 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 	s.Grid = regimeBoundaries(s.ELRs, s.GridRegimes)
 	// Second stage: the classifier asks for longer runs where a run looked
 	// stationary but had too few effective samples; run those ELRs again,
-	// LongEpochs long, and let their labels replace the short ones.
-	s.LongEpochs = longEpochs(quick)
+	// longer (doubling while they stay too short), and let their labels
+	// replace the short ones.
 	final := make([]map[string]any, len(results))
-	for i, r := range results {
-		if final[i], err = r.Record(); err != nil {
-			return err
-		}
-		if !tooShort(r) {
-			continue
-		}
-		la := a
-		la.train.Epochs = s.LongEpochs
-		la.elrMin, la.elrMax, la.elrPoints = r.Point.ELR, r.Point.ELR, 1
-		dir := filepath.Join(out, "long", fmt.Sprintf("point-%06d", r.Point.Index))
-		fmt.Fprintf(stderr, "reproduce: ELR %.3g was too short to judge; running it for %d epochs in %s\n", r.Point.ELR, s.LongEpochs, dir)
-		lr, err := runNetPlan(ctx, la, dir, workers)
-		if err != nil {
-			return err
+	// longRunAt trains ELR e for the stage-2 lengths in out/long/NAME
+	// (going on to the next length while the run stays too short to judge)
+	// and returns its record and summary.
+	longRunAt := func(e float64, name string, why string) (map[string]any, longRun, error) {
+		var lr analysis.PointResult
+		var dir string
+		var lrun longRun
+		for k, epochs := range longEpochs(quick) {
+			la := a
+			la.train.Epochs = epochs
+			la.elrMin, la.elrMax, la.elrPoints = e, e, 1
+			prev := dir
+			dir = filepath.Join(out, "long", name, fmt.Sprintf("e%d", epochs))
+			if k > 0 {
+				// Continue the shorter run rather than start again.
+				if err := seedRun(filepath.Join(prev, "runs", "point-000000"), filepath.Join(dir, "runs", "point-000000")); err != nil {
+					return nil, lrun, err
+				}
+			}
+			fmt.Fprintf(stderr, "reproduce: ELR %.3g %s; running it to %d epochs in %s\n", e, why, epochs, dir)
+			var err error
+			if lr, err = runNetPlan(ctx, la, dir, workers); err != nil {
+				return nil, lrun, err
+			}
+			lrun.Epochs = epochs
+			if !tooShort(lr) {
+				break
+			}
+			why = "is still too short to judge"
 		}
 		var res struct {
 			Regime   string `json:"regime"`
@@ -315,19 +339,60 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 			} `json:"summary"`
 		}
 		if err := json.Unmarshal(lr.Result, &res); err != nil {
-			return err
+			return nil, lrun, err
 		}
-		lrun := longRun{ELR: r.Point.ELR, Epochs: s.LongEpochs, Regime: res.Regime, Run: filepath.Join("long", fmt.Sprintf("point-%06d", r.Point.Index), "runs", "point-000000")}
+		rel, _ := filepath.Rel(out, filepath.Join(dir, "runs", "point-000000"))
+		lrun.ELR, lrun.Regime, lrun.Run = e, res.Regime, rel
 		if n := len(res.Evidence.Reasons); n > 0 {
 			lrun.Reason = res.Evidence.Reasons[n-1]
 		}
-		s.Long = append(s.Long, lrun)
+		s.LongEpochs = max(s.LongEpochs, lrun.Epochs)
 		s.TrainTime += res.Summary.WallTime
-		s.Regimes[i], s.Reasons[i] = lrun.Regime, fmt.Sprintf("%d epochs: %s", s.LongEpochs, lrun.Reason)
-		if final[i], err = lr.Record(); err != nil {
+		rec, err := lr.Record()
+		return rec, lrun, err
+	}
+	for i, r := range results {
+		if final[i], err = r.Record(); err != nil {
 			return err
 		}
+		if !tooShort(r) {
+			continue
+		}
+		rec, lrun, err := longRunAt(r.Point.ELR, fmt.Sprintf("point-%06d", r.Point.Index), "is too short to judge")
+		if err != nil {
+			return err
+		}
+		s.Long = append(s.Long, lrun)
+		s.Regimes[i], s.Reasons[i] = lrun.Regime, fmt.Sprintf("%d epochs: %s", lrun.Epochs, lrun.Reason)
+		final[i] = rec
 		final[i]["index"] = r.Point.Index
+	}
+	// Third stage: when no ELR of the grid is a chaotic equilibrium, refine
+	// the grid between the largest ELR that is not divergence and the
+	// smallest that is (the 2|3 boundary, below which regime 2 lies), with
+	// refinePoints log-spaced ELRs strictly inside, run as long as stage 2.
+	if b := regimeBoundaries(s.ELRs, s.Regimes); b.ChaoticMin == nil && b.DivergenceMin != nil {
+		lo := math.NaN()
+		for i, e := range s.ELRs {
+			if e < *b.DivergenceMin && s.Regimes[i] != analysis.RegimeDivergence && s.Regimes[i] != "error" {
+				lo = e
+			}
+		}
+		if hi := *b.DivergenceMin; lo > 0 && hi/lo > 1.2 {
+			grid := analysis.LogSpace(lo, hi, refinePoints+2)
+			for j, e := range grid[1 : len(grid)-1] {
+				rec, lrun, err := longRunAt(e, fmt.Sprintf("refine-%02d", j), "refines the 2|3 boundary")
+				if err != nil {
+					return err
+				}
+				s.Refine = append(s.Refine, lrun)
+				rec["index"] = len(final)
+				final = append(final, rec)
+				s.ELRs = append(s.ELRs, e)
+				s.Regimes = append(s.Regimes, lrun.Regime)
+				s.Reasons = append(s.Reasons, fmt.Sprintf("%d epochs (refinement): %s", lrun.Epochs, lrun.Reason))
+			}
+		}
 	}
 	if err := analysis.WriteFileAtomic(filepath.Join(out, "results-final.jsonl"), func(w io.Writer) error { return analysis.WriteJSONL(w, final) }); err != nil {
 		return err
@@ -377,6 +442,33 @@ func tooShort(r analysis.PointResult) bool {
 	}
 	e := res.Evidence
 	return e.LevelESS != nil && *e.LevelESS < e.Settings.MinESS
+}
+
+// seedRun copies the trainer run in src (if dst holds none yet) so that a
+// longer run in dst resumes from src's last checkpoint.
+func seedRun(src, dst string) error {
+	if _, err := os.Stat(filepath.Join(dst, "config.json")); err == nil {
+		return nil
+	}
+	ck := realnets.LastCheckpoint(src)
+	if ck == "" {
+		return nil // nothing to continue from: dst trains from the start
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	for _, name := range []string{"config.json", "metrics.jsonl", realnets.StepsFile, filepath.Base(ck)} {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if err := analysis.WriteFileAtomic(filepath.Join(dst, name), func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // runNetPlan runs the one-point network plan of a (resumably, in dir) and
