@@ -671,9 +671,6 @@ func plotPhase(files []string) (*plots.Figure, []plots.Skip, error) {
 		Diverging: metric == "lyapunov",
 		LogColor:  *plotLogColor,
 	}
-	if d.Param == "" {
-		d.Param = "parameter"
-	}
 	if metric == "lyapunov" {
 		d.Metric = "λ_{max} (per step)"
 	}

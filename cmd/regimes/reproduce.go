@@ -406,7 +406,7 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 	}
 	s.RandomPoints = &rl
 	figs := filepath.Join(out, "figures")
-	title := fmt.Sprintf("ConvNetSI c=%d, MNIST (%d images), %d epochs: %s", a.train.Width, s.Subset, s.Epochs, s.Boundaries)
+	title := fmt.Sprintf("ConvNetSI c=%d, MNIST (%d images): %s", a.train.Width, s.Subset, s.Boundaries)
 	for _, ext := range []string{".png", ".svg"} {
 		if len(metrics) > 0 {
 			if err := plotSub("panels", "-in", strings.Join(metrics, ","), "-out", filepath.Join(figs, "panels"+ext)); err != nil {
@@ -515,7 +515,10 @@ func (b Boundaries) String() string {
 	}
 	ch := "none"
 	if b.ChaoticMin != nil {
-		ch = f(b.ChaoticMin) + "-" + f(b.ChaoticMax)
+		ch = f(b.ChaoticMin)
+		if *b.ChaoticMax != *b.ChaoticMin {
+			ch += "-" + f(b.ChaoticMax)
+		}
 	}
 	return fmt.Sprintf("convergence up to %s, chaotic %s, divergence from %s", f(b.ConvergenceMax), ch, f(b.DivergenceMin))
 }
