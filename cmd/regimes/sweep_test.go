@@ -191,13 +191,15 @@ func TestSweepBadInput(t *testing.T) {
 func BenchmarkToySweepWorkers1(b *testing.B) { benchmarkToySweep(b, "1") }
 func BenchmarkToySweepWorkers2(b *testing.B) { benchmarkToySweep(b, "2") }
 
-// benchmarkToySweep runs a 16-point lsq sweep (8 ELRs x batch 1, 4 x 2
-// seeds, 20000 steps); the ratio of the two worker counts is the parallel
+// benchmarkToySweep runs a 32-point lsq sweep (8 ELRs x batch 1, 4 x 2
+// seeds, 100000 steps and a Lyapunov estimate of 10 x 2000 steps per point,
+// as in the demo); the ratio of the two worker counts is the parallel
 // speed-up on this machine.
 func benchmarkToySweep(b *testing.B, workers string) {
 	dir := b.TempDir()
 	if code, _, e := runCmd(b, "sweep", "plan", "-out", dir, "-elr-min", "1", "-elr-max", "20",
-		"-elr-points", "8", "-param", "batch", "-values", "1,4", "-seeds", "2", "-steps", "20000"); code != 0 {
+		"-elr-points", "8", "-param", "batch", "-values", "1,4", "-seeds", "2", "-steps", "100000",
+		"-lyapunov-steps", "2000"); code != 0 {
 		b.Fatal(e)
 	}
 	plan := filepath.Join(dir, "plan.json")
