@@ -68,10 +68,11 @@ spike_elr_median}. It prints summary.json on standard output too.
 
 // conventionalFlags holds the flags of the conventional command.
 type conventionalFlags struct {
-	data, norms, out                      *string
-	n, d, batch, steps, every, levelSteps *int
-	dataSeed, seed, theorySeed            *uint64
-	lr, wd, momentum, initNorm            *float64
+	data                            dataFlags
+	out                             *string
+	batch, steps, every, levelSteps *int
+	seed, theorySeed                *uint64
+	lr, wd, momentum, initNorm      *float64
 }
 
 var convFlags conventionalFlags
@@ -79,11 +80,7 @@ var convFlags conventionalFlags
 func init() {
 	f := flag.NewFlagSet("conventional", flag.ContinueOnError)
 	s := &convFlags
-	s.data = f.String("data", "", "CSV `file` of lsq samples (default: generate from -n, -d, -data-seed)")
-	s.n = f.Int("n", 0, "number of generated samples (0 means 8)")
-	s.d = f.Int("d", 0, "dimension of generated samples (0 means 24)")
-	s.dataSeed = f.Uint64("data-seed", 0, "seed of the generated data")
-	s.norms = f.String("norms", "", "row norms of generated data, unit or gaussian (default unit)")
+	s.data = addDataFlags(f, true)
 	s.batch = f.Int("batch", 1, "mini-batch size (i.i.d. with replacement); 0 means the full batch")
 	s.lr = f.Float64("lr", 0, "learning rate eta (required)")
 	s.wd = f.Float64("wd", 0, "weight decay (required, lr*wd in (0, 1))")
@@ -148,7 +145,7 @@ func runConventional(cmd *Command, args []string) error {
 	case *s.levelSteps <= 0:
 		return fmt.Errorf("-level-steps must be positive, have %d", *s.levelSteps)
 	}
-	tc := toy.Config{Toy: "lsq", Data: *s.data, N: *s.n, D: *s.d, DataSeed: *s.dataSeed, Norms: *s.norms}.Defaults()
+	tc := s.data.config("lsq").Defaults()
 	p, err := tc.Build()
 	if err != nil {
 		return err

@@ -65,11 +65,43 @@ step of the tail); and out, the output folder.
 
 // simulateFlags holds the flags of the simulate command.
 type simulateFlags struct {
-	toy, data, norms, sampling, out *string
-	n, d, batch, steps, every       *int
-	dataSeed, seed                  *uint64
+	data                            dataFlags
+	toy, sampling, out              *string
+	batch, steps, every             *int
+	seed                            *uint64
 	lambda, mu, sigma, alpha        *float64
 	elr, lr, wd, momentum, initNorm *float64
+}
+
+// dataFlags are the flags that choose the data of a toy: -data, -n, -d,
+// -data-seed and -norms.
+type dataFlags struct {
+	data, norms *string
+	n, d        *int
+	seed        *uint64
+}
+
+// addDataFlags defines the data flags on f; lsqOnly words their help for a
+// command that takes only the lsq toy.
+func addDataFlags(f *flag.FlagSet, lsqOnly bool) dataFlags {
+	w := map[bool][4]string{
+		false: {"lsq, logistic: CSV `file` of samples", "lsq, logistic: number of generated samples (0 means 8 for lsq, 64 for logistic)",
+			"lsq, logistic, vmf: dimension (0 means 24)", "lsq: row norms of generated data, unit or gaussian (default unit)"},
+		true: {"CSV `file` of lsq samples", "number of generated samples (0 means 8)",
+			"dimension of generated samples (0 means 24)", "row norms of generated data, unit or gaussian (default unit)"},
+	}[lsqOnly]
+	return dataFlags{
+		data:  f.String("data", "", w[0]+" (default: generate from -n, -d, -data-seed)"),
+		n:     f.Int("n", 0, w[1]),
+		d:     f.Int("d", 0, w[2]),
+		seed:  f.Uint64("data-seed", 0, "seed of the generated data"),
+		norms: f.String("norms", "", w[3]),
+	}
+}
+
+// config returns the toy configuration the data flags describe.
+func (d dataFlags) config(name string) toy.Config {
+	return toy.Config{Toy: name, Data: *d.data, N: *d.n, D: *d.d, DataSeed: *d.seed, Norms: *d.norms}
 }
 
 var simFlags simulateFlags
@@ -78,11 +110,7 @@ func init() {
 	f := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	s := &simFlags
 	s.toy = f.String("toy", "lsq", "toy problem: lsq, circle, vmf or logistic")
-	s.data = f.String("data", "", "lsq, logistic: CSV `file` of samples (default: generate from -n, -d, -data-seed)")
-	s.n = f.Int("n", 0, "lsq, logistic: number of generated samples (0 means 8 for lsq, 64 for logistic)")
-	s.d = f.Int("d", 0, "lsq, logistic, vmf: dimension (0 means 24)")
-	s.dataSeed = f.Uint64("data-seed", 0, "seed of the generated data")
-	s.norms = f.String("norms", "", "lsq: row norms of generated data, unit or gaussian (default unit)")
+	s.data = addDataFlags(f, false)
 	s.lambda = f.Float64("lambda", 0, "circle: curvature lambda (0 means 1)")
 	s.mu = f.Float64("mu", 0, "vmf: norm of mu (0 means 1)")
 	s.sigma = f.Float64("sigma", 0, "vmf: noise scale sigma of one draw (0 means 1)")
@@ -149,8 +177,9 @@ func runSimulate(cmd *Command, args []string) error {
 	case !conventional && !(*s.elr > 0 && !math.IsInf(*s.elr, 0)):
 		return fmt.Errorf("-elr must be positive and finite, have %v", *s.elr)
 	}
-	tc := toy.Config{Toy: *s.toy, Data: *s.data, N: *s.n, D: *s.d, DataSeed: *s.dataSeed, Norms: *s.norms,
-		Lambda: *s.lambda, Mu: *s.mu, Sigma: *s.sigma, Alpha: *s.alpha}.Defaults()
+	tc := s.data.config(*s.toy)
+	tc.Lambda, tc.Mu, tc.Sigma, tc.Alpha = *s.lambda, *s.mu, *s.sigma, *s.alpha
+	tc = tc.Defaults()
 	p, err := tc.Build()
 	if err != nil {
 		return err
