@@ -139,6 +139,11 @@ type simulateRecord struct {
 	DataSHA256 string          `json:"data_sha256,omitempty"`
 	Sim        *toy.SimConfig  `json:"sim,omitempty"`
 	Conv       *toy.ConvConfig `json:"conv,omitempty"`
+	// Theory holds the deterministic quantities of the problem that
+	// "regimes analyze" copies into its report and "regimes compare"
+	// checks: random_level for every toy; for lsq also gd_threshold,
+	// ms_bound_lo and ms_bound_hi (SCIENCE.md 6.1, at the run's batch size).
+	Theory map[string]float64 `json:"theory"`
 }
 
 // simulateOutput is the printed summary.
@@ -188,7 +193,13 @@ func runSimulate(cmd *Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	rec := simulateRecord{Command: "regimes simulate", Toy: tc, DataSHA256: hash}
+	rec := simulateRecord{Command: "regimes simulate", Toy: tc, DataSHA256: hash,
+		Theory: map[string]float64{"random_level": p.RandomLevel()}}
+	if l, ok := p.(*toy.LSQ); ok {
+		ms := toy.MSBounds(l.A(), *s.batch, sampling != toy.Shuffle)
+		rec.Theory["gd_threshold"] = toy.GDThreshold(l.A())
+		rec.Theory["ms_bound_lo"], rec.Theory["ms_bound_hi"] = ms[0], ms[1]
+	}
 	var tr *toy.Trajectory
 	if conventional {
 		c := toy.ConvConfig{LR: *s.lr, WD: *s.wd, Momentum: *s.momentum, Batch: *s.batch, Sampling: sampling,

@@ -190,3 +190,32 @@ func TestSimulateHelp(t *testing.T) {
 		t.Errorf("help: exit %d\n%s", code, out)
 	}
 }
+
+// TestSimulateTheoryForCompare runs the README's compare example: a fresh
+// lsq run at ELR 2.2 carries its theory in config.json and agrees with the
+// project's regime-2 golden.
+func TestSimulateTheoryForCompare(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run1")
+	if code, _, e := runCmd(t, "simulate", "-toy", "lsq", "-batch", "1", "-elr", "2.2", "-steps", "50000", "-seed", "1", "-out", dir); code != 0 {
+		t.Fatalf("simulate: exit %d: %s", code, e)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct{ Theory map[string]float64 }
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	// Unit-norm rows in d = 24: tr(H) = 1, so the random level is
+	// tr(H)/(2d) = 1/48, and with b = 1 and equal norms the lower
+	// mean-square bound is 2/lambda = 2 (SCIENCE.md 6.1).
+	for k, want := range map[string]float64{"random_level": 1.0 / 48, "ms_bound_lo": 2} {
+		if got := cfg.Theory[k]; math.Abs(got-want) > 1e-12 {
+			t.Errorf("theory %s = %v, want %v", k, got, want)
+		}
+	}
+	if code, out, e := runCmd(t, "compare", filepath.Join(dir, "trajectory.csv"), "../../testdata/golden/regime2_lsq_elr2.2.json"); code != 0 {
+		t.Errorf("compare with the golden: exit %d: %s %s", code, out, e)
+	}
+}
