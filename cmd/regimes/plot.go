@@ -42,7 +42,9 @@ phase        Phase diagram over ELR (log x) and the sweep's second parameter
              span decades). Failed points ("error" present) and non-finite
              values are cross-hatched and listed. The theory thresholds of
              each row ("theory": gd_threshold, ms_threshold, as_threshold) are
-             drawn as curves over the cells (SCIENCE.md 6.1).
+             drawn as curves over the cells (SCIENCE.md 6.1). Several seeds
+             of one cell are combined: the regime when they all agree, else
+             undetermined (reported on stderr); the mean of a metric.
 
 panels       The paper's diagnostic panels (Kodryan et al. 2022, Fig. 1;
              SCIENCE.md section 4), one line per input file coloured by ELR:
@@ -586,7 +588,8 @@ type sweepRecord struct {
 
 func plotPhase(files []string) (*plots.Figure, []plots.Skip, error) {
 	type key struct{ elr, value float64 }
-	cells := map[key]plots.Cell{}
+	// Every seed of a cell is kept; they are combined below.
+	cells := map[key][]plots.Cell{}
 	elrSet, valSet := map[float64]bool{}, map[float64]bool{}
 	theory := map[string]map[float64]float64{}
 	param := ""
@@ -648,7 +651,7 @@ func plotPhase(files []string) (*plots.Figure, []plots.Skip, error) {
 					}
 				}
 			}
-			cells[k] = c
+			cells[k] = append(cells[k], c)
 			for tk, tv := range rec.Theory {
 				if theory[tk] == nil {
 					theory[tk] = map[float64]float64{}
@@ -679,9 +682,9 @@ func plotPhase(files []string) (*plots.Figure, []plots.Skip, error) {
 	for _, v := range d.Values {
 		row := make([]plots.Cell, len(d.ELR))
 		for j, e := range d.ELR {
-			c, ok := cells[key{e, v}]
-			if !ok {
-				c.State = plots.CellMissing
+			c, note := combineSeeds(cells[key{e, v}], d.ByRegime)
+			if note != "" {
+				fmt.Fprintf(stderr, "regimes plot: cell (elr %.4g, %s %.4g): %s\n", e, param, v, note)
 			}
 			row[j] = c
 		}
@@ -705,6 +708,54 @@ func plotPhase(files []string) (*plots.Figure, []plots.Skip, error) {
 		d.Curves = append(d.Curves, c)
 	}
 	return plots.NewPhaseDiagram(d)
+}
+
+// combineSeeds combines the runs (seeds) of one phase-diagram cell: the
+// regime when every run that gave a result agrees, else undetermined; the
+// mean of the finite metric values otherwise. A cell fails only when every
+// run failed; note says what was combined away (a disagreement, failed
+// runs), for the report on stderr.
+func combineSeeds(cs []plots.Cell, byRegime bool) (plots.Cell, string) {
+	if len(cs) == 0 {
+		return plots.Cell{State: plots.CellMissing}, ""
+	}
+	var ok []plots.Cell
+	for _, c := range cs {
+		if c.State == plots.CellOK {
+			ok = append(ok, c)
+		}
+	}
+	if len(ok) == 0 {
+		return cs[0], ""
+	}
+	note := ""
+	if len(ok) < len(cs) {
+		note = fmt.Sprintf("%d of %d runs failed; drawn from the others", len(cs)-len(ok), len(cs))
+	}
+	out := ok[0]
+	if byRegime {
+		for _, c := range ok[1:] {
+			if c.Regime != out.Regime {
+				out.Regime = plots.Undetermined
+				note = strings.TrimPrefix(note+"; ", "; ") + "seeds disagree on the regime; drawn undetermined"
+				break
+			}
+		}
+		return out, note
+	}
+	var sum float64
+	var n int
+	for _, c := range ok {
+		if !math.IsNaN(c.Value) && !math.IsInf(c.Value, 0) {
+			sum += c.Value
+			n++
+		}
+	}
+	out.Value = math.NaN()
+	if n > 0 {
+		out.Value = sum / float64(n)
+	}
+	return out, note
 }
 
 func sortedKeys(m map[float64]bool) []float64 {

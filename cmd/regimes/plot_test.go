@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/regimes/regimes/plots"
 )
 
 // plotCmd runs "regimes plot ARGS" with captured output.
@@ -61,6 +64,12 @@ func TestPlotKinds(t *testing.T) {
 {"index":2,"elr":0.5,"param":"b","value":4,"seed":1,"summary":{"loss_mean":0.001},"regime":"convergence","lyapunov":-0.2,"theory":{"gd_threshold":2,"ms_threshold":1.6}}
 {"index":3,"elr":5,"param":"b","value":4,"seed":1,"error":"diverged to NaN"}
 `)
+	// Two seeds of one cell that disagree on the regime.
+	seeds := writeFile(t, dir, "seeds.jsonl", `{"index":0,"elr":0.5,"param":"b","value":1,"seed":1,"summary":{"loss_mean":0.01},"regime":"convergence"}
+{"index":1,"elr":0.5,"param":"b","value":1,"seed":2,"summary":{"loss_mean":0.03},"regime":"divergence"}
+{"index":2,"elr":5,"param":"b","value":1,"seed":1,"summary":{"loss_mean":0.05},"regime":"divergence"}
+{"index":3,"elr":5,"param":"b","value":1,"seed":2,"summary":{"loss_mean":0.05},"regime":"divergence"}
+`)
 	thr := writeFile(t, dir, "t.csv", "b,gd,ms,as,as_lo,as_hi,converged,diverged\n1,2,1,1,0.9,1.1,,1.2\n4,2,1.6,1.8,1.7,1.9,1.5,2\n")
 	lya := writeFile(t, dir, "l.csv", "elr,exponent,lo,hi,regime\n0.5,-0.1,-0.12,-0.08,convergence\n2,-0.01,-0.02,0,convergence\n5,0.01,0.005,0.015,chaotic equilibrium\n50,0.02,0.01,0.03,divergence\n")
 	sta := writeFile(t, dir, "st.csv", "elr,mean,lo,hi,two_cycle\n2.5,0.05,0.045,0.055,0.05\n3,,,,0.0833\n5,0.15,0.14,0.16,0.15\n")
@@ -76,6 +85,7 @@ func TestPlotKinds(t *testing.T) {
 		{"panels", netLog, nil, 260, 180, "point 1 (x=2, y=NaN) skipped: non-finite y"},
 		{"phase", sweep, nil, 200, 120, "run failed"},
 		{"phase", sweep, []string{"-metric", "lyapunov"}, 200, 120, "run failed"},
+		{"phase", seeds, nil, 200, 120, "cell (elr 0.5, b 1): seeds disagree on the regime; drawn undetermined"},
 		{"phase", sweep, []string{"-metric", "loss_mean", "-log-color"}, 200, 120, "run failed"},
 		{"thresholds", thr, nil, 200, 120, ""},
 		{"lyapunov", lya, nil, 200, 120, ""},
@@ -136,5 +146,29 @@ func TestPlotBadInput(t *testing.T) {
 		if _, err := os.Stat(out); err == nil {
 			t.Fatalf("%v: output written despite the error", tc.args)
 		}
+	}
+}
+
+// TestCombineSeeds checks how several seeds of a phase-diagram cell are
+// combined: unanimous regimes stay, disagreements become undetermined,
+// metrics are averaged over the runs that gave a result.
+func TestCombineSeeds(t *testing.T) {
+	ok := func(r plots.Regime, v float64) plots.Cell { return plots.Cell{Regime: r, Value: v} }
+	failed := plots.Cell{State: plots.CellFailed, Value: math.NaN()}
+	if c, note := combineSeeds([]plots.Cell{ok(plots.Convergence, 1), ok(plots.Convergence, 3)}, true); c.Regime != plots.Convergence || note != "" {
+		t.Errorf("unanimous: %+v %q", c, note)
+	}
+	if c, _ := combineSeeds([]plots.Cell{ok(plots.Convergence, 1), ok(plots.Divergence, 3)}, true); c.Regime != plots.Undetermined {
+		t.Errorf("disagreeing seeds: regime %v, want undetermined", c.Regime)
+	}
+	// (1 + 3)/2 = 2 over the two runs with a result; the failed one is noted.
+	if c, note := combineSeeds([]plots.Cell{ok(0, 1), failed, ok(0, 3)}, false); c.Value != 2 || c.State != plots.CellOK || !strings.Contains(note, "1 of 3 runs failed") {
+		t.Errorf("mean: %+v %q", c, note)
+	}
+	if c, _ := combineSeeds([]plots.Cell{failed, failed}, false); c.State != plots.CellFailed {
+		t.Errorf("all failed: state %v", c.State)
+	}
+	if c, _ := combineSeeds(nil, false); c.State != plots.CellMissing {
+		t.Errorf("no run: state %v", c.State)
 	}
 }
