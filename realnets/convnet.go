@@ -125,13 +125,7 @@ func NewConvNetSI(cfg ConvNetConfig) *ConvNet {
 		m.params = append(m.params, l.w)
 		m.bufs = append(m.bufs, l.bn.runMean, l.bn.runVar)
 	}
-	frozen := !cfg.TrainHead
-	m.head = newParam("fc.weight", false, frozen, cfg.Classes, 8*c)
-	m.bias = newParam("fc.bias", false, frozen, cfg.Classes)
-	hrng := rand.New(rand.NewPCG(cfg.HeadSeed, 2))
-	initUniform(m.head.Data, 1/math.Sqrt(float64(8*c)), hrng)
-	initUniform(m.bias.Data, 1/math.Sqrt(float64(8*c)), hrng)
-	rescale(m.head.Data, headNorm)
+	m.head, m.bias = newHead(cfg.Classes, 8*c, cfg.HeadSeed, cfg.TrainHead)
 	if cfg.TrainHead {
 		m.gradLen += len(m.head.Data) + len(m.bias.Data)
 	}

@@ -89,13 +89,7 @@ func NewMLP(cfg MLPConfig) *MLP {
 		m.bufs = append(m.bufs, l.bn.runMean, l.bn.runVar)
 	}
 	nf, nc := cfg.Sizes[nl], cfg.Sizes[nl+1]
-	frozen := !cfg.TrainHead
-	m.head = newParam("fc.weight", false, frozen, nc, nf)
-	m.bias = newParam("fc.bias", false, frozen, nc)
-	hrng := rand.New(rand.NewPCG(cfg.HeadSeed, 2))
-	initUniform(m.head.Data, 1/math.Sqrt(float64(nf)), hrng)
-	initUniform(m.bias.Data, 1/math.Sqrt(float64(nf)), hrng)
-	rescale(m.head.Data, headNorm)
+	m.head, m.bias = newHead(nc, nf, cfg.HeadSeed, cfg.TrainHead)
 	m.params = append(m.params, m.head, m.bias)
 	m.fwdFn, m.headFn, m.bwdFn, m.sumFn = m.forwardTask, m.headTask, m.backwardTask, m.sumTask
 	m.chunkLoss = make([]float64, maxChunks)

@@ -67,3 +67,18 @@ func rescale(v []float32, norm float64) {
 // headNorm is the Frobenius norm of the fixed last layer's weight, as in the
 // paper's protocol (shared/SCIENCE.md section 9).
 const headNorm = 10
+
+// newHead returns the last layer, Linear(features -> classes) with bias,
+// initialised once from seed as PyTorch does (weight, then bias, from
+// uniform(-1/sqrt(features), 1/sqrt(features))) and its weight rescaled to
+// Frobenius norm headNorm; both are frozen unless train. Every model and
+// every ELR of a sweep with the same seed shares this head.
+func newHead(classes, features int, seed uint64, train bool) (head, bias *Param) {
+	head = newParam("fc.weight", false, !train, classes, features)
+	bias = newParam("fc.bias", false, !train, classes)
+	rng := rand.New(rand.NewPCG(seed, 2))
+	initUniform(head.Data, 1/math.Sqrt(float64(features)), rng)
+	initUniform(bias.Data, 1/math.Sqrt(float64(features)), rng)
+	rescale(head.Data, headNorm)
+	return head, bias
+}
