@@ -3,6 +3,7 @@ package realnets
 import (
 	"fmt"
 	"math"
+	"runtime"
 )
 
 // StepStats describes one optimisation step of the SI parameters.
@@ -62,6 +63,10 @@ var (
 // with no momentum and no weight decay. Trainable non-SI parameters (the
 // "trained non-SI parameters" variant) take plain SGD steps with HeadLR.
 // The update is computed in float64 from the float32 values.
+//
+// The step's sums run over fixed blocks of the SI vector, in parallel, and
+// are added in block order, so its results do not depend on the number of
+// workers (SetWorkers).
 type SphereSGD struct {
 	ELR    float64
 	HeadLR float64
@@ -71,17 +76,37 @@ type SphereSGD struct {
 	params []*Param
 	si     []*Param
 	other  []*Param
+
+	blocks       []siBlock
+	sums         []float64 // sphereSums per block: 3 values in pass 1, 2 in pass 2
+	eta, scale   float64
+	pool         *pool
+	pass1, pass2 func(task, worker int)
 }
+
+// siBlock is the range [lo, hi) of one SI parameter's values.
+type siBlock struct {
+	p      *Param
+	lo, hi int
+}
+
+// sphereBlock is the length of the blocks of the sphere step's sums: long
+// enough that a task outweighs its dispatch, short enough that two workers
+// share a layer.
+const sphereBlock = 1 << 14
 
 // NewSphereSGD returns a fixed-ELR optimiser for params whose sphere has the
 // radius of the current SI vector. It panics if there are no SI parameters.
 func NewSphereSGD(params []*Param, elr, headLR float64) *SphereSGD {
-	o := &SphereSGD{ELR: elr, HeadLR: headLR, params: params}
+	o := &SphereSGD{ELR: elr, HeadLR: headLR, params: params, pool: newPool(0)}
 	for _, p := range params {
 		switch {
 		case p.Frozen:
 		case p.SI:
 			o.si = append(o.si, p)
+			for lo := 0; lo < len(p.Data); lo += sphereBlock {
+				o.blocks = append(o.blocks, siBlock{p, lo, min(lo+sphereBlock, len(p.Data))})
+			}
 		default:
 			o.other = append(o.other, p)
 		}
@@ -90,35 +115,49 @@ func NewSphereSGD(params []*Param, elr, headLR float64) *SphereSGD {
 		panic("realnets: NewSphereSGD with no trainable SI parameter")
 	}
 	o.Rho0 = SINorm(params)
+	o.sums = make([]float64, 3*len(o.blocks))
+	o.pass1, o.pass2 = o.sumTask, o.writeTask
+	runtime.AddCleanup(o, func(p *pool) { p.close() }, o.pool)
 	return o
+}
+
+// SetWorkers sets the number of goroutines Step uses (k <= 0 means
+// GOMAXPROCS). Results do not depend on it.
+func (o *SphereSGD) SetWorkers(k int) { o.pool.setWorkers(k) }
+
+func (o *SphereSGD) sumTask(t, _ int) {
+	b := o.blocks[t]
+	s := o.sums[3*t : 3*t+3]
+	s[0], s[1], s[2] = sphereSums(b.p.Data[b.lo:b.hi], b.p.Grad[b.lo:b.hi])
+}
+
+func (o *SphereSGD) writeTask(t, _ int) {
+	b := o.blocks[t]
+	s := o.sums[3*t : 3*t+2]
+	s[0], s[1] = sphereWrite(b.p.Data[b.lo:b.hi], b.p.Grad[b.lo:b.hi], o.eta, o.scale)
 }
 
 // Step performs one projected step.
 func (o *SphereSGD) Step() StepStats {
-	eta := o.ELR * o.Rho0 * o.Rho0
-	// Pass 1: the squared norms of x, g and y = x - eta*g.
-	var xx, gg, yy float64
-	for _, p := range o.si {
-		g := p.Grad[:len(p.Data)]
-		for i, v := range p.Data {
-			x, d := float64(v), float64(g[i])
-			y := x - eta*d
-			xx += x * x
-			gg += d * d
-			yy += y * y
-		}
+	o.eta = o.ELR * o.Rho0 * o.Rho0
+	// Pass 1: ||x||^2, <x, g> and ||g||^2, hence ||y||^2 for y = x - eta*g.
+	o.pool.run(len(o.blocks), o.pass1)
+	var xx, xg, gg float64
+	for t := range o.blocks {
+		xx += o.sums[3*t]
+		xg += o.sums[3*t+1]
+		gg += o.sums[3*t+2]
 	}
-	// Pass 2: write rho0*y/||y|| and measure the move.
-	s := o.Rho0 / math.Sqrt(yy)
-	var a angleAcc
-	for _, p := range o.si {
-		g := p.Grad[:len(p.Data)]
-		for i, v := range p.Data {
-			x := float64(v)
-			nv := float32(s * (x - eta*float64(g[i])))
-			p.Data[i] = nv
-			a.add(x, float64(nv))
-		}
+	// ||y||^2 = ||x||^2 - 2 eta <x, g> + eta^2 ||g||^2 has no cancellation:
+	// |2 eta <x, g>| <= ||x||^2 + eta^2 ||g||^2, with equality only if y = 0.
+	yy := xx - 2*o.eta*xg + o.eta*o.eta*gg
+	// Pass 2: write rho0*y/||y|| and measure the move of the stored values.
+	o.scale = o.Rho0 / math.Sqrt(yy)
+	o.pool.run(len(o.blocks), o.pass2)
+	a := angleAcc{xx: xx}
+	for t := range o.blocks {
+		a.dd += o.sums[3*t]
+		a.dx += o.sums[3*t+1]
 	}
 	for _, p := range o.other {
 		lr := float32(o.HeadLR)
@@ -126,7 +165,74 @@ func (o *SphereSGD) Step() StepStats {
 			p.Data[i] -= lr * g
 		}
 	}
-	return StepStats{Angle: a.angle(), ELR: eta / xx, GradNorm: math.Sqrt(gg * xx)}
+	return StepStats{Angle: a.angle(), ELR: o.eta / xx, GradNorm: math.Sqrt(gg * xx)}
+}
+
+// sphereSums returns ||x||^2, <x, g> and ||g||^2 in float64, each summed in
+// four interleaved lanes (which also breaks the dependency chain of one
+// accumulator) added as (l0+l1)+(l2+l3).
+func sphereSums(x, g []float32) (xx, xg, gg float64) {
+	g = g[:len(x)]
+	var xx0, xx1, xx2, xx3, xg0, xg1, xg2, xg3, gg0, gg1, gg2, gg3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		x0, x1, x2, x3 := float64(x[i]), float64(x[i+1]), float64(x[i+2]), float64(x[i+3])
+		d0, d1, d2, d3 := float64(g[i]), float64(g[i+1]), float64(g[i+2]), float64(g[i+3])
+		xx0 += x0 * x0
+		xx1 += x1 * x1
+		xx2 += x2 * x2
+		xx3 += x3 * x3
+		xg0 += x0 * d0
+		xg1 += x1 * d1
+		xg2 += x2 * d2
+		xg3 += x3 * d3
+		gg0 += d0 * d0
+		gg1 += d1 * d1
+		gg2 += d2 * d2
+		gg3 += d3 * d3
+	}
+	for ; i < len(x); i++ {
+		v, d := float64(x[i]), float64(g[i])
+		xx0 += v * v
+		xg0 += v * d
+		gg0 += d * d
+	}
+	return (xx0 + xx1) + (xx2 + xx3), (xg0 + xg1) + (xg2 + xg3), (gg0 + gg1) + (gg2 + gg3)
+}
+
+// sphereWrite replaces x by float32(s*(x - eta*g)) and returns ||d||^2 and
+// <d, x> for the move d between the old and new stored values, summed as in
+// sphereSums.
+func sphereWrite(x, g []float32, eta, s float64) (dd, dx float64) {
+	g = g[:len(x)]
+	var dd0, dd1, dd2, dd3, dx0, dx1, dx2, dx3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		x0, x1, x2, x3 := float64(x[i]), float64(x[i+1]), float64(x[i+2]), float64(x[i+3])
+		n0 := float32(s * (x0 - eta*float64(g[i])))
+		n1 := float32(s * (x1 - eta*float64(g[i+1])))
+		n2 := float32(s * (x2 - eta*float64(g[i+2])))
+		n3 := float32(s * (x3 - eta*float64(g[i+3])))
+		x[i], x[i+1], x[i+2], x[i+3] = n0, n1, n2, n3
+		d0, d1, d2, d3 := float64(n0)-x0, float64(n1)-x1, float64(n2)-x2, float64(n3)-x3
+		dd0 += d0 * d0
+		dd1 += d1 * d1
+		dd2 += d2 * d2
+		dd3 += d3 * d3
+		dx0 += d0 * x0
+		dx1 += d1 * x1
+		dx2 += d2 * x2
+		dx3 += d3 * x3
+	}
+	for ; i < len(x); i++ {
+		v := float64(x[i])
+		n := float32(s * (v - eta*float64(g[i])))
+		x[i] = n
+		d := float64(n) - v
+		dd0 += d * d
+		dx0 += d * v
+	}
+	return (dd0 + dd1) + (dd2 + dd3), (dx0 + dx1) + (dx2 + dx3)
 }
 
 // RealisedELR returns ELR*rho0^2/||x||^2, which equals ELR up to the float32

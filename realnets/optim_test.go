@@ -328,3 +328,16 @@ func TestSphereOnModel(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSphereStep measures the fixed-ELR step on the SI weights of the
+// MLP 784-256-256-10 (266,240 values) with the default number of workers.
+func BenchmarkSphereStep(b *testing.B) {
+	m := NewMLP(MLPConfig{Seed: 1})
+	rng := rand.New(rand.NewPCG(1, 1))
+	setTangentGrad(m.Params(), 1, rng)
+	o := NewSphereSGD(m.Params(), 1e-3, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		o.Step()
+	}
+}

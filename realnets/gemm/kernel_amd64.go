@@ -2,6 +2,8 @@
 
 package gemm
 
+import "github.com/regimes/regimes/realnets/internal/cpu"
+
 // kernel6x16 computes the 6×16 tile C = alpha*A*B + beta*C, where element
 // (i, p) of the 6×k panel of A is at a + i*rsa + p*csa, row p of the k×16
 // panel of B starts at b + p*rsb, and c points to the top left of a tile of
@@ -19,41 +21,8 @@ func kernel6x16(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32
 //go:noescape
 func packBT16(kb8 int, src *float32, lds int, dst *float32)
 
-// cpuid executes the CPUID instruction with the given EAX and ECX inputs.
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-
-// xgetbv returns the XCR0 register (extended control register 0).
-func xgetbv() (eax, edx uint32)
-
-// hasAVX2FMA reports whether the processor and the operating system support
-// AVX2 and FMA3, using the same tests as golang.org/x/sys/cpu (Intel 64 and
-// IA-32 Architectures Software Developer's Manual, vol. 1, section 14.3): CPUID
-// leaf 1 ECX bits 12 (FMA), 27 (OSXSAVE) and 28 (AVX); XCR0 bits 1 and 2 (the
-// OS saves XMM and YMM state); CPUID leaf 7 EBX bit 5 (AVX2).
-func hasAVX2FMA() bool {
-	maxID, _, _, _ := cpuid(0, 0)
-	if maxID < 7 {
-		return false
-	}
-	_, _, ecx1, _ := cpuid(1, 0)
-	const (
-		fma     = 1 << 12
-		osxsave = 1 << 27
-		avx     = 1 << 28
-	)
-	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
-		return false
-	}
-	xcr0, _ := xgetbv()
-	if xcr0&6 != 6 {
-		return false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	return ebx7&(1<<5) != 0
-}
-
 // haveAsm reports whether the assembly micro-kernel can run on this machine.
-var haveAsm = hasAVX2FMA()
+var haveAsm = cpu.AVX2FMA
 
 // asmKernel calls the assembly micro-kernel, after checking that the last
 // element it reads or writes of each operand is in range.

@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package cpu
+
+// AVX2FMA is false: there is no assembly for this architecture, or the
+// purego build tag is set.
+var AVX2FMA = false

@@ -1,0 +1,3 @@
+// Package cpu detects the x86 features the assembly kernels of realnets
+// need, without cgo and without a dependency.
+package cpu
