@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+
+	"github.com/regimes/regimes/realnets/internal/sphere"
 )
 
 // StepStats describes one optimisation step of the SI parameters.
@@ -128,13 +130,13 @@ func (o *SphereSGD) SetWorkers(k int) { o.pool.setWorkers(k) }
 func (o *SphereSGD) sumTask(t, _ int) {
 	b := o.blocks[t]
 	s := o.sums[3*t : 3*t+3]
-	s[0], s[1], s[2] = sphereSums(b.p.Data[b.lo:b.hi], b.p.Grad[b.lo:b.hi])
+	s[0], s[1], s[2] = sphere.Sums(b.p.Data[b.lo:b.hi], b.p.Grad[b.lo:b.hi])
 }
 
 func (o *SphereSGD) writeTask(t, _ int) {
 	b := o.blocks[t]
 	s := o.sums[3*t : 3*t+2]
-	s[0], s[1] = sphereWrite(b.p.Data[b.lo:b.hi], b.p.Grad[b.lo:b.hi], o.eta, o.scale)
+	s[0], s[1] = sphere.Retract(b.p.Data[b.lo:b.hi], b.p.Grad[b.lo:b.hi], o.eta, o.scale)
 }
 
 // Step performs one projected step.
@@ -166,73 +168,6 @@ func (o *SphereSGD) Step() StepStats {
 		}
 	}
 	return StepStats{Angle: a.angle(), ELR: o.eta / xx, GradNorm: math.Sqrt(gg * xx)}
-}
-
-// sphereSums returns ||x||^2, <x, g> and ||g||^2 in float64, each summed in
-// four interleaved lanes (which also breaks the dependency chain of one
-// accumulator) added as (l0+l1)+(l2+l3).
-func sphereSums(x, g []float32) (xx, xg, gg float64) {
-	g = g[:len(x)]
-	var xx0, xx1, xx2, xx3, xg0, xg1, xg2, xg3, gg0, gg1, gg2, gg3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		x0, x1, x2, x3 := float64(x[i]), float64(x[i+1]), float64(x[i+2]), float64(x[i+3])
-		d0, d1, d2, d3 := float64(g[i]), float64(g[i+1]), float64(g[i+2]), float64(g[i+3])
-		xx0 += x0 * x0
-		xx1 += x1 * x1
-		xx2 += x2 * x2
-		xx3 += x3 * x3
-		xg0 += x0 * d0
-		xg1 += x1 * d1
-		xg2 += x2 * d2
-		xg3 += x3 * d3
-		gg0 += d0 * d0
-		gg1 += d1 * d1
-		gg2 += d2 * d2
-		gg3 += d3 * d3
-	}
-	for ; i < len(x); i++ {
-		v, d := float64(x[i]), float64(g[i])
-		xx0 += v * v
-		xg0 += v * d
-		gg0 += d * d
-	}
-	return (xx0 + xx1) + (xx2 + xx3), (xg0 + xg1) + (xg2 + xg3), (gg0 + gg1) + (gg2 + gg3)
-}
-
-// sphereWrite replaces x by float32(s*(x - eta*g)) and returns ||d||^2 and
-// <d, x> for the move d between the old and new stored values, summed as in
-// sphereSums.
-func sphereWrite(x, g []float32, eta, s float64) (dd, dx float64) {
-	g = g[:len(x)]
-	var dd0, dd1, dd2, dd3, dx0, dx1, dx2, dx3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		x0, x1, x2, x3 := float64(x[i]), float64(x[i+1]), float64(x[i+2]), float64(x[i+3])
-		n0 := float32(s * (x0 - eta*float64(g[i])))
-		n1 := float32(s * (x1 - eta*float64(g[i+1])))
-		n2 := float32(s * (x2 - eta*float64(g[i+2])))
-		n3 := float32(s * (x3 - eta*float64(g[i+3])))
-		x[i], x[i+1], x[i+2], x[i+3] = n0, n1, n2, n3
-		d0, d1, d2, d3 := float64(n0)-x0, float64(n1)-x1, float64(n2)-x2, float64(n3)-x3
-		dd0 += d0 * d0
-		dd1 += d1 * d1
-		dd2 += d2 * d2
-		dd3 += d3 * d3
-		dx0 += d0 * x0
-		dx1 += d1 * x1
-		dx2 += d2 * x2
-		dx3 += d3 * x3
-	}
-	for ; i < len(x); i++ {
-		v := float64(x[i])
-		n := float32(s * (v - eta*float64(g[i])))
-		x[i] = n
-		d := float64(n) - v
-		dd0 += d * d
-		dx0 += d * v
-	}
-	return (dd0 + dd1) + (dd2 + dd3), (dx0 + dx1) + (dx2 + dx3)
 }
 
 // RealisedELR returns ELR*rho0^2/||x||^2, which equals ELR up to the float32
