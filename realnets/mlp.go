@@ -267,16 +267,12 @@ func (m *MLP) headTask(task, _ int) {
 		g = m.chunkGrad[task]
 		clear(g)
 	}
+	gemm.Sgemm(false, true, hi-lo, nc, nf, 1, l.a[lo*nf:], nf, m.head.Data, nf, 0, m.logits[lo*nc:], nc)
 	for i := lo; i < hi; i++ {
 		feat := l.a[i*nf : (i+1)*nf]
 		logits := m.logits[i*nc : (i+1)*nc]
-		for k := range logits {
-			w := m.head.Data[k*nf : (k+1)*nf]
-			var a float32
-			for j, f := range feat {
-				a += w[j] * f
-			}
-			logits[k] = a + m.bias.Data[k]
+		for k, b := range m.bias.Data[:len(logits)] {
+			logits[k] += b
 		}
 		if argmax(logits) == m.y[i] {
 			correct++
