@@ -52,9 +52,9 @@ func benchShapes() []benchShape {
 // portable kernel (go) on the ConvNetSI shapes with chunks of 4 images.
 func BenchmarkSgemm(b *testing.B) {
 	for _, s := range benchShapes() {
-		for _, asm := range paths(b) {
-			b.Run(fmt.Sprintf("%s_M%dN%dK%d/%s", s.name, s.m, s.n, s.k, kernelName(asm)), func(b *testing.B) {
-				withKernel(asm, func() {
+		for _, k := range paths(b) {
+			b.Run(fmt.Sprintf("%s_M%dN%dK%d/%s", s.name, s.m, s.n, s.k, kernelName(k)), func(b *testing.B) {
+				withKernel(k, func() {
 					benchSgemm(b, s, Sgemm)
 				})
 			})

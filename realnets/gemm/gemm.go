@@ -45,6 +45,10 @@ const (
 // the portable path on machines that have the assembly kernel.
 var useAsm = haveAsm
 
+// useAVX512 selects, with useAsm, the AVX-512 kernel for pairs of full
+// panels of B. Its results are bitwise those of the AVX2 kernel.
+var useAVX512 = haveAVX512
+
 // workspace holds the packing buffers and the scratch tile for edges.
 type workspace struct {
 	a, b, edgeA, edgeB, t []float32
@@ -116,8 +120,12 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	}
 
 	kernel := goKernel
+	var kernel2 kernel2Func
 	if useAsm {
 		kernel = asmKernel
+		if useAVX512 {
+			kernel2 = asmKernel2
+		}
 	}
 
 	w := getWorkspace()
@@ -138,7 +146,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 			for ic := 0; ic < m; ic += mc {
 				mb := min(mc, m-ic)
 				blk := w.blockA(transA, mb, kb, nb, a, lda, ic, pc)
-				macroKernel(kernel, mb, nb, kb, alpha, blk, blkB, bt, c[ic*ldc+jc:], ldc, &w.tile)
+				macroKernel(kernel, kernel2, mb, nb, kb, alpha, blk, blkB, bt, c[ic*ldc+jc:], ldc, &w.tile)
 			}
 		}
 	}
@@ -308,23 +316,37 @@ func (w *workspace) blockB(trans bool, m, kb, nb int, b []float32, ldb, p0, j0 i
 // When beta is zero, c is not read.
 type kernelFunc func(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc int, alpha, beta float32, mt int)
 
+// kernel2Func is the signature of a micro-kernel that computes two adjacent
+// full tiles, the second with the B panel b1: the same contract as
+// kernelFunc over an mr×2nr tile.
+type kernel2Func func(k int, a []float32, rsa, csa int, b0, b1 []float32, rsb int, c []float32, ldc int, alpha, beta float32, mt int)
+
 // macroKernel multiplies an mb×kb block of A by a packed kb×nb block of B
-// into C, one mr×nr tile at a time, the B panel outermost so that it stays
-// in L1 while the panels of A stream from L2. The kernel writes partial
-// tiles at the bottom edge itself; partial tiles at the right edge are
-// computed into tile and then merged.
-func macroKernel(kernel kernelFunc, mb, nb, kb int, alpha float32, blk aBlock, blkB bBlock, beta float32, c []float32, ldc int, tile *[mr * nr]float32) {
+// into C, one mr×nr tile at a time (two at a time with kernel2, where two
+// full panels follow), the B panel outermost so that it stays in L1 while
+// the panels of A stream from L2. The kernel writes partial tiles at the
+// bottom edge itself; partial tiles at the right edge are computed into tile
+// and then merged.
+func macroKernel(kernel kernelFunc, kernel2 kernel2Func, mb, nb, kb int, alpha float32, blk aBlock, blkB bBlock, beta float32, c []float32, ldc int, tile *[mr * nr]float32) {
 	for jr := 0; jr < nb; jr += nr {
 		nt := min(nr, nb-jr)
 		bp, rsb := blkB.b[jr*blkB.step:], blkB.rs
 		if blkB.edge != nil && jr >= blkB.edgeAt {
 			bp, rsb = blkB.edge, nr
 		}
+		var bp2 []float32
+		if kernel2 != nil && nb-jr >= 2*nr && (blkB.edge == nil || jr+nr < blkB.edgeAt) {
+			bp2 = blkB.b[(jr+nr)*blkB.step:]
+		}
 		for ir := 0; ir < mb; ir += mr {
 			mt := min(mr, mb-ir)
 			ap, rs, cs := blk.a[ir*blk.step:], blk.rs, blk.cs
 			if blk.edge != nil && ir >= blk.edgeAt {
 				ap, rs, cs = blk.edge, 1, mr
+			}
+			if bp2 != nil {
+				kernel2(kb, ap, rs, cs, bp, bp2, rsb, c[ir*ldc+jr:], ldc, alpha, beta, mt)
+				continue
 			}
 			if nt == nr {
 				kernel(kb, ap, rs, cs, bp, rsb, c[ir*ldc+jr:], ldc, alpha, beta, mt)
@@ -342,6 +364,9 @@ func macroKernel(kernel kernelFunc, mb, nb, kb int, alpha float32, blk aBlock, b
 					ci[j] = t + beta*ci[j]
 				}
 			}
+		}
+		if bp2 != nil {
+			jr += nr
 		}
 	}
 }

@@ -7,21 +7,37 @@ import (
 	"testing"
 )
 
+// A kern is one micro-kernel path of Sgemm.
+type kern int
+
+const (
+	kGo     kern = iota // the portable Go kernel
+	kAVX2               // the AVX2/FMA assembly kernel alone
+	kAVX512             // the AVX-512 double-tile kernel where it applies
+)
+
 // paths lists the micro-kernels to test: the portable Go kernel always, and
-// the assembly kernel when this machine can run it.
-func paths(t testing.TB) []bool {
+// the assembly kernels this machine can run.
+func paths(t testing.TB) []kern {
+	ks := []kern{kGo}
 	if haveAsm {
-		return []bool{false, true}
+		ks = append(ks, kAVX2)
+	} else {
+		t.Log("assembly kernel unavailable: testing the portable path only")
 	}
-	t.Log("assembly kernel unavailable: testing the portable path only")
-	return []bool{false}
+	if haveAVX512 {
+		ks = append(ks, kAVX512)
+	} else {
+		t.Log("AVX-512 unavailable: its kernel is not tested")
+	}
+	return ks
 }
 
-// withKernel runs f with useAsm set to asm and restores it afterwards.
-func withKernel(asm bool, f func()) {
-	saved := useAsm
-	useAsm = asm
-	defer func() { useAsm = saved }()
+// withKernel runs f with the micro-kernel k and restores the default.
+func withKernel(k kern, f func()) {
+	savedAsm, saved512 := useAsm, useAVX512
+	useAsm, useAVX512 = k != kGo, k == kAVX512
+	defer func() { useAsm, useAVX512 = savedAsm, saved512 }()
 	f()
 }
 
@@ -32,24 +48,19 @@ func withKernel(asm bool, f func()) {
 func forEachPath(t *testing.T, f func(name string)) {
 	savedA, savedB := packAMinN, packBMinM
 	defer func() { packAMinN, packBMinM = savedA, savedB }()
-	for _, asm := range paths(t) {
+	for _, k := range paths(t) {
 		for _, th := range []int{0, 1 << 30} {
 			packAMinN, packBMinM = th, th
-			name := kernelName(asm) + "/packed"
+			name := kernelName(k) + "/packed"
 			if th > 0 {
-				name = kernelName(asm) + "/inplace"
+				name = kernelName(k) + "/inplace"
 			}
-			withKernel(asm, func() { f(name) })
+			withKernel(k, func() { f(name) })
 		}
 	}
 }
 
-func kernelName(asm bool) string {
-	if asm {
-		return "asm"
-	}
-	return "go"
-}
+func kernelName(k kern) string { return [...]string{"go", "avx2", "avx512"}[k] }
 
 // randSlice returns n values uniform in [-1, 1).
 func randSlice(rnd *rand.Rand, n int) []float32 {
@@ -294,8 +305,8 @@ func TestSgemmExact(t *testing.T) {
 			b[p*n+j] = float32(p - j)
 		}
 	}
-	for _, asm := range paths(t) {
-		withKernel(asm, func() {
+	for _, kn := range paths(t) {
+		withKernel(kn, func() {
 			c := make([]float32, m*n)
 			Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
 			for i := 0; i < m; i++ {
@@ -305,7 +316,7 @@ func TestSgemmExact(t *testing.T) {
 						want += (i + p) * (p - j)
 					}
 					if c[i*n+j] != float32(want) {
-						t.Fatalf("%s: C[%d,%d] = %v, want %d", kernelName(asm), i, j, c[i*n+j], want)
+						t.Fatalf("%s: C[%d,%d] = %v, want %d", kernelName(kn), i, j, c[i*n+j], want)
 					}
 				}
 			}
@@ -427,6 +438,41 @@ func TestSgemmConcurrent(t *testing.T) {
 	for range probs {
 		if e := <-errs; e != "" {
 			t.Error(e)
+		}
+	}
+}
+
+// TestAVX512Bitwise checks that the AVX-512 double-tile kernel gives bitwise
+// the AVX2 kernel's results, so that training runs reproduce across
+// machines with and without AVX-512: shapes around the 32-column pairs,
+// all transposes, packed and in-place B, alpha and beta.
+func TestAVX512Bitwise(t *testing.T) {
+	if !haveAVX512 {
+		t.Skip("no AVX-512 on this machine")
+	}
+	savedA, savedB := packAMinN, packBMinM
+	defer func() { packAMinN, packBMinM = savedA, savedB }()
+	rnd := rand.New(rand.NewPCG(7, 7))
+	sizes := []int{1, 6, 15, 16, 17, 31, 32, 33, 48, 63, 64, 100, 300}
+	for _, th := range []int{0, 1 << 30} {
+		packAMinN, packBMinM = th, th
+		for _, ta := range []bool{false, true} {
+			for _, tb := range []bool{false, true} {
+				for _, m := range sizes {
+					for _, n := range sizes {
+						k := []int{1, 9, 27, 257, 600}[rnd.IntN(5)]
+						p := newProblem(rnd, ta, tb, m, n, k, rnd.IntN(3), rnd.IntN(3), rnd.IntN(3), 0.75, [...]float32{0, 1, -0.5}[rnd.IntN(3)])
+						c2, c5 := append([]float32(nil), p.c...), append([]float32(nil), p.c...)
+						withKernel(kAVX2, func() { Sgemm(ta, tb, m, n, k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, c2, p.ldc) })
+						withKernel(kAVX512, func() { Sgemm(ta, tb, m, n, k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, c5, p.ldc) })
+						for i := range c2 {
+							if math.Float32bits(c2[i]) != math.Float32bits(c5[i]) {
+								t.Fatalf("ta=%v tb=%v m=%d n=%d k=%d th=%d: element %d: AVX2 %v, AVX-512 %v", ta, tb, m, n, k, th, i, c2[i], c5[i])
+							}
+						}
+					}
+				}
+			}
 		}
 	}
 }

@@ -226,3 +226,136 @@ tloop:
 tdone:
 	VZEROUPPER
 	RET
+
+// kernel6x32z computes two adjacent 6×16 tiles (a 6×32 tile) with AVX-512:
+// the same A panel times two B panels, at b0 and b1, into columns 0-15 and
+// 16-31 of C. Row i of the tile accumulates in (Z[4+2i], Z[5+2i]), one ZMM
+// register per 16 columns. Each step of k performs, for every element of C,
+// exactly the fused multiply-add kernel6x16 performs, in the same order, and
+// the stores are the same multiplies and FMAs, so the result is bitwise
+// that of two calls of kernel6x16; only the width differs: twelve 16-wide
+// FMAs per step of k instead of twelve 8-wide ones.
+#define STEPZ \
+	VMOVUPS      (DI), Z0; \
+	VMOVUPS      (R10), Z1; \
+	VBROADCASTSS (SI), Z2; \
+	VBROADCASTSS (SI)(R9*1), Z3; \
+	VFMADD231PS  Z0, Z2, Z4; \
+	VFMADD231PS  Z1, Z2, Z5; \
+	VFMADD231PS  Z0, Z3, Z6; \
+	VFMADD231PS  Z1, Z3, Z7; \
+	VBROADCASTSS (SI)(R9*2), Z2; \
+	VBROADCASTSS (R11), Z3; \
+	VFMADD231PS  Z0, Z2, Z8; \
+	VFMADD231PS  Z1, Z2, Z9; \
+	VFMADD231PS  Z0, Z3, Z10; \
+	VFMADD231PS  Z1, Z3, Z11; \
+	VBROADCASTSS (R11)(R9*1), Z2; \
+	VBROADCASTSS (R11)(R9*2), Z3; \
+	VFMADD231PS  Z0, Z2, Z12; \
+	VFMADD231PS  Z1, Z2, Z13; \
+	VFMADD231PS  Z0, Z3, Z14; \
+	VFMADD231PS  Z1, Z3, Z15; \
+	ADDQ         R12, SI; \
+	ADDQ         R12, R11; \
+	ADDQ         R13, DI; \
+	ADDQ         R13, R10
+
+#define STOREROWZ(lo, hi) \
+	VMULPS      Z0, lo, lo; \
+	VMULPS      Z0, hi, hi; \
+	VFMADD231PS (DX), Z1, lo; \
+	VFMADD231PS 64(DX), Z1, hi; \
+	VMOVUPS     lo, (DX); \
+	VMOVUPS     hi, 64(DX); \
+	ADDQ        R8, DX; \
+	DECQ        R10; \
+	JZ          zdone
+
+#define STOREROWZ0(lo, hi) \
+	VMULPS  Z0, lo, lo; \
+	VMULPS  Z0, hi, hi; \
+	VMOVUPS lo, (DX); \
+	VMOVUPS hi, 64(DX); \
+	ADDQ    R8, DX; \
+	DECQ    R10; \
+	JZ      zdone
+
+// func kernel6x32z(k int, a *float32, rsa, csa int, b0, b1 *float32, rsb int, c *float32, ldc int, alpha, beta float32, mt int)
+TEXT ·kernel6x32z(SB), NOSPLIT, $0-88
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ rsa+16(FP), R9
+	SHLQ $2, R9
+	MOVQ csa+24(FP), R12
+	SHLQ $2, R12
+	MOVQ b0+32(FP), DI
+	MOVQ b1+40(FP), R10
+	MOVQ rsb+48(FP), R13
+	SHLQ $2, R13
+	MOVQ c+56(FP), DX
+	MOVQ ldc+64(FP), R8
+	SHLQ $2, R8
+	LEAQ (SI)(R9*2), R11
+	ADDQ R9, R11
+
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+
+	MOVQ CX, BX
+	SHRQ $2, BX
+	JZ   ztail
+
+zloop4:
+	STEPZ
+	STEPZ
+	STEPZ
+	STEPZ
+	DECQ BX
+	JNZ  zloop4
+
+ztail:
+	ANDQ $3, CX
+	JZ   zstore
+
+zloop1:
+	STEPZ
+	DECQ CX
+	JNZ  zloop1
+
+zstore:
+	MOVQ         mt+80(FP), R10
+	VBROADCASTSS alpha+72(FP), Z0
+	MOVL         beta+76(FP), AX
+	TESTL        $0x7fffffff, AX
+	JZ           zstorezero
+	VBROADCASTSS beta+76(FP), Z1
+	STOREROWZ(Z4, Z5)
+	STOREROWZ(Z6, Z7)
+	STOREROWZ(Z8, Z9)
+	STOREROWZ(Z10, Z11)
+	STOREROWZ(Z12, Z13)
+	STOREROWZ(Z14, Z15)
+	JMP zdone
+
+zstorezero:
+	STOREROWZ0(Z4, Z5)
+	STOREROWZ0(Z6, Z7)
+	STOREROWZ0(Z8, Z9)
+	STOREROWZ0(Z10, Z11)
+	STOREROWZ0(Z12, Z13)
+	STOREROWZ0(Z14, Z15)
+
+zdone:
+	VZEROUPPER
+	RET

@@ -6,6 +6,10 @@ package cpu
 // AVX2 and FMA3.
 var AVX2FMA = hasAVX2FMA()
 
+// AVX512F reports whether the processor and the operating system support
+// AVX-512 Foundation (with AVX2 and FMA3).
+var AVX512F = AVX2FMA && hasAVX512F()
+
 // cpuid executes the CPUID instruction with the given EAX and ECX inputs.
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
@@ -37,4 +41,20 @@ func hasAVX2FMA() bool {
 	}
 	_, ebx7, _, _ := cpuid(7, 0)
 	return ebx7&(1<<5) != 0
+}
+
+// hasAVX512F reports whether the processor supports AVX-512F (CPUID leaf 7
+// EBX bit 16) and the operating system saves the opmask and ZMM state
+// (XCR0 bits 5, 6 and 7), the test of golang.org/x/sys/cpu.
+func hasAVX512F() bool {
+	maxID, _, _, _ := cpuid(0, 0)
+	if maxID < 7 {
+		return false
+	}
+	xcr0, _ := xgetbv()
+	if xcr0&0xe6 != 0xe6 {
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	return ebx7&(1<<16) != 0
 }
