@@ -212,18 +212,23 @@ func normReluPool2(out []float32, idx []uint8, z []float32, h, w int, mean, invs
 const noMax = 4
 
 // reluMaskSums sets dz = dp where xhat > 0 and 0 elsewhere (the ReLU
-// backward step) and returns the sums of dz and dz*xhat.
+// backward step, without branches: see keepPos) and returns the sums of dz
+// and dz*xhat.
 func reluMaskSums(dz, dp, xhat []float32) (s, sx float64) {
 	dp = dp[:len(dz)]
 	xhat = xhat[:len(dz)]
 	for i, v := range xhat {
-		if v > 0 {
-			dz[i] = dp[i]
-		} else {
-			dz[i] = 0
-		}
+		dz[i] = keepPos(dp[i], v)
 	}
 	return sumDot(dz, xhat)
+}
+
+// keepPos returns g where v > 0 and +0 elsewhere, without a branch: the
+// bits of a float32 v read as an int32 are positive exactly when v > 0 (or v
+// is a NaN with the sign bit clear).
+func keepPos(g, v float32) float32 {
+	mask := uint32(-int64(int32(math.Float32bits(v))) >> 63)
+	return math.Float32frombits(math.Float32bits(g) & mask)
 }
 
 // unpool2ReluSums is the backward step of normReluPool2's pooling and ReLU:

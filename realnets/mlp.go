@@ -377,13 +377,6 @@ func reluBackSums(d, xh []float32, n, w, ld int, s, sx *[mlpBlock]float64) {
 	}
 }
 
-// keepPos returns g where v > 0 and +0 or -0 elsewhere, without a branch: the
-// bits of a float32 v read as an int32 are positive exactly when v > 0 (or v
-// is a NaN with the sign bit clear).
-func keepPos(g, v float32) float32 {
-	mask := uint32(-int64(int32(math.Float32bits(v))) >> 63)
-	return math.Float32frombits(math.Float32bits(g) & mask)
-}
 
 // sumTask adds the head's chunk gradients in chunk order.
 func (m *MLP) sumTask(_, _ int) {
