@@ -377,7 +377,6 @@ func reluBackSums(d, xh []float32, n, w, ld int, s, sx *[mlpBlock]float64) {
 	}
 }
 
-
 // sumTask adds the head's chunk gradients in chunk order.
 func (m *MLP) sumTask(_, _ int) {
 	nw := len(m.head.Data)
