@@ -19,8 +19,11 @@
 // calls, so a steady stream of calls does not allocate.
 //
 // On amd64 processors with AVX2 and FMA the micro-kernel is written in
-// assembly (kernel_amd64.s); elsewhere, or with the purego build tag, a
-// portable Go kernel with the same contract is used.
+// assembly (kernel_amd64.s); where AVX-512 is present too, pairs of full
+// tiles go through a kernel with 16-wide FMAs that performs the same
+// operations in the same order, so its results are bitwise the same.
+// Elsewhere, or with the purego build tag, a portable Go kernel with the
+// same contract is used.
 package gemm
 
 import "sync"

@@ -27,10 +27,10 @@ It times a full training step (forward, backward, SGD step without momentum
 or weight decay) at batch 128 on random data already in memory (1x32x32
 images for ConvNetSI, 784 inputs for the MLP 784-256-256-10), after warm-up,
 and prints one line: model, width, threads, images per second, peak RSS in
-MB (ru_maxrss). The Go side is BenchmarkTrainConvNetC8/C16/C32 and
-BenchmarkTrainMLP in bench_model_test.go (forward and backward; the Go
-sphere step costs a few ms per batch, measured by the optimiser's
-benchmarks).
+MB (ru_maxrss). The Go side is BenchmarkEndToEnd* in bench_train_test.go
+(gather a shuffled MNIST batch, forward, backward and the fixed-ELR sphere
+step) and BenchmarkTrainConvNetC8/C16/C32 and BenchmarkTrainMLP in
+bench_model_test.go (forward and backward only).
 """
 import os
 import resource
