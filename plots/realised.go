@@ -19,7 +19,7 @@ type Level struct {
 }
 
 // Realised is the data of the realised-ELR figure of a conventional run
-// (shared/SCIENCE.md section 3): the realised ELR against the step, drawn
+// (SCIENCE.md section 3): the realised ELR against the step, drawn
 // over the fixed-ELR regime boundaries.
 type Realised struct {
 	// Step and ELR hold the realised ELR per recorded step.

@@ -71,7 +71,7 @@ func (l *convLayer) ho() int {
 	return l.h
 }
 
-// ConvNet is ConvNetSI of shared/SCIENCE.md section 9: conv3x3(in->c) - BN -
+// ConvNet is ConvNetSI of SCIENCE.md section 9: conv3x3(in->c) - BN -
 // ReLU, then three blocks conv3x3 - BN - ReLU - MaxPool2 of widths 2c, 4c and
 // 8c, a global max pooling (MaxPool4 on 32×32 inputs) and a linear layer
 // 8c -> classes with bias. BatchNorm has no affine parameters, so the loss is

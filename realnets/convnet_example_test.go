@@ -32,7 +32,7 @@ func ExampleNewConvNetSI() {
 
 // ExampleModel_Forward runs one training-mode pass of the SI MLP on a batch
 // of four inputs and reports that the loss does not change when all SI
-// weights are scaled (shared/SCIENCE.md section 1), up to BatchNorm's eps,
+// weights are scaled (SCIENCE.md section 1), up to BatchNorm's eps,
 // which breaks the invariance at about 2e-4 on this tiny batch.
 func ExampleModel_Forward() {
 	var m realnets.Model = realnets.NewMLP(realnets.MLPConfig{Sizes: []int{6, 5, 3}, Seed: 1, HeadSeed: 2})

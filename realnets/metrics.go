@@ -7,7 +7,7 @@ import (
 )
 
 // A Record is one line of a run's metrics.jsonl: the metrics of
-// shared/SCIENCE.md section 5 at the end of an epoch (epoch 0 is the initial
+// SCIENCE.md section 5 at the end of an epoch (epoch 0 is the initial
 // point). Values that were not computed for this epoch are null in JSON: the
 // gradient-pass metrics when the run computes them only at log-spaced
 // epochs, and the angles at epoch 0.
@@ -55,7 +55,7 @@ type Record struct {
 // GradStats summarises the SI gradients of the mini-batches of one pass over
 // a training set at fixed weights, all multiplied by the SI norm ||x|| so
 // that they are the gradients at the point projected to the unit sphere
-// (shared/SCIENCE.md section 5).
+// (SCIENCE.md section 5).
 type GradStats struct {
 	// Mean is the mean of the batch gradient norms.
 	Mean float64
@@ -108,7 +108,7 @@ func (e *Evaluator) ensure(s *data.Set) {
 // Loss returns the mean cross-entropy and the accuracy in percent of the
 // model over all of s, in the given BatchNorm mode, in batches taken in the
 // set's order (the last one may be smaller). Use TrainEval for the training
-// metrics and Eval for the test metrics of shared/SCIENCE.md section 5.
+// metrics and Eval for the test metrics of SCIENCE.md section 5.
 func (e *Evaluator) Loss(s *data.Set, mode Mode) (loss, acc float64) {
 	if mode == Train {
 		panic("realnets: Evaluator.Loss in Train mode would change the running statistics")

@@ -268,7 +268,7 @@ func readConfig(name string) (*TrainConfig, error) {
 }
 
 // ClassifyRun labels the run in folder dir with its regime
-// (analysis.Classify, shared/SCIENCE.md sections 4 and 8) from its per-step
+// (analysis.Classify, SCIENCE.md sections 4 and 8) from its per-step
 // log: loss = batch_loss, gradient norm = grad_norm and angle = angle of
 // DIR/steps.csv, and the random level of RandomLevel. settings may be the
 // zero value (the classifier's defaults).

@@ -67,7 +67,7 @@ func cloneData(ps []*Param) [][]float32 {
 // TestGradients checks GradStats against a direct two-pass computation from
 // the gradients of each batch, the identity RMS^2 = Full^2 + Noise^2, and the
 // scale invariance of the effective norms (grad F(a x) = grad F(x)/a,
-// shared/SCIENCE.md section 1).
+// SCIENCE.md section 1).
 func TestGradients(t *testing.T) {
 	s := tinySet(14, 2)
 	m := tinyMLP()

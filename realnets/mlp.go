@@ -35,7 +35,7 @@ type mlpLayer struct {
 	dz      []float32 // n×out: gradient with respect to the ReLU output, then to z
 }
 
-// MLP is the SI multilayer perceptron of shared/SCIENCE.md section 9. It
+// MLP is the SI multilayer perceptron of SCIENCE.md section 9. It
 // implements Model.
 type MLP struct {
 	cfg                         MLPConfig

@@ -8,7 +8,7 @@ const (
 	// (momentum 0.1, unbiased variance, as PyTorch).
 	Train Mode = iota
 	// TrainEval uses batch statistics and does not update the running
-	// statistics (train-set metrics, shared/SCIENCE.md section 5).
+	// statistics (train-set metrics, SCIENCE.md section 5).
 	TrainEval
 	// Eval uses the running statistics.
 	Eval

@@ -156,7 +156,7 @@ func siWeights(m Model) []*Param {
 	return ps
 }
 
-// TestScaleInvariance checks the identities of shared/SCIENCE.md section 1
+// TestScaleInvariance checks the identities of SCIENCE.md section 1
 // on each SI weight tensor (every one is followed by BatchNorm, so the loss
 // is SI in each separately, hence in the joint vector): scaling it by a
 // leaves the train-mode loss unchanged, the gradient is orthogonal to it,

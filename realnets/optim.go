@@ -15,7 +15,7 @@ type StepStats struct {
 	Angle float64
 	// ELR is the realised effective learning rate of the step: the ELR of
 	// the projected step on the unit sphere that moves the direction exactly
-	// as this step did (shared/SCIENCE.md sections 2 and 3).
+	// as this step did (SCIENCE.md sections 2 and 3).
 	ELR float64
 	// GradNorm is the effective gradient norm of the step, ||grad_x L_B|| *
 	// ||x|| over the SI parameters, at the point before the step.
@@ -55,7 +55,7 @@ var (
 )
 
 // SphereSGD is projected SGD at a fixed effective learning rate on the one
-// joint sphere of all SI parameters (shared/SCIENCE.md section 2): with x the
+// joint sphere of all SI parameters (SCIENCE.md section 2): with x the
 // concatenation of the SI parameters and rho0 its norm when the optimiser was
 // made, a step is
 //
@@ -197,7 +197,7 @@ func (o *SphereSGD) SetState(s OptimState) error {
 // on every trainable parameter; non-SI parameters use HeadLR when it is not
 // zero. Each step reports the realised ELR LR/((1 - LR*WD)*||w||^2) over the SI
 // vector before the step and the angle the SI vector turned
-// (shared/SCIENCE.md section 3).
+// (SCIENCE.md section 3).
 type SGD struct {
 	LR, WD, Momentum float64
 	HeadLR           float64

@@ -25,7 +25,7 @@ func sphereParams(seed uint64) []*Param {
 
 // setTangentGrad fills the SI gradients with a random vector of norm gnorm
 // orthogonal (in float64, before rounding) to the SI vector, as the gradient
-// of an SI loss is (Euler's identity, shared/SCIENCE.md section 1), and the
+// of an SI loss is (Euler's identity, SCIENCE.md section 1), and the
 // head gradient with random values.
 func setTangentGrad(ps []*Param, gnorm float64, rng *rand.Rand) {
 	var x, g []float64
@@ -116,7 +116,7 @@ func TestSphereNormStays(t *testing.T) {
 	}
 }
 
-// TestSphereStep checks one step against shared/SCIENCE.md section 2: the new
+// TestSphereStep checks one step against SCIENCE.md section 2: the new
 // point is rho0*y/||y|| with y = x - ELR*rho0^2*g, ||u - ELR g~||^2 = 1 +
 // ELR^2 ||g~||^2 on the unit vector, and tan(angle) = ELR*||g~||.
 func TestSphereStep(t *testing.T) {
@@ -190,7 +190,7 @@ func TestSphereHead(t *testing.T) {
 	}
 }
 
-// TestSGDNormRecursion checks shared/SCIENCE.md section 3 on stored float32
+// TestSGDNormRecursion checks SCIENCE.md section 3 on stored float32
 // iterates without momentum:
 //
 //	||w'||^2 = (1 - eta wd)^2 ||w||^2 + eta^2 ||g~||^2 / ||w||^2
@@ -225,7 +225,7 @@ func TestSGDNormRecursion(t *testing.T) {
 
 // TestSGDDirection checks that an SGD step with weight decay moves the
 // direction exactly as a projected step at the realised ELR
-// eta/((1 - eta wd)||w||^2) does (shared/SCIENCE.md section 3).
+// eta/((1 - eta wd)||w||^2) does (SCIENCE.md section 3).
 func TestSGDDirection(t *testing.T) {
 	a, b := sphereParams(9), sphereParams(9)
 	setTangentGrad(a, 0.7, rand.New(rand.NewPCG(10, 10)))
@@ -309,7 +309,7 @@ func TestStepNoAlloc(t *testing.T) {
 }
 
 // TestSphereOnModel steps an SI MLP with its own gradients: the norm stays
-// rho0 and every step turns by atan(ELR ||g~||) (shared/SCIENCE.md section 2),
+// rho0 and every step turns by atan(ELR ||g~||) (SCIENCE.md section 2),
 // which holds because the model's SI gradient is tangent (Euler's identity).
 func TestSphereOnModel(t *testing.T) {
 	s := tinySet(32, 3)

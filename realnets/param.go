@@ -18,7 +18,7 @@ type Param struct {
 	// grad true. It may be nil for a frozen parameter.
 	Grad []float32
 	// SI reports whether the tensor is scale-invariant: part of the one
-	// joint sphere of shared/SCIENCE.md section 2.
+	// joint sphere of SCIENCE.md section 2.
 	SI bool
 	// Frozen reports whether the tensor is not trained (the fixed last layer
 	// of the paper's main protocol).
@@ -65,7 +65,7 @@ func rescale(v []float32, norm float64) {
 }
 
 // headNorm is the Frobenius norm of the fixed last layer's weight, as in the
-// paper's protocol (shared/SCIENCE.md section 9).
+// paper's protocol (SCIENCE.md section 9).
 const headNorm = 10
 
 // newHead returns the last layer, Linear(features -> classes) with bias,

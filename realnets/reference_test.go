@@ -5,7 +5,7 @@ import (
 )
 
 // This file holds float64 reference implementations of the two models,
-// written as plain loops straight from the definitions (shared/SCIENCE.md
+// written as plain loops straight from the definitions (SCIENCE.md
 // section 9), so that finite differences can be taken in float64 where the
 // float32 models are too coarse.
 

@@ -67,7 +67,7 @@ func (c SharpnessConfig) withDefaults() SharpnessConfig {
 }
 
 // SharpnessResult holds sharpness measures of the loss restricted to the SI
-// parameters (shared/SCIENCE.md section 5). Traces carry the standard error
+// parameters (SCIENCE.md section 5). Traces carry the standard error
 // and the confidence interval of their stochastic estimate; eigenvalues the
 // Ritz residual bound of their Lanczos estimate (an eigenvalue of the
 // finite-difference operator lies within it).
@@ -216,7 +216,7 @@ func (o *siOperator) Apply(dst, v []float64) {
 	}
 }
 
-// Sharpness computes the sharpness measures of shared/SCIENCE.md section 5
+// Sharpness computes the sharpness measures of SCIENCE.md section 5
 // for the batch loss L(x) = (1/n) sum_i CE(z_i(x), y_i) of the n images x
 // with labels y, as a function of the joint SI vector x (the SI parameters
 // concatenated in Params order), with BatchNorm in TrainEval mode: batch

@@ -14,7 +14,7 @@ import (
 // refMLP is an independent float64 implementation of the forward pass of
 // MLP (Linear without bias - BatchNorm with batch statistics, biased
 // variance and eps 1e-5, no affine - ReLU; then the linear head; mean
-// softmax cross-entropy), written from shared/SCIENCE.md section 9 and
+// softmax cross-entropy), written from SCIENCE.md section 9 and
 // PyTorch's definitions, used to form exact dense Hessians and Fishers.
 type refMLP struct {
 	sizes      []int
@@ -244,7 +244,7 @@ func TestSharpnessDense(t *testing.T) {
 		t.Fatalf("model gradient differs from the reference by %v relative", e)
 	}
 
-	// SI identities of shared/SCIENCE.md section 1 on the exact matrices:
+	// SI identities of SCIENCE.md section 1 on the exact matrices:
 	// H x = -g, hence x^T H x = 0 and tr(P H P) = tr H; and F x = 0.
 	hx := mat.NewVecDense(d, nil)
 	hx.MulVec(h, mat.NewVecDense(d, w))

@@ -21,7 +21,7 @@ import (
 // and stored in every checkpoint. The zero value of a field means its
 // documented default.
 type TrainConfig struct {
-	// Model is "convnet" (ConvNetSI, shared/SCIENCE.md section 9) or "mlp"
+	// Model is "convnet" (ConvNetSI, SCIENCE.md section 9) or "mlp"
 	// (the SI MLP).
 	Model string `json:"model"`
 	// Width is the ConvNet's base width c (default 32) or the width of the
@@ -33,7 +33,7 @@ type TrainConfig struct {
 	// to 32x32 (Pad is set); the MLP reads 28x28 MNIST.
 	Data data.Config `json:"data"`
 	// ELR is the fixed effective learning rate of projected SGD on the
-	// sphere (shared/SCIENCE.md section 2). When it is zero the run is
+	// sphere (SCIENCE.md section 2). When it is zero the run is
 	// conventional SGD with LR, WD and Momentum (section 3).
 	ELR      float64 `json:"elr,omitempty"`
 	LR       float64 `json:"lr,omitempty"`
@@ -64,7 +64,7 @@ type TrainConfig struct {
 	// 2, 5, 10, 20, 50, ... and at the end.
 	CheckpointEvery int `json:"checkpoint_every,omitempty"`
 	// GradMetrics is "all" (default: the gradient pass of
-	// shared/SCIENCE.md section 5 after every epoch, about the cost of one
+	// SCIENCE.md section 5 after every epoch, about the cost of one
 	// more epoch), "log" (only at epochs 0, 1, 2, 3, 4, 5, 6, 8, 10, 13, 16,
 	// 20, 25, 32, ..., about ten per decade, and the last) or "none". Records
 	// without them have null gradient metrics.
@@ -82,7 +82,7 @@ type TrainConfig struct {
 	// DIR/steps.csv instead of every step (default 1).
 	LogEvery int `json:"log_every,omitempty"`
 	// Sharpness, when positive, computes the sharpness of the SI loss
-	// (Sharpness, shared/SCIENCE.md section 5) on a fixed random subset of
+	// (Sharpness, SCIENCE.md section 5) on a fixed random subset of
 	// this many training images (drawn with Seed, one batch in train mode)
 	// at epoch 0 and at every checkpoint epoch (1, 2, 5, 10, ... and the
 	// last), and writes DIR/sharpness.jsonl: one SharpnessRecord per line.

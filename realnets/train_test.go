@@ -315,7 +315,7 @@ func TestFrom(t *testing.T) {
 // TestAcceptanceConvNet is issue 5's acceptance test: ConvNetSI (c = 8) with
 // a regime-1 ELR on a 2,000-image MNIST subset reduces the train loss at least
 // tenfold. ELR 1e-3 is at the top of the paper's regime 1 for the ConvNet
-// (shared/SCIENCE.md section 4); measured here: 11.86 -> 0.37 in 3 epochs.
+// (SCIENCE.md section 4); measured here: 11.86 -> 0.37 in 3 epochs.
 func TestAcceptanceConvNet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("about 10 s")

@@ -16,7 +16,7 @@ import (
 )
 
 // TestAcceptCircle checks that the simulator's tail on the circle toy agrees
-// with the closed forms of shared/SCIENCE.md section 6.2 to 1e-6.
+// with the closed forms of SCIENCE.md section 6.2 to 1e-6.
 func TestAcceptCircle(t *testing.T) {
 	for _, tc := range []struct{ lambda, elr float64 }{
 		{1, 2.5}, // the check values 0.05, 0.3, 0.643501 of section 6.2
@@ -53,7 +53,7 @@ func TestAcceptCircle(t *testing.T) {
 // TestAcceptLSQThresholds runs the lsq simulator at 0.9x and 1.1x the
 // almost-sure threshold (the GD threshold for the full batch) for three data
 // sets and batch sizes 1, 2, 4 and full: below, the loss falls under 1e-12
-// (shared/SCIENCE.md section 6.1, regime 1); above, it never does in the tail.
+// (SCIENCE.md section 6.1, regime 1); above, it never does in the tail.
 // With b = 1 and unit norms it also checks ms = as = 2/lambda = 2.
 func TestAcceptLSQThresholds(t *testing.T) {
 	const steps = 5000 // convergence below 1e-12 takes at most about 600 steps at 0.9x (measured)
@@ -215,7 +215,7 @@ func vmfStationary(t *testing.T, d int, elr float64, batch, steps, every int, se
 	return s.Mean, s.StdErr
 }
 
-// TestAcceptVMFSmallELR checks the equilibrium prediction of shared/SCIENCE.md
+// TestAcceptVMFSmallELR checks the equilibrium prediction of SCIENCE.md
 // section 6.3 where it should hold: at a small ELR the simulated stationary
 // mean loss agrees with -||mu|| A_d(||mu||/T) within 3 standard errors
 // (batch means), with one draw per step (T = ELR/2) and with batch 4
@@ -259,7 +259,7 @@ func TestAcceptVMFSmallELR(t *testing.T) {
 // below about 2; beyond, the pi/2 cap on
 // the angular step (tan Delta = ELR ||g||) damps the diffusion and the
 // equilibrium is much colder than T = ELR sigma^2/2. The figure of "4-8% at
-// ELR 0.5-3" in shared/SCIENCE.md section 6.3 does not hold for these
+// ELR 0.5-3" in SCIENCE.md section 6.3 does not hold for these
 // parameters. The test asserts each drift within a band around the measured
 // value.
 func TestAcceptVMFDrift(t *testing.T) {
@@ -288,7 +288,7 @@ func TestAcceptVMFDrift(t *testing.T) {
 }
 
 // TestAcceptLimitStep checks the ELR -> infinity limit map against the
-// simulator's real step at ELR 1e8 on lsq (shared/SCIENCE.md section 6.1,
+// simulator's real step at ELR 1e8 on lsq (SCIENCE.md section 6.1,
 // regime 3): the new point is -g/||g|| and the sampled loss lands at
 // g^T H_B g/(2||g||^2), which for b = 1 is (lambda_i - c_i^2)/2.
 func TestAcceptLimitStep(t *testing.T) {

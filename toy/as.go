@@ -13,7 +13,7 @@ import (
 )
 
 // ASResult is the almost-sure regime 1|2 threshold of the lsq toy
-// (shared/SCIENCE.md sections 6.1 and 7).
+// (SCIENCE.md sections 6.1 and 7).
 type ASResult struct {
 	// ELR is the threshold: the ELR where the estimated top Lyapunov
 	// exponent of prod_t (I - ELR H_{B_t}) on range(A^T) crosses zero.
@@ -54,7 +54,7 @@ const (
 )
 
 // ASThresholdWith returns the almost-sure regime 1|2 threshold of the lsq
-// toy (shared/SCIENCE.md sections 6.1 and 7): the smallest ELR at which the
+// toy (SCIENCE.md sections 6.1 and 7): the smallest ELR at which the
 // top Lyapunov exponent of the random product prod_t (I - ELR H_{B_t}) on
 // range(A^T) crosses zero. Batches of size batch are drawn i.i.d. with
 // replacement, or as batch distinct samples when replace is false. The

@@ -7,7 +7,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Circle is the exactly solvable toy of shared/SCIENCE.md section 6.2: d = 2,
+// Circle is the exactly solvable toy of SCIENCE.md section 6.2: d = 2,
 // n = 1 and f = (lambda/2) sin^2 phi for u = (cos phi, sin phi), that is lsq
 // with the single sample a = (0, sqrt(lambda)).
 type Circle struct {

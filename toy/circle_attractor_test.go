@@ -11,7 +11,7 @@ func TestCircleAttractor(t *testing.T) {
 		th := CircleClosedForm(1, el)
 		for i, phi := range pts {
 			// Below the flip the attractor is phi = 0; above it the
-			// 2-cycle +-CyclePhi of shared/SCIENCE.md 6.2, with the sign
+			// 2-cycle +-CyclePhi of SCIENCE.md 6.2, with the sign
 			// alternating from step to step.
 			want := 0.0
 			if th.CycleExists {

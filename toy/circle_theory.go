@@ -3,7 +3,7 @@ package toy
 import "math"
 
 // CircleTheory holds the closed-form dynamics of the circle toy at one ELR
-// (shared/SCIENCE.md section 6.2). When CycleExists is false (ELR lambda <= 2)
+// (SCIENCE.md section 6.2). When CycleExists is false (ELR lambda <= 2)
 // the Cycle fields are zero: the attractor is then the fixed point phi = 0,
 // whose loss, gradient norm and angular update are indeed zero.
 type CircleTheory struct {
@@ -33,7 +33,7 @@ type CircleTheory struct {
 }
 
 // CircleClosedForm returns the closed-form fixed point and 2-cycle of the
-// circle toy f = (lambda/2) sin^2 phi at the given ELR (shared/SCIENCE.md
+// circle toy f = (lambda/2) sin^2 phi at the given ELR (SCIENCE.md
 // section 6.2). The exact map is phi' = g(phi) = phi - arctan(k sin 2phi)
 // with k = ELR lambda/2, and g'(phi) = 1 - 2k cos 2phi / (1 + k^2 sin^2 2phi).
 //
@@ -69,7 +69,7 @@ func CircleClosedForm(lambda, elr float64) CircleTheory {
 }
 
 // CircleMap returns the image of phi under one step of the exact circle map
-// phi' = phi - arctan(ELR (lambda/2) sin 2phi) (shared/SCIENCE.md section 6.2).
+// phi' = phi - arctan(ELR (lambda/2) sin 2phi) (SCIENCE.md section 6.2).
 func CircleMap(phi, lambda, elr float64) float64 {
 	return phi - math.Atan(elr*lambda/2*math.Sin(2*phi))
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // TestCircleClosedFormValues checks the published check values of
-// shared/SCIENCE.md section 6.2: lambda = 1, ELR = 2.5 gives loss 0.05,
+// SCIENCE.md section 6.2: lambda = 1, ELR = 2.5 gives loss 0.05,
 // gradient norm 0.3 and angle 0.643501 rad (= arccos 0.8, hand calculation).
 func TestCircleClosedFormValues(t *testing.T) {
 	ct := CircleClosedForm(1, 2.5)

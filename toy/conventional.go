@@ -8,7 +8,7 @@ import (
 )
 
 // ConvConfig configures conventional SGD in R^d with learning rate, weight
-// decay and heavy-ball momentum (shared/SCIENCE.md section 3). The zero value
+// decay and heavy-ball momentum (SCIENCE.md section 3). The zero value
 // of every field except LR means its documented default.
 type ConvConfig struct {
 	// LR is the learning rate eta (required, > 0).
@@ -99,7 +99,7 @@ func (s *ConvStepper) Step(w []float64, b *Batch) (angle, elr float64) {
 // last step's batch gradient, at w before the step (the norm at the unit point).
 func (s *ConvStepper) EffectiveGradNorm() float64 { return s.bgn }
 
-// SimulateConventional runs conventional SGD (shared/SCIENCE.md section 3)
+// SimulateConventional runs conventional SGD (SCIENCE.md section 3)
 // from w_0 = InitNorm * (unit initial direction) and records every cfg.Every
 // steps the fields of the trajectory CSV: loss and gradient norms at the unit
 // point w/||w|| (effective norms), the angle between consecutive w, the

@@ -7,13 +7,13 @@ import (
 	"math"
 )
 
-// This file places conventional SGD with weight decay (shared/SCIENCE.md
+// This file places conventional SGD with weight decay (SCIENCE.md
 // section 3) in the fixed-ELR regime picture: the equilibrium ELR that the
 // norm dynamics select, and the detection of the periodic behaviour of
 // Lobacheva et al. (2021) from a trajectory.
 
 // EquilibriumELRConst returns the fixed point of the ELR recursion of
-// shared/SCIENCE.md section 3 for a constant effective gradient norm g (or
+// SCIENCE.md section 3 for a constant effective gradient norm g (or
 // its root-mean-square for stochastic gradients):
 //
 //	ELR* = sqrt(2 eta wd - (eta wd)^2) / g.
@@ -50,7 +50,7 @@ func GradientLevel(p Problem, cfg SimConfig) func(e float64) (float64, error) {
 var ErrNoEquilibrium = errors.New("no equilibrium ELR in the search interval: e G(e) stays below sqrt(2 eta wd - (eta wd)^2)")
 
 // EquilibriumELR returns the self-consistent equilibrium ELR of conventional
-// SGD with learning rate eta and weight decay wd (shared/SCIENCE.md section
+// SGD with learning rate eta and weight decay wd (SCIENCE.md section
 // 3) when the gradient level depends on where the run is: the solution e* of
 //
 //	e* = sqrt(2 eta wd - (eta wd)^2) / G(e*),
@@ -117,7 +117,7 @@ func EquilibriumELR(g func(e float64) (float64, error), eta, wd, lo, hi float64)
 
 // GrowthSteps returns the number of gradient-free conventional steps that
 // take the realised ELR from e0 to e1 > e0: with a zero gradient 1/ELR
-// shrinks by the factor (1 - eta wd)^2 per step (shared/SCIENCE.md section
+// shrinks by the factor (1 - eta wd)^2 per step (SCIENCE.md section
 // 3), so ELR_t = e0 / (1 - eta wd)^(2t) and
 //
 //	t = log(e1/e0) / (-2 log(1 - eta wd)).
@@ -204,7 +204,7 @@ type Behaviour struct {
 }
 
 // ConventionalBehaviour detects the periodic behaviour of conventional
-// training (Lobacheva et al. 2021; shared/SCIENCE.md section 3) in the
+// training (Lobacheva et al. 2021; SCIENCE.md section 3) in the
 // records of a SimulateConventional run with learning rate eta and weight
 // decay wd. When the realised ELR sits in regime 1 the run converges (loss
 // below the quiet level), its gradient vanishes and its ELR grows as

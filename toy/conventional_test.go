@@ -39,7 +39,7 @@ func (s spiral) HessVec(dst, x, v []float64, b *Batch) {
 	dst[1] = k * (v[0] - c*x[0]) / r2
 }
 
-// TestConvNormRecursion checks the exact recursions of shared/SCIENCE.md
+// TestConvNormRecursion checks the exact recursions of SCIENCE.md
 // section 3 without momentum, step by step:
 // ||w'||^2 = (1 - eta wd)^2 ||w||^2 + eta^2 ||g~||^2/||w||^2 and
 // 1/ELR' = (1 - eta wd)^2/ELR + ELR ||g~||^2 with ELR = eta/||w||^2.

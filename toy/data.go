@@ -140,7 +140,7 @@ const (
 // GenerateLSQ returns n rows in R^d drawn i.i.d. from N(0, I_d) with the PCG
 // generator seeded by seed and normalised according to norms (NormsUnit or
 // "", or NormsGaussian). The default (n = 8, d = 24, unit norms) is the
-// reference data set of shared/SCIENCE.md section 6.1.
+// reference data set of SCIENCE.md section 6.1.
 func GenerateLSQ(n, d int, seed uint64, norms string) (*mat.Dense, error) {
 	if n < 1 || d < 1 {
 		return nil, fmt.Errorf("lsq: need n >= 1 and d >= 1, have n=%d, d=%d", n, d)

@@ -3,6 +3,6 @@
 // effective learning rate (ELR), plus conventional SGD with weight decay.
 //
 // The toy family (lsq, circle, vmf, logistic) is this project's own
-// reconstruction, specified in shared/SCIENCE.md section 6; it is not the
+// reconstruction, specified in SCIENCE.md section 6; it is not the
 // toy example of Kodryan et al. (2022).
 package toy

@@ -14,7 +14,7 @@ import (
 // paper freezes the last layer at norm 10.
 const DefaultAlpha = 10
 
-// Logistic is the scale-invariant linear classifier of shared/SCIENCE.md
+// Logistic is the scale-invariant linear classifier of SCIENCE.md
 // section 6.4:
 //
 //	f_i(x) = log(1 + exp(-alpha y_i <a_i,x>/||x||)),   y_i in {-1, +1},

@@ -9,7 +9,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// LSQ is the scale-invariant least-squares toy of shared/SCIENCE.md section
+// LSQ is the scale-invariant least-squares toy of SCIENCE.md section
 // 6.1: with data rows a_1..a_n in R^d (n < d),
 //
 //	f_i(x) = 0.5 <a_i,x>^2 / ||x||^2,   F = mean_i f_i.
@@ -70,7 +70,7 @@ func (p *LSQ) Row(i int) []float64 { return p.rows[i*p.d : (i+1)*p.d : (i+1)*p.d
 func (p *LSQ) Lambda(i int) float64 { return p.lambda[i] }
 
 // RandomLevel returns tr(H)/(2d) = mean_i lambda_i / (2d), the uniform-sphere
-// average of F (shared/SCIENCE.md section 6.1): E[<a,u>^2] = ||a||^2/d.
+// average of F (SCIENCE.md section 6.1): E[<a,u>^2] = ||a||^2/d.
 func (p *LSQ) RandomLevel() float64 {
 	return floats.Sum(p.lambda) / float64(p.n) / (2 * float64(p.d))
 }

@@ -11,12 +11,12 @@ import (
 )
 
 // This file adapts the toys to the Lyapunov estimators of package analysis
-// (shared/SCIENCE.md section 7): the linearised lsq product at a minimum, and
+// (SCIENCE.md section 7): the linearised lsq product at a minimum, and
 // the projected SGD step with its Jacobian (TangentMap) or as two copies
 // (CopyMap).
 
 // LSQProduct is the random product prod_t (I - e H_{B_t}) of the lsq toy
-// linearised at a minimum (shared/SCIENCE.md section 6.1), acting on
+// linearised at a minimum (SCIENCE.md section 6.1), acting on
 // range(A^T) in the coordinates of a RangeBasis: H_B = (1/b) sum_{i in B}
 // b_i b_i^T with b_i = V^T a_i. It implements analysis.LinearProduct. Each
 // Apply draws one batch of b sample indices, i.i.d. uniform with
@@ -109,7 +109,7 @@ func dotf(a, b []float64) float64 {
 //
 //	u' = (u - e g_B(u)) / ||u - e g_B(u)||,
 //
-// as an analysis.TangentMap (shared/SCIENCE.md section 7). Step draws the
+// as an analysis.TangentMap (SCIENCE.md section 7). Step draws the
 // next batch from its Sampler, so the trajectory and the tangent vectors see
 // the same batch, and maps every tangent vector v to
 //

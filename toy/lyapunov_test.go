@@ -55,7 +55,7 @@ func randomUnit(d int, rng *rand.Rand) []float64 {
 // of the step map along the curve c(h) = (u + h v)/||u + h v|| (c'(0) = v for
 // a tangent v), with the same batch for every evaluation (equal seeds).
 // It also measures how far the Riemannian Hessian P Hess P is off in place of
-// the Euclidean one (shared/SCIENCE.md section 7 says 30-57%).
+// the Euclidean one (SCIENCE.md section 7 says 30-57%).
 func TestStepMapJacobian(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var worst float64

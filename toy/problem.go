@@ -17,7 +17,7 @@ type Batch struct {
 // The methods take any nonzero x, not only unit vectors. A nil *Batch means
 // the full problem (every sample, no noise). Gradients and Hessian-vector
 // products are Euclidean (not projected on the tangent space), so the SI
-// identities of shared/SCIENCE.md section 1 hold for them.
+// identities of SCIENCE.md section 1 hold for them.
 type Problem interface {
 	// Name returns the toy's name as used by the tools: lsq, circle, vmf or logistic.
 	Name() string

@@ -78,7 +78,7 @@ func randVec(rng *rand.Rand, d int, scale float64) []float64 {
 	return x
 }
 
-// TestScaleInvariance checks the identities of shared/SCIENCE.md section 1
+// TestScaleInvariance checks the identities of SCIENCE.md section 1
 // for every toy, at points far from the unit sphere.
 func TestScaleInvariance(t *testing.T) {
 	const tol = 1e-12 // relative; every identity is exact up to rounding

@@ -10,7 +10,7 @@ type Sampling int
 
 const (
 	// IID draws every batch of b indices uniformly with replacement (the
-	// sampling of the theory of shared/SCIENCE.md section 6.1).
+	// sampling of the theory of SCIENCE.md section 6.1).
 	IID Sampling = iota
 	// Shuffle runs through epochs without replacement, like a shuffled data
 	// loader: each epoch is a fresh random permutation cut into batches of

@@ -12,7 +12,7 @@ import (
 )
 
 // A Stepper performs projected SGD steps on the unit sphere at a fixed ELR
-// (shared/SCIENCE.md section 2):
+// (SCIENCE.md section 2):
 //
 //	u' = (u - ELR g) / ||u - ELR g||,   g = grad f_B(u).
 //
@@ -82,7 +82,7 @@ func (s *Stepper) Step(u []float64, b *Batch) (angle float64) {
 }
 
 // lsqGrad stores the lsq gradient at the unit vector u in s.g:
-// g = (1/m) sum_i c_i (a_i - c_i u), c_i = <a_i,u> (shared/SCIENCE.md 6.1).
+// g = (1/m) sum_i c_i (a_i - c_i u), c_i = <a_i,u> (SCIENCE.md 6.1).
 func (s *Stepper) lsqGrad(u []float64, b *Batch) {
 	p := s.lsq
 	m := batchLen(b, p.n)
@@ -356,7 +356,7 @@ func (a *tail) summarise(t *Trajectory, p Problem, steps int) {
 }
 
 // Simulate runs projected SGD on the unit sphere at a fixed ELR
-// (shared/SCIENCE.md section 2) and records every cfg.Every steps. It returns
+// (SCIENCE.md section 2) and records every cfg.Every steps. It returns
 // an error for invalid settings or if the iterate stops being finite.
 func Simulate(p Problem, cfg SimConfig) (*Trajectory, error) {
 	cfg = cfg.withDefaults()

@@ -32,7 +32,7 @@ func unit(rng *rand.Rand, d int) []float64 {
 }
 
 // TestStepIdentities checks the exact facts of one projected step
-// (shared/SCIENCE.md section 2) for every toy and batch.
+// (SCIENCE.md section 2) for every toy and batch.
 func TestStepIdentities(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, tc := range testProblems(t) {
@@ -74,7 +74,7 @@ func TestStepIdentities(t *testing.T) {
 	}
 }
 
-// TestLSQOneStep checks the one-step identity of shared/SCIENCE.md 6.1:
+// TestLSQOneStep checks the one-step identity of SCIENCE.md 6.1:
 // F(u') = [F(u) - ELR <grad F(u), g> + 0.5 ELR^2 g^T H g] / (1 + ELR^2 ||g||^2),
 // with g^T H g = (1/n) sum_i <a_i,g>^2 computed from the data directly.
 func TestLSQOneStep(t *testing.T) {
@@ -104,7 +104,7 @@ func TestLSQOneStep(t *testing.T) {
 }
 
 // TestLSQDescentCondition checks the b = 1 descent condition of
-// shared/SCIENCE.md 6.1: f_i decreases iff f_i(u) > lambda_i/4 - 1/(2 ELR),
+// SCIENCE.md 6.1: f_i decreases iff f_i(u) > lambda_i/4 - 1/(2 ELR),
 // and never increases for ELR <= 2/lambda_i.
 func TestLSQDescentCondition(t *testing.T) {
 	a, _ := GenerateLSQ(4, 7, 5, NormsGaussian)
@@ -141,7 +141,7 @@ func TestLSQDescentCondition(t *testing.T) {
 }
 
 // TestCircleSimulation compares the simulated circle with its exact 2-cycle
-// (shared/SCIENCE.md 6.2): lambda = 1, ELR = 2.5 gives loss 0.05, gradient
+// (SCIENCE.md 6.2): lambda = 1, ELR = 2.5 gives loss 0.05, gradient
 // norm 0.3 and angle arccos(0.8) = 0.643501 rad.
 func TestCircleSimulation(t *testing.T) {
 	p, _ := NewCircle(1)
@@ -171,7 +171,7 @@ func TestCircleSimulation(t *testing.T) {
 	}
 }
 
-// TestLSQRegimes checks the reference simulations of shared/SCIENCE.md 6.1
+// TestLSQRegimes checks the reference simulations of SCIENCE.md 6.1
 // on the default data set (n = 8, d = 24, unit norms, b = 1): convergence at
 // ELR 1.8 (0.9 x 2/lambda) and a stationary loss in the published band at
 // 2.2 and 3.

@@ -10,14 +10,14 @@ import (
 )
 
 // This file holds the exact linear theory of the lsq toy at its minima
-// (shared/SCIENCE.md section 6.1): the gradient-descent threshold, the
+// (SCIENCE.md section 6.1): the gradient-descent threshold, the
 // mean-square SGD threshold for any batch size, and the ELR -> infinity limit
 // map. The functions work on plain data: the n x d matrix A whose rows are the
 // sample vectors a_i.
 
 // GDThreshold returns the full-batch (gradient descent) stability threshold
 // 2/lambda_max(H) of the lsq toy with data rows a_i, where
-// H = (1/n) sum_i a_i a_i^T (shared/SCIENCE.md section 6.1). lambda_max is
+// H = (1/n) sum_i a_i a_i^T (SCIENCE.md section 6.1). lambda_max is
 // computed from the smaller of the two Gram matrices A A^T/n (n x n) and
 // A^T A/n (d x d), which share their nonzero eigenvalues. GDThreshold returns
 // +Inf when A is zero.
@@ -62,7 +62,7 @@ func LambdaStar(a *mat.Dense) float64 {
 }
 
 // RandomLevel returns tr(H)/(2d), the average of the lsq loss over the
-// uniform distribution on the unit sphere (shared/SCIENCE.md section 6.1).
+// uniform distribution on the unit sphere (SCIENCE.md section 6.1).
 func RandomLevel(a *mat.Dense) float64 {
 	n, d := a.Dims()
 	var s float64
@@ -151,7 +151,7 @@ func noiseFactor(n, b int, replace bool) float64 {
 }
 
 // MSBounds returns the interval that holds the mean-square threshold
-// (shared/SCIENCE.md section 6.1): the lower end 2/[lambda_max + c (lambda* -
+// (SCIENCE.md section 6.1): the lower end 2/[lambda_max + c (lambda* -
 // lambda_max)] from the trace argument, and the upper end 2/lambda_max (the
 // GD threshold), where c is the noise factor (1/b with replacement,
 // (n-b)/(b(n-1)) without, 0 for the full batch).
@@ -163,7 +163,7 @@ func MSBounds(a *mat.Dense, batch int, replace bool) [2]float64 {
 }
 
 // MSOperator is the second-moment map of the linearised lsq SGD at a minimum
-// (shared/SCIENCE.md section 6.1), acting on symmetric r x r matrices in the
+// (SCIENCE.md section 6.1), acting on symmetric r x r matrices in the
 // coordinates of a RangeBasis:
 //
 //	T(Sigma) = (I - e H) Sigma (I - e H) + c e^2 (E_i[H_i Sigma H_i] - H Sigma H),
@@ -281,7 +281,7 @@ func (op *MSOperator) Threshold() (float64, error) {
 }
 
 // MSThreshold returns the mean-square regime 1|2 threshold of the lsq toy
-// with data rows a_i (shared/SCIENCE.md section 6.1): the smallest ELR e > 0
+// with data rows a_i (SCIENCE.md section 6.1): the smallest ELR e > 0
 // at which the spectral radius of the second-moment map T_e comes back to 1.
 // batch is the mini-batch size (0 means the full batch); replace selects
 // i.i.d. sampling with replacement, otherwise one batch of distinct samples
@@ -392,7 +392,7 @@ func (op *MSOperator) topEigen(apply func(dst, x *mat.Dense)) (float64, error) {
 }
 
 // LimitStep stores in dst the ELR -> infinity limit of one projected SGD step
-// from u with tangent gradient g (shared/SCIENCE.md section 6.1, regime 3):
+// from u with tangent gradient g (SCIENCE.md section 6.1, regime 3):
 // u' = -g/||g||. It panics if g is zero or the lengths differ.
 func LimitStep(dst, u, g []float64) {
 	if len(dst) != len(u) || len(g) != len(u) {
@@ -408,7 +408,7 @@ func LimitStep(dst, u, g []float64) {
 // LimitLoss returns the lsq mini-batch loss after one step in the
 // ELR -> infinity limit, f_B(-g/||g||) = g^T H_B g / (2 ||g||^2), where
 // H_B = (1/b) sum_{i in B} a_i a_i^T over the rows idx of a (repetitions
-// count) and g is the mini-batch gradient (shared/SCIENCE.md section 6.1).
+// count) and g is the mini-batch gradient (SCIENCE.md section 6.1).
 // For b = 1 it equals (lambda_i - c_i^2)/2 with c_i = <a_i, u>.
 func LimitLoss(a *mat.Dense, idx []int, g []float64) float64 {
 	if len(idx) == 0 {

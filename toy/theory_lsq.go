@@ -26,7 +26,7 @@ type LSQTheory struct {
 	// GDThreshold is 2/lambda_max(H).
 	GDThreshold float64 `json:"gd_threshold"`
 	// MSThreshold is the mean-square threshold (MSThreshold) and MSBounds
-	// the interval of shared/SCIENCE.md section 6.1 that holds it.
+	// the interval of SCIENCE.md section 6.1 that holds it.
 	MSThreshold float64    `json:"ms_threshold"`
 	MSBounds    [2]float64 `json:"ms_bounds"`
 	// ASThreshold is the almost-sure threshold (ASThresholdWith) with its

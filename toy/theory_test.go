@@ -104,7 +104,7 @@ func eye(n int) *mat.Dense {
 	return m
 }
 
-// TestMSThresholdEqualNorms checks the closed form of shared/SCIENCE.md
+// TestMSThresholdEqualNorms checks the closed form of SCIENCE.md
 // section 6.1: b = 1 with all ||a_i||^2 = lambda gives exactly 2/lambda.
 func TestMSThresholdEqualNorms(t *testing.T) {
 	for _, tc := range []struct {
@@ -143,7 +143,7 @@ func TestMSThresholdFullBatch(t *testing.T) {
 	}
 }
 
-// TestMSThresholdBounds checks the bracket of shared/SCIENCE.md section 6.1 on
+// TestMSThresholdBounds checks the bracket of SCIENCE.md section 6.1 on
 // random instances with unequal norms, and that rho(T_e) = 1 at the threshold
 // and is below 1 just under it and above 1 just over it.
 func TestMSThresholdBounds(t *testing.T) {

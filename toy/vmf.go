@@ -9,7 +9,7 @@ import (
 	"gonum.org/v1/gonum/floats"
 )
 
-// VMF is the isotropic-noise toy of shared/SCIENCE.md section 6.3:
+// VMF is the isotropic-noise toy of SCIENCE.md section 6.3:
 //
 //	F(x) = <mu,x>/||x||,   f_B(x) = <mu + sigma z, x>/||x||,
 //

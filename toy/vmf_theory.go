@@ -84,7 +84,7 @@ func lentz(b0 float64, a, b func(j int) float64) float64 {
 }
 
 // VMFTheory is the leading-order equilibrium prediction of the vmf toy
-// (shared/SCIENCE.md section 6.3).
+// (SCIENCE.md section 6.3).
 type VMFTheory struct {
 	// D, Mu, Sigma, ELR and Batch are the inputs (Mu is ||mu||, Sigma the
 	// noise scale of one draw, Batch the number of draws averaged per step,
@@ -107,7 +107,7 @@ type VMFTheory struct {
 
 // VMFPrediction returns the leading-order stationary law of projected SGD on
 // the vmf toy F(u) = <mu, u> in R^d with gradient noise sigma P_u z,
-// z ~ N(0, I), at the given ELR (shared/SCIENCE.md section 6.3): the von
+// z ~ N(0, I), at the given ELR (SCIENCE.md section 6.3): the von
 // Mises-Fisher density proportional to exp(-F(u)/T) with T = ELR sigma^2/2,
 // whose mean loss is -||mu|| A_d(||mu||/T).
 //

@@ -24,7 +24,7 @@ func init() {
 		Long: `
 Analyze reads a trajectory and prints, as JSON, the equilibrium statistics of
 its loss, gradient-norm and angular-update columns and the regime of the run
-(shared/SCIENCE.md sections 4 and 8): "convergence", "chaotic equilibrium",
+(SCIENCE.md sections 4 and 8): "convergence", "chaotic equilibrium",
 "divergence" or "undetermined", with the evidence behind the label.
 
 FILE is a toy trajectory CSV written by "regimes simulate" (columns

@@ -22,7 +22,7 @@ var cmdConventional = &Command{
 	Long: `
 Conventional runs SGD with learning rate -lr and weight decay -wd (heavy-ball
 -momentum optional) on the lsq toy in R^d, without the sphere constraint, and
-places it in the fixed-ELR regime picture (shared/SCIENCE.md section 3).
+places it in the fixed-ELR regime picture (SCIENCE.md section 3).
 
 Weight decay shrinks ||w|| and the gradient grows it, so the realised ELR
 lr/((1 - lr wd)||w||^2) is not fixed: with no gradient 1/ELR shrinks by

@@ -25,7 +25,7 @@ var cmdRealised = &Command{
 Realised draws the realised effective learning rate of a network run of
 "regimes train" with -lr/-wd (conventional SGD with weight decay, no sphere)
 against the step, over the fixed-ELR regime bands, with the predicted
-equilibrium ELR (shared/SCIENCE.md section 3), and the train loss below.
+equilibrium ELR (SCIENCE.md section 3), and the train loss below.
 
 The trainer logs, after every epoch, the realised ELR lr/((1 - lr wd)||x||^2)
 of the SI weights x: the ELR of the projected step that moves the direction
@@ -225,7 +225,7 @@ func runRealised(cmd *Command, args []string) error {
 	return printJSON(stdout, sum)
 }
 
-// realisedStats computes the equilibrium prediction of shared/SCIENCE.md
+// realisedStats computes the equilibrium prediction of SCIENCE.md
 // section 3 from the tail of a conventional run's records.
 func realisedStats(recs []realnets.Record, lr, wd, tail float64) (realisedSummary, error) {
 	a := lr * wd

@@ -17,7 +17,7 @@ import (
 )
 
 // writeConventionalRun writes config.json and metrics.jsonl of a synthetic
-// conventional run: the norm recursion of shared/SCIENCE.md section 3,
+// conventional run: the norm recursion of SCIENCE.md section 3,
 // ||w'||^2 = (1-a)^2 ||w||^2 + lr^2 G^2/||w||^2, iterated step by step with a
 // constant effective gradient norm G = 5 (full 3, noise 4: RMS^2 = 9 + 16),
 // logged like the trainer every 16 steps as the realised ELR

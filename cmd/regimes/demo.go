@@ -44,7 +44,7 @@ the formats of regimes sweep and regimes plot, so that each figure can be
 redrawn with regimes plot. It also prints a table of the lsq runs at batch
 sizes 1 and 4 next to the theory.
 
-The lsq toy is the reference data set of shared/SCIENCE.md 6.1: n = 8
+The lsq toy is the reference data set of SCIENCE.md 6.1: n = 8
 unit-norm Gaussian samples in d = 24 (data seed 1). Runs are resumable: a
 killed demo rerun with the same -out redoes only unfinished runs.
 
@@ -378,7 +378,7 @@ func printDemoTable(w io.Writer, phase []map[string]any) {
 // demoCaptions holds the figures of index.html with their captions.
 var demoCaptions = []struct{ file, title, caption string }{
 	{"phase.png", "Phase diagram of the lsq toy",
-		`Each cell is one projected-SGD run of the lsq toy (scale-invariant least squares, n = 8 unit-norm samples in d = 24, shared/SCIENCE.md 6.1) at a fixed effective learning rate (x, log scale) and batch size (rows), 20,000 steps, coloured by the regime the classifier assigns from the run's statistics: convergence (the loss falls to machine zero or keeps falling significantly), chaotic equilibrium (stationary, significantly below the random level tr(H)/(2d)) and divergence (stationary at or above the random level). The lines are the theory of the regime 1|2 boundary: the full-batch threshold 2/λ_max(H), the mean-square threshold (spectral radius of the second-moment map of 6.1 reaching 1) and the almost-sure threshold (zero crossing of the top Lyapunov exponent of the random product of I − η̃H_B). The boundary between blue and the other colours should follow the almost-sure curve; the band of chaotic equilibrium widens with the batch size.`},
+		`Each cell is one projected-SGD run of the lsq toy (scale-invariant least squares, n = 8 unit-norm samples in d = 24, SCIENCE.md 6.1) at a fixed effective learning rate (x, log scale) and batch size (rows), 20,000 steps, coloured by the regime the classifier assigns from the run's statistics: convergence (the loss falls to machine zero or keeps falling significantly), chaotic equilibrium (stationary, significantly below the random level tr(H)/(2d)) and divergence (stationary at or above the random level). The lines are the theory of the regime 1|2 boundary: the full-batch threshold 2/λ_max(H), the mean-square threshold (spectral radius of the second-moment map of 6.1 reaching 1) and the almost-sure threshold (zero crossing of the top Lyapunov exponent of the random product of I − η̃H_B). The boundary between blue and the other colours should follow the almost-sure curve; the band of chaotic equilibrium widens with the batch size.`},
 	{"thresholds.png", "Regime 1|2 thresholds against batch size",
 		`Theory against simulation. Mean-square and almost-sure thresholds (with the confidence interval of the Lyapunov estimate) for i.i.d. batches of size b, and the GD threshold 2/λ_max(H), which both approach as b grows. For b = 1 with equal norms both equal 2/λ exactly (SCIENCE.md 6.1). Markers show the simulated boundary of the phase diagram: the largest ELR of the grid that converged and the smallest that did not; the almost-sure threshold should lie between them. Between the mean-square and the almost-sure thresholds, SGD still converges with probability one although the second moment of the linearised dynamics grows.`},
 	{"lyapunov.png", "Top Lyapunov exponent of the projected SGD step (lsq, b = 1)",

@@ -14,7 +14,7 @@ import (
 // TestDemo runs the demo as a new user would and checks that every file the
 // index links to exists and decodes, that the table names all three
 // regimes, and that the simulated boundary brackets the almost-sure
-// threshold at b = 1 (2/lambda for equal norms, shared/SCIENCE.md 6.1).
+// threshold at b = 1 (2/lambda for equal norms, SCIENCE.md 6.1).
 func TestDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo takes about 20 s")

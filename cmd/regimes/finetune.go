@@ -29,7 +29,7 @@ var cmdFinetune = &Command{
 	Short:     `the "better optima" protocol: regime-2 pre-training, regime-1 fine-tuning, against regime-1 baselines`,
 	Long: `
 Finetune runs the "better optima" comparison of Kodryan et al. (2022) and
-Sadrtdinov et al. (2024) (shared/SCIENCE.md section 4) at equal total epochs,
+Sadrtdinov et al. (2024) (SCIENCE.md section 4) at equal total epochs,
 over seeds, with confidence intervals.
 
 For each seed s = 1..S it trains, with the trainer of "regimes train" (fixed

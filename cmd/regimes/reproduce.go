@@ -27,7 +27,7 @@ var cmdReproduce = &Command{
 	Long: `
 Reproduce mnist reruns the experiment of Kodryan et al. (2022), Fig. 1, on
 MNIST with one command: a network sweep (regimes sweep plan -net) of ConvNetSI
-of width 8 (shared/SCIENCE.md section 9) trained on the sphere at 13 fixed ELRs
+of width 8 (SCIENCE.md section 9) trained on the sphere at 13 fixed ELRs
 log-spaced from 1e-5 to 1 (half-decades), one seed, on the first 2,000 MNIST
 training images (test metrics on the first 500 test images), 20 epochs of
 batches of 128, gradient metrics at log-spaced epochs. Every run is classified

@@ -20,7 +20,7 @@ var cmdSimulate = &Command{
 	Short:     "simulate SGD on a toy problem and write its trajectory",
 	Long: `
 Simulate runs stochastic gradient descent on a toy scale-invariant problem
-(shared/SCIENCE.md section 6) and records its trajectory.
+(SCIENCE.md section 6) and records its trajectory.
 
 By default it runs projected SGD on the unit sphere at the fixed effective
 learning rate -elr (section 2): u <- (u - ELR g)/||u - ELR g||, with g the

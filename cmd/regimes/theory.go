@@ -14,7 +14,7 @@ var cmdTheory = &Command{
 	Short:     "print the exact theory of a toy problem as JSON",
 	Long: `
 Theory prints, as one JSON object on standard output, what the exact theory of
-shared/SCIENCE.md section 6 predicts for a toy problem. Nothing is simulated
+SCIENCE.md section 6 predicts for a toy problem. Nothing is simulated
 except the almost-sure threshold of lsq, which is a Lyapunov-exponent
 estimate.
 

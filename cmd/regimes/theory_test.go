@@ -161,7 +161,7 @@ func theoryJSON(t *testing.T, args ...string) map[string]any {
 }
 
 // TestTheoryValues checks printed numbers against closed forms of
-// shared/SCIENCE.md, independently of the golden files.
+// SCIENCE.md, independently of the golden files.
 func TestTheoryValues(t *testing.T) {
 	// The fixture has 8 unit-norm rows: b = 1 gives ms_threshold = 2/lambda = 2
 	// (section 6.1), and the almost-sure threshold coincides (every step matrix is

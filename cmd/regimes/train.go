@@ -20,7 +20,7 @@ var cmdTrain = &Command{
 	UsageLine: "train -model convnet|mlp [-width C] -data mnist|cifar10|cifar100 [-data-dir DIR] [-subset N] (-elr X | -lr X [-wd X] [-momentum X]) [-head-lr X] -epochs E [-batch 128] [-seed S] [-workers K] [-log-every K] [-sharpness N] -out DIR [-resume] [-from CKPT]",
 	Short:     "train a scale-invariant network on real data",
 	Long: `
-Train trains a scale-invariant network (shared/SCIENCE.md section 9) on MNIST,
+Train trains a scale-invariant network (SCIENCE.md section 9) on MNIST,
 CIFAR-10 or CIFAR-100 and writes one JSON Lines record of metrics per epoch.
 
 The models: convnet is ConvNetSI of width -width (default 32): conv3x3 -

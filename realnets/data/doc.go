@@ -4,7 +4,7 @@
 // folder the user gives). It normalises per channel with the training set's
 // mean and standard deviation, optionally zero-pads MNIST to 32x32 for the
 // ConvNet, keeps a training subset, and shuffles deterministically by seed and
-// epoch (shared/SCIENCE.md section 9).
+// epoch (SCIENCE.md section 9).
 //
 // Images are float32 in NCHW order, flattened: image i of a Set occupies
 // X[i*C*H*W : (i+1)*C*H*W].

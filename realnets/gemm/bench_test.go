@@ -18,7 +18,7 @@ type benchShape struct {
 }
 
 // convShapes returns the im2col multiplies of ConvNetSI of width c
-// (shared/SCIENCE.md section 9) for a chunk of images 32×32 images: for each
+// (SCIENCE.md section 9) for a chunk of images 32×32 images: for each
 // of the four 3×3 convolutions, with (Cin, Cout) = (1, c), (c, 2c), (2c, 4c),
 // (4c, 8c) at H = W = 32, 16, 8, 4, the forward product Out = W*col (NN:
 // M = Cout, N = images*H*W, K = Cin*9), the weight gradient dW = dOut*col^T

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Steps per second of projected SGD on the lsq toy in plain NumPy.
 
-The same step as toy.Simulate (shared/SCIENCE.md sections 2 and 6.1),
+The same step as toy.Simulate (SCIENCE.md sections 2 and 6.1),
 vectorised the natural way: draw a batch, c = A_B u, g = (c A_B - (c.c) u)/b,
 angle = atan2(ELR ||P_u g||, 1 - ELR <u,g>), u = (u - ELR g)/||u - ELR g||,
 and every 1000 steps a record (full loss and full-gradient norm).
