@@ -266,3 +266,25 @@ func TestReluBackSums(t *testing.T) {
 		}
 	}
 }
+
+// TestColSums checks the MLP's column sums against the plain row loop,
+// bitwise.
+func TestColSums(t *testing.T) {
+	rng := rand.New(rand.NewPCG(22, 22))
+	const n, ld = 11, 37
+	for _, w := range []int{1, 4, 6, mlpBlock} {
+		z := randSlice(rng, n*ld, 3)
+		var ws, wss, s, ss [mlpBlock]float64
+		for r := range n {
+			for j := range w {
+				f := float64(z[r*ld+j])
+				ws[j] += f
+				wss[j] += f * f
+			}
+		}
+		colSums(z, n, w, ld, &s, &ss)
+		if s != ws || ss != wss {
+			t.Errorf("w=%d: column sums differ from the row loop", w)
+		}
+	}
+}

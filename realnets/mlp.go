@@ -228,14 +228,7 @@ func (m *MLP) forwardTask(task, _ int) {
 	bn := &l.bn
 	var s, ss [mlpBlock]float64
 	if m.mode != Eval {
-		for r := 0; r < n; r++ {
-			z := l.z[r*out+c0 : r*out+c1]
-			for j, v := range z {
-				f := float64(v)
-				s[j] += f
-				ss[j] += f * f
-			}
-		}
+		colSums(l.z[c0:], n, c1-c0, out, &s, &ss)
 	}
 	for j := c0; j < c1; j++ {
 		bn.setStats(j, s[j-c0], ss[j-c0], n, m.mode)
@@ -333,6 +326,43 @@ func (m *MLP) backwardTask(task, _ int) {
 	}
 	a, in := m.input(li)
 	gemm.Sgemm(true, false, c1-c0, in, n, 1, l.dz[c0:], out, a, in, 0, l.w.Grad[c0*in:c1*in], in)
+}
+
+// colSums sets s and ss to the column sums of z and z*z over the n×w block
+// z (row stride ld), each added in row order, four columns at a time so
+// that the sums stay in registers.
+func colSums(z []float32, n, w, ld int, s, ss *[mlpBlock]float64) {
+	if n == 0 {
+		return
+	}
+	_ = z[(n-1)*ld+w-1]
+	j := 0
+	for ; j+4 <= w; j += 4 {
+		var s0, s1, s2, s3, q0, q1, q2, q3 float64
+		for o := j; o < n*ld; o += ld {
+			zr := z[o : o+4 : o+4]
+			a, b, c, d := float64(zr[0]), float64(zr[1]), float64(zr[2]), float64(zr[3])
+			s0 += a
+			s1 += b
+			s2 += c
+			s3 += d
+			q0 += a * a
+			q1 += b * b
+			q2 += c * c
+			q3 += d * d
+		}
+		s[j], s[j+1], s[j+2], s[j+3] = s0, s1, s2, s3
+		ss[j], ss[j+1], ss[j+2], ss[j+3] = q0, q1, q2, q3
+	}
+	for ; j < w; j++ {
+		var s0, q0 float64
+		for o := j; o < n*ld; o += ld {
+			a := float64(z[o])
+			s0 += a
+			q0 += a * a
+		}
+		s[j], ss[j] = s0, q0
+	}
 }
 
 // reluBackSums applies the ReLU backward step to the n×w block d (row
