@@ -341,3 +341,33 @@ func BenchmarkSphereStep(b *testing.B) {
 		o.Step()
 	}
 }
+
+// TestSphereWorkers checks that the sphere step's results do not depend on
+// the number of goroutines: its sums run over fixed blocks added in block
+// order.
+func TestSphereWorkers(t *testing.T) {
+	var ref []float32
+	var refStats StepStats
+	for _, k := range []int{1, 2, 3, 7} {
+		m := NewMLP(MLPConfig{Sizes: []int{300, 200, 150, 10}, Seed: 3})
+		setTangentGrad(m.Params(), 2, rand.New(rand.NewPCG(5, 5)))
+		o := NewSphereSGD(m.Params(), 0.07, 0)
+		o.SetWorkers(k)
+		var st StepStats
+		for range 3 {
+			st = o.Step()
+		}
+		x := siVec(m.Params())
+		got := make([]float32, len(x))
+		for i, v := range x {
+			got[i] = float32(v)
+		}
+		if ref == nil {
+			ref, refStats = got, st
+			continue
+		}
+		if !slices.Equal(got, ref) || st != refStats {
+			t.Errorf("%d workers: weights or stats %+v differ from 1 worker's %+v", k, st, refStats)
+		}
+	}
+}
