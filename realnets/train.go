@@ -53,8 +53,8 @@ type TrainConfig struct {
 	// layer, shared by every run of a sweep.
 	Seed     uint64 `json:"seed"`
 	HeadSeed uint64 `json:"head_seed"`
-	// Workers is the number of goroutines inside a forward pass (default
-	// GOMAXPROCS); the numbers do not depend on it.
+	// Workers is the number of goroutines inside a forward pass and a
+	// sphere step (default GOMAXPROCS); the numbers do not depend on it.
 	Workers int `json:"workers,omitempty"`
 	// Out is the output folder.
 	Out string `json:"out"`
@@ -290,7 +290,9 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 		}
 	}
 	if cfg.ELR > 0 {
-		r.opt = NewSphereSGD(params, cfg.ELR, cfg.HeadLR)
+		o := NewSphereSGD(params, cfg.ELR, cfg.HeadLR)
+		o.SetWorkers(cfg.Workers)
+		r.opt = o
 	} else {
 		r.opt = NewSGD(params, cfg.LR, cfg.WD, cfg.Momentum, cfg.HeadLR)
 	}
