@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -357,4 +358,46 @@ func TestWorkersFreed(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Errorf("%d goroutines after dropping the models, %d before", runtime.NumGoroutine(), before)
+}
+
+// TestPoolStress runs many short passes back to back, some after a pause
+// long enough for the helpers to park, some with run paused between
+// announcing a pass and waking the helpers, and checks that every task runs
+// exactly once on a worker in range: a lost or late wake-up would hang a
+// pass, run a task twice or call Done once too often.
+func TestPoolStress(t *testing.T) {
+	var announced int
+	testHookAnnounced = func() {
+		announced++
+		if announced%50 == 0 {
+			time.Sleep(2 * spinTime)
+		}
+	}
+	defer func() { testHookAnnounced = nil }()
+	for _, k := range []int{2, 3, 5} {
+		p := newPool(k)
+		counts := make([]atomic.Int32, 8)
+		for r := range 5000 {
+			nt := 1 + r%len(counts)
+			p.run(nt, func(task, w int) {
+				if w < 0 || w >= k {
+					t.Errorf("worker %d out of [0, %d)", w, k)
+				}
+				counts[task].Add(1)
+			})
+			for i := range counts {
+				want := int32(0)
+				if i < nt {
+					want = 1
+				}
+				if c := counts[i].Swap(0); c != want {
+					t.Fatalf("k=%d pass %d: task %d ran %d times, want %d", k, r, i, c, want)
+				}
+			}
+			if r%500 == 499 {
+				time.Sleep(2 * spinTime)
+			}
+		}
+		p.close()
+	}
 }
