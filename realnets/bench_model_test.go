@@ -6,6 +6,7 @@ package realnets
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -35,6 +36,7 @@ func benchTrain(b *testing.B, m Model, n int) {
 		y[i] = rng.IntN(m.Classes())
 	}
 	m.Forward(x, y, n, Train, true) // allocate the buffers
+	runtime.GC()                    // and collect the garbage of setting up
 	b.ReportAllocs()
 	b.ResetTimer()
 	c0 := cpuTime()
