@@ -64,7 +64,8 @@ var (
 //
 // with no momentum and no weight decay. Trainable non-SI parameters (the
 // "trained non-SI parameters" variant) take plain SGD steps with HeadLR.
-// The update is computed in float64 from the float32 values.
+// The update is computed in float64 from the float32 values, x - eta*grad
+// with one rounding (a fused multiply-add).
 //
 // The step's sums run over fixed blocks of the SI vector, in parallel, and
 // are added in block order, so its results do not depend on the number of
@@ -80,7 +81,7 @@ type SphereSGD struct {
 	other  []*Param
 
 	blocks       []siBlock
-	sums         []float64 // sphereSums per block: 3 values in pass 1, 2 in pass 2
+	sums         []float64 // per block: 3 sums in pass 1, 2 in pass 2
 	eta, scale   float64
 	pool         *pool
 	pass1, pass2 func(task, worker int)
@@ -150,8 +151,9 @@ func (o *SphereSGD) Step() StepStats {
 		xg += o.sums[3*t+1]
 		gg += o.sums[3*t+2]
 	}
-	// ||y||^2 = ||x||^2 - 2 eta <x, g> + eta^2 ||g||^2 has no cancellation:
-	// |2 eta <x, g>| <= ||x||^2 + eta^2 ||g||^2, with equality only if y = 0.
+	// ||y||^2 = ||x||^2 - 2 eta <x, g> + eta^2 ||g||^2. The gradient of an SI
+	// loss is tangent (<x, g> = 0 up to rounding, SCIENCE.md section 1), so
+	// the terms add without cancellation.
 	yy := xx - 2*o.eta*xg + o.eta*o.eta*gg
 	// Pass 2: write rho0*y/||y|| and measure the move of the stored values.
 	o.scale = o.Rho0 / math.Sqrt(yy)
