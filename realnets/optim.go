@@ -239,26 +239,71 @@ func (o *SGD) Step() StepStats {
 		if !p.SI && o.HeadLR != 0 {
 			lr = float32(o.HeadLR)
 		}
-		buf := o.buf[k]
-		g := p.Grad[:len(p.Data)]
-		for i, w := range p.Data {
-			d := g[i] + wd*w
-			if mom != 0 {
-				if o.started {
-					d += mom * buf[i]
-				}
-				buf[i] = d
-			}
-			nw := w - lr*d
-			p.Data[i] = nw
-			if p.SI {
-				a.add(float64(w), float64(nw))
-				gg += float64(g[i]) * float64(g[i])
-			}
+		var buf []float32
+		if mom != 0 {
+			buf = o.buf[k]
+		}
+		if p.SI {
+			sgdUpdateSI(p.Data, p.Grad, buf, lr, wd, mom, o.started, &a, &gg)
+		} else {
+			sgdUpdate(p.Data, p.Grad, buf, lr, wd, mom, o.started)
 		}
 	}
 	o.started = true
 	return StepStats{Angle: a.angle(), ELR: o.LR / ((1 - o.LR*o.WD) * a.xx), GradNorm: math.Sqrt(gg * a.xx)}
+}
+
+// sgdUpdate takes one SGD step on w with gradient g and, when buf is not
+// nil, momentum buffer buf (momentum mom; buf = d at the first step):
+//
+//	d = g + wd*w;  d += mom*buf (after the first step);  buf = d;  w -= lr*d
+func sgdUpdate(w, g, buf []float32, lr, wd, mom float32, started bool) {
+	g = g[:len(w)]
+	if buf == nil {
+		for i, v := range w {
+			w[i] = v - lr*(g[i]+wd*v)
+		}
+		return
+	}
+	buf = buf[:len(w)]
+	for i, v := range w {
+		d := g[i] + wd*v
+		if started {
+			d += mom * buf[i]
+		}
+		buf[i] = d
+		w[i] = v - lr*d
+	}
+}
+
+// sgdUpdateSI is sgdUpdate for an SI tensor; it also adds to a the move of
+// the stored values and to gg the squared gradient, in element order. The
+// sums are kept in local variables so that each element costs one
+// dependent add per sum, not a store and a reload.
+func sgdUpdateSI(w, g, buf []float32, lr, wd, mom float32, started bool, a *angleAcc, gg *float64) {
+	g = g[:len(w)]
+	xx, dd, dx, g2 := a.xx, a.dd, a.dx, *gg
+	if buf != nil {
+		buf = buf[:len(w)]
+	}
+	for i, v := range w {
+		d := g[i] + wd*v
+		if buf != nil {
+			if started {
+				d += mom * buf[i]
+			}
+			buf[i] = d
+		}
+		nw := v - lr*d
+		w[i] = nw
+		old := float64(v)
+		m := float64(nw) - old
+		xx += old * old
+		dd += m * m
+		dx += m * old
+		g2 += float64(g[i]) * float64(g[i])
+	}
+	a.xx, a.dd, a.dx, *gg = xx, dd, dx, g2
 }
 
 // RealisedELR returns LR/((1 - LR*WD)*||w||^2) at the current SI vector.

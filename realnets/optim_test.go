@@ -371,3 +371,15 @@ func TestSphereWorkers(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSGDStep measures the conventional step (momentum 0.9, weight
+// decay) on the same weights as BenchmarkSphereStep.
+func BenchmarkSGDStep(b *testing.B) {
+	m := NewMLP(MLPConfig{Seed: 1})
+	setTangentGrad(m.Params(), 1, rand.New(rand.NewPCG(1, 1)))
+	o := NewSGD(m.Params(), 1e-3, 5e-4, 0.9, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		o.Step()
+	}
+}
