@@ -33,6 +33,13 @@ type poolHelper struct {
 	parked atomic.Bool   // set by the helper before it parks
 }
 
+// unpark wakes the helper if it is parked, after a new state is stored.
+func (h *poolHelper) unpark() {
+	if h.parked.CompareAndSwap(true, false) {
+		h.wake <- struct{}{}
+	}
+}
+
 const (
 	stateShift = 16
 	stateMask  = 1<<stateShift - 1
@@ -83,9 +90,7 @@ func (p *pool) run(ntask int, fn func(task, worker int)) {
 		testHookAnnounced()
 	}
 	for _, h := range p.helpers[:nw-1] {
-		if h.parked.CompareAndSwap(true, false) {
-			h.wake <- struct{}{}
-		}
+		h.unpark()
 	}
 	p.work(0)
 	p.wg.Wait()
@@ -161,9 +166,7 @@ func (p *pool) await(h *poolHelper, seen uint64) uint64 {
 func (p *pool) close() {
 	p.state.Store((p.state.Load()>>stateShift+1)<<stateShift | closed)
 	for _, h := range p.helpers {
-		if h.parked.CompareAndSwap(true, false) {
-			h.wake <- struct{}{}
-		}
+		h.unpark()
 	}
 	p.helpers = nil
 }
