@@ -17,10 +17,14 @@ type Circle struct {
 
 var _ Problem = (*Circle)(nil)
 
-// NewCircle returns the circle toy with curvature lambda > 0.
+// NewCircle returns the circle toy with curvature lambda > 0 in
+// [MinDataScale^2, MaxDataScale^2].
 func NewCircle(lambda float64) (*Circle, error) {
 	if !(lambda > 0) || math.IsInf(lambda, 0) {
 		return nil, fmt.Errorf("circle: lambda must be positive and finite, have %v", lambda)
+	}
+	if lambda < MinDataScale*MinDataScale || lambda > MaxDataScale*MaxDataScale {
+		return nil, fmt.Errorf("circle: lambda = %g is outside [%g, %g], where the thresholds (~1/lambda) and the theory's products leave float64's range", lambda, MinDataScale*MinDataScale, MaxDataScale*MaxDataScale)
 	}
 	p, err := NewLSQ(mat.NewDense(1, 2, []float64{0, math.Sqrt(lambda)}))
 	if err != nil {

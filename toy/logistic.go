@@ -34,7 +34,8 @@ var _ Problem = (*Logistic)(nil)
 
 // NewLogistic returns the logistic toy on the rows of a with labels y
 // (each -1 or +1) and output scale alpha (0 means DefaultAlpha). It returns
-// an error for empty or non-finite data, a label count that differs from the
+// an error for empty or non-finite data, data whose largest absolute entry
+// lies outside [MinDataScale, MaxDataScale], a label count that differs from the
 // row count, a label other than -1 or +1, or a negative alpha.
 func NewLogistic(a *mat.Dense, y []float64, alpha float64) (*Logistic, error) {
 	if a == nil || a.IsEmpty() {
@@ -66,6 +67,12 @@ func NewLogistic(a *mat.Dense, y []float64, alpha float64) (*Logistic, error) {
 				return nil, fmt.Errorf("logistic: non-finite value %v at row %d, column %d", v, i+1, j+1)
 			}
 		}
+	}
+	if err := checkScale("logistic", p.rows, d); err != nil {
+		return nil, err
+	}
+	for i := range n {
+		row := p.rows[i*d : (i+1)*d]
 		level += softplusSphereMean(alpha*math.Sqrt(floats.Dot(row, row)), d)
 	}
 	p.random = level / float64(n)

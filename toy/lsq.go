@@ -27,8 +27,9 @@ type LSQ struct {
 var _ Problem = (*LSQ)(nil)
 
 // NewLSQ returns the lsq toy on the rows of a. It returns an error if a is
-// empty, holds a NaN or an infinity, or has n >= d rows (the toy needs
-// n < d so that the minimum set is not empty).
+// empty, holds a NaN or an infinity, has a largest absolute entry outside
+// [MinDataScale, MaxDataScale], or has n >= d rows (the toy needs n < d so
+// that the minimum set is not empty).
 func NewLSQ(a *mat.Dense) (*LSQ, error) {
 	if a == nil || a.IsEmpty() {
 		return nil, errors.New("lsq: empty data matrix")
@@ -47,6 +48,9 @@ func NewLSQ(a *mat.Dense) (*LSQ, error) {
 			}
 		}
 		p.lambda[i] = floats.Dot(row, row)
+	}
+	if err := checkScale("lsq", p.rows, d); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

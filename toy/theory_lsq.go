@@ -41,13 +41,22 @@ type LSQTheory struct {
 // NewLSQTheory returns the linear theory of the lsq toy with data rows a_i
 // for mini-batches of size batch (0: full batch) drawn with or without
 // replacement; seed drives the Lyapunov estimate of the almost-sure
-// threshold. It returns an error for zero data, a negative batch size, or a
-// failed estimate.
+// threshold. It returns an error for zero data, data off the scale range
+// [MinDataScale, MaxDataScale], a negative batch size, a batch larger than n
+// without replacement, or a failed estimate.
 func NewLSQTheory(a *mat.Dense, batch int, replace bool, seed uint64) (LSQTheory, error) {
 	if batch < 0 {
 		return LSQTheory{}, fmt.Errorf("toy: negative batch size %d", batch)
 	}
 	n, d := a.Dims()
+	if !replace && batch > n {
+		// Simulate refuses this batch under shuffled sampling; the theory of
+		// b distinct samples out of n does not exist either.
+		return LSQTheory{}, fmt.Errorf("toy: batch %d larger than the %d samples without replacement", batch, n)
+	}
+	if err := checkScale("lsq", mat.DenseCopyOf(a).RawMatrix().Data, d); err != nil {
+		return LSQTheory{}, err
+	}
 	ms, err := MSThreshold(a, batch, replace)
 	if err != nil {
 		return LSQTheory{}, err

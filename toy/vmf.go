@@ -26,7 +26,8 @@ type VMF struct {
 var _ NoiseSampler = (*VMF)(nil)
 
 // NewVMF returns the vmf toy with mean direction mu (d = len(mu) >= 2) and
-// noise scale sigma >= 0.
+// noise scale sigma >= 0; mu's largest entry and a nonzero sigma must lie in
+// [MinDataScale, MaxDataScale].
 func NewVMF(mu []float64, sigma float64) (*VMF, error) {
 	if len(mu) < 2 {
 		return nil, fmt.Errorf("vmf: need dimension d >= 2, have %d", len(mu))
@@ -38,6 +39,12 @@ func NewVMF(mu []float64, sigma float64) (*VMF, error) {
 	}
 	if !(sigma >= 0) || math.IsInf(sigma, 0) {
 		return nil, errors.New("vmf: sigma must be finite and non-negative")
+	}
+	if err := checkScale("vmf", mu, len(mu)); err != nil {
+		return nil, err
+	}
+	if sigma != 0 && (sigma < MinDataScale || sigma > MaxDataScale) {
+		return nil, fmt.Errorf("vmf: sigma = %g is outside [%g, %g], where the theory's moments (~sigma^2) leave float64's range", sigma, float64(MinDataScale), float64(MaxDataScale))
 	}
 	return &VMF{mu: append([]float64(nil), mu...), sigma: sigma}, nil
 }
