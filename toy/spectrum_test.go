@@ -1,0 +1,144 @@
+package toy
+
+import (
+	"math"
+	"math/rand/v2"
+	"sort"
+	"testing"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/regimes/regimes/analysis"
+)
+
+// TestSLQLSQMinimum: at a minimum u of the lsq toy (A u = 0) every c_i
+// vanishes, so Hess F(u) = H = A^T A / n with H u = 0 (SCIENCE.md section
+// 6.1), and on the tangent space its spectrum is the r = rank(A) eigenvalues
+// s_k^2/n of RangeBasis.HEigen and d-1-r zeros. A tangent probe's Krylov
+// space is spanned by its components in the r eigenvectors and in the null
+// space, so Lanczos stops after r+1 steps with exactly those nodes; the
+// probe-averaged weight of the zero node estimates (d-1-r)/(d-1).
+func TestSLQLSQMinimum(t *testing.T) {
+	a, err := GenerateLSQ(8, 24, 1, NormsUnit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Zero the first coordinate of every sample, so that x = 3 e_1 is a
+	// minimum with every c_i exactly 0 (radius 3: the spectrum of the
+	// effective Hessian ||x||^2 Hess F is H's).
+	for i := range 8 {
+		a.Set(i, 0, 0)
+	}
+	p, err := NewLSQ(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb := Range(a)
+	x := make([]float64, 24)
+	x[0] = 3
+	if l := p.Loss(x, nil); l != 0 {
+		t.Fatalf("not a minimum: loss %v", l)
+	}
+	r2 := floats.Dot(x, x)
+	op := analysis.ScaledOperator{A: analysis.NewTangentOperator(Hessian{P: p, X: x}, x, 0), C: r2}
+	want := append([]float64{0}, rb.HEigen()...)
+	sort.Float64s(want)
+	s := analysis.SLQ(op, analysis.SLQConfig{Probes: 200, Steps: 23, Seed: 9})
+	if s.Dim != 23 {
+		t.Fatalf("Dim = %d, want 23", s.Dim)
+	}
+	var zeroWeight float64
+	for pi, q := range s.Probes {
+		if len(q.Nodes) != len(want) {
+			t.Fatalf("probe %d: %d nodes, want r+1 = %d", pi, len(q.Nodes), len(want))
+		}
+		for j, th := range q.Nodes {
+			if math.Abs(th-want[j]) > 1e-10 {
+				t.Fatalf("probe %d node %d = %v, want %v", pi, j, th, want[j])
+			}
+		}
+		zeroWeight += q.Weights[0] / float64(len(s.Probes))
+	}
+	// (d-1-r)/(d-1) = 15/23; a probe's zero weight has a standard deviation
+	// of about 0.1, so 200 probes give a standard error of about 0.007.
+	if math.Abs(zeroWeight-15.0/23) > 0.03 {
+		t.Errorf("mean weight of the zero node %v, want about 15/23 = %.4f", zeroWeight, 15.0/23)
+	}
+	// The effective trace tr(||x||^2 P H P) = tr H is the first moment times 23.
+	trH := floats.Sum(rb.HEigen())
+	if m1 := 23 * s.Moment(1); math.Abs(m1-trH) > 0.1*trH {
+		t.Errorf("23 * first moment = %v, tr H = %v", m1, trH)
+	}
+}
+
+// TestSLQLSQGeneric: at a generic point of the sphere the tangent Hessian
+// of the lsq toy is not H; build it densely from Hessian-vector products
+// (P Hess P e_j) and compare the Gauss rule of a tangent probe v with its
+// exact spectral measure: every node an eigenvalue of the dense matrix on
+// the tangent space, with weight the squared projection of v/||v|| on that
+// eigenspace. (Hess f_B = low rank + c I, so Lanczos stops early, once the
+// Krylov space is invariant.)
+func TestSLQLSQGeneric(t *testing.T) {
+	a, _ := GenerateLSQ(8, 24, 2, NormsUnit)
+	p, _ := NewLSQ(a)
+	rng := rand.New(rand.NewPCG(6, 0))
+	x := make([]float64, 24)
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	op := analysis.NewTangentOperator(Hessian{P: p, X: x}, x, 0)
+	dense := mat.NewSymDense(24, nil)
+	e, col := make([]float64, 24), make([]float64, 24)
+	for j := range 24 {
+		clear(e)
+		e[j] = 1
+		op.Apply(col, e)
+		for i := 0; i <= j; i++ {
+			dense.SetSym(i, j, col[i])
+		}
+	}
+	var es mat.EigenSym
+	es.Factorize(dense, true)
+	vals := es.Values(nil)
+	var vecs mat.Dense
+	es.VectorsTo(&vecs)
+	u := mat.NewVecDense(24, append([]float64(nil), x...))
+	u.ScaleVec(1/mat.Norm(u, 2), u)
+	v := make([]float64, 24)
+	analysis.Rademacher(v, rng)
+	op.Project(v)
+	vv := mat.NewVecDense(24, v)
+	nv2 := floats.Dot(v, v)
+	q := analysis.LanczosQuadrature(op, v, 23)
+	got := make([]float64, len(q.Nodes)) // exact weight of each node
+	var total float64
+	for j, l := range vals {
+		if math.Abs(mat.Dot(vecs.ColView(j), u)) > 0.5 {
+			continue // the eigenvector along x, eigenvalue 0, outside the tangent space
+		}
+		w := math.Pow(mat.Dot(vecs.ColView(j), vv), 2) / nv2
+		total += w
+		k := 0
+		for i := range q.Nodes {
+			if math.Abs(q.Nodes[i]-l) < math.Abs(q.Nodes[k]-l) {
+				k = i
+			}
+		}
+		if math.Abs(q.Nodes[k]-l) > 1e-9 {
+			if w > 1e-20 {
+				t.Errorf("eigenvalue %v (weight %.3g) has no node; nearest %v", l, w, q.Nodes[k])
+			}
+			continue
+		}
+		got[k] += w
+	}
+	if math.Abs(total-1) > 1e-12 {
+		t.Fatalf("tangent weights sum to %v", total)
+	}
+	for k := range q.Nodes {
+		if math.Abs(q.Weights[k]-got[k]) > 1e-9 {
+			t.Errorf("node %v: weight %v, exact %v", q.Nodes[k], q.Weights[k], got[k])
+		}
+	}
+}
