@@ -201,7 +201,7 @@ func TestSLQDensity(t *testing.T) {
 		a    SymOperator
 		tol  float64 // L1 distance of the densities
 	}{
-		{"diag", diagOp(100), 1e-4}, // observed 3e-6
+		{"diag", diagOp(100), 1e-4},                      // observed 3e-6
 		{"rotated", MatOperator{A: rotated(ev, 5)}, 0.1}, // observed 0.066
 	} {
 		s := SLQ(tc.a, SLQConfig{Probes: 20, Steps: 30, Seed: 2})
