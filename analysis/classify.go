@@ -5,15 +5,8 @@ import (
 	"math"
 	"slices"
 
+	"github.com/regimes/regimes/regime"
 	"gonum.org/v1/gonum/stat/distuv"
-)
-
-// The regime labels returned by Classify.
-const (
-	RegimeConvergence  = "convergence"
-	RegimeChaotic      = "chaotic equilibrium"
-	RegimeDivergence   = "divergence"
-	RegimeUndetermined = "undetermined"
 )
 
 // LyapunovEvidence is a maximal Lyapunov exponent with its confidence
@@ -172,8 +165,8 @@ func (e *Evidence) UnmarshalJSON(data []byte) error {
 // Classification is the result of Classify: a regime label, its evidence,
 // and the statistics of each series (over its own stationary window).
 type Classification struct {
-	Regime   string   `json:"regime"`
-	Evidence Evidence `json:"evidence"`
+	Regime   regime.Regime `json:"regime"`
+	Evidence Evidence      `json:"evidence"`
 	// Loss and LogLoss are the statistics of the loss and of its natural
 	// log (LogLoss.N is 0 when a loss is not positive).
 	Loss, LogLoss SeriesStats `json:"-"`
@@ -246,7 +239,7 @@ func Classify(in RegimeInput) (c Classification) {
 		RandomLevel: rl, AngleLevel: nan, AngleStdErr: nan, AngleLower: nan,
 		Lyapunov: in.Lyapunov, Settings: s,
 	}
-	c.Regime = RegimeUndetermined
+	c.Regime = regime.Undetermined
 	say := func(format string, args ...any) {
 		ev.Reasons = append(ev.Reasons, fmt.Sprintf(format, args...))
 	}
@@ -290,13 +283,13 @@ func Classify(in RegimeInput) (c Classification) {
 		ev.TailLossRel = tail / ref
 	}
 
-	verdict := func(regime string) Classification {
-		c.Regime = regime
-		if regime == RegimeConvergence && in.Lyapunov != nil && in.Lyapunov.CI[0] > 0 {
+	verdict := func(label regime.Regime) Classification {
+		c.Regime = label
+		if label == regime.Convergence && in.Lyapunov != nil && in.Lyapunov.CI[0] > 0 {
 			say("but the Lyapunov exponent %.3g has a confidence interval [%.3g, %.3g] above 0, which contradicts convergence", in.Lyapunov.Exponent, in.Lyapunov.CI[0], in.Lyapunov.CI[1])
-			c.Regime = RegimeUndetermined
+			c.Regime = regime.Undetermined
 		}
-		if regime != RegimeConvergence && in.Lyapunov != nil && in.Lyapunov.CI[1] < 0 {
+		if label != regime.Convergence && in.Lyapunov != nil && in.Lyapunov.CI[1] < 0 {
 			say("note: the Lyapunov exponent %.3g is significantly negative: the motion is noise-driven rather than chaotic", in.Lyapunov.Exponent)
 		}
 		return c
@@ -305,12 +298,12 @@ func Classify(in RegimeInput) (c Classification) {
 	// Rule 2: the loss reached the floor.
 	if ref > 0 && tail <= s.FloorRel*ref {
 		say("converged: the median loss of the last %d rows, %.3g, is at most %g times the %s %.3g", k, tail, s.FloorRel, refName, ref)
-		return verdict(RegimeConvergence)
+		return verdict(regime.Convergence)
 	}
 	// Rule 3: the gradient norm collapsed.
 	if ev.GradTailRel <= s.GradCollapse {
 		say("converged: the median gradient norm of the last tenth is %.3g times that of the first tenth (at most %g)", ev.GradTailRel, s.GradCollapse)
-		return verdict(RegimeConvergence)
+		return verdict(regime.Convergence)
 	}
 	// Rule 4: a significant trend of log loss.
 	if positive(in.Loss) {
@@ -336,10 +329,10 @@ func Classify(in RegimeInput) (c Classification) {
 		switch {
 		case (trendDown || driftDown) && ev.LogLossDrop >= s.MinLogDrop:
 			say("converged: log loss decreases significantly over rows %d-%d (slope %.3g per row, trend p = %.2g, drift p = %.2g, level %g) by %.3g in all (at least %g)", ll.TransientEnd, n-1, ll.TrendSlope, ll.TrendP, drift.P, s.Alpha, ev.LogLossDrop, s.MinLogDrop)
-			return verdict(RegimeConvergence)
+			return verdict(regime.Convergence)
 		case trendDown && sustained:
 			say("converged: log loss keeps falling over rows %d-%d (trend p = %.2g), significantly in each half on its own (p = %.2g and %.2g, level %g), by %.3g in all", ll.TransientEnd, n-1, ll.TrendP, h1.P, h2.P, s.Alpha, ev.LogLossDrop)
-			return verdict(RegimeConvergence)
+			return verdict(regime.Convergence)
 		case trendDown || driftDown:
 			say("still decreasing: log loss falls significantly over rows %d-%d (trend p = %.2g, drift p = %.2g) but only by %.3g (less than %g): run longer", ll.TransientEnd, n-1, ll.TrendP, drift.P, ev.LogLossDrop, s.MinLogDrop)
 			return c
@@ -374,7 +367,7 @@ func Classify(in RegimeInput) (c Classification) {
 		ev.AngleLower = a.Mean - qa*a.StdErr
 		if ev.AngleLower >= s.DivergenceAngle {
 			say("divergence: the angular update %.4g rad (%g%% lower bound %.4g) is at its cap pi/2 (at least %.4g): every step lands nearly orthogonal to the last, the ELR -> infinity limit", a.Mean, 100*(1-s.Alpha), ev.AngleLower, s.DivergenceAngle)
-			return verdict(RegimeDivergence)
+			return verdict(regime.Divergence)
 		}
 	}
 	// Rules 7 and 8: compare with the random level.
@@ -384,10 +377,10 @@ func Classify(in RegimeInput) (c Classification) {
 	}
 	if ev.LevelUpper < rl {
 		say("chaotic equilibrium: the %g%% upper bound of the level, %.4g, is below the random level %.4g", 100*(1-s.Alpha), ev.LevelUpper, rl)
-		return verdict(RegimeChaotic)
+		return verdict(regime.Chaotic)
 	}
 	say("divergence: the level is not significantly below the random level %.4g (%g%% upper bound %.4g)", rl, 100*(1-s.Alpha), ev.LevelUpper)
-	return verdict(RegimeDivergence)
+	return verdict(regime.Divergence)
 }
 
 func finite(x []float64) bool { return firstNonFinite(x) < 0 }

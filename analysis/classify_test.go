@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/regimes/regimes/regime"
 )
 
 // lognormalAR returns a positive stationary series level*exp(s*z_t) with
@@ -74,32 +76,32 @@ func TestClassifySynthetic(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		in   RegimeInput
-		want string
+		want regime.Regime
 		// reason is a word that must appear in the reasons.
 		reason string
 	}{
-		{"decay", RegimeInput{Loss: decay, RandomLevel: rl}, RegimeConvergence, "log loss decreases"},
-		{"decay unknown level", RegimeInput{Loss: decay}, RegimeConvergence, "log loss decreases"},
-		{"floor", RegimeInput{Loss: floor, RandomLevel: rl}, RegimeConvergence, "at most 1e-10"},
-		{"grad collapse", RegimeInput{Loss: chaos, GradNorm: gradCollapse, RandomLevel: rl}, RegimeConvergence, "gradient norm"},
-		{"slow", RegimeInput{Loss: slow, RandomLevel: rl}, RegimeConvergence, "keeps falling"},
-		{"late", RegimeInput{Loss: late, RandomLevel: rl}, RegimeUndetermined, "too short"},
-		{"chaotic", RegimeInput{Loss: chaos, RandomLevel: rl}, RegimeChaotic, "below the random level"},
-		{"near random", RegimeInput{Loss: near, RandomLevel: rl}, RegimeDivergence, "not significantly below"},
-		{"above random", RegimeInput{Loss: above, RandomLevel: rl}, RegimeDivergence, "not significantly below"},
-		{"unknown level", RegimeInput{Loss: chaos}, RegimeUndetermined, "random level unknown"},
-		{"NaN level", RegimeInput{Loss: chaos, RandomLevel: nan}, RegimeUndetermined, "random level unknown"},
-		{"too short", RegimeInput{Loss: chaos[:50], RandomLevel: rl}, RegimeUndetermined, "too short"},
+		{"decay", RegimeInput{Loss: decay, RandomLevel: rl}, regime.Convergence, "log loss decreases"},
+		{"decay unknown level", RegimeInput{Loss: decay}, regime.Convergence, "log loss decreases"},
+		{"floor", RegimeInput{Loss: floor, RandomLevel: rl}, regime.Convergence, "at most 1e-10"},
+		{"grad collapse", RegimeInput{Loss: chaos, GradNorm: gradCollapse, RandomLevel: rl}, regime.Convergence, "gradient norm"},
+		{"slow", RegimeInput{Loss: slow, RandomLevel: rl}, regime.Convergence, "keeps falling"},
+		{"late", RegimeInput{Loss: late, RandomLevel: rl}, regime.Undetermined, "too short"},
+		{"chaotic", RegimeInput{Loss: chaos, RandomLevel: rl}, regime.Chaotic, "below the random level"},
+		{"near random", RegimeInput{Loss: near, RandomLevel: rl}, regime.Divergence, "not significantly below"},
+		{"above random", RegimeInput{Loss: above, RandomLevel: rl}, regime.Divergence, "not significantly below"},
+		{"unknown level", RegimeInput{Loss: chaos}, regime.Undetermined, "random level unknown"},
+		{"NaN level", RegimeInput{Loss: chaos, RandomLevel: nan}, regime.Undetermined, "random level unknown"},
+		{"too short", RegimeInput{Loss: chaos[:50], RandomLevel: rl}, regime.Undetermined, "too short"},
 		// 300 rows of a series with tau = 9 (phi = 0.8): ESS about 30 < 100.
-		{"few effective samples", RegimeInput{Loss: chaos[:300], RandomLevel: rl}, RegimeUndetermined, "effective sample size"},
-		{"NaN loss", RegimeInput{Loss: withNaN, RandomLevel: rl}, RegimeUndetermined, "blew up"},
-		{"contradiction", RegimeInput{Loss: decay, RandomLevel: rl, Lyapunov: &LyapunovEvidence{Exponent: 0.1, CI: [2]float64{0.05, 0.15}}}, RegimeUndetermined, "contradicts"},
-		{"angle at the cap", RegimeInput{Loss: chaos, Angle: angles(1.55, 6), RandomLevel: rl}, RegimeDivergence, "at its cap"},
-		{"angle at the cap, level unknown", RegimeInput{Loss: chaos, Angle: angles(1.55, 7)}, RegimeDivergence, "at its cap"},
-		{"angle below the cap", RegimeInput{Loss: chaos, Angle: angles(0.5, 8), RandomLevel: rl}, RegimeChaotic, "below the random level"},
-		{"angle just under the cap", RegimeInput{Loss: chaos, Angle: angles(1.35, 9), RandomLevel: rl}, RegimeChaotic, "below the random level"},
-		{"angle at the cap but converging", RegimeInput{Loss: decay, Angle: angles(1.55, 10), RandomLevel: rl}, RegimeConvergence, "log loss decreases"},
-		{"negative exponent noted", RegimeInput{Loss: chaos, RandomLevel: rl, Lyapunov: &LyapunovEvidence{Exponent: -0.1, CI: [2]float64{-0.15, -0.05}}}, RegimeChaotic, "noise-driven"},
+		{"few effective samples", RegimeInput{Loss: chaos[:300], RandomLevel: rl}, regime.Undetermined, "effective sample size"},
+		{"NaN loss", RegimeInput{Loss: withNaN, RandomLevel: rl}, regime.Undetermined, "blew up"},
+		{"contradiction", RegimeInput{Loss: decay, RandomLevel: rl, Lyapunov: &LyapunovEvidence{Exponent: 0.1, CI: [2]float64{0.05, 0.15}}}, regime.Undetermined, "contradicts"},
+		{"angle at the cap", RegimeInput{Loss: chaos, Angle: angles(1.55, 6), RandomLevel: rl}, regime.Divergence, "at its cap"},
+		{"angle at the cap, level unknown", RegimeInput{Loss: chaos, Angle: angles(1.55, 7)}, regime.Divergence, "at its cap"},
+		{"angle below the cap", RegimeInput{Loss: chaos, Angle: angles(0.5, 8), RandomLevel: rl}, regime.Chaotic, "below the random level"},
+		{"angle just under the cap", RegimeInput{Loss: chaos, Angle: angles(1.35, 9), RandomLevel: rl}, regime.Chaotic, "below the random level"},
+		{"angle at the cap but converging", RegimeInput{Loss: decay, Angle: angles(1.55, 10), RandomLevel: rl}, regime.Convergence, "log loss decreases"},
+		{"negative exponent noted", RegimeInput{Loss: chaos, RandomLevel: rl, Lyapunov: &LyapunovEvidence{Exponent: -0.1, CI: [2]float64{-0.15, -0.05}}}, regime.Chaotic, "noise-driven"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Classify(tc.in)
@@ -129,8 +131,8 @@ func TestClassifyFalseLabels(t *testing.T) {
 	for r := range uint64(reps) {
 		c := Classify(RegimeInput{Loss: lognormalAR(3000, 0.01, 0.1, 0.8, 100+r), RandomLevel: 1.0 / 48})
 		switch c.Regime {
-		case RegimeChaotic:
-		case RegimeUndetermined:
+		case regime.Chaotic:
+		case regime.Undetermined:
 			undetermined++
 		default:
 			t.Errorf("rep %d: %s; %v", r, c.Regime, c.Evidence.Reasons)

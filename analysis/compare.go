@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/regimes/regimes/regime"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -29,8 +30,8 @@ type Report struct {
 	// Columns holds the statistics of each analysed column, by column name.
 	Columns map[string]SeriesStats `json:"columns"`
 	// Regime and Evidence are the result of Classify.
-	Regime   string   `json:"regime"`
-	Evidence Evidence `json:"evidence"`
+	Regime   regime.Regime `json:"regime"`
+	Evidence Evidence      `json:"evidence"`
 	// Theory holds deterministic quantities of the run (thresholds,
 	// closed forms, the random level) that must be reproduced exactly up
 	// to rounding; Compare checks them with a relative tolerance.
@@ -105,7 +106,11 @@ func ReadReport(data []byte, name string) (Report, error) {
 	if err := json.Unmarshal(data, &r); err != nil {
 		return r, fmt.Errorf("%s: not an analyze report: %v", name, err)
 	}
-	if r.Regime == "" || r.Roles[RoleLoss] == "" {
+	var has struct {
+		Regime *string `json:"regime"`
+	}
+	json.Unmarshal(data, &has) // data decoded above
+	if has.Regime == nil || *has.Regime == "" || r.Roles[RoleLoss] == "" {
 		return r, fmt.Errorf("%s: not an analyze report (no regime or loss column)", name)
 	}
 	return r, nil
@@ -165,7 +170,7 @@ func Compare(run, golden Report, tol Tolerance) Comparison {
 	} else {
 		ok("regime %q", run.Regime)
 	}
-	stationary := func(r string) bool { return r == RegimeChaotic || r == RegimeDivergence }
+	stationary := func(r regime.Regime) bool { return r == regime.Chaotic || r == regime.Divergence }
 	if stationary(run.Regime) && stationary(golden.Regime) {
 		zc := distuv.UnitNormal.Quantile(1 - tol.Alpha/2)
 		for _, role := range []string{RoleLoss, RoleGrad, RoleAngle} {

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/regimes/regimes/regime"
 )
 
 // tableOf returns a table with the columns loss, grad_norm and angle.
@@ -47,7 +49,7 @@ func syntheticReport(t *testing.T, level float64, seed uint64, theory map[string
 func TestCompare(t *testing.T) {
 	th := map[string]float64{"gd_threshold": 8.3, "ms_threshold": 2}
 	golden := syntheticReport(t, 0.011, 1, th)
-	if golden.Regime != RegimeChaotic {
+	if golden.Regime != regime.Chaotic {
 		t.Fatalf("golden regime %s: %v", golden.Regime, golden.Evidence.Reasons)
 	}
 	// The golden must survive a JSON round trip unchanged in what

@@ -46,7 +46,7 @@ func ExampleClassify() {
 	fmt.Printf("level %.3f < upper bound %.4f < random level %.4f\n", c.Evidence.Level, c.Evidence.LevelUpper, c.Evidence.RandomLevel)
 
 	c = analysis.Classify(analysis.RegimeInput{Loss: loss[:50], RandomLevel: 1.0 / 48})
-	fmt.Println(c.Regime+":", c.Evidence.Reasons[0])
+	fmt.Printf("%v: %s\n", c.Regime, c.Evidence.Reasons[0])
 	// Output:
 	// chaotic equilibrium
 	// level 0.012 < upper bound 0.0122 < random level 0.0208

@@ -1,12 +1,11 @@
 package plots
 
 import (
-	"fmt"
 	"image/color"
 	"math"
-	"strings"
 
 	colorful "github.com/lucasb-eyer/go-colorful"
+	"github.com/regimes/regimes/regime"
 	"gonum.org/v1/plot/palette"
 )
 
@@ -361,55 +360,6 @@ func withAlpha(c colorful.Color, a float64) color.Color {
 	return color.NRGBA{R: r, G: g, B: b, A: uint8(math.Round(255 * a))}
 }
 
-// Regime is the label of a training regime (Kodryan et al. 2022): the
-// categorical variable of phase diagrams and regime bands.
-type Regime int
-
-// The regimes, in the order of increasing ELR; Undetermined is the zero value.
-const (
-	Undetermined Regime = iota
-	Convergence
-	Equilibrium
-	Divergence
-)
-
-// Regimes lists the regimes in the order legends show them.
-var Regimes = []Regime{Convergence, Equilibrium, Divergence, Undetermined}
-
-// String returns the regime's name as used in legends.
-func (r Regime) String() string {
-	switch r {
-	case Convergence:
-		return "convergence"
-	case Equilibrium:
-		return "chaotic equilibrium"
-	case Divergence:
-		return "divergence"
-	case Undetermined:
-		return "undetermined"
-	}
-	return fmt.Sprintf("Regime(%d)", int(r))
-}
-
-// ParseRegime reads a regime label: a name ("convergence", "chaotic
-// equilibrium", "equilibrium", "divergence", "undetermined", case and
-// separators ignored) or its number 1, 2, 3 (0 is undetermined).
-func ParseRegime(s string) (Regime, error) {
-	k := strings.ToLower(strings.TrimSpace(s))
-	k = strings.NewReplacer("_", " ", "-", " ").Replace(k)
-	switch {
-	case k == "1" || strings.HasPrefix(k, "converg"):
-		return Convergence, nil
-	case k == "2" || strings.Contains(k, "equilib") || strings.HasPrefix(k, "chao"):
-		return Equilibrium, nil
-	case k == "3" || strings.HasPrefix(k, "diverg"):
-		return Divergence, nil
-	case k == "0" || k == "" || strings.HasPrefix(k, "undeterm") || k == "unknown":
-		return Undetermined, nil
-	}
-	return Undetermined, fmt.Errorf("plots: unknown regime %q (want convergence, chaotic equilibrium, divergence or undetermined)", s)
-}
-
 // RegimeColor returns the regime's fixed colour, the same in every figure:
 // Okabe and Ito's colour-blind-safe blue for convergence, orange for chaotic
 // equilibrium, a dark wine for divergence (darker than Tol's "wine" and than
@@ -417,8 +367,8 @@ func ParseRegime(s string) (Regime, error) {
 // 15 L* and survive grey-scale printing), and a light grey for undetermined
 // (M. Okabe and K. Ito, "Color Universal Design", 2008; P. Tol, "Colour
 // schemes", SRON/EPS/TN/09-002, 2021).
-func RegimeColor(r Regime) color.Color {
-	return regimeColors[r.index()]
+func RegimeColor(r regime.Regime) color.Color {
+	return regimeColors[regimeIndex(r)]
 }
 
 // FailedColor is the fill of phase-diagram cells whose run failed or gave a
@@ -439,8 +389,8 @@ var regimeColors = func() [4]color.Color {
 	return out
 }()
 
-func (r Regime) index() int {
-	if r < Undetermined || r > Divergence {
+func regimeIndex(r regime.Regime) int {
+	if !r.Valid() {
 		return 0
 	}
 	return int(r)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	colorful "github.com/lucasb-eyer/go-colorful"
+	"github.com/regimes/regimes/regime"
 	"gonum.org/v1/plot/palette"
 )
 
@@ -177,8 +178,8 @@ func deuteranopia(c colorful.Color) colorful.Color {
 }
 
 func TestRegimePaletteDistinguishable(t *testing.T) {
-	cols := make([]colorful.Color, len(Regimes))
-	for i, r := range Regimes {
+	cols := make([]colorful.Color, len(regime.All))
+	for i, r := range regime.All {
 		c, ok := colorful.MakeColor(RegimeColor(r))
 		if !ok {
 			t.Fatalf("regime %v colour transparent", r)
@@ -193,10 +194,10 @@ func TestRegimePaletteDistinguishable(t *testing.T) {
 			li, _, _ := cols[i].Lab()
 			lj, _, _ := cols[j].Lab()
 			if d := 100 * math.Abs(li-lj); d < 15 {
-				t.Errorf("regimes %v and %v differ by only %.1f L*", Regimes[i], Regimes[j], d)
+				t.Errorf("regimes %v and %v differ by only %.1f L*", regime.All[i], regime.All[j], d)
 			}
 			if d := 100 * deuteranopia(cols[i]).DistanceCIEDE2000(deuteranopia(cols[j])); d < 10 {
-				t.Errorf("regimes %v and %v: deuteranope distance %.1f", Regimes[i], Regimes[j], d)
+				t.Errorf("regimes %v and %v: deuteranope distance %.1f", regime.All[i], regime.All[j], d)
 			}
 		}
 	}
@@ -206,7 +207,7 @@ func TestRegimePaletteDistinguishable(t *testing.T) {
 	lf, _, _ := failed.Lab()
 	for i, c := range cols {
 		if l, _, _ := c.Lab(); 100*math.Abs(l-lf) < 8 {
-			t.Errorf("failed fill and %v differ by only %.1f L*", Regimes[i], 100*math.Abs(l-lf))
+			t.Errorf("failed fill and %v differ by only %.1f L*", regime.All[i], 100*math.Abs(l-lf))
 		}
 	}
 }
@@ -217,31 +218,4 @@ func mustColor(t *testing.T, c color.Color) colorful.Color {
 		t.Fatalf("transparent colour")
 	}
 	return cc
-}
-
-func TestParseRegime(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want Regime
-		err  bool
-	}{
-		{"convergence", Convergence, false},
-		{"Chaotic equilibrium", Equilibrium, false},
-		{"chaotic_equilibrium", Equilibrium, false},
-		{"divergence", Divergence, false},
-		{"3", Divergence, false},
-		{"", Undetermined, false},
-		{"undetermined", Undetermined, false},
-		{"banana", Undetermined, true},
-	} {
-		got, err := ParseRegime(tc.in)
-		if got != tc.want || (err != nil) != tc.err {
-			t.Errorf("ParseRegime(%q) = %v, %v; want %v, error %v", tc.in, got, err, tc.want, tc.err)
-		}
-		if !tc.err && tc.in != "" && tc.in != "3" {
-			if back, _ := ParseRegime(got.String()); back != got {
-				t.Errorf("round trip of %v gives %v", got, back)
-			}
-		}
-	}
 }

@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/regimes/regimes/plots"
+	"github.com/regimes/regimes/regime"
 )
 
 // The examples render small figures from synthetic data made by fixed
@@ -65,11 +66,11 @@ func phaseData(byRegime bool) plots.PhaseDiagram {
 			c := plots.Cell{Value: 1e-4 * math.Pow(e/th, 2)}
 			switch {
 			case e < th:
-				c.Regime = plots.Convergence
+				c.Regime = regime.Convergence
 			case e < 20*th:
-				c.Regime = plots.Equilibrium
+				c.Regime = regime.Chaotic
 			default:
-				c.Regime = plots.Divergence
+				c.Regime = regime.Divergence
 			}
 			row[j] = c
 		}
@@ -79,7 +80,7 @@ func phaseData(byRegime bool) plots.PhaseDiagram {
 		gd = append(gd, 2)
 	}
 	d.Cells[1][7].State = plots.CellFailed
-	d.Cells[3][2].Regime = plots.Undetermined
+	d.Cells[3][2].Regime = regime.Undetermined
 	d.Cells[3][2].Value = math.NaN()
 	d.Curves = []plots.Curve{
 		{Name: "GD 2/λ_{max}(H)", X: gd, Y: d.Values},
@@ -174,9 +175,9 @@ func ExampleNewThresholds() {
 func ExampleNewLyapunov() {
 	d := plots.Lyapunov{
 		Bands: []plots.Band{
-			{From: 0.1, To: 2, Regime: plots.Convergence},
-			{From: 2, To: 30, Regime: plots.Equilibrium},
-			{From: 30, To: 100, Regime: plots.Divergence},
+			{From: 0.1, To: 2, Regime: regime.Convergence},
+			{From: 2, To: 30, Regime: regime.Chaotic},
+			{From: 30, To: 100, Regime: regime.Divergence},
 		},
 	}
 	for j := range 15 {

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 
+	"github.com/regimes/regimes/regime"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -208,7 +209,7 @@ func NewThresholds(d Thresholds) (*Figure, []Skip, error) {
 			leg.Add("almost-sure (CI)", s)
 		}
 	}
-	sim := func(name string, ys []float64, r Regime, shape draw.GlyphDrawer) {
+	sim := func(name string, ys []float64, r regime.Regime, shape draw.GlyphDrawer) {
 		if len(ys) == 0 {
 			return
 		}
@@ -221,8 +222,8 @@ func NewThresholds(d Thresholds) (*Figure, []Skip, error) {
 		p.Add(s)
 		leg.Add(name, s)
 	}
-	sim("largest converging (sim.)", d.Converged, Convergence, draw.PyramidGlyph{})
-	sim("smallest non-converging (sim.)", d.Diverged, Equilibrium, draw.TriangleGlyph{})
+	sim("largest converging (sim.)", d.Converged, regime.Convergence, draw.PyramidGlyph{})
+	sim("smallest non-converging (sim.)", d.Diverged, regime.Chaotic, draw.TriangleGlyph{})
 	return &Figure{Plots: [][]*plot.Plot{{p}}, Legend: leg}, dropMissing(skips), nil
 }
 
@@ -253,7 +254,7 @@ func valueTicks(vs []float64) plot.Ticker {
 // A Band is an ELR interval labelled by a regime.
 type Band struct {
 	From, To float64
-	Regime   Regime
+	Regime   regime.Regime
 }
 
 // Lyapunov is the data of the Lyapunov figure.
@@ -288,7 +289,7 @@ func NewLyapunov(d Lyapunov) (*Figure, []Skip, error) {
 	leg := newLegend()
 	if len(d.Bands) > 0 {
 		b := &bands{}
-		seen := map[Regime]bool{}
+		seen := map[regime.Regime]bool{}
 		for i, bd := range d.Bands {
 			if !(bd.From > 0 && bd.To > bd.From) || math.IsInf(bd.To, 0) {
 				skips = append(skips, Skip{"regime bands", i, bd.From, bd.To, "band must have 0 < from < to < +Inf on a log axis"})
@@ -300,7 +301,7 @@ func NewLyapunov(d Lyapunov) (*Figure, []Skip, error) {
 			}
 		}
 		p.Add(b)
-		for _, r := range Regimes {
+		for _, r := range regime.All {
 			if seen[r] {
 				leg.Add(r.String(), swatch{fill: bandColor(r)})
 			}
@@ -321,7 +322,7 @@ func NewLyapunov(d Lyapunov) (*Figure, []Skip, error) {
 }
 
 // bandColor is the regime colour lightened for a background band.
-func bandColor(r Regime) color.Color {
+func bandColor(r regime.Regime) color.Color {
 	c := RegimeColor(r).(color.NRGBA)
 	mix := func(v uint8) uint8 { return uint8(math.Round(0.35*float64(v) + 0.65*255)) }
 	return color.NRGBA{R: mix(c.R), G: mix(c.G), B: mix(c.B), A: 0xff}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/regimes/regimes/regime"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/plotter"
@@ -27,9 +28,9 @@ const (
 
 // A Cell is one point of a phase diagram.
 type Cell struct {
-	Value  float64   // the metric (ignored when colouring by regime)
-	Regime Regime    // the regime label (used when colouring by regime)
-	State  CellState // whether the run gave a result
+	Value  float64       // the metric (ignored when colouring by regime)
+	Regime regime.Regime // the regime label (used when colouring by regime)
+	State  CellState     // whether the run gave a result
 }
 
 // A Curve is a named line through points, drawn over a figure (for example a
@@ -102,7 +103,7 @@ func NewPhaseDiagram(d PhaseDiagram) (*Figure, []Skip, error) {
 			return nil, nil, err
 		}
 	}
-	present := map[Regime]bool{}
+	present := map[regime.Regime]bool{}
 	var nFailed, nMissing int
 	for i, row := range d.Cells {
 		cells.fill[i] = make([]color.Color, len(row))
@@ -144,7 +145,7 @@ func NewPhaseDiagram(d PhaseDiagram) (*Figure, []Skip, error) {
 
 	leg := newLegend()
 	if d.ByRegime {
-		for _, r := range Regimes {
+		for _, r := range regime.All {
 			if present[r] {
 				leg.Add(r.String(), swatch{fill: RegimeColor(r)})
 			}

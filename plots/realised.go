@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/regimes/regimes/regime"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -57,7 +58,7 @@ func NewRealised(d Realised) (*Figure, []Skip, error) {
 	}
 	if len(d.Bands) > 0 {
 		hb := &hbands{}
-		seen := map[Regime]bool{}
+		seen := map[regime.Regime]bool{}
 		for i, bd := range d.Bands {
 			if !(bd.To > bd.From) || bd.From < 0 || math.IsNaN(bd.From) {
 				skips = append(skips, Skip{"regime bands", i, bd.From, bd.To, "band must have 0 <= from < to"})
@@ -67,7 +68,7 @@ func NewRealised(d Realised) (*Figure, []Skip, error) {
 			seen[bd.Regime] = true
 		}
 		p.Add(hb)
-		for _, r := range Regimes {
+		for _, r := range regime.All {
 			if seen[r] {
 				leg.Add(r.String(), swatch{fill: bandColor(r)})
 			}

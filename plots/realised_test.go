@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/regimes/regimes/plots"
+	"github.com/regimes/regimes/regime"
 )
 
 // ExampleNewRealised draws a synthetic periodic conventional run made by a
@@ -27,7 +28,7 @@ func ExampleNewRealised() {
 		d.Loss = append(d.Loss, 0.01*math.Pow(0.8, float64(k)))
 	}
 	d.Levels = []plots.Level{{"mean-square", 2}, {"almost-sure", 3}, {"GD", 8}, {"ELR*", 3.1}}
-	d.Bands = []plots.Band{{From: 0, To: 3, Regime: plots.Convergence}, {From: 3, To: math.Inf(1), Regime: plots.Equilibrium}}
+	d.Bands = []plots.Band{{From: 0, To: 3, Regime: regime.Convergence}, {From: 3, To: math.Inf(1), Regime: regime.Chaotic}}
 	d.Title = "synthetic periodic run"
 	f, skips, err := plots.NewRealised(d)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/realnets/data"
+	"github.com/regimes/regimes/regime"
 )
 
 // TestStepsLog checks steps.csv of a 3-epoch run against independent
@@ -192,13 +193,13 @@ func TestClassifyRun(t *testing.T) {
 	mnist := smallMNIST(t, 300, 50)
 	for _, tc := range []struct {
 		elr    float64
-		regime string
+		regime regime.Regime
 		reason string
 	}{
 		// Both rules of regime 3 agree here; the angular cap is checked first.
-		{1, analysis.RegimeDivergence, "is at its cap pi/2"},
-		{0.1, analysis.RegimeChaotic, "chaotic equilibrium"},
-		{1e-3, analysis.RegimeUndetermined, "still decreasing"},
+		{1, regime.Divergence, "is at its cap pi/2"},
+		{0.1, regime.Chaotic, "chaotic equilibrium"},
+		{1e-3, regime.Undetermined, "still decreasing"},
 	} {
 		c := TrainConfig{Model: "mlp", Width: 16, Data: data.Config{Name: "mnist", Dir: mnist, Subset: 300},
 			ELR: tc.elr, Epochs: 50, Batch: 32, Seed: 1, Out: t.TempDir(), TestSubset: 50, GradMetrics: "none"}
@@ -215,7 +216,7 @@ func TestClassifyRun(t *testing.T) {
 		if ev.Rows != 500 {
 			t.Errorf("ELR %g: %d rows, want 50 epochs x 10 steps", tc.elr, ev.Rows)
 		}
-		if tc.regime == analysis.RegimeUndetermined && !(ev.TailLossRel < 0.2 && ev.LogLossTrendSlope < 0) {
+		if tc.regime == regime.Undetermined && !(ev.TailLossRel < 0.2 && ev.LogLossTrendSlope < 0) {
 			t.Errorf("ELR %g: tail loss %.3g of the random level, log-loss slope %v: want a falling loss far below it", tc.elr, ev.TailLossRel, ev.LogLossTrendSlope)
 		}
 	}

@@ -54,7 +54,7 @@ func Parse(s string) (Regime, error) {
 	case "0", "", "unknown", "undetermined":
 		return Undetermined, nil
 	}
-	return Undetermined, fmt.Errorf("regime: unknown regime %q (want 1|conv|convergence, 2|chaos|chaotic equilibrium, 3|div|divergence or 0|undetermined)", s)
+	return Undetermined, fmt.Errorf("unknown regime %q (want 1|conv|convergence, 2|chaos|chaotic equilibrium, 3|div|divergence or 0|undetermined)", s)
 }
 
 // MarshalText returns the regime's name. It fails for an invalid Regime,

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/regime"
 	"github.com/regimes/regimes/toy"
 )
 
@@ -85,22 +86,22 @@ func TestClassifyLSQ(t *testing.T) {
 	for _, tc := range []struct {
 		elr   float64
 		steps int
-		want  string
+		want  regime.Regime
 		// reason is a phrase that the reasons must contain.
 		reason string
 	}{
-		{0.5, 2000, analysis.RegimeConvergence, "at most 1e-10"},
-		{1, 2000, analysis.RegimeConvergence, "at most 1e-10"},
-		{1.8, 4000, analysis.RegimeConvergence, "at most 1e-10"},
+		{0.5, 2000, regime.Convergence, "at most 1e-10"},
+		{1, 2000, regime.Convergence, "at most 1e-10"},
+		{1.8, 4000, regime.Convergence, "at most 1e-10"},
 		// Short of the floor (the loss is near 1e-8): convergence read
 		// from the drift of log loss (rule 4 of analysis.Classify).
-		{0.5, 400, analysis.RegimeConvergence, "log loss decreases"},
-		{2.2, 20000, analysis.RegimeChaotic, "below the random level"},
-		{3, 5000, analysis.RegimeDivergence, "not significantly below"},
-		{10, 5000, analysis.RegimeDivergence, "not significantly below"},
-		{1e6, 5000, analysis.RegimeDivergence, "at its cap pi/2"},
-		{2.2, 50, analysis.RegimeUndetermined, "too short"},
-		{1e6, 50, analysis.RegimeUndetermined, "too short"},
+		{0.5, 400, regime.Convergence, "log loss decreases"},
+		{2.2, 20000, regime.Chaotic, "below the random level"},
+		{3, 5000, regime.Divergence, "not significantly below"},
+		{10, 5000, regime.Divergence, "not significantly below"},
+		{1e6, 5000, regime.Divergence, "at its cap pi/2"},
+		{2.2, 50, regime.Undetermined, "too short"},
+		{1e6, 50, regime.Undetermined, "too short"},
 	} {
 		for seed := range uint64(2) {
 			r := lsqReport(t, tc.elr, tc.steps, seed+1)
@@ -141,7 +142,7 @@ func TestGoldenRegime2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if golden.Regime != analysis.RegimeChaotic {
+	if golden.Regime != regime.Chaotic {
 		t.Fatalf("golden regime %q", golden.Regime)
 	}
 	for _, tc := range []struct {

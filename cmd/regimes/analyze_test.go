@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/regime"
 )
 
 // stationaryLoss returns n rows of a positive stationary series around
@@ -63,7 +64,7 @@ func TestAnalyzeToyCSV(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Regime != analysis.RegimeChaotic {
+	if r.Regime != regime.Chaotic {
 		t.Errorf("regime %q: %v", r.Regime, r.Evidence.Reasons)
 	}
 	if r.Evidence.RandomLevel != 1.0/48 || r.Theory["gd_threshold"] != 8.3 {
@@ -113,15 +114,15 @@ func TestAnalyzeUserLogs(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		args   []string
-		regime string
+		regime regime.Regime
 		roles  string
 	}{
-		{"user columns", []string{"-loss", "train_loss", "-grad", "gnorm", "-angle", "angular_update", "-random-level", "2.302585", user}, analysis.RegimeChaotic, "train_loss gnorm angular_update"},
-		{"user no grad", []string{"-loss", "train_loss", "-grad", "none", "-angle", "none", "-random-level", "2.302585", user}, analysis.RegimeChaotic, "train_loss"},
-		{"jsonl defaults", []string{"-random-level", "2.302585", jl}, analysis.RegimeChaotic, "train_loss grad_norm_mean angle_step_mean"},
-		{"level unknown", []string{jl}, analysis.RegimeUndetermined, "train_loss grad_norm_mean angle_step_mean"},
-		{"level 0.3: above", []string{"-random-level", "0.3", jl}, analysis.RegimeDivergence, "train_loss grad_norm_mean angle_step_mean"},
-		{"contradiction noted", []string{"-random-level", "2.302585", "-lyapunov", "-0.1,-0.2,-0.05", jl}, analysis.RegimeChaotic, "train_loss grad_norm_mean angle_step_mean"},
+		{"user columns", []string{"-loss", "train_loss", "-grad", "gnorm", "-angle", "angular_update", "-random-level", "2.302585", user}, regime.Chaotic, "train_loss gnorm angular_update"},
+		{"user no grad", []string{"-loss", "train_loss", "-grad", "none", "-angle", "none", "-random-level", "2.302585", user}, regime.Chaotic, "train_loss"},
+		{"jsonl defaults", []string{"-random-level", "2.302585", jl}, regime.Chaotic, "train_loss grad_norm_mean angle_step_mean"},
+		{"level unknown", []string{jl}, regime.Undetermined, "train_loss grad_norm_mean angle_step_mean"},
+		{"level 0.3: above", []string{"-random-level", "0.3", jl}, regime.Divergence, "train_loss grad_norm_mean angle_step_mean"},
+		{"contradiction noted", []string{"-random-level", "2.302585", "-lyapunov", "-0.1,-0.2,-0.05", jl}, regime.Chaotic, "train_loss grad_norm_mean angle_step_mean"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := runCmd(t, append([]string{"analyze"}, tc.args...)...)
@@ -221,7 +222,7 @@ func TestAnalyzeSimulateConfig(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(r.Evidence.RandomLevel-1.0/48) > 1e-15 || r.Regime != analysis.RegimeChaotic {
+	if math.Abs(r.Evidence.RandomLevel-1.0/48) > 1e-15 || r.Regime != regime.Chaotic {
 		t.Errorf("random level %v, regime %s", r.Evidence.RandomLevel, r.Regime)
 	}
 }

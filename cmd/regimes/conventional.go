@@ -13,6 +13,7 @@ import (
 
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/plots"
+	"github.com/regimes/regimes/regime"
 	"github.com/regimes/regimes/toy"
 )
 
@@ -226,8 +227,8 @@ func realisedData(tr *toy.Trajectory, th toy.LSQTheory, star *float64, ew float6
 	d := plots.Realised{
 		Levels: []plots.Level{{Name: "mean-square threshold", Y: th.MSThreshold}, {Name: "almost-sure threshold", Y: th.ASThreshold},
 			{Name: "GD threshold 2/λ_{max}", Y: th.GDThreshold}},
-		Bands: []plots.Band{{From: 0, To: th.ASThreshold, Regime: plots.Convergence},
-			{From: th.ASThreshold, To: math.Inf(1), Regime: plots.Equilibrium}},
+		Bands: []plots.Band{{From: 0, To: th.ASThreshold, Regime: regime.Convergence},
+			{From: th.ASThreshold, To: math.Inf(1), Regime: regime.Chaotic}},
 		Title: fmt.Sprintf("conventional SGD on lsq, b = %d, η·wd = %.3g", th.Batch, ew),
 	}
 	if star != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/realnets"
+	"github.com/regimes/regimes/regime"
 )
 
 var cmdRealised = &Command{
@@ -93,9 +94,9 @@ func init() {
 
 // realisedBand is an ELR interval with its regime, as given by -bands.
 type realisedBand struct {
-	From   float64 `json:"from"`
-	To     float64 `json:"to"` // +Inf written as null
-	Regime string  `json:"regime"`
+	From   float64       `json:"from"`
+	To     float64       `json:"to"` // +Inf written as null
+	Regime regime.Regime `json:"regime"`
 }
 
 // MarshalJSON writes an infinite upper end as null.
@@ -180,8 +181,7 @@ func runRealised(cmd *Command, args []string) error {
 		d.Levels = append(d.Levels, plots.Level{Name: "predicted ELR* (RMS G of the tail)", Y: sum.ELRStar})
 	}
 	for _, b := range bands {
-		r, _ := parseRegimeName(b.Regime)
-		d.Bands = append(d.Bands, plots.Band{From: b.From, To: b.To, Regime: r})
+		d.Bands = append(d.Bands, plots.Band{From: b.From, To: b.To, Regime: b.Regime})
 	}
 	fig, skips, err := plots.NewRealised(d)
 	if err != nil {
@@ -306,11 +306,11 @@ func parseBands(s string) ([]realisedBand, error) {
 		if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
 			return nil, fmt.Errorf("%q: start %q is not a non-negative number", f, start)
 		}
-		r, err := parseRegimeName(name)
+		r, err := regime.Parse(name)
 		if err != nil {
 			return nil, fmt.Errorf("%q: %v", f, err)
 		}
-		out = append(out, realisedBand{From: v, Regime: r.String()})
+		out = append(out, realisedBand{From: v, Regime: r})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].From < out[j].From })
 	for i := range out {
@@ -323,20 +323,4 @@ func parseBands(s string) ([]realisedBand, error) {
 		}
 	}
 	return out, nil
-}
-
-// parseRegimeName accepts the names of plots.ParseRegime and the short
-// forms conv, chaos, div.
-func parseRegimeName(s string) (plots.Regime, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "conv":
-		return plots.Convergence, nil
-	case "div":
-		return plots.Divergence, nil
-	}
-	r, err := plots.ParseRegime(s)
-	if err != nil {
-		return r, fmt.Errorf("unknown regime %q (want 1|conv, 2|chaos, 3|div or 0|undetermined)", s)
-	}
-	return r, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/realnets"
+	"github.com/regimes/regimes/regime"
 )
 
 // writeConventionalRun writes config.json and metrics.jsonl of a synthetic
@@ -155,7 +156,7 @@ func TestParseBands(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Sorted by start; each band reaches the next start, the last to +Inf.
-	want := []realisedBand{{0, 1e-3, "convergence"}, {1e-3, 5e-2, "chaotic equilibrium"}, {5e-2, math.Inf(1), "divergence"}}
+	want := []realisedBand{{0, 1e-3, regime.Convergence}, {1e-3, 5e-2, regime.Chaotic}, {5e-2, math.Inf(1), regime.Divergence}}
 	if len(got) != len(want) {
 		t.Fatalf("parseBands = %v, want %v", got, want)
 	}

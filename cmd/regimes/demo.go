@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/regime"
 	"github.com/regimes/regimes/toy"
 )
 
@@ -259,7 +260,7 @@ func demoThresholds(name string, cfg toy.Config, phase []map[string]any) error {
 				continue
 			}
 			e := num(r, "elr")
-			if r["regime"] == analysis.RegimeConvergence {
+			if r["regime"] == regime.Convergence.String() {
 				if math.IsNaN(conv) || e > conv {
 					conv = e
 				}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/regime"
 )
 
 // TestDemo runs the demo as a new user would and checks that every file the
@@ -24,7 +24,7 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo: exit %d: %s", code, e)
 	}
-	for _, r := range []string{analysis.RegimeConvergence, analysis.RegimeChaotic, analysis.RegimeDivergence} {
+	for _, r := range []string{regime.Convergence.String(), regime.Chaotic.String(), regime.Divergence.String()} {
 		if !strings.Contains(out, r) {
 			t.Errorf("the demo's table never shows %q", r)
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/plots"
+	"github.com/regimes/regimes/regime"
 )
 
 var cmdPlot = &Command{
@@ -374,7 +375,7 @@ func readBands(name string, elr []float64) ([]plots.Band, error) {
 	}
 	type pt struct {
 		elr float64
-		r   plots.Regime
+		r   regime.Regime
 	}
 	var pts []pt
 	for i := 0; ; i++ {
@@ -385,7 +386,7 @@ func readBands(name string, elr []float64) ([]plots.Band, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", name, err)
 		}
-		reg, err := plots.ParseRegime(rec[col])
+		reg, err := regime.Parse(rec[col])
 		if err != nil {
 			line, _ := r.FieldPos(col)
 			return nil, fmt.Errorf("%s:%d: %v", name, line, strings.TrimPrefix(err.Error(), "plots: "))
@@ -630,7 +631,7 @@ func plotPhase(files []string) (*plots.Figure, []plots.Skip, error) {
 			} else {
 				switch metric {
 				case "regime":
-					reg, err := plots.ParseRegime(rec.Regime)
+					reg, err := regime.Parse(rec.Regime)
 					if err != nil {
 						f.Close()
 						return nil, nil, fmt.Errorf("%s:%d: %v", name, line, strings.TrimPrefix(err.Error(), "plots: "))
@@ -736,7 +737,7 @@ func combineSeeds(cs []plots.Cell, byRegime bool) (plots.Cell, string) {
 	if byRegime {
 		for _, c := range ok[1:] {
 			if c.Regime != out.Regime {
-				out.Regime = plots.Undetermined
+				out.Regime = regime.Undetermined
 				note = strings.TrimPrefix(note+"; ", "; ") + "seeds disagree on the regime; drawn undetermined"
 				break
 			}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/regimes/regimes/plots"
+	"github.com/regimes/regimes/regime"
 )
 
 // plotCmd runs "regimes plot ARGS" with captured output.
@@ -153,12 +154,12 @@ func TestPlotBadInput(t *testing.T) {
 // combined: unanimous regimes stay, disagreements become undetermined,
 // metrics are averaged over the runs that gave a result.
 func TestCombineSeeds(t *testing.T) {
-	ok := func(r plots.Regime, v float64) plots.Cell { return plots.Cell{Regime: r, Value: v} }
+	ok := func(r regime.Regime, v float64) plots.Cell { return plots.Cell{Regime: r, Value: v} }
 	failed := plots.Cell{State: plots.CellFailed, Value: math.NaN()}
-	if c, note := combineSeeds([]plots.Cell{ok(plots.Convergence, 1), ok(plots.Convergence, 3)}, true); c.Regime != plots.Convergence || note != "" {
+	if c, note := combineSeeds([]plots.Cell{ok(regime.Convergence, 1), ok(regime.Convergence, 3)}, true); c.Regime != regime.Convergence || note != "" {
 		t.Errorf("unanimous: %+v %q", c, note)
 	}
-	if c, _ := combineSeeds([]plots.Cell{ok(plots.Convergence, 1), ok(plots.Divergence, 3)}, true); c.Regime != plots.Undetermined {
+	if c, _ := combineSeeds([]plots.Cell{ok(regime.Convergence, 1), ok(regime.Divergence, 3)}, true); c.Regime != regime.Undetermined {
 		t.Errorf("disagreeing seeds: regime %v, want undetermined", c.Regime)
 	}
 	// (1 + 3)/2 = 2 over the two runs with a result; the failed one is noted.

@@ -19,6 +19,7 @@ import (
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
+	"github.com/regimes/regimes/regime"
 )
 
 var cmdReproduce = &Command{
@@ -145,19 +146,22 @@ var paperBoundaries = map[string]any{
 
 // reproSummary is summary.json of the MNIST reproduction.
 type reproSummary struct {
-	Model   string    `json:"model"`
-	Width   int       `json:"width"`
-	Data    string    `json:"data"`
-	Subset  int       `json:"subset"`
-	Test    int       `json:"test_subset"`
-	Epochs  int       `json:"epochs"`
-	Batch   int       `json:"batch"`
-	ELRs    []float64 `json:"elrs"`
-	Regimes []string  `json:"regimes"`
-	Reasons []string  `json:"reasons"`
+	Model   string          `json:"model"`
+	Width   int             `json:"width"`
+	Data    string          `json:"data"`
+	Subset  int             `json:"subset"`
+	Test    int             `json:"test_subset"`
+	Epochs  int             `json:"epochs"`
+	Batch   int             `json:"batch"`
+	ELRs    []float64       `json:"elrs"`
+	Regimes []regime.Regime `json:"regimes"`
+	Reasons []string        `json:"reasons"`
+	// Failed lists the indices (into ELRs) of runs that failed; their
+	// regime is undetermined and their reason is the error.
+	Failed []int `json:"failed,omitempty"`
 	// GridRegimes are the labels of the first stage (Epochs epochs);
 	// Regimes replaces those of the runs of Long by their labels.
-	GridRegimes []string `json:"grid_regimes"`
+	GridRegimes []regime.Regime `json:"grid_regimes"`
 	// Long holds the second stage: the ELRs whose first-stage runs were too
 	// short to judge, run again for LongEpochs epochs.
 	LongEpochs int       `json:"long_epochs"`
@@ -165,9 +169,9 @@ type reproSummary struct {
 	// Refine holds the third stage: ELRs between the last ELR that is not
 	// divergence and the first that is, when the grid has no chaotic
 	// equilibrium; they follow the grid's ELRs in ELRs, Regimes and Reasons.
-	Refine []longRun  `json:"refine"`
-	Grid   Boundaries `json:"grid_boundaries"`
-	Boundaries
+	Refine []longRun         `json:"refine"`
+	Grid   regime.Boundaries `json:"grid_boundaries"`
+	regime.Boundaries
 	// RandomPoints is the train loss of random initial points
 	// (realnets.EstimateRandomLevel): their mean, standard error, seeds and
 	// losses.
@@ -179,45 +183,11 @@ type reproSummary struct {
 
 // longRun is one run of the second stage of the MNIST reproduction.
 type longRun struct {
-	ELR    float64 `json:"elr"`
-	Epochs int     `json:"epochs"`
-	Regime string  `json:"regime"`
-	Reason string  `json:"reason"`
-	Run    string  `json:"run"`
-}
-
-// Boundaries are the measured regime boundaries of an ELR sweep; a nil
-// field means the regime was not found.
-type Boundaries struct {
-	ConvergenceMax *float64 `json:"convergence_max"`
-	ChaoticMin     *float64 `json:"chaotic_min"`
-	ChaoticMax     *float64 `json:"chaotic_max"`
-	DivergenceMin  *float64 `json:"divergence_min"`
-}
-
-// regimeBoundaries returns the largest ELR labelled convergence, the range
-// of ELRs labelled chaotic equilibrium and the smallest ELR labelled
-// divergence.
-func regimeBoundaries(elrs []float64, regimes []string) Boundaries {
-	var b Boundaries
-	set := func(p **float64, v float64, better func(old float64) bool) {
-		if *p == nil || better(**p) {
-			x := v
-			*p = &x
-		}
-	}
-	for i, e := range elrs {
-		switch regimes[i] {
-		case analysis.RegimeConvergence:
-			set(&b.ConvergenceMax, e, func(o float64) bool { return e > o })
-		case analysis.RegimeChaotic:
-			set(&b.ChaoticMin, e, func(o float64) bool { return e < o })
-			set(&b.ChaoticMax, e, func(o float64) bool { return e > o })
-		case analysis.RegimeDivergence:
-			set(&b.DivergenceMin, e, func(o float64) bool { return e < o })
-		}
-	}
-	return b
+	ELR    float64       `json:"elr"`
+	Epochs int           `json:"epochs"`
+	Regime regime.Regime `json:"regime"`
+	Reason string        `json:"reason"`
+	Run    string        `json:"run"`
 }
 
 func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) error {
@@ -260,7 +230,7 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 	var metrics []string
 	for _, r := range results {
 		var res struct {
-			Regime   string `json:"regime"`
+			Regime   regime.Regime `json:"regime"`
 			Evidence struct {
 				Reasons []string `json:"reasons"`
 			} `json:"evidence"`
@@ -270,8 +240,9 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 			} `json:"summary"`
 		}
 		if r.Error != "" {
+			s.Failed = append(s.Failed, len(s.ELRs))
 			s.ELRs = append(s.ELRs, r.Point.ELR)
-			s.Regimes = append(s.Regimes, "error")
+			s.Regimes = append(s.Regimes, regime.Undetermined)
 			s.Reasons = append(s.Reasons, r.Error)
 			continue
 		}
@@ -293,7 +264,7 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 		metrics = append(metrics, name)
 	}
 	s.GridRegimes = slices.Clone(s.Regimes)
-	s.Grid = regimeBoundaries(s.ELRs, s.GridRegimes)
+	s.Grid = regime.BoundariesOf(s.ELRs, s.GridRegimes)
 	// Second stage: the classifier asks for longer runs where a run looked
 	// stationary but had too few effective samples; run those ELRs again,
 	// longer (doubling while they stay too short), and let their labels
@@ -330,7 +301,7 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 			why = "is still too short to judge"
 		}
 		var res struct {
-			Regime   string `json:"regime"`
+			Regime   regime.Regime `json:"regime"`
 			Evidence struct {
 				Reasons []string `json:"reasons"`
 			} `json:"evidence"`
@@ -371,10 +342,10 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 	// the grid between the largest ELR that is not divergence and the
 	// smallest that is (the 2|3 boundary, below which regime 2 lies), with
 	// refinePoints log-spaced ELRs strictly inside, run as long as stage 2.
-	if b := regimeBoundaries(s.ELRs, s.Regimes); b.ChaoticMin == nil && b.DivergenceMin != nil {
+	if b := regime.BoundariesOf(s.ELRs, s.Regimes); b.ChaoticMin == nil && b.DivergenceMin != nil {
 		lo := math.NaN()
 		for i, e := range s.ELRs {
-			if e < *b.DivergenceMin && s.Regimes[i] != analysis.RegimeDivergence && s.Regimes[i] != "error" {
+			if e < *b.DivergenceMin && s.Regimes[i] != regime.Divergence && !slices.Contains(s.Failed, i) {
 				lo = e
 			}
 		}
@@ -397,7 +368,7 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 	if err := analysis.WriteFileAtomic(filepath.Join(out, "results-final.jsonl"), func(w io.Writer) error { return analysis.WriteJSONL(w, final) }); err != nil {
 		return err
 	}
-	s.Boundaries = regimeBoundaries(s.ELRs, s.Regimes)
+	s.Boundaries = regime.BoundariesOf(s.ELRs, s.Regimes)
 	// The loss of random initial points, for comparison with the run's own
 	// epoch-0 loss that the classifier uses as the random level.
 	rl, err := realnets.EstimateRandomLevel(a.train, randomPoints(quick))
@@ -429,7 +400,7 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 // its loss looked stationary but had fewer effective samples than it needs.
 func tooShort(r analysis.PointResult) bool {
 	var res struct {
-		Regime   string `json:"regime"`
+		Regime   regime.Regime `json:"regime"`
 		Evidence struct {
 			LevelESS *float64 `json:"level_ess"`
 			Settings struct {
@@ -437,7 +408,7 @@ func tooShort(r analysis.PointResult) bool {
 			} `json:"settings"`
 		} `json:"evidence"`
 	}
-	if r.Error != "" || json.Unmarshal(r.Result, &res) != nil || res.Regime != analysis.RegimeUndetermined {
+	if r.Error != "" || json.Unmarshal(r.Result, &res) != nil || res.Regime != regime.Undetermined {
 		return false
 	}
 	e := res.Evidence
@@ -503,24 +474,6 @@ func runNetPlan(ctx context.Context, a netPlanArgs, dir string, workers int) (an
 		return analysis.PointResult{}, fmt.Errorf("%s: %s", dir, results[0].Error)
 	}
 	return results[0], nil
-}
-
-// String formats the boundaries for a figure title.
-func (b Boundaries) String() string {
-	f := func(p *float64) string {
-		if p == nil {
-			return "none"
-		}
-		return fmt.Sprintf("%.3g", *p)
-	}
-	ch := "none"
-	if b.ChaoticMin != nil {
-		ch = f(b.ChaoticMin)
-		if *b.ChaoticMax != *b.ChaoticMin {
-			ch += "-" + f(b.ChaoticMax)
-		}
-	}
-	return fmt.Sprintf("convergence up to %s, chaotic %s, divergence from %s", f(b.ConvergenceMax), ch, f(b.DivergenceMin))
 }
 
 // plotSub runs "regimes plot KIND args..." in this process.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/regime"
 )
 
 // TestReproduceQuick runs the tiny version of the MNIST reproduction twice:
@@ -32,7 +32,7 @@ func TestReproduceQuick(t *testing.T) {
 	// 3 epochs of 4 steps: too short for the classifier (200 rows), so no
 	// regime and no boundary.
 	for i, r := range s.Regimes {
-		if r != analysis.RegimeUndetermined || !strings.Contains(s.Reasons[i], "too short: 12 rows") {
+		if r != regime.Undetermined || !strings.Contains(s.Reasons[i], "too short: 12 rows") {
 			t.Errorf("ELR %g: %s (%s)", s.ELRs[i], r, s.Reasons[i])
 		}
 	}

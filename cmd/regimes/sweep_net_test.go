@@ -3,11 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,6 +14,7 @@ import (
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
+	"github.com/regimes/regimes/regime"
 )
 
 // planNetSweep plans a tiny network sweep: the SI MLP of width 16 on 300
@@ -70,7 +69,7 @@ func TestNetSweepEndToEnd(t *testing.T) {
 		// Two epochs of ceil(300/64) = 5 steps: too short for the
 		// classifier (200 rows).
 		ev := r["evidence"].(map[string]any)
-		if r["regime"] != analysis.RegimeUndetermined || ev["rows"] != 10.0 || !strings.Contains(ev["reasons"].([]any)[0].(string), "too short") {
+		if r["regime"] != regime.Undetermined.String() || ev["rows"] != 10.0 || !strings.Contains(ev["reasons"].([]any)[0].(string), "too short") {
 			t.Errorf("point %d: regime %v, evidence %v", i, r["regime"], ev)
 		}
 		cfg := r["config"].(map[string]any)
@@ -231,31 +230,6 @@ func TestHasFlag(t *testing.T) {
 	} {
 		if got := hasFlag(tc.args, "net"); got != tc.want {
 			t.Errorf("hasFlag(%q) = %v, want %v", tc.args, got, tc.want)
-		}
-	}
-}
-
-func TestRegimeBoundaries(t *testing.T) {
-	c, e, d, u := analysis.RegimeConvergence, analysis.RegimeChaotic, analysis.RegimeDivergence, analysis.RegimeUndetermined
-	nan := math.NaN()
-	for _, tc := range []struct {
-		regimes []string
-		want    [4]float64 // convergence max, chaotic min, max, divergence min (NaN: none)
-	}{
-		{[]string{c, c, e, e, d}, [4]float64{2, 3, 4, 5}},
-		{[]string{u, c, e, u, d}, [4]float64{2, 3, 3, 5}},
-		{[]string{u, u, u, u, u}, [4]float64{nan, nan, nan, nan}},
-		{[]string{c, d, c, e, "error"}, [4]float64{3, 4, 4, 2}},
-	} {
-		b := regimeBoundaries([]float64{1, 2, 3, 4, 5}, tc.regimes)
-		got := [4]float64{nan, nan, nan, nan}
-		for i, p := range []*float64{b.ConvergenceMax, b.ChaoticMin, b.ChaoticMax, b.DivergenceMin} {
-			if p != nil {
-				got[i] = *p
-			}
-		}
-		if !slices.EqualFunc(got[:], tc.want[:], func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }) {
-			t.Errorf("%v: boundaries %v, want %v", tc.regimes, got, tc.want)
 		}
 	}
 }

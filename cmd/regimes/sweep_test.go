@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/regime"
 )
 
 func planSweep(t *testing.T, dir string, extra ...string) string {
@@ -68,10 +68,10 @@ func TestSweepEndToEnd(t *testing.T) {
 		// Below the almost-sure threshold every run converges (issue 2's
 		// acceptance, here at a shorter length); far above the GD threshold
 		// 2/lambda_max no run does.
-		if elr < 0.9*th["as_threshold"].(float64) && r["regime"] != analysis.RegimeConvergence {
+		if elr < 0.9*th["as_threshold"].(float64) && r["regime"] != regime.Convergence.String() {
 			t.Errorf("point %d at ELR %.3g below the a.s. threshold %.3g: regime %v", i, elr, th["as_threshold"], r["regime"])
 		}
-		if elr > 2*th["gd_threshold"].(float64) && r["regime"] == analysis.RegimeConvergence {
+		if elr > 2*th["gd_threshold"].(float64) && r["regime"] == regime.Convergence.String() {
 			t.Errorf("point %d at ELR %.3g above twice the GD threshold converged", i, elr)
 		}
 	}
