@@ -142,3 +142,48 @@ func TestSLQLSQGeneric(t *testing.T) {
 		}
 	}
 }
+
+// TestSliceCircle: on the circle toy (SCIENCE.md section 6.2) the point
+// at angle a from u = (cos phi0, sin phi0) towards increasing phi is
+// phi0 + a, so the 1-D slice is (lambda/2) sin^2(phi0 + a) exactly, and the
+// great circle from phi0 to phi1 at fraction t is phi0 + t (phi1 - phi0).
+func TestSliceCircle(t *testing.T) {
+	const lambda = 2.5
+	c, err := NewCircle(lambda)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := func(x []float64) float64 { return c.Loss(x, nil) }
+	angles := analysis.Grid(-math.Pi, math.Pi, 73)
+	for _, phi0 := range []float64{0, 0.3, -2} {
+		for _, r := range []float64{1, 1e-3, 40} {
+			x := []float64{r * math.Cos(phi0), r * math.Sin(phi0)}
+			d := []float64{-math.Sin(phi0) + 0.7*math.Cos(phi0), math.Cos(phi0) + 0.7*math.Sin(phi0)} // tangent + radial part
+			s, err := analysis.Slice1D(f, x, d, angles)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j, a := range angles {
+				want := lambda / 2 * math.Pow(math.Sin(phi0+a), 2)
+				if math.Abs(s.Loss[0][j]-want) > 1e-9 {
+					t.Errorf("phi0=%v r=%v a=%v: slice %v, closed form %v", phi0, r, a, s.Loss[0][j], want)
+				}
+			}
+		}
+	}
+	ts := analysis.Grid(-0.5, 1.5, 21)
+	x0, x1 := []float64{math.Cos(0.2), math.Sin(0.2)}, []float64{3 * math.Cos(1.1), 3 * math.Sin(1.1)}
+	s, w, err := analysis.GreatCircle(f, x0, x1, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(w-0.9) > 1e-12 {
+		t.Errorf("angle between the points %v, want 0.9", w)
+	}
+	for j, tj := range ts {
+		want := lambda / 2 * math.Pow(math.Sin(0.2+0.9*tj), 2)
+		if math.Abs(s.Loss[0][j]-want) > 1e-9 {
+			t.Errorf("t=%v: great-circle slice %v, closed form %v", tj, s.Loss[0][j], want)
+		}
+	}
+}
