@@ -52,3 +52,19 @@ func ExampleClassify() {
 	// level 0.012 < upper bound 0.0122 < random level 0.0208
 	// undetermined: too short: 50 rows, fewer than the 200 needed
 }
+
+// ExampleSphereEntropyKL estimates the entropy of 4000 exact von Mises-Fisher
+// samples on S^2 (kappa = 10) with geodesic nearest neighbours.
+func ExampleSphereEntropyKL() {
+	rng := rand.New(rand.NewPCG(1, 2))
+	mean := []float64{0, 0, 1}
+	x := make([][]float64, 4000)
+	for i := range x {
+		x[i] = make([]float64, 3)
+		analysis.VMFSample(x[i], mean, 10, rng)
+	}
+	e := analysis.SphereEntropyKL(x, 1)
+	fmt.Printf("exact %.3f, k-NN %.2f +- %.2f\n", analysis.VMFEntropy(3, 10), e.Entropy, e.StdErr)
+	// Output:
+	// exact 0.535, k-NN 0.46 +- 0.03
+}

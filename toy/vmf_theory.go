@@ -3,85 +3,14 @@ package toy
 import (
 	"fmt"
 	"math"
+
+	"github.com/regimes/regimes/analysis"
 )
 
-// BesselRatio returns I_nu(k)/I_{nu-1}(k), the ratio of modified Bessel
-// functions of the first kind, for nu > 0 and k >= 0, without evaluating the
-// (overflowing) Bessel functions themselves.
-//
-// For k < 1 it evaluates the continued fraction of the three-term recurrence
-// I_{nu-1} - I_{nu+1} = (2nu/k) I_nu (Gauss; Abramowitz and Stegun 9.6.26,
-// Numerical Recipes 3rd ed. section 6.6):
-//
-//	I_nu/I_{nu-1} = 1/(2nu/k + 1/(2(nu+1)/k + 1/(2(nu+2)/k + ...))),
-//
-// and for k >= 1 Perron's continued fraction, which needs only a few terms
-// when k is large (Gautschi and Slavik, "On the computation of modified
-// Bessel function ratios", Math. Comp. 32 (1978) 865-875):
-//
-//	I_nu/I_{nu-1} = k/(2nu + k - (2nu+1)k/(2nu+1 + 2k - (2nu+3)k/(2nu+2 + 2k - ...))).
-//
-// Both are summed by the modified Lentz algorithm (Thompson and Barnett,
-// J. Comput. Phys. 64 (1986) 490; Numerical Recipes section 5.2) to full
-// double precision. BesselRatio panics if nu <= 0 or k < 0 or k is NaN; it
-// returns 1 for k = +Inf.
-func BesselRatio(nu, k float64) float64 {
-	if !(nu > 0) || !(k >= 0) || math.IsInf(nu, 0) {
-		panic(fmt.Sprintf("toy: BesselRatio needs nu > 0 and k >= 0, have nu=%v k=%v", nu, k))
-	}
-	switch {
-	case k == 0:
-		return 0
-	case math.IsInf(k, 1):
-		return 1
-	case k < 1:
-		t := lentz(2*nu/k,
-			func(int) float64 { return 1 },
-			func(j int) float64 { return 2 * (nu + float64(j)) / k })
-		return 1 / t
-	default:
-		// T = 2nu + k + a_2/(b_2 + a_3/(b_3 + ...)) with
-		// a_j = -(2nu + 2j - 3) k and b_j = 2nu + j - 1 + 2k, j >= 2.
-		t := lentz(2*nu+k,
-			func(j int) float64 { return -(2*nu + 2*float64(j+1) - 3) * k },
-			func(j int) float64 { return 2*nu + float64(j) + 2*k })
-		return k / t
-	}
-}
-
-// lentz returns b0 + a(1)/(b(1) + a(2)/(b(2) + ...)) by the modified Lentz
-// algorithm. It panics if the fraction has not converged after a generous
-// number of terms (both fractions used here converge for every argument).
-func lentz(b0 float64, a, b func(j int) float64) float64 {
-	const (
-		tiny     = 1e-300
-		eps      = 0x1p-53
-		maxTerms = 1 << 20
-	)
-	f := b0
-	if f == 0 {
-		f = tiny
-	}
-	c, d := f, 0.0
-	for j := 1; j <= maxTerms; j++ {
-		aj, bj := a(j), b(j)
-		d = bj + aj*d
-		if d == 0 {
-			d = tiny
-		}
-		c = bj + aj/c
-		if c == 0 {
-			c = tiny
-		}
-		d = 1 / d
-		delta := c * d
-		f *= delta
-		if math.Abs(delta-1) <= eps {
-			return f
-		}
-	}
-	panic("toy: continued fraction did not converge")
-}
+// BesselRatio returns I_nu(k)/I_{nu-1}(k) for nu > 0 and k >= 0; it is
+// analysis.BesselRatio (the von Mises-Fisher law lives in analysis, which
+// both the toy theory and the entropy estimator use).
+func BesselRatio(nu, k float64) float64 { return analysis.BesselRatio(nu, k) }
 
 // VMFTheory is the leading-order equilibrium prediction of the vmf toy
 // (SCIENCE.md section 6.3).
