@@ -1,22 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"math"
-	"os"
-	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 
-	"gonum.org/v1/plot/vg"
-
+	"github.com/regimes/regimes/experiment"
 	"github.com/regimes/regimes/plots"
-	"github.com/regimes/regimes/realnets"
-	"github.com/regimes/regimes/regime"
 )
 
 var cmdRealised = &Command{
@@ -92,37 +82,6 @@ func init() {
 	register(c)
 }
 
-// realisedBand is an ELR interval with its regime, as given by -bands.
-type realisedBand struct {
-	From   float64       `json:"from"`
-	To     float64       `json:"to"` // +Inf written as null
-	Regime regime.Regime `json:"regime"`
-}
-
-// MarshalJSON writes an infinite upper end as null.
-func (b realisedBand) MarshalJSON() ([]byte, error) {
-	return json.Marshal(map[string]any{"from": b.From, "to": finiteOrNil(b.To), "regime": b.Regime})
-}
-
-// realisedSummary is the summary the realised command writes.
-type realisedSummary struct {
-	In             string         `json:"in"`
-	LR             float64        `json:"lr"`
-	WD             float64        `json:"wd"`
-	A              float64        `json:"a"`
-	C              float64        `json:"c"`
-	TailEpochs     [2]int         `json:"tail_epochs"`
-	GRMSTail       float64        `json:"g_rms_tail"`
-	GMeanTail      float64        `json:"g_mean_tail"`
-	ELRStar        float64        `json:"elr_star"`
-	ELRStarMean    float64        `json:"elr_star_mean_norm"`
-	ELRTail        float64        `json:"elr_tail"`
-	Ratio          float64        `json:"ratio"`
-	AnglePredicted float64        `json:"angle_rms_predicted"`
-	AngleTail      float64        `json:"angle_tail"`
-	Bands          []realisedBand `json:"bands"`
-}
-
 func runRealised(cmd *Command, args []string) error {
 	if len(args) > 0 {
 		return fmt.Errorf("unexpected argument %q", args[0])
@@ -136,85 +95,16 @@ func runRealised(cmd *Command, args []string) error {
 	if !(*realTail > 0 && *realTail <= 1) {
 		return fmt.Errorf("-tail %g: want a fraction in (0, 1]", *realTail)
 	}
-	bands, err := parseBands(*realBands)
+	bands, err := experiment.ParseBands(*realBands)
 	if err != nil {
 		return fmt.Errorf("-bands: %v", err)
 	}
-	recs, err := realnets.ReadMetrics(*realIn)
-	if err != nil {
-		return err
-	}
-	if len(recs) < 2 {
-		return fmt.Errorf("%s: %d records, want at least 2", *realIn, len(recs))
-	}
-	lr, wd := *realLR, *realWD
-	if lr == 0 {
-		name := filepath.Join(filepath.Dir(*realIn), "config.json")
-		b, err := os.ReadFile(name)
-		if err != nil {
-			return fmt.Errorf("no -lr and %v", err)
-		}
-		var cfg realnets.TrainConfig
-		if err := json.Unmarshal(b, &cfg); err != nil {
-			return fmt.Errorf("%s: %v", name, err)
-		}
-		if cfg.ELR > 0 || cfg.LR == 0 {
-			return fmt.Errorf("%s: the run trained at a fixed ELR %g on the sphere, not conventionally (-lr/-wd)", name, cfg.ELR)
-		}
-		lr = cfg.LR
-		if *realWD == 0 {
-			wd = cfg.WD
-		}
-	}
-	sum, err := realisedStats(recs, lr, wd, *realTail)
-	if err != nil {
-		return fmt.Errorf("%s: %v", *realIn, err)
-	}
-	sum.In, sum.Bands = *realIn, bands
-	d := plots.Realised{Title: fmt.Sprintf("conventional SGD: lr %g, wd %g", lr, wd)}
-	for _, r := range recs[1:] { // epoch 0 has the initial ELR only
-		d.Step = append(d.Step, float64(r.Step))
-		d.ELR = append(d.ELR, r.ELR)
-		d.Loss = append(d.Loss, r.TrainLoss)
-	}
-	if sum.ELRStar > 0 {
-		d.Levels = append(d.Levels, plots.Level{Name: "predicted ELR* (RMS G of the tail)", Y: sum.ELRStar})
-	}
-	for _, b := range bands {
-		d.Bands = append(d.Bands, plots.Band{From: b.From, To: b.To, Regime: b.Regime})
-	}
-	fig, skips, err := plots.NewRealised(d)
-	if err != nil {
-		return err
-	}
-	// Show the nearby band edges as well as the data, so that the run can be
-	// read against the regime boundaries.
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, v := range d.ELR {
-		if v > 0 && !math.IsInf(v, 0) {
-			lo, hi = math.Min(lo, v), math.Max(hi, v)
-		}
-	}
-	for _, l := range d.Levels {
-		lo, hi = math.Min(lo, l.Y), math.Max(hi, l.Y)
-	}
-	// Band edges within a factor 30 of the data (beyond, the band's colour
-	// already says which regime lies there).
-	dlo, dhi := lo/30, hi*30
-	for _, b := range bands {
-		for _, v := range []float64{b.From, b.To} {
-			if v >= dlo && v <= dhi {
-				lo, hi = math.Min(lo, v), math.Max(hi, v)
-			}
-		}
-	}
-	if p := fig.Plots[0][0]; hi > lo {
-		p.Y.Min, p.Y.Max = lo/1.5, hi*1.5
-	}
+	sum, skips, err := experiment.Realised(experiment.RealisedConfig{In: *realIn, LR: *realLR, WD: *realWD,
+		Tail: *realTail, Bands: bands, Figure: *realOut})
 	for _, s := range skips {
 		fmt.Fprintf(stderr, "skipped %s point %d (%g, %g): %s\n", s.Series, s.Index, s.X, s.Y, s.Reason)
 	}
-	if err := plots.Save(fig, 6.5*vg.Inch, 4.5*vg.Inch, *realOut, plots.SaveOptions{}); err != nil {
+	if err != nil {
 		return err
 	}
 	if *realSummary != "" {
@@ -223,104 +113,4 @@ func runRealised(cmd *Command, args []string) error {
 		}
 	}
 	return printJSON(stdout, sum)
-}
-
-// realisedStats computes the equilibrium prediction of SCIENCE.md
-// section 3 from the tail of a conventional run's records.
-func realisedStats(recs []realnets.Record, lr, wd, tail float64) (realisedSummary, error) {
-	a := lr * wd
-	if !(lr > 0) || wd < 0 || a >= 1 {
-		return realisedSummary{}, fmt.Errorf("lr %g and wd %g: want lr > 0, wd >= 0 and lr*wd < 1", lr, wd)
-	}
-	s := realisedSummary{LR: lr, WD: wd, A: a, C: math.Sqrt(2*a - a*a), AnglePredicted: math.Acos(1 - a)}
-	// The tail: the last ceil(tail*E) epochs, E the last epoch (epoch 0 is
-	// the starting point and never in the tail unless tail = 1).
-	last := recs[len(recs)-1].Epoch
-	first := last - int(math.Ceil(tail*float64(last))) + 1
-	first = max(first, 0)
-	s.TailEpochs = [2]int{first, last}
-	var g2, g1, logELR, ang float64
-	var ng, ne, na int
-	for _, r := range recs {
-		if r.Epoch < first {
-			continue
-		}
-		if r.GradNormFull != nil && r.GradNoise != nil {
-			g2 += *r.GradNormFull**r.GradNormFull + *r.GradNoise**r.GradNoise
-			ng++
-			if r.GradNormMean != nil {
-				g1 += *r.GradNormMean
-			}
-		}
-		if r.ELR > 0 {
-			logELR += math.Log(r.ELR)
-			ne++
-		}
-		if r.AngleStepMean != nil {
-			ang += *r.AngleStepMean
-			na++
-		}
-	}
-	if ne == 0 {
-		return s, fmt.Errorf("no positive realised ELR in epochs %d..%d", first, last)
-	}
-	s.ELRTail = math.Exp(logELR / float64(ne))
-	s.AngleTail = math.NaN()
-	if na > 0 {
-		s.AngleTail = ang / float64(na)
-	}
-	if ng == 0 {
-		return s, fmt.Errorf("no gradient metrics in epochs %d..%d (train with -grad-metrics all or log)", first, last)
-	}
-	s.GRMSTail = math.Sqrt(g2 / float64(ng))
-	s.GMeanTail = g1 / float64(ng)
-	s.ELRStar = s.C / ((1 - a) * s.GRMSTail)
-	s.ELRStarMean = s.C / ((1 - a) * s.GMeanTail)
-	s.Ratio = s.ELRTail / s.ELRStar
-	return s, nil
-}
-
-// MarshalJSON writes non-finite numbers as null.
-func (s realisedSummary) MarshalJSON() ([]byte, error) {
-	type plain realisedSummary
-	b, err := json.Marshal(struct {
-		plain
-		AngleTail any `json:"angle_tail"`
-	}{plain(s), finiteOrNil(s.AngleTail)})
-	return b, err
-}
-
-// parseBands parses START:REGIME,... into contiguous bands.
-func parseBands(s string) ([]realisedBand, error) {
-	var out []realisedBand
-	for _, f := range strings.Split(s, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		start, name, ok := strings.Cut(f, ":")
-		if !ok {
-			return nil, fmt.Errorf("%q: want START:REGIME", f)
-		}
-		v, err := strconv.ParseFloat(start, 64)
-		if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
-			return nil, fmt.Errorf("%q: start %q is not a non-negative number", f, start)
-		}
-		r, err := regime.Parse(name)
-		if err != nil {
-			return nil, fmt.Errorf("%q: %v", f, err)
-		}
-		out = append(out, realisedBand{From: v, Regime: r})
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].From < out[j].From })
-	for i := range out {
-		if i > 0 && out[i].From == out[i-1].From {
-			return nil, fmt.Errorf("two bands start at %g", out[i].From)
-		}
-		out[i].To = math.Inf(1)
-		if i+1 < len(out) {
-			out[i].To = out[i+1].From
-		}
-	}
-	return out, nil
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/realnets"
-	"github.com/regimes/regimes/regime"
 )
 
 // writeConventionalRun writes config.json and metrics.jsonl of a synthetic
@@ -146,23 +145,6 @@ func TestRealisedErrors(t *testing.T) {
 		stderr, stdout = os.Stderr, os.Stdout
 		if code != 1 || !strings.Contains(errb.String(), tc.want) || strings.Count(errb.String(), "\n") != 1 {
 			t.Errorf("realised %v: exit %d, stderr %q, want one line with %q", tc.args, code, errb.String(), tc.want)
-		}
-	}
-}
-
-func TestParseBands(t *testing.T) {
-	got, err := parseBands("5e-2:div, 0:1,1e-3:chaotic equilibrium")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Sorted by start; each band reaches the next start, the last to +Inf.
-	want := []realisedBand{{0, 1e-3, regime.Convergence}, {1e-3, 5e-2, regime.Chaotic}, {5e-2, math.Inf(1), regime.Divergence}}
-	if len(got) != len(want) {
-		t.Fatalf("parseBands = %v, want %v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("band %d = %v, want %v", i, got[i], want[i])
 		}
 	}
 }

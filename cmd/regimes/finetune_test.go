@@ -14,36 +14,6 @@ import (
 	"github.com/regimes/regimes/realnets"
 )
 
-func TestMeanCI(t *testing.T) {
-	for _, tc := range []struct {
-		x              []float64
-		mean, sd, half float64
-	}{
-		// n = 4: mean 2.5, sd sqrt(5/3) = 1.2909944; t(0.975, 3) = 3.1824463
-		// (Student t table); half width 3.1824463*1.2909944/2 = 2.0542603.
-		{[]float64{1, 2, 3, 4}, 2.5, 1.2909944487358056, 2.0542603},
-		// n = 2: mean 1, sd sqrt(2); t(0.975, 1) = 12.7062047 (table);
-		// half width 12.7062047*sqrt(2)/sqrt(2) = 12.7062047.
-		{[]float64{0, 2}, 1, math.Sqrt2, 12.7062047},
-		// n = 3 equal values: zero width.
-		{[]float64{5, 5, 5}, 5, 0, 0},
-	} {
-		s := meanCI(tc.x)
-		if s.N != len(tc.x) || !scalar.EqualWithinAbsOrRel(s.Mean, tc.mean, 1e-12, 1e-12) ||
-			!scalar.EqualWithinAbsOrRel(s.SD, tc.sd, 1e-12, 1e-12) ||
-			!scalar.EqualWithinAbsOrRel(s.Hi-s.Mean, tc.half, 1e-7, 1e-7) ||
-			!scalar.EqualWithinAbsOrRel(s.Mean-s.Lo, tc.half, 1e-7, 1e-7) {
-			t.Errorf("meanCI(%v) = %+v, want mean %g sd %g half width %g", tc.x, s, tc.mean, tc.sd, tc.half)
-		}
-	}
-	// One value: a mean without an interval, written as null.
-	s := meanCI([]float64{3})
-	b, _ := json.Marshal(s)
-	if s.Mean != 3 || string(b) != `{"hi":null,"lo":null,"mean":3,"n":1,"sd":null}` {
-		t.Errorf("meanCI([3]) = %+v, JSON %s", s, b)
-	}
-}
-
 // ftJSON is the part of finetune.json the tests read.
 type ftJSON struct {
 	Arms []struct {
