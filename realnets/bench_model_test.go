@@ -67,3 +67,11 @@ func BenchmarkTrainConvNetC16W1(b *testing.B) {
 func BenchmarkTrainMLP1(b *testing.B) {
 	benchTrain(b, NewMLP(MLPConfig{Sizes: []int{784, 256, 256, 10}, Workers: 1}), 128)
 }
+
+func benchResNet(b *testing.B, width int) {
+	benchTrain(b, NewResNetSI(ResNetConfig{Width: width, InChannels: 1, Workers: 2}), 128)
+}
+
+func BenchmarkTrainResNetK4(b *testing.B)  { benchResNet(b, 4) }
+func BenchmarkTrainResNetK8(b *testing.B)  { benchResNet(b, 8) }
+func BenchmarkTrainResNetK16(b *testing.B) { benchResNet(b, 16) }

@@ -74,3 +74,11 @@ func BenchmarkEndToEndConvNet32(b *testing.B) {
 func BenchmarkEndToEndMLP(b *testing.B) {
 	benchEndToEnd(b, NewMLP(MLPConfig{Sizes: []int{784, 256, 256, 10}, Seed: 1}), loadBenchMNIST(b, false))
 }
+
+func benchEndToEndResNet(b *testing.B, width int) {
+	benchEndToEnd(b, NewResNetSI(ResNetConfig{Width: width, InChannels: 1, Seed: 1}), loadBenchMNIST(b, true))
+}
+
+func BenchmarkEndToEndResNet4(b *testing.B)  { benchEndToEndResNet(b, 4) }
+func BenchmarkEndToEndResNet8(b *testing.B)  { benchEndToEndResNet(b, 8) }
+func BenchmarkEndToEndResNet16(b *testing.B) { benchEndToEndResNet(b, 16) }

@@ -68,6 +68,7 @@ func checkGolden(t *testing.T, m Model, logits func() []float32, ref *torchRef, 
 		copy(p.Data, goldenFill(len(p.Data), k, scales[k]))
 	}
 	loss, _ := m.Forward(x, y, ref.N, Train, true)
+	t.Logf("loss: rel err %.2g; train logits: rel err %.2g", math.Abs(loss-ref.Loss)/ref.Loss, relErr(logits(), ref.Logits))
 	if e := math.Abs(loss-ref.Loss) / ref.Loss; e > goldenTol {
 		t.Errorf("loss %v, PyTorch %v (rel err %.2g)", loss, ref.Loss, e)
 	}

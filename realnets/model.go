@@ -53,4 +53,5 @@ type Model interface {
 var (
 	_ Model = (*ConvNet)(nil)
 	_ Model = (*MLP)(nil)
+	_ Model = (*ResNet)(nil)
 )

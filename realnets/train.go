@@ -21,16 +21,16 @@ import (
 // and stored in every checkpoint. The zero value of a field means its
 // documented default.
 type TrainConfig struct {
-	// Model is "convnet" (ConvNetSI, SCIENCE.md section 9) or "mlp"
-	// (the SI MLP).
+	// Model is "convnet" (ConvNetSI, SCIENCE.md section 9), "resnet"
+	// (ResNet-18-SI, the same section) or "mlp" (the SI MLP).
 	Model string `json:"model"`
-	// Width is the ConvNet's base width c (default 32) or the width of the
-	// MLP's hidden layers (default 256).
+	// Width is the ConvNet's base width c (default 32), the ResNet's width
+	// k (default 32) or the width of the MLP's hidden layers (default 256).
 	Width int `json:"width"`
 	// Hidden is the number of hidden layers of the MLP (default 2).
 	Hidden int `json:"hidden,omitempty"`
-	// Data selects the data set. For the ConvNet, MNIST is always zero-padded
-	// to 32x32 (Pad is set); the MLP reads 28x28 MNIST.
+	// Data selects the data set. For the ConvNet and the ResNet, MNIST is
+	// always zero-padded to 32x32 (Pad is set); the MLP reads 28x28 MNIST.
 	Data data.Config `json:"data"`
 	// ELR is the fixed effective learning rate of projected SGD on the
 	// sphere (SCIENCE.md section 2). When it is zero the run is
@@ -113,7 +113,7 @@ func (c *TrainConfig) defaults() {
 	if c.LogEvery == 0 {
 		c.LogEvery = 1
 	}
-	if c.Model == "convnet" && c.Data.Name == "mnist" {
+	if (c.Model == "convnet" || c.Model == "resnet") && c.Data.Name == "mnist" {
 		c.Data.Pad = true
 	}
 }
@@ -121,8 +121,8 @@ func (c *TrainConfig) defaults() {
 // validate returns an error naming the first invalid field.
 func (c *TrainConfig) validate() error {
 	switch {
-	case c.Model != "convnet" && c.Model != "mlp":
-		return fmt.Errorf("model %q: want convnet or mlp", c.Model)
+	case c.Model != "convnet" && c.Model != "resnet" && c.Model != "mlp":
+		return fmt.Errorf("model %q: want convnet, resnet or mlp", c.Model)
 	case c.Width < 1:
 		return fmt.Errorf("width %d: want at least 1", c.Width)
 	case c.Hidden < 0:
@@ -162,6 +162,12 @@ func newModel(cfg *TrainConfig, ch, h, w, classes int) (Model, error) {
 			return nil, fmt.Errorf("convnet needs square images with a side divisible by 8, the data are %dx%d", h, w)
 		}
 		return NewConvNetSI(ConvNetConfig{Width: cfg.Width, InChannels: ch, Classes: classes, Size: h,
+			Seed: cfg.Seed, HeadSeed: cfg.HeadSeed, TrainHead: cfg.HeadLR > 0, Workers: cfg.Workers}), nil
+	case "resnet":
+		if h != w || h%8 != 0 {
+			return nil, fmt.Errorf("resnet needs square images with a side divisible by 8, the data are %dx%d", h, w)
+		}
+		return NewResNetSI(ResNetConfig{Width: cfg.Width, InChannels: ch, Classes: classes, Size: h,
 			Seed: cfg.Seed, HeadSeed: cfg.HeadSeed, TrainHead: cfg.HeadLR > 0, Workers: cfg.Workers}), nil
 	default:
 		sizes := []int{ch * h * w}

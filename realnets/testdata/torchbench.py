@@ -5,10 +5,11 @@ Run by hand with Debian's python3-torch (1.13), never by CI, one model per
 process so that the peak RSS is the model's own:
 
     OMP_WAIT_POLICY=passive /usr/bin/python3 realnets/testdata/torchbench.py convnet 16 2
+    OMP_WAIT_POLICY=passive /usr/bin/python3 realnets/testdata/torchbench.py resnet 8 2
     /usr/bin/python3 realnets/testdata/torchbench.py mlp 0 1
 
-Arguments: model (convnet or mlp), width (ConvNetSI's c; ignored for the
-MLP), threads (torch.set_num_threads). OMP_WAIT_POLICY=passive stops idle
+Arguments: model (convnet, resnet or mlp), width (ConvNetSI's c or
+ResNet-18-SI's k, defined in torchref_resnet.py; ignored for the MLP), threads (torch.set_num_threads). OMP_WAIT_POLICY=passive stops idle
 OpenMP threads from spinning, which matters on a shared 2-core machine (the
 MLP at 2 threads runs 9,000-14,000 img/s without it, 32,500 with it).
 
@@ -25,12 +26,13 @@ Convolutions use oneDNN (MKL-DNN) and are not affected.
 
 It times a full training step (forward, backward, SGD step without momentum
 or weight decay) at batch 128 on random data already in memory (1x32x32
-images for ConvNetSI, 784 inputs for the MLP 784-256-256-10), after warm-up,
+images for ConvNetSI and ResNet-18-SI, 784 inputs for the MLP 784-256-256-10), after warm-up,
 and prints one line: model, width, threads, images per second, peak RSS in
 MB (ru_maxrss). The Go side is BenchmarkEndToEnd* in bench_train_test.go
 (gather a shuffled MNIST batch, forward, backward and the fixed-ELR sphere
 step) and BenchmarkTrainConvNetC8/C16/C32 and BenchmarkTrainMLP in
-bench_model_test.go (forward and backward only).
+bench_model_test.go (forward and backward only); for ResNet-18-SI BenchmarkEndToEndResNet4/8/16
+and BenchmarkTrainResNetK4/K8/K16.
 """
 import os
 import resource
@@ -78,6 +80,11 @@ def main():
     n = 128
     if which == "convnet":
         model = ConvNetSI(width)
+        x = torch.randn(n, 1, 32, 32)
+    elif which == "resnet":
+        from torchref_resnet import ResNetSI
+        model = ResNetSI(width, 1, 10)
+        model.linear.weight.requires_grad_(False)
         x = torch.randn(n, 1, 32, 32)
     else:
         model = mlp()
