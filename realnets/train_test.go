@@ -45,7 +45,7 @@ func TestConfigErrors(t *testing.T) {
 		edit func(c *TrainConfig)
 		want string
 	}{
-		{func(c *TrainConfig) { c.Model = "resnet" }, `model "resnet"`},
+		{func(c *TrainConfig) { c.Model = "vgg" }, `model "vgg"`},
 		{func(c *TrainConfig) { c.ELR = 0 }, "no learning rate"},
 		{func(c *TrainConfig) { c.LR = 0.1 }, "not both"},
 		{func(c *TrainConfig) { c.ELR, c.LR, c.Momentum = 0, 0.1, 1 }, "momentum 1"},
