@@ -205,7 +205,7 @@ func TestNetSweepPlanErrors(t *testing.T) {
 		{[]string{"-epochs", "0"}, "-epochs 0"},
 		{[]string{"-epochs", "2", "-param", "width", "-values", "8,2.5"}, "width must be a whole number >= 1, not 2.5"},
 		{[]string{"-epochs", "2", "-param", "subset", "-values", "x"}, `-values: "x" is not a finite number`},
-		{[]string{"-epochs", "2", "-model", "resnet"}, `model "resnet"`},
+		{[]string{"-epochs", "2", "-model", "vgg"}, `model "vgg"`},
 		{[]string{"-epochs", "2", "-elr-min", "0"}, "the ELR grid"},
 		{[]string{"-epochs", "2", "-grad-metrics", "some"}, `grad metrics "some"`},
 	} {

@@ -118,7 +118,7 @@ func TestTrainErrors(t *testing.T) {
 		{[]string{"-elr", "1e-3", "-epochs", "1"}, "no output folder"},
 		{[]string{"-elr", "1e-3", "-lr", "0.1", "-epochs", "1", "-out", dir}, "not both"},
 		{[]string{"-elr", "1e-3", "-out", dir}, "-epochs 0"},
-		{[]string{"-model", "resnet", "-elr", "1e-3", "-epochs", "1", "-out", dir}, `model "resnet"`},
+		{[]string{"-model", "vgg", "-elr", "1e-3", "-epochs", "1", "-out", dir}, `model "vgg"`},
 		{[]string{"-data", "cifar10", "-elr", "1e-3", "-epochs", "1", "-out", dir}, "-data-dir"},
 		{[]string{"-data", "cifar10", "-data-dir", dir, "-elr", "1e-3", "-epochs", "1", "-out", dir}, "no data_batch_1.bin in"},
 		{[]string{"-resume", "-out", dir}, "no checkpoint to resume from"},
