@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"math"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -30,6 +31,12 @@ type BandPanel struct {
 	// YLabel labels the y axis; LogY makes it logarithmic.
 	YLabel string
 	LogY   bool
+	// Clip, when Clip[0] < Clip[1], clips the bands to [Clip[0], Clip[1]]
+	// (e.g. [0, 100] for a percentage: an interval from few seeds can
+	// run past the possible values) and fixes the axis to that range when
+	// Fixed is set.
+	Clip  [2]float64
+	Fixed bool
 	// Series are the curves, drawn in order.
 	Series []BandSeries
 }
@@ -44,6 +51,8 @@ type BandPanels struct {
 	// Marks are x positions marked by a dashed vertical line in every
 	// panel (for example the epoch at which a run switches ELR).
 	Marks []float64
+	// MarkName names the marks in the legend; empty means "switch".
+	MarkName string
 	// Title is drawn above the figure when not empty.
 	Title string
 }
@@ -55,10 +64,24 @@ func NewBandPanels(d BandPanels) (*Figure, []Skip, error) {
 		return nil, nil, errors.New("plots: band panels: no panels")
 	}
 	var skips []Skip
-	f := &Figure{Title: d.Title, Legend: newLegend()}
+	ink := inkSet{}
+	f := &Figure{Title: d.Title, Legend: newLegend(), ink: ink}
+	xlo, xhi := math.Inf(1), math.Inf(-1)
+	for _, pd := range d.Panels {
+		for _, s := range pd.Series {
+			for _, x := range s.X {
+				if !math.IsNaN(x) && !math.IsInf(x, 0) {
+					xlo, xhi = math.Min(xlo, x), math.Max(xhi, x)
+				}
+			}
+		}
+	}
 	for k, pd := range d.Panels {
 		p := newPlot()
 		p.Y.Label.Text = pd.YLabel
+		// Curves start off the frame: a little room on both sides.
+		headroom(&p.X, xlo, xhi, 0.02, false)
+		clip := pd.Clip[0] < pd.Clip[1]
 		if pd.LogY {
 			setLog(&p.Y)
 		}
@@ -89,8 +112,12 @@ func NewBandPanels(d BandPanels) (*Figure, []Skip, error) {
 						skips = append(skips, Skip{Series: s.Name + " (band)", Index: i, X: s.X[i], Y: s.Lo[i], Reason: why})
 						continue
 					}
-					lo = append(lo, plotter.XY{X: s.X[i], Y: s.Lo[i]})
-					hi = append(hi, plotter.XY{X: s.X[i], Y: s.Hi[i]})
+					l, h := s.Lo[i], s.Hi[i]
+					if clip {
+						l, h = math.Max(l, pd.Clip[0]), math.Min(h, pd.Clip[1])
+					}
+					lo = append(lo, plotter.XY{X: s.X[i], Y: l})
+					hi = append(hi, plotter.XY{X: s.X[i], Y: h})
 				}
 				if len(lo) > 1 {
 					band := append(lo, reversed(hi)...)
@@ -102,6 +129,7 @@ func NewBandPanels(d BandPanels) (*Figure, []Skip, error) {
 					poly.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 50}
 					poly.LineStyle.Width = 0
 					p.Add(poly)
+					ink.points(p, band)
 				}
 			}
 			xy := points(s.Name, s.X, s.Mean, false, pd.LogY, &skips)
@@ -117,12 +145,25 @@ func NewBandPanels(d BandPanels) (*Figure, []Skip, error) {
 				l.LineStyle.Width = vg.Points(1.6)
 			}
 			p.Add(l)
+			ink.line(p, xy)
 			if k == 0 && s.Name != "" {
 				f.Legend.Add(s.Name, l)
 			}
 		}
-		for _, x := range d.Marks {
-			p.Add(vline{x})
+		for i, x := range d.Marks {
+			v := vline{X: x, Style: StyleOf(Marker).Line}
+			p.Add(v)
+			ink.vline(p, x)
+			if k == 0 && i == 0 {
+				name := d.MarkName
+				if name == "" {
+					name = StyleOf(Marker).Name
+				}
+				f.Legend.Add(name, v)
+			}
+		}
+		if clip && pd.Fixed {
+			p.Y.Min, p.Y.Max = pd.Clip[0], pd.Clip[1]
 		}
 		if pd.LogY {
 			fixLogRange(&p.Y)
@@ -138,14 +179,4 @@ func reversed(p plotter.XYs) plotter.XYs {
 		out[len(p)-1-i] = p[i]
 	}
 	return out
-}
-
-// vline is a dashed grey vertical line across a plot at X.
-type vline struct{ X float64 }
-
-func (v vline) Plot(c draw.Canvas, p *plot.Plot) {
-	tx, _ := p.Transforms(&c)
-	x := tx(v.X)
-	c.StrokeLine2(draw.LineStyle{Color: color.Gray{Y: 100}, Width: vg.Points(0.7), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}},
-		x, c.Min.Y, x, c.Max.Y)
 }

@@ -29,6 +29,12 @@ func save(f plots.Drawer, skips []plots.Skip, name string, w, h vg.Length, svg b
 	for _, s := range skips {
 		fmt.Println(s)
 	}
+	// Every example figure is laid out without overlapping labels.
+	if fig, ok := f.(*plots.Figure); ok {
+		if err := plots.CheckLayout(fig, w, h); err != nil {
+			fmt.Println(err)
+		}
+	}
 	dir := filepath.Join("testdata", runtime.GOARCH)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		log.Fatal(err)

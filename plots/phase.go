@@ -38,6 +38,11 @@ type Cell struct {
 type Curve struct {
 	Name string
 	X, Y []float64
+	// Concept selects the curve's style from the shared table; the zero
+	// value, Theory, is refined from the name ("GD ...", "mean-square",
+	// "almost-sure", "... ELR* ...") so that curves read from files get
+	// their concept's style too.
+	Concept Concept
 }
 
 // PhaseDiagram is the data of a phase diagram: a grid over ELR (columns, a
@@ -158,8 +163,9 @@ func NewPhaseDiagram(d PhaseDiagram) (*Figure, []Skip, error) {
 		leg.Add("no run", swatch{fill: color.White})
 	}
 
-	// Theory curves, placed between rows by interpolation.
-	for k, cv := range d.Curves {
+	// Theory curves, placed between rows by interpolation, with a white
+	// halo so that they read over every cell colour.
+	for _, cv := range d.Curves {
 		ys := make([]float64, len(cv.Y))
 		for i, y := range cv.Y {
 			ys[i] = d.rowPosition(y)
@@ -174,22 +180,27 @@ func NewPhaseDiagram(d PhaseDiagram) (*Figure, []Skip, error) {
 		if len(pts) == 0 {
 			continue
 		}
-		style := curveStyle(k)
-		halo := style
+		sty := StyleOf(conceptOf(cv.Concept, cv.Name))
+		halo := sty.Line
 		halo.Color = color.White
 		halo.Width += vg.Points(2)
 		halo.Dashes = nil
 		hl, _ := plotter.NewLine(pts)
 		hl.LineStyle = halo
 		l, s, _ := plotter.NewLinePoints(pts)
-		l.LineStyle = style
-		s.GlyphStyle = curveGlyph(k)
-		hs, _ := plotter.NewScatter(pts)
-		hs.GlyphStyle = s.GlyphStyle
-		hs.GlyphStyle.Color = color.White
-		hs.GlyphStyle.Radius += vg.Points(1)
-		p.Add(hl, hs, l, s)
-		leg.Add(cv.Name, l, s)
+		l.LineStyle = sty.Line
+		p.Add(hl, l)
+		th := []plot.Thumbnailer{l}
+		if sty.Glyph.Radius > 0 {
+			s.GlyphStyle = sty.Glyph
+			hs, _ := plotter.NewScatter(pts)
+			hs.GlyphStyle = s.GlyphStyle
+			hs.GlyphStyle.Color = color.White
+			hs.GlyphStyle.Radius += vg.Points(1)
+			p.Add(hs, s)
+			th = append(th, s)
+		}
+		leg.Add(cv.Name, th...)
 	}
 
 	// Rows: equal heights, labelled by value (unlabelled when there is no
@@ -200,7 +211,7 @@ func NewPhaseDiagram(d PhaseDiagram) (*Figure, []Skip, error) {
 	p.Y.Min, p.Y.Max = -0.5, float64(len(d.Values))-0.5
 	var ticks plot.ConstantTicks
 	for i, v := range d.Values {
-		t := plot.Tick{Value: float64(i), Label: strconv.FormatFloat(v, 'g', 4, 64)}
+		t := plot.Tick{Value: float64(i), Label: formatNumber(v, 4)}
 		if d.Param == "" {
 			t.Label = ""
 		}
@@ -209,7 +220,7 @@ func NewPhaseDiagram(d PhaseDiagram) (*Figure, []Skip, error) {
 	p.Y.Tick.Marker = ticks
 	p.X.Padding, p.Y.Padding = 0, 0
 
-	f := &Figure{Plots: [][]*plot.Plot{{p}}, Legend: leg}
+	f := &Figure{Plots: [][]*plot.Plot{{p}}, Legend: leg, LegendPlace: LegendBelow}
 	if cmap != nil {
 		bar := &plotter.ColorBar{ColorMap: cmap, Vertical: true, Colors: 256}
 		cb := newColorBar(cmap, bar, cbLabel)
@@ -429,24 +440,6 @@ func drawSwatch(c *draw.Canvas, r vg.Rectangle, fill color.Color, hatch bool) {
 	c.SetLineWidth(vg.Points(0.4))
 	c.SetLineDash(nil, 0)
 	c.Stroke(r.Path())
-}
-
-// curveStyle returns the line style of the k-th overlaid curve: black with
-// distinct dash patterns, legible in grey-scale.
-func curveStyle(k int) draw.LineStyle {
-	dashes := [][]vg.Length{
-		nil,
-		{vg.Points(4), vg.Points(2)},
-		{vg.Points(1), vg.Points(1.5)},
-		{vg.Points(5), vg.Points(1.5), vg.Points(1), vg.Points(1.5)},
-	}
-	return draw.LineStyle{Color: color.Black, Width: vg.Points(1.1), Dashes: dashes[k%len(dashes)]}
-}
-
-// curveGlyph returns the marker of the k-th overlaid curve.
-func curveGlyph(k int) draw.GlyphStyle {
-	shapes := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.PyramidGlyph{}}
-	return draw.GlyphStyle{Color: color.Black, Radius: vg.Points(1.8), Shape: shapes[k%len(shapes)]}
 }
 
 // powTicks labels a colour bar in log10 units as powers of ten.

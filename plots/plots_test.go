@@ -108,14 +108,15 @@ func TestSymbolsLayout(t *testing.T) {
 }
 
 func TestLogTicks(t *testing.T) {
-	// Over [0.01, 100] the labelled ticks are exactly the five decades.
+	// Over [0.01, 100] the labelled ticks are exactly the five decades,
+	// in plain numbers.
 	var labels []string
 	for _, tk := range (logTicks{}).Ticks(0.01, 100) {
 		if tk.Label != "" {
 			labels = append(labels, tk.Label)
 		}
 	}
-	if got, want := strings.Join(labels, " "), "10^{-2} 10^{-1} 1 10 10^{2}"; got != want {
+	if got, want := strings.Join(labels, " "), "0.01 0.1 1 10 100"; got != want {
 		t.Errorf("labels %q, want %q", got, want)
 	}
 	// A short range [2, 60] labels 2, 5, 10, 20, 50.

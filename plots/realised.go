@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/regimes/regimes/regime"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/regimes/regimes/regime"
 )
 
 // A Level is a named horizontal line, for example a regime threshold or a
@@ -17,6 +18,9 @@ import (
 type Level struct {
 	Name string
 	Y    float64
+	// Concept selects the line's style from the shared table; the zero
+	// value is refined from the name (see Curve).
+	Concept Concept
 }
 
 // Realised is the data of the realised-ELR figure of a conventional run
@@ -34,6 +38,12 @@ type Realised struct {
 	// Bands are ELR intervals shaded behind the ELR panel in the regime
 	// palette (From may be 0 and To +Inf: they are clipped to the panel).
 	Bands []Band
+	// BandSource says where the bands' boundaries come from (e.g. "fixed-ELR
+	// runs of testdata/mnist"); it heads their legend entries. A figure
+	// with bands should say it.
+	BandSource string
+	// TimeLabel names the x axis; empty means "step".
+	TimeLabel string
 	// Title is drawn above the figure when not empty.
 	Title string
 }
@@ -49,12 +59,17 @@ func NewRealised(d Realised) (*Figure, []Skip, error) {
 		return nil, nil, fmt.Errorf("plots: realised: %d steps, %d ELR values and %d loss values", len(d.Step), len(d.ELR), len(d.Loss))
 	}
 	var skips []Skip
+	ink := inkSet{}
 	leg := newLegend()
+	tl := d.TimeLabel
+	if tl == "" {
+		tl = "step"
+	}
 	p := newPlot()
-	p.Y.Label.Text = "realised " + ELRLabel
+	p.Y.Label.Text = "realised " + ELRSymbol
 	setLog(&p.Y)
 	if len(d.Loss) == 0 {
-		p.X.Label.Text = "step"
+		p.X.Label.Text = tl
 	}
 	if len(d.Bands) > 0 {
 		hb := &hbands{}
@@ -68,6 +83,9 @@ func NewRealised(d Realised) (*Figure, []Skip, error) {
 			seen[bd.Regime] = true
 		}
 		p.Add(hb)
+		if d.BandSource != "" {
+			leg.Add("bands: " + d.BandSource)
+		}
 		for _, r := range regime.All {
 			if seen[r] {
 				leg.Add(r.String(), swatch{fill: bandColor(r)})
@@ -77,31 +95,34 @@ func NewRealised(d Realised) (*Figure, []Skip, error) {
 	pts := points("realised ELR", d.Step, d.ELR, false, true, &skips)
 	if len(pts) > 0 {
 		l, _ := plotter.NewLine(pts)
-		l.LineStyle = draw.LineStyle{Color: dataColor, Width: vg.Points(0.7)}
+		l.LineStyle = StyleOf(Data).Line
 		p.Add(l)
+		ink.line(p, pts)
 		leg.Add("realised "+ELRSymbol, l)
 	}
-	for k, lv := range d.Levels {
+	for _, lv := range d.Levels {
 		if !(lv.Y > 0) || math.IsInf(lv.Y, 0) {
 			skips = append(skips, Skip{lv.Name, 0, math.NaN(), lv.Y, "level must be positive and finite on a log axis"})
 			continue
 		}
-		h := hline{Y: lv.Y, Style: curveStyle(k)}
+		h := hline{Y: lv.Y, Style: StyleOf(conceptOf(lv.Concept, lv.Name)).Line}
 		p.Add(h)
+		ink.hline(p, lv.Y)
 		leg.Add(lv.Name, h)
 	}
 	grid := [][]*plot.Plot{{p}}
 	if len(d.Loss) > 0 {
 		q := newPlot()
-		q.X.Label.Text = "step"
+		q.X.Label.Text = tl
 		q.Y.Label.Text = "loss"
 		setLog(&q.Y)
-		q.Y.Tick.Marker = sparseLogTicks{}
 		lp := points("loss", d.Step, d.Loss, false, true, &skips)
 		if len(lp) > 0 {
 			l, _ := plotter.NewLine(lp)
-			l.LineStyle = draw.LineStyle{Color: withAlpha(SequentialAt(0.6), 1), Width: vg.Points(0.7)}
+			l.LineStyle = StyleOf(Data).Line
+			l.LineStyle.Color = withAlpha(SequentialAt(0.6), 1)
 			q.Add(l)
+			ink.line(q, lp)
 			leg.Add("loss", l)
 		}
 		// Share the step range so that the panels align in x.
@@ -109,7 +130,7 @@ func NewRealised(d Realised) (*Figure, []Skip, error) {
 		p.X.Min, p.X.Max, q.X.Min, q.X.Max = xmin, xmax, xmin, xmax
 		grid = append(grid, []*plot.Plot{q})
 	}
-	return &Figure{Plots: grid, Legend: leg, Title: d.Title}, skips, nil
+	return &Figure{Plots: grid, Legend: leg, Title: d.Title, ink: ink}, skips, nil
 }
 
 // hbands shades ELR intervals across the full width of a plot.
@@ -129,27 +150,4 @@ func (b *hbands) Plot(c draw.Canvas, p *plot.Plot) {
 		c.SetColor(bandColor(bd.Regime))
 		c.Fill(vg.Rectangle{Min: vg.Point{X: c.Min.X, Y: y0}, Max: vg.Point{X: c.Max.X, Y: y1}}.Path())
 	}
-}
-
-// sparseLogTicks labels at most about six decades of a logarithmic axis, so
-// that a loss falling by many decades stays legible.
-type sparseLogTicks struct{}
-
-// Ticks returns logTicks with labels only on every k-th decade.
-func (sparseLogTicks) Ticks(min, max float64) []plot.Tick {
-	ts := logTicks{}.Ticks(min, max)
-	if !(min > 0 && max > min) {
-		return ts
-	}
-	k := int(math.Ceil(math.Log10(max/min) / 6))
-	if k <= 1 {
-		return ts
-	}
-	for i, t := range ts {
-		e := math.Round(math.Log10(t.Value))
-		if t.Label != "" && (math.Abs(math.Log10(t.Value)-e) > 1e-9 || int(e)%k != 0) {
-			ts[i].Label = ""
-		}
-	}
-	return ts
 }

@@ -27,7 +27,7 @@ func ExampleNewRealised() {
 		d.ELR = append(d.ELR, math.Pow(1.01, float64(k)))
 		d.Loss = append(d.Loss, 0.01*math.Pow(0.8, float64(k)))
 	}
-	d.Levels = []plots.Level{{"mean-square", 2}, {"almost-sure", 3}, {"GD", 8}, {"ELR*", 3.1}}
+	d.Levels = []plots.Level{{Name: "mean-square", Y: 2}, {Name: "almost-sure", Y: 3}, {Name: "GD", Y: 8}, {Name: "ELR*", Y: 3.1}}
 	d.Bands = []plots.Band{{From: 0, To: 3, Regime: regime.Convergence}, {From: 3, To: math.Inf(1), Regime: regime.Chaotic}}
 	d.Title = "synthetic periodic run"
 	f, skips, err := plots.NewRealised(d)
@@ -55,7 +55,7 @@ func TestRealisedErrors(t *testing.T) {
 			t.Errorf("%+v: no error", d)
 		}
 	}
-	_, skips, err := plots.NewRealised(plots.Realised{Step: []float64{0, 1}, ELR: []float64{1, 0}, Levels: []plots.Level{{"bad", -1}}})
+	_, skips, err := plots.NewRealised(plots.Realised{Step: []float64{0, 1}, ELR: []float64{1, 0}, Levels: []plots.Level{{Name: "bad", Y: -1}}})
 	if err != nil || len(skips) != 2 {
 		t.Errorf("skips %v, err %v; want 2 skips (ELR 0 and level -1)", skips, err)
 	}
