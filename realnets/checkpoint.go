@@ -1,8 +1,13 @@
 package realnets
 
 import (
-	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/gob"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,8 +16,17 @@ import (
 	"github.com/regimes/regimes/analysis"
 )
 
-// checkpointVersion is the format version written in checkpoints.
-const checkpointVersion = 1
+// checkpointVersion is the format version written in checkpoints. Version
+// 2 frames the gob payload with a header that holds its length and SHA-256
+// (see SaveCheckpoint); version 1 was the bare gob.
+const checkpointVersion = 2
+
+// checkpointMagic opens every checkpoint file of version 2 and later.
+const checkpointMagic = "REGIMES-CKPT\x00\x00\x00\x00"
+
+// checkpointHeader is the size of the header: magic, version (uint32),
+// payload length (uint64) and the payload's SHA-256, all big-endian.
+const checkpointHeader = len(checkpointMagic) + 4 + 8 + sha256.Size
 
 // A Tensor is a named array of float32 values saved in a checkpoint.
 type Tensor struct {
@@ -30,6 +44,9 @@ type Tensor struct {
 type Checkpoint struct {
 	Version int
 	Config  TrainConfig
+	// RunID is Config.RunID(): the identity of the run that wrote the
+	// checkpoint, which a resumed run checks against its folder's config.json.
+	RunID string
 	// Epoch and Step are the numbers of completed epochs and steps.
 	Epoch, Step int
 	Params      []Tensor
@@ -78,24 +95,105 @@ func (c *Checkpoint) Restore(m Model) error {
 	return restoreTensors(m.Buffers(), c.Buffers, "buffers")
 }
 
-// SaveCheckpoint writes c to the named file atomically.
+// RunID returns the identity of the run c describes: the first 16 hex
+// digits of the SHA-256 of c's JSON with its defaults applied and without
+// the fields that do not change the numbers (Out, Workers, Epochs, which a
+// resumed run may extend, CheckpointEvery and Resume). Two configurations
+// with the same RunID train bitwise the same run.
+func (c TrainConfig) RunID() string {
+	c.defaults()
+	c.Out, c.Workers, c.Resume, c.Epochs, c.CheckpointEvery = "", 0, false, 0, 0
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(fmt.Sprintf("realnets: run identity: %v", err)) // a TrainConfig always encodes
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:8])
+}
+
+// ErrCorruptCheckpoint is wrapped by the errors of LoadCheckpoint and
+// ReadCheckpoint for a file that is not an intact checkpoint (truncated,
+// changed, or not a checkpoint at all).
+var ErrCorruptCheckpoint = errors.New("not an intact checkpoint")
+
+// SaveCheckpoint writes c to the named file atomically, with c.Version and
+// c.RunID set: a header with the payload's length and SHA-256, then the gob
+// encoding of c.
 func SaveCheckpoint(name string, c *Checkpoint) error {
 	c.Version = checkpointVersion
+	c.RunID = c.Config.RunID()
+	var payload bytes.Buffer
+	if err := gob.NewEncoder(&payload).Encode(c); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	sum := sha256.Sum256(payload.Bytes())
+	hdr := make([]byte, 0, checkpointHeader)
+	hdr = append(hdr, checkpointMagic...)
+	hdr = binary.BigEndian.AppendUint32(hdr, checkpointVersion)
+	hdr = binary.BigEndian.AppendUint64(hdr, uint64(payload.Len()))
+	hdr = append(hdr, sum[:]...)
 	return analysis.WriteFileAtomic(name, func(w io.Writer) error {
-		return gob.NewEncoder(w).Encode(c)
+		if _, err := w.Write(hdr); err != nil {
+			return err
+		}
+		_, err := w.Write(payload.Bytes())
+		return err
 	})
 }
 
-// LoadCheckpoint reads a checkpoint written by SaveCheckpoint.
+// LoadCheckpoint reads a checkpoint written by SaveCheckpoint, verifying its
+// length and checksum; see ReadCheckpoint.
 func LoadCheckpoint(name string) (*Checkpoint, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	return ReadCheckpoint(name, f)
+}
+
+// ReadCheckpoint reads a checkpoint from r; name is used in errors. A file
+// that is truncated, longer than its header says, fails its checksum, or
+// does not decode is refused with an error wrapping ErrCorruptCheckpoint
+// and naming the file; a checkpoint of another format version is refused
+// too.
+func ReadCheckpoint(name string, r io.Reader) (*Checkpoint, error) {
+	corrupt := func(format string, args ...any) error {
+		return fmt.Errorf("%s: %w: %s", name, ErrCorruptCheckpoint, fmt.Sprintf(format, args...))
+	}
+	hdr := make([]byte, checkpointHeader)
+	if k, err := io.ReadFull(r, hdr); err != nil {
+		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			return nil, corrupt("truncated: %d bytes, a checkpoint's header alone has %d", k, checkpointHeader)
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if string(hdr[:len(checkpointMagic)]) != checkpointMagic {
+		return nil, corrupt("no checkpoint header (a file of format version 1, written before checksums, or not a checkpoint)")
+	}
+	rest := hdr[len(checkpointMagic):]
+	if v := binary.BigEndian.Uint32(rest); v != checkpointVersion {
+		return nil, fmt.Errorf("%s: checkpoint format version %d, this program reads %d", name, v, checkpointVersion)
+	}
+	size := binary.BigEndian.Uint64(rest[4:])
+	want := rest[12:]
+	h := sha256.New()
+	var payload bytes.Buffer
+	k, err := io.Copy(io.MultiWriter(&payload, h), io.LimitReader(r, int64(min(size, 1<<62))+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	switch {
+	case uint64(k) < size:
+		return nil, corrupt("truncated: %d of %d payload bytes", k, size)
+	case uint64(k) > size:
+		return nil, corrupt("longer than its header says (%d payload bytes)", size)
+	case !bytes.Equal(h.Sum(nil), want):
+		return nil, corrupt("SHA-256 checksum mismatch (the content was changed)")
+	}
 	var c Checkpoint
-	if err := gob.NewDecoder(bufio.NewReader(f)).Decode(&c); err != nil {
-		return nil, fmt.Errorf("%s: not a readable checkpoint: %v", name, err)
+	if err := gob.NewDecoder(&payload).Decode(&c); err != nil {
+		return nil, corrupt("%v", err)
 	}
 	if c.Version != checkpointVersion {
 		return nil, fmt.Errorf("%s: checkpoint format version %d, this program reads %d", name, c.Version, checkpointVersion)

@@ -67,7 +67,7 @@ func TestCheckpointCorrupt(t *testing.T) {
 	}
 	b, _ := os.ReadFile(name)
 	os.WriteFile(name, b[:len(b)/2], 0o644)
-	if _, err := LoadCheckpoint(name); err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "not a readable checkpoint") {
+	if _, err := LoadCheckpoint(name); err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "not an intact checkpoint") {
 		t.Errorf("truncated checkpoint: %v", err)
 	}
 	if _, err := LoadCheckpoint(filepath.Join(dir, "none")); err == nil {

@@ -219,17 +219,16 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 		if cfg.Out == "" {
 			return fmt.Errorf("resume needs the run's output folder")
 		}
-		name := lastCheckpoint(cfg.Out)
-		if name == "" {
-			return fmt.Errorf("%s: no checkpoint to resume from", cfg.Out)
-		}
 		var err error
-		if ck, err = LoadCheckpoint(name); err != nil {
+		if _, ck, err = resumePoint(cfg.Out); err != nil {
 			return err
 		}
 		c := ck.Config
 		c.Out = cfg.Out
 		if cfg.Epochs > 0 {
+			if cfg.Epochs < ck.Epoch {
+				return fmt.Errorf("resume %s: the run has completed %d epochs, -epochs %d would shorten it (give at least %d)", cfg.Out, ck.Epoch, cfg.Epochs, ck.Epoch)
+			}
 			c.Epochs = cfg.Epochs
 		}
 		if cfg.Workers > 0 {
@@ -315,7 +314,7 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 	r.prevSI = SIVector(nil, params)
 	r.start = time.Now()
 
-	cfgOut := cfg
+	cfgOut := runConfig{TrainConfig: cfg, RunID: cfg.RunID()}
 	cfgOut.Resume = false
 	if err := analysis.WriteFileAtomic(filepath.Join(cfg.Out, "config.json"), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
@@ -599,10 +598,100 @@ func lastCheckpoint(dir string) string {
 	last := filepath.Join(dir, "last.ckpt")
 	if c, err := LoadCheckpoint(last); err == nil && c.Epoch >= bestEpoch {
 		return last
-	} else if err != nil && !errors.Is(err, os.ErrNotExist) && best == "" {
-		return last // let the caller report the broken file
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		// A broken last.ckpt is reported by the caller, never passed over
+		// for an older checkpoint without a word.
+		return last
 	}
 	return best
+}
+
+// waysOut ends the refusals of a resume: what the user can do instead.
+const waysOut = "start afresh with -force, or from an intact checkpoint with -from FILE"
+
+// runConfig is the content of DIR/config.json: the configuration and its
+// run identity.
+type runConfig struct {
+	TrainConfig
+	RunID string `json:"run_id"`
+}
+
+// resumePoint returns the checkpoint a resumed run in dir continues from:
+// last.ckpt or an epoch-NNNNNN.ckpt with more completed epochs. It refuses
+// a folder without checkpoints, a last.ckpt or chosen checkpoint that is not
+// intact, and one of another run than dir/config.json's.
+func resumePoint(dir string) (string, *Checkpoint, error) {
+	last := filepath.Join(dir, "last.ckpt")
+	ck, err := LoadCheckpoint(last)
+	name := last
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		name, ck = "", nil
+	case err != nil:
+		return "", nil, fmt.Errorf("resume %s: %v; %s", dir, err, waysOut)
+	default:
+		if err := sameRunAsFolder(dir, last, ck); err != nil {
+			return "", nil, err
+		}
+	}
+	best, bestEpoch := "", -1
+	names, _ := filepath.Glob(filepath.Join(dir, "epoch-*.ckpt"))
+	for _, n := range names {
+		var e int
+		if _, err := fmt.Sscanf(filepath.Base(n), "epoch-%d.ckpt", &e); err == nil && e > bestEpoch {
+			best, bestEpoch = n, e
+		}
+	}
+	if best != "" && (ck == nil || bestEpoch > ck.Epoch) {
+		if ck, err = LoadCheckpoint(best); err != nil {
+			return "", nil, fmt.Errorf("resume %s: %v; %s", dir, err, waysOut)
+		}
+		if err := sameRunAsFolder(dir, best, ck); err != nil {
+			return "", nil, err
+		}
+		name = best
+	}
+	if ck == nil {
+		return "", nil, fmt.Errorf("%s: no checkpoint to resume from", dir)
+	}
+	return name, ck, nil
+}
+
+// sameRunAsFolder returns an error unless the checkpoint ck (read from the
+// file name) belongs to the run described by dir/config.json: its recorded
+// run identity (or, in a config.json written before identities, the one
+// computed from it) must be ck's.
+func sameRunAsFolder(dir, name string, ck *Checkpoint) error {
+	cfgName := filepath.Join(dir, "config.json")
+	b, err := os.ReadFile(cfgName)
+	if err != nil {
+		return fmt.Errorf("resume %s: %v (a checkpoint without its run's configuration); %s", dir, err, waysOut)
+	}
+	var rc runConfig
+	if err := json.Unmarshal(b, &rc); err != nil {
+		return fmt.Errorf("resume %s: %s: %v; %s", dir, cfgName, err, waysOut)
+	}
+	id := rc.RunID
+	if id == "" {
+		id = rc.TrainConfig.RunID()
+	}
+	if ck.RunID != id {
+		return fmt.Errorf("resume %s: %s is a checkpoint of another run (run %s: %s) than config.json's (run %s: %s); %s",
+			dir, filepath.Base(name), ck.RunID, ck.Config.Summary(), id, rc.TrainConfig.Summary(), waysOut)
+	}
+	return nil
+}
+
+// Summary returns a short description of the run c: model, width, data,
+// learning rate and seed, as in "convnet width 32 on mnist, elr 0.001,
+// seed 1".
+func (c TrainConfig) Summary() string {
+	c.defaults()
+	lr := fmt.Sprintf("elr %g", c.ELR)
+	if c.ELR == 0 {
+		lr = fmt.Sprintf("lr %g wd %g", c.LR, c.WD)
+	}
+	return fmt.Sprintf("%s width %d on %s, %s, seed %d", c.Model, c.Width, c.Data.Name, lr, c.Seed)
 }
 
 // LastCheckpoint returns the checkpoint in dir that a resumed run continues
