@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/regimes/regimes/analysis"
@@ -98,11 +99,18 @@ func (c *Checkpoint) Restore(m Model) error {
 // RunID returns the identity of the run c describes: the first 16 hex
 // digits of the SHA-256 of c's JSON with its defaults applied and without
 // the fields that do not change the numbers (Out, Workers, Epochs, which a
-// resumed run may extend, CheckpointEvery and Resume). Two configurations
-// with the same RunID train bitwise the same run.
+// resumed run may extend, CheckpointEvery, Resume and the data's folder
+// Data.Dir), with From reduced to
+// its last folder and file name, so that moving a set of runs together keeps
+// their identities. Two configurations with the same RunID train bitwise the
+// same run.
 func (c TrainConfig) RunID() string {
 	c.defaults()
 	c.Out, c.Workers, c.Resume, c.Epochs, c.CheckpointEvery = "", 0, false, 0, 0
+	c.Data.Dir = ""
+	if c.From != "" {
+		c.From = filepath.ToSlash(filepath.Join(filepath.Base(filepath.Dir(c.From)), filepath.Base(c.From)))
+	}
 	b, err := json.Marshal(c)
 	if err != nil {
 		panic(fmt.Sprintf("realnets: run identity: %v", err)) // a TrainConfig always encodes
