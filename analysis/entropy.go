@@ -227,3 +227,9 @@ func knnGeodesic(x [][]float64, i int, best []float64) float64 {
 	c := math.Min(math.Sqrt(worst), 2)
 	return 2 * math.Asin(c/2)
 }
+
+// MarshalFinite encodes the struct v as a JSON object with NaN and
+// infinite float64 fields (and elements of float64 slices and arrays) as
+// null, the rule of SeriesStats; other fields are encoded by encoding/json.
+// Types use it in their MarshalJSON methods.
+func MarshalFinite(v any) ([]byte, error) { return marshalFinite(v) }

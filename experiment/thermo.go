@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/regimes/regimes/analysis"
 	"math"
 	"runtime"
-	"sort"
 	"sync"
 	"time"
 
@@ -170,34 +170,40 @@ type ThermoPoint struct {
 
 // ThermoErrors are relative errors of the predictions.
 type ThermoErrors struct {
-	Temperature float64 `json:"temperature"`
-	Radius      float64 `json:"radius"`
-	AngleRMS    float64 `json:"angle_rms"`
-	Pressure    float64 `json:"pressure"`
+	Temperature  float64 `json:"temperature"`
+	Temperature1 float64 `json:"temperature1"`
+	Radius       float64 `json:"radius"`
+	AngleRMS     float64 `json:"angle_rms"`
+	Pressure     float64 `json:"pressure"`
 }
 
 // ThermoInCI reports whether each prediction lies in its measured CI.
 type ThermoInCI struct {
-	Temperature bool `json:"temperature"`
-	Energy      bool `json:"energy"`
-	Entropy     bool `json:"entropy"`
-	Radius      bool `json:"radius"`
-	AngleRMS    bool `json:"angle_rms"`
-	Pressure    bool `json:"pressure"`
+	Temperature  bool `json:"temperature"`
+	Temperature1 bool `json:"temperature1"`
+	Energy       bool `json:"energy"`
+	Entropy      bool `json:"entropy"`
+	Radius       bool `json:"radius"`
+	AngleRMS     bool `json:"angle_rms"`
+	Pressure     bool `json:"pressure"`
 }
 
-// ThermoBreakdown says where the temperature prediction of one protocol
-// stops holding, in terms of the predicted RMS step angle: HoldsUpTo is the
-// largest angle of the grid at which the prediction lies in the measured
-// CI, FailsFrom the smallest larger angle of the grid (NaN when the
-// prediction holds at every larger angle too), and Failing the number of
-// points outside the CI below HoldsUpTo (chance misses of a 95% CI).
+// ThermoBreakdown says where a temperature prediction of one protocol
+// stops holding on the grid, in terms of the predicted RMS step angle. A
+// point fails when the prediction lies more than FailZ standard errors
+// from the measured temperature (the standard error is the 95% CI
+// half-width over 1.96), so that chance failures are rare (0.1% per point,
+// where a 95% CI alone would miss one point in 20). HoldsBelow is the
+// smallest angle of a failing point (every point at a smaller angle passes;
+// NaN if none fails), Failures the number of failing points and Points the
+// number of points. Order is 0 for the leading order T and 1 for the
+// first-order T1.
 type ThermoBreakdown struct {
-	Protocol  toy.ThermoProtocol `json:"protocol"`
-	HoldsUpTo float64            `json:"holds_up_to"`
-	FailsFrom float64            `json:"fails_from"`
-	Failing   int                `json:"failing_below"`
-	Points    int                `json:"points"`
+	Protocol   toy.ThermoProtocol `json:"protocol"`
+	Order      int                `json:"order"`
+	HoldsBelow float64            `json:"holds_below"`
+	Failures   int                `json:"failures"`
+	Points     int                `json:"points"`
 }
 
 // ThermoResult is the result of the Thermo grid.
@@ -256,8 +262,10 @@ func Thermo(ctx context.Context, c ThermoConfig) (*ThermoResult, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	for _, p := range []toy.ThermoProtocol{toy.Sphere, toy.FixedELR, toy.FixedLR} {
-		res.Breakdown = append(res.Breakdown, breakdown(res.Points, p))
+	for _, order := range []int{0, 1} {
+		for _, p := range []toy.ThermoProtocol{toy.Sphere, toy.FixedELR, toy.FixedLR} {
+			res.Breakdown = append(res.Breakdown, breakdown(res.Points, p, order))
+		}
 	}
 	res.Maxwell = maxwell(res.Points, c)
 	res.Seconds = time.Since(start).Seconds()
@@ -277,10 +285,11 @@ func thermoPoint(cfg toy.ThermoConfig) (ThermoPoint, error) {
 	m := run.Measure()
 	pt := ThermoPoint{Run: run.Config, Predicted: p, Measured: m}
 	pt.RelErr = ThermoErrors{
-		Temperature: m.Temperature.RelErr(p.Temperature),
-		Radius:      m.Radius.RelErr(p.Radius),
-		AngleRMS:    m.AngleRMS.RelErr(p.AngleRMS),
-		Pressure:    m.Pressure.RelErr(p.Pressure),
+		Temperature:  m.Temperature.RelErr(p.Temperature),
+		Temperature1: m.Temperature.RelErr(p.Temperature1),
+		Radius:       m.Radius.RelErr(p.Radius),
+		AngleRMS:     m.AngleRMS.RelErr(p.AngleRMS),
+		Pressure:     m.Pressure.RelErr(p.Pressure),
 	}
 	pt.EntropyErr = m.Entropy.Value - p.Entropy
 	const tiny = 1e-9 // constants measured exactly up to rounding
@@ -288,7 +297,7 @@ func thermoPoint(cfg toy.ThermoConfig) (ThermoPoint, error) {
 		return x.CI95[0]-tiny*math.Abs(w) <= w && w <= x.CI95[1]+tiny*math.Abs(w)
 	}
 	pt.InCI = ThermoInCI{
-		Temperature: in(m.Temperature, p.Temperature), Energy: in(m.Energy, p.Energy),
+		Temperature: in(m.Temperature, p.Temperature), Temperature1: in(m.Temperature, p.Temperature1), Energy: in(m.Energy, p.Energy),
 		Entropy: in(m.Entropy, p.Entropy), Radius: in(m.Radius, p.Radius),
 		AngleRMS: in(m.AngleRMS, p.AngleRMS), Pressure: in(m.Pressure, p.Pressure),
 	}
@@ -297,31 +306,33 @@ func thermoPoint(cfg toy.ThermoConfig) (ThermoPoint, error) {
 	return pt, nil
 }
 
-func breakdown(pts []ThermoPoint, proto toy.ThermoProtocol) ThermoBreakdown {
-	var sel []ThermoPoint
+// FailZ is the distance, in standard errors, at which a prediction fails
+// (the two-sided 99.9% level).
+const FailZ = 3.29
+
+// fails reports whether the prediction x lies more than FailZ standard
+// errors from the measurement m.
+func fails(m toy.Measured, x float64) bool {
+	return math.Abs(m.Value-x) > FailZ*sd95(m)
+}
+
+func breakdown(pts []ThermoPoint, proto toy.ThermoProtocol, order int) ThermoBreakdown {
+	b := ThermoBreakdown{Protocol: proto, Order: order, HoldsBelow: math.NaN()}
 	for _, p := range pts {
-		if p.Run.Protocol == proto {
-			sel = append(sel, p)
+		if p.Run.Protocol != proto {
+			continue
 		}
-	}
-	sort.SliceStable(sel, func(i, j int) bool { return sel[i].Predicted.AngleRMS < sel[j].Predicted.AngleRMS })
-	b := ThermoBreakdown{Protocol: proto, HoldsUpTo: math.NaN(), FailsFrom: math.NaN(), Points: len(sel)}
-	last := -1
-	for i, p := range sel {
-		if p.InCI.Temperature {
-			last = i
+		b.Points++
+		t := p.Predicted.Temperature
+		if order == 1 {
+			t = p.Predicted.Temperature1
 		}
-	}
-	if last >= 0 {
-		b.HoldsUpTo = sel[last].Predicted.AngleRMS
-		for _, p := range sel[:last] {
-			if !p.InCI.Temperature {
-				b.Failing++
+		if fails(p.Measured.Temperature, t) {
+			b.Failures++
+			if a := p.Predicted.AngleRMS; !(a >= b.HoldsBelow) {
+				b.HoldsBelow = a
 			}
 		}
-	}
-	if last+1 < len(sel) {
-		b.FailsFrom = sel[last+1].Predicted.AngleRMS
 	}
 	return b
 }
@@ -330,66 +341,114 @@ func breakdown(pts []ThermoPoint, proto toy.ThermoProtocol) ThermoBreakdown {
 // fixed-ELR protocol in logarithmic form, measured on the grid: with the
 // entropy of the weights S = S_dir + (D-1) log r, the ideal gas predicts
 // dS/dlog p|_T = -(D-1)/2 and -p dV/dT|_p = -(D-1)/2 (to the same order as
-// p V = (D-1) T/2). Each is fitted by least squares on the grid points with
-// a step angle below MaxAngle.
+// p V = (D-1) T/2). Each is fitted by weighted least squares on the grid
+// points with a step angle below MaxAngle, the weights from the points' CIs
+// (for V against T the effective variance of both coordinates), with the
+// slope's standard error.
 type ThermoMaxwell struct {
 	MaxAngle float64 `json:"max_angle"`
 	// ELR and DSdLogP hold, per ELR (fixed T), the slope of S against log p.
-	ELR     []float64 `json:"elr"`
-	DSdLogP []float64 `json:"ds_dlogp"`
+	ELR       []float64 `json:"elr"`
+	DSdLogP   []float64 `json:"ds_dlogp"`
+	DSdLogPSE []float64 `json:"ds_dlogp_se"`
 	// WD and PdVdT hold, per weight decay (fixed p), -p times the slope of
 	// the measured V against the measured T.
-	WD     []float64 `json:"wd"`
-	PdVdT  []float64 `json:"minus_p_dv_dt"`
-	Theory float64   `json:"theory"`
+	WD      []float64 `json:"wd"`
+	PdVdT   []float64 `json:"minus_p_dv_dt"`
+	PdVdTSE []float64 `json:"minus_p_dv_dt_se"`
+	Theory  float64   `json:"theory"`
 }
 
 // MaxwellAngle is the step angle below which the Maxwell slopes are fitted.
 const MaxwellAngle = 0.15
 
+// sd95 converts a 95% CI to a standard deviation.
+func sd95(m toy.Measured) float64 { return (m.CI95[1] - m.CI95[0]) / (2 * 1.96) }
+
 func maxwell(pts []ThermoPoint, c ThermoConfig) ThermoMaxwell {
 	mx := ThermoMaxwell{MaxAngle: MaxwellAngle, Theory: -float64(c.D-1) / 2}
 	for _, e := range c.ELRs {
-		var xs, ys []float64
+		var xs, ys, sy []float64
 		for _, p := range pts {
 			if p.Run.Protocol == toy.FixedELR && p.Run.ELR == e && p.Predicted.AngleRMS < MaxwellAngle {
 				xs = append(xs, math.Log(p.Run.WD))
 				ys = append(ys, p.EntropyFull)
+				sy = append(sy, sd95(p.Measured.Entropy))
 			}
 		}
 		if len(xs) >= 2 {
+			b, se := wslope(xs, ys, sy, nil)
 			mx.ELR = append(mx.ELR, e)
-			mx.DSdLogP = append(mx.DSdLogP, slope(xs, ys))
+			mx.DSdLogP = append(mx.DSdLogP, b)
+			mx.DSdLogPSE = append(mx.DSdLogPSE, se)
 		}
 	}
 	for _, wd := range c.WDs {
-		var xs, ys []float64
+		var xs, ys, sx, sy []float64
 		for _, p := range pts {
 			if p.Run.Protocol == toy.FixedELR && p.Run.WD == wd && p.Predicted.AngleRMS < MaxwellAngle {
 				xs = append(xs, p.Measured.Temperature.Value)
 				ys = append(ys, p.Measured.Volume.Value)
+				sx = append(sx, sd95(p.Measured.Temperature))
+				sy = append(sy, sd95(p.Measured.Volume))
 			}
 		}
 		if len(xs) >= 2 {
+			b, se := wslope(xs, ys, sy, sx)
 			mx.WD = append(mx.WD, wd)
-			mx.PdVdT = append(mx.PdVdT, -wd*slope(xs, ys))
+			mx.PdVdT = append(mx.PdVdT, -wd*b)
+			mx.PdVdTSE = append(mx.PdVdTSE, wd*se)
 		}
 	}
 	return mx
 }
 
-func slope(x, y []float64) float64 {
-	var mx, my float64
-	for i := range x {
-		mx += x[i]
-		my += y[i]
+// wslope returns the weighted least-squares slope of y on x and its
+// standard error, with weights 1/(sy^2 + b^2 sx^2) (sx may be nil), the
+// effective variance iterated from the unweighted slope.
+func wslope(x, y, sy, sx []float64) (b, se float64) {
+	w := make([]float64, len(x))
+	for i := range w {
+		w[i] = 1
 	}
-	mx /= float64(len(x))
-	my /= float64(len(x))
-	var sxy, sxx float64
-	for i := range x {
-		sxy += (x[i] - mx) * (y[i] - my)
-		sxx += (x[i] - mx) * (x[i] - mx)
+	for it := 0; it < 5; it++ {
+		var sw, mx, my float64
+		for i := range x {
+			sw += w[i]
+			mx += w[i] * x[i]
+			my += w[i] * y[i]
+		}
+		mx /= sw
+		my /= sw
+		var sxy, sxx float64
+		for i := range x {
+			sxy += w[i] * (x[i] - mx) * (y[i] - my)
+			sxx += w[i] * (x[i] - mx) * (x[i] - mx)
+		}
+		b = sxy / sxx
+		se = math.Sqrt(1 / sxx)
+		for i := range w {
+			v := sy[i] * sy[i]
+			if sx != nil {
+				v += b * b * sx[i] * sx[i]
+			}
+			w[i] = 1 / math.Max(v, 1e-300)
+		}
 	}
-	return sxy / sxx
+	return b, se
 }
+
+// MarshalJSON encodes p with NaN as null.
+func (p ThermoPoint) MarshalJSON() ([]byte, error) { return analysis.MarshalFinite(p) }
+
+// MarshalJSON encodes e with NaN as null.
+func (e ThermoErrors) MarshalJSON() ([]byte, error) { return analysis.MarshalFinite(e) }
+
+// MarshalJSON encodes b with NaN as null.
+func (b ThermoBreakdown) MarshalJSON() ([]byte, error) { return analysis.MarshalFinite(b) }
+
+// MarshalJSON encodes m with NaN as null.
+func (m ThermoMaxwell) MarshalJSON() ([]byte, error) { return analysis.MarshalFinite(m) }
+
+// MarshalJSON encodes r with NaN as null.
+func (r ThermoResult) MarshalJSON() ([]byte, error) { return analysis.MarshalFinite(r) }

@@ -2,8 +2,10 @@ package experiment
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"math"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/regimes/regimes/toy"
@@ -41,7 +43,7 @@ func TestThermoWorkersAgree(t *testing.T) {
 			t.Fatalf("point %d differs with the worker count", i)
 		}
 	}
-	if a.Points[0].Run.Protocol != toy.Sphere || math.IsNaN(a.Breakdown[0].HoldsUpTo) && math.IsNaN(a.Breakdown[0].FailsFrom) {
+	if a.Points[0].Run.Protocol != toy.Sphere || len(a.Breakdown) != 6 || a.Breakdown[0].Points != 2 {
 		t.Errorf("unexpected result %+v", a.Breakdown)
 	}
 }
@@ -51,5 +53,33 @@ func BenchmarkThermoDefault(b *testing.B) {
 		if _, err := Thermo(context.Background(), DefaultThermoConfig()); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestThermoFiguresAndJSON(t *testing.T) {
+	c := ThermoConfig{SphereELRs: []float64{0.03, 0.3}, ELRs: []float64{0.03, 0.1}, WDs: []float64{0.01, 0.1}, LRs: []float64{0.1}, Momenta: []float64{0, 0.9}, Rows: 300, MinSteps: 30000}
+	res, err := Thermo(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	files, err := WriteThermoFigures(res, dir, []string{"png", "svg"}, false)
+	if err != nil || len(files) != 12 {
+		t.Fatalf("figures %v: %v", files, err)
+	}
+	if _, err := WriteThermoFigures(res, dir, []string{"png"}, false); err == nil {
+		t.Error("existing figures overwritten without overwrite")
+	}
+	j := filepath.Join(dir, "thermo.json")
+	if err := WriteThermoJSON(res, j, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteThermoJSON(res, j, false); err == nil {
+		t.Error("existing JSON overwritten without overwrite")
+	}
+	var back map[string]any
+	data, _ := os.ReadFile(j)
+	if err := json.Unmarshal(data, &back); err != nil || len(back["points"].([]any)) != len(res.Points) {
+		t.Errorf("JSON does not read back: %v", err)
 	}
 }

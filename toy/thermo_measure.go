@@ -123,3 +123,12 @@ func (r *ThermoRun) Measure() ThermoMeasurement {
 	}
 	return m
 }
+
+// MarshalJSON encodes m with NaN as null.
+func (m Measured) MarshalJSON() ([]byte, error) { return analysis.MarshalFinite(m) }
+
+// MarshalJSON encodes m with NaN as null.
+func (m ThermoMeasurement) MarshalJSON() ([]byte, error) { return analysis.MarshalFinite(m) }
+
+// MarshalJSON encodes p with NaN as null.
+func (p ThermoPrediction) MarshalJSON() ([]byte, error) { return analysis.MarshalFinite(p) }

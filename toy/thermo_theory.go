@@ -15,6 +15,11 @@ type ThermoPrediction struct {
 	// (sigma^2/2) LR/((1-beta) r*^2), which is
 	// sqrt(LR WD sigma^2 / (2 (1-beta) (D-1))) when the noise dominates G.
 	Temperature float64 `json:"temperature"`
+	// Temperature1 adds the first correction in the drift per step,
+	// DirELR Mu: T1 = T/(1 - DirELR Mu A_D(Mu/T1)/2), solved for T1. It
+	// comes from the mean gradient's share of the retraction (SCIENCE.md
+	// section 10) and ignores the corrections in the noise step angle.
+	Temperature1 float64 `json:"temperature1"`
 	// Kappa is the concentration Mu/T of the stationary direction law,
 	// the von Mises-Fisher law proportional to exp(-F(u)/T).
 	Kappa float64 `json:"kappa"`
@@ -119,6 +124,20 @@ func ThermoPredict(cfg ThermoConfig) (ThermoPrediction, error) {
 		p.AngleRMS = math.Sqrt(2 * c.LR * c.WD / (1 + b))
 		p.NormRelaxation = (1 - b) / (4 * c.LR * c.WD)
 	}
+	t1 := p.Temperature
+	for range 100 {
+		next := p.Temperature / (1 - p.DirELR*c.Mu*analysis.VMFMeanCos(c.D, c.Mu/t1)/2)
+		if !(next > 0) || math.IsInf(next, 0) {
+			t1 = math.NaN() // no fixed point: DirELR Mu >= 2
+			break
+		}
+		if math.Abs(next-t1) <= 1e-14*t1 {
+			t1 = next
+			break
+		}
+		t1 = next
+	}
+	p.Temperature1 = t1
 	p.Kappa = c.Mu / p.Temperature
 	p.MeanCos = analysis.VMFMeanCos(c.D, p.Kappa)
 	p.Energy = -c.Mu * p.MeanCos

@@ -1,0 +1,329 @@
+package experiment
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"gonum.org/v1/plot/vg"
+
+	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/plots"
+	"github.com/regimes/regimes/toy"
+)
+
+// A NamedFigure is a figure with its file name (without extension) and
+// page size.
+type NamedFigure struct {
+	Name          string
+	Figure        plots.Drawer
+	Width, Height vg.Length
+	Skips         []plots.Skip
+}
+
+// seriesName names a point's family in the figures.
+func seriesName(p ThermoPoint) string {
+	switch p.Run.Protocol {
+	case toy.Sphere:
+		return "sphere, fixed ELR"
+	case toy.FixedELR:
+		return "fixed ELR + WD"
+	default:
+		if p.Run.Momentum > 0 {
+			return fmt.Sprintf("fixed LR + WD, momentum %g", p.Run.Momentum)
+		}
+		return "fixed LR + WD"
+	}
+}
+
+// series groups points by name (in the order of first appearance) and
+// builds measured series with x(p) and the measurement m(p).
+func series(pts []ThermoPoint, keep func(ThermoPoint) bool, name func(ThermoPoint) string, x func(ThermoPoint) float64, m func(ThermoPoint) toy.Measured) []plots.MeasuredSeries {
+	var out []plots.MeasuredSeries
+	at := map[string]int{}
+	for _, p := range pts {
+		if keep != nil && !keep(p) {
+			continue
+		}
+		n := name(p)
+		i, ok := at[n]
+		if !ok {
+			i = len(out)
+			at[n] = i
+			out = append(out, plots.MeasuredSeries{Name: n})
+		}
+		v := m(p)
+		s := &out[i]
+		s.X = append(s.X, x(p))
+		s.Y = append(s.Y, v.Value)
+		s.Lo = append(s.Lo, v.CI95[0])
+		s.Hi = append(s.Hi, v.CI95[1])
+	}
+	return out
+}
+
+func logspace(lo, hi float64, n int) []float64 {
+	xs := make([]float64, n)
+	for i := range xs {
+		xs[i] = lo * math.Pow(hi/lo, float64(i)/float64(n-1))
+	}
+	return xs
+}
+
+func dirELR(p ThermoPoint) float64 { return p.Predicted.DirELR }
+
+// ThermoFigures builds the figures of a Thermo result: the energy and
+// entropy of the direction law against the ELR of the direction dynamics
+// with the von Mises-Fisher theory; the stationary radius against the weight
+// decay (log-log) with theory; the ideal-gas law p V against (D-1) T/2 with
+// both sides measured; the Maxwell slopes of the fixed-ELR protocol; the
+// relative error of the temperature against the step angle; and the map of
+// that error over the fixed-ELR grid.
+func ThermoFigures(res *ThermoResult) ([]NamedFigure, error) {
+	c := res.Config
+	pts := res.Points
+	if len(pts) == 0 {
+		return nil, fmt.Errorf("thermo figures: no points")
+	}
+	var figs []NamedFigure
+	add := func(name string, w, h vg.Length, f *plots.Figure, skips []plots.Skip, err error) error {
+		if err != nil {
+			return fmt.Errorf("thermo figure %s: %v", name, err)
+		}
+		figs = append(figs, NamedFigure{Name: name, Figure: f, Width: w, Height: h, Skips: skips})
+		return nil
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, p := range pts {
+		lo, hi = math.Min(lo, dirELR(p)), math.Max(hi, dirELR(p))
+	}
+	xs := logspace(lo/1.5, hi*1.5, 120)
+	var uy, sy []float64
+	for _, e := range xs {
+		k := c.Mu / (e * c.Sigma * c.Sigma / 2)
+		uy = append(uy, c.Mu*(1-analysis.VMFMeanCos(c.D, k)))
+		sy = append(sy, analysis.VMFEntropy(c.D, k))
+	}
+	xl := "ELR of the direction dynamics"
+	f, sk, err := plots.NewMeasuredPanels(plots.MeasuredPanels{Cols: 2,
+		Title: fmt.Sprintf("vmf toy, D = %d: stationary direction law vs the Gibbs law at T = ELR sigma^2/2", c.D),
+		Panels: []plots.MeasuredPanel{
+			{XLabel: xl, YLabel: "energy above the minimum, U + mu", LogX: true, LogY: true,
+				Series: series(pts, nil, seriesName, dirELR, func(p ThermoPoint) toy.Measured {
+					e := p.Measured.Energy
+					return toy.Measured{Value: e.Value + c.Mu, CI95: [2]float64{e.CI95[0] + c.Mu, e.CI95[1] + c.Mu}}
+				}),
+				Curves: []plots.Curve{{Name: "theory mu (1 - A_D(mu/T))", X: xs, Y: uy}}},
+			{XLabel: xl, YLabel: "entropy S of the direction (nats)", LogX: true,
+				Series: series(pts, nil, seriesName, dirELR, func(p ThermoPoint) toy.Measured { return p.Measured.Entropy }),
+				Curves: []plots.Curve{{Name: "theory S(mu/T)", X: xs, Y: sy}}},
+		}})
+	if err := add("thermo_energy_entropy", 7*vg.Inch, 3*vg.Inch, f, sk, err); err != nil {
+		return nil, err
+	}
+
+	// Radius against weight decay, one series per rate.
+	var rPanels []plots.MeasuredPanel
+	for _, proto := range []toy.ThermoProtocol{toy.FixedELR, toy.FixedLR} {
+		keep := func(p ThermoPoint) bool { return p.Run.Protocol == proto }
+		name := func(p ThermoPoint) string {
+			if proto == toy.FixedELR {
+				return fmt.Sprintf("ELR %g", p.Run.ELR)
+			}
+			return fmt.Sprintf("LR %g, momentum %g", p.Run.LR, p.Run.Momentum)
+		}
+		ss := series(pts, keep, name, func(p ThermoPoint) float64 { return p.Run.WD }, func(p ThermoPoint) toy.Measured { return p.Measured.Radius })
+		if len(ss) == 0 {
+			continue
+		}
+		// theory: the prediction at the grid's weight decays, joined.
+		var curves []plots.Curve
+		groups := map[string]*plots.Curve{}
+		var order []string
+		for _, p := range pts {
+			if !keep(p) {
+				continue
+			}
+			n := name(p)
+			if groups[n] == nil {
+				groups[n] = &plots.Curve{Name: "theory r*"}
+				order = append(order, n)
+			}
+			groups[n].X = append(groups[n].X, p.Run.WD)
+			groups[n].Y = append(groups[n].Y, p.Predicted.Radius)
+		}
+		for _, n := range order {
+			curves = append(curves, *groups[n])
+		}
+		title := "fixed ELR + WD: r*^2 = ELR G/(2 WD)"
+		if proto == toy.FixedLR {
+			title = "fixed LR + WD: r*^4 = LR G/(2 WD (1-beta))"
+		}
+		rPanels = append(rPanels, plots.MeasuredPanel{Title: title, XLabel: "weight decay", YLabel: "stationary norm r*", LogX: true, LogY: true, Series: ss, Curves: curves})
+	}
+	if len(rPanels) > 0 {
+		f, sk, err = plots.NewMeasuredPanels(plots.MeasuredPanels{Panels: rPanels, Cols: 2})
+		if err := add("thermo_radius", 7.5*vg.Inch, 3.2*vg.Inch, f, sk, err); err != nil {
+			return nil, err
+		}
+	}
+
+	// Ideal gas: pV against (D-1)T/2, both measured.
+	dm1 := float64(c.D - 1)
+	gas := series(pts, nil, seriesName, func(p ThermoPoint) float64 { return dm1 * p.Measured.Temperature.Value / 2 },
+		func(p ThermoPoint) toy.Measured { return p.Measured.PV })
+	glo, ghi := math.Inf(1), math.Inf(-1)
+	for _, s := range gas {
+		for _, x := range s.X {
+			glo, ghi = math.Min(glo, x), math.Max(ghi, x)
+		}
+	}
+	diag := logspace(glo/1.3, ghi*1.3, 2)
+	f, sk, err = plots.NewMeasuredPanels(plots.MeasuredPanels{Panels: []plots.MeasuredPanel{{
+		Title:  "ideal-gas law: p V against (D-1) T/2 (T from the direction law)",
+		XLabel: "(D-1) T/2, measured", YLabel: "p V, measured", LogX: true, LogY: true, Series: gas,
+		Curves: []plots.Curve{{Name: "p V = (D-1) T/2", X: diag, Y: diag}}}}})
+	if err := add("thermo_ideal_gas", 5.5*vg.Inch, 3.6*vg.Inch, f, sk, err); err != nil {
+		return nil, err
+	}
+
+	// Maxwell slopes.
+	mx := res.Maxwell
+	if len(mx.ELR) > 0 || len(mx.WD) > 0 {
+		th := mx.Theory
+		band := func(name string, x, y, se []float64) plots.MeasuredSeries {
+			s := plots.MeasuredSeries{Name: name, X: x, Y: y}
+			for i := range y {
+				s.Lo = append(s.Lo, y[i]-1.96*se[i])
+				s.Hi = append(s.Hi, y[i]+1.96*se[i])
+			}
+			return s
+		}
+		pnl := []plots.MeasuredPanel{
+			{Title: "dS/dlog p at fixed T", XLabel: "ELR (fixes T)", YLabel: "slope", LogX: true,
+				Series: []plots.MeasuredSeries{band("measured slope (95% CI)", mx.ELR, mx.DSdLogP, mx.DSdLogPSE)}, Theory: "ideal gas -(D-1)/2", TheoryY: &th},
+			{Title: "-p dV/dT at fixed p", XLabel: "weight decay p", YLabel: "slope", LogX: true,
+				Series: []plots.MeasuredSeries{band("measured slope (95% CI)", mx.WD, mx.PdVdT, mx.PdVdTSE)}, Theory: "ideal gas -(D-1)/2", TheoryY: &th},
+		}
+		f, sk, err = plots.NewMeasuredPanels(plots.MeasuredPanels{Panels: pnl, Cols: 2,
+			Title: fmt.Sprintf("Maxwell relation, fixed ELR + WD, step angle < %g rad", mx.MaxAngle)})
+		if err := add("thermo_maxwell", 7*vg.Inch, 3*vg.Inch, f, sk, err); err != nil {
+			return nil, err
+		}
+	}
+
+	// Relative error of T and T1 against the step angle.
+	angle := func(p ThermoPoint) float64 { return p.Predicted.AngleRMS }
+	relTo := func(pred func(ThermoPoint) float64) func(ThermoPoint) toy.Measured {
+		return func(p ThermoPoint) toy.Measured {
+			t := pred(p)
+			m := p.Measured.Temperature
+			return toy.Measured{Value: m.Value/t - 1, CI95: [2]float64{m.CI95[0]/t - 1, m.CI95[1]/t - 1}}
+		}
+	}
+	zero := 0.0
+	holds := func(order int) string {
+		s := ""
+		for _, b := range res.Breakdown {
+			if b.Order == order && b.Points > 0 {
+				s += fmt.Sprintf(" %v %.2g,", b.Protocol, b.HoldsBelow)
+			}
+		}
+		return s[:len(s)-1]
+	}
+	f, sk, err = plots.NewMeasuredPanels(plots.MeasuredPanels{Cols: 2,
+		Title: fmt.Sprintf("relative error of T; first point off by > %.2f standard errors at angle: T:%s; T1:%s", FailZ, holds(0), holds(1)),
+		Panels: []plots.MeasuredPanel{
+			{Title: "leading order T", XLabel: "predicted RMS step angle (rad)", YLabel: "T measured / T predicted - 1", LogX: true,
+				Series: series(pts, nil, seriesName, angle, relTo(func(p ThermoPoint) float64 { return p.Predicted.Temperature })), Theory: "exact", TheoryY: &zero},
+			{Title: "first order T1", XLabel: "predicted RMS step angle (rad)", YLabel: "T measured / T1 - 1", LogX: true,
+				Series: series(pts, nil, seriesName, angle, relTo(func(p ThermoPoint) float64 { return p.Predicted.Temperature1 })), Theory: "exact", TheoryY: &zero},
+		}})
+	if err := add("thermo_error_angle", 8*vg.Inch, 3.4*vg.Inch, f, sk, err); err != nil {
+		return nil, err
+	}
+
+	// Map of the relative error of T over the fixed-ELR grid.
+	elrs := append([]float64(nil), c.ELRs...)
+	wds := append([]float64(nil), c.WDs...)
+	sort.Float64s(elrs)
+	sort.Float64s(wds)
+	if len(elrs) > 0 && len(wds) > 0 {
+		cells := make([][]plots.Cell, len(wds))
+		for i := range cells {
+			cells[i] = make([]plots.Cell, len(elrs))
+			for j := range cells[i] {
+				cells[i][j].State = plots.CellMissing
+			}
+		}
+		for _, p := range pts {
+			if p.Run.Protocol != toy.FixedELR {
+				continue
+			}
+			i, j := sort.SearchFloat64s(wds, p.Run.WD), sort.SearchFloat64s(elrs, p.Run.ELR)
+			cells[i][j] = plots.Cell{Value: p.RelErr.Temperature}
+		}
+		var b ThermoBreakdown
+		for _, x := range res.Breakdown {
+			if x.Protocol == toy.FixedELR && x.Order == 0 {
+				b = x
+			}
+		}
+		f, sk, err = plots.NewPhaseDiagram(plots.PhaseDiagram{ELR: elrs, Param: "weight decay", Values: wds, Cells: cells,
+			Metric: "T rel. error", Diverging: true,
+			Title: fmt.Sprintf("fixed ELR + WD: T measured/predicted - 1 (holds below step angle %.2g rad)", b.HoldsBelow)})
+		if err := add("thermo_error_map", 6*vg.Inch, 3*vg.Inch, f, sk, err); err != nil {
+			return nil, err
+		}
+	}
+	return figs, nil
+}
+
+// WriteThermoFigures renders the figures of res into dir as name.ext for
+// each format ext ("png", "svg", "pdf") and returns the files written. An
+// existing file is replaced only when overwrite is set.
+func WriteThermoFigures(res *ThermoResult, dir string, exts []string, overwrite bool) ([]string, error) {
+	figs, err := ThermoFigures(res)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, f := range figs {
+		for _, ext := range exts {
+			name := filepath.Join(dir, f.Name+"."+ext)
+			if !overwrite && exists(name) {
+				return files, fmt.Errorf("%s exists (use -force to overwrite)", name)
+			}
+			if err := plots.Save(f.Figure, f.Width, f.Height, name, plots.SaveOptions{}); err != nil {
+				return files, err
+			}
+			files = append(files, name)
+		}
+	}
+	return files, nil
+}
+
+func exists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
+}
+
+// WriteThermoJSON writes res as indented JSON to file, atomically; an
+// existing file is replaced only when overwrite is set.
+func WriteThermoJSON(res *ThermoResult, file string, overwrite bool) error {
+	if !overwrite && exists(file) {
+		return fmt.Errorf("%s exists (use -force to overwrite)", file)
+	}
+	data, err := json.MarshalIndent(res, "", " ")
+	if err != nil {
+		return err
+	}
+	return analysis.WriteFileAtomic(file, func(w io.Writer) error {
+		_, err := w.Write(append(data, '\n'))
+		return err
+	})
+}
