@@ -20,7 +20,7 @@ import (
 // page size.
 type NamedFigure struct {
 	Name          string
-	Figure        plots.Drawer
+	Figure        *plots.Figure
 	Width, Height vg.Length
 	Skips         []plots.Skip
 }
@@ -90,11 +90,11 @@ func ThermoFigures(res *ThermoResult) ([]NamedFigure, error) {
 		return nil, fmt.Errorf("thermo figures: no points")
 	}
 	var figs []NamedFigure
-	add := func(name string, w, h vg.Length, f *plots.Figure, skips []plots.Skip, err error) error {
+	add := func(name string, sz plots.Size, f *plots.Figure, skips []plots.Skip, err error) error {
 		if err != nil {
 			return fmt.Errorf("thermo figure %s: %v", name, err)
 		}
-		figs = append(figs, NamedFigure{Name: name, Figure: f, Width: w, Height: h, Skips: skips})
+		figs = append(figs, NamedFigure{Name: name, Figure: f, Width: sz.W, Height: sz.H, Skips: skips})
 		return nil
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -112,17 +112,17 @@ func ThermoFigures(res *ThermoResult) ([]NamedFigure, error) {
 	f, sk, err := plots.NewMeasuredPanels(plots.MeasuredPanels{Cols: 2,
 		Title: fmt.Sprintf("vmf toy, D = %d: stationary direction law vs the Gibbs law at T = ELR sigma^2/2", c.D),
 		Panels: []plots.MeasuredPanel{
-			{XLabel: xl, YLabel: "energy above the minimum, U + mu", LogX: true, LogY: true,
+			{XLabel: xl, YLabel: "U + mu", LogX: true, LogY: true,
 				Series: series(pts, nil, seriesName, dirELR, func(p ThermoPoint) toy.Measured {
 					e := p.Measured.Energy
 					return toy.Measured{Value: e.Value + c.Mu, CI95: [2]float64{e.CI95[0] + c.Mu, e.CI95[1] + c.Mu}}
 				}),
-				Curves: []plots.Curve{{Name: "theory mu (1 - A_D(mu/T))", X: xs, Y: uy}}},
-			{XLabel: xl, YLabel: "entropy S of the direction (nats)", LogX: true,
+				Curves: []plots.Curve{{Name: "von Mises-Fisher theory", X: xs, Y: uy}}},
+			{XLabel: xl, YLabel: "entropy S (nats)", LogX: true,
 				Series: series(pts, nil, seriesName, dirELR, func(p ThermoPoint) toy.Measured { return p.Measured.Entropy }),
-				Curves: []plots.Curve{{Name: "theory S(mu/T)", X: xs, Y: sy}}},
+				Curves: []plots.Curve{{Name: "von Mises-Fisher theory", X: xs, Y: sy}}},
 		}})
-	if err := add("thermo_energy_entropy", 7*vg.Inch, 3*vg.Inch, f, sk, err); err != nil {
+	if err := add("thermo_energy_entropy", plots.SizeFor(true, 0.5), f, sk, err); err != nil {
 		return nil, err
 	}
 
@@ -167,7 +167,7 @@ func ThermoFigures(res *ThermoResult) ([]NamedFigure, error) {
 	}
 	if len(rPanels) > 0 {
 		f, sk, err = plots.NewMeasuredPanels(plots.MeasuredPanels{Panels: rPanels, Cols: 2})
-		if err := add("thermo_radius", 7.5*vg.Inch, 3.2*vg.Inch, f, sk, err); err != nil {
+		if err := add("thermo_radius", plots.SizeFor(true, 0.55), f, sk, err); err != nil {
 			return nil, err
 		}
 	}
@@ -184,10 +184,10 @@ func ThermoFigures(res *ThermoResult) ([]NamedFigure, error) {
 	}
 	diag := logspace(glo/1.3, ghi*1.3, 2)
 	f, sk, err = plots.NewMeasuredPanels(plots.MeasuredPanels{Panels: []plots.MeasuredPanel{{
-		Title:  "ideal-gas law: p V against (D-1) T/2 (T from the direction law)",
+		Title:  "ideal gas, both sides measured",
 		XLabel: "(D-1) T/2, measured", YLabel: "p V, measured", LogX: true, LogY: true, Series: gas,
 		Curves: []plots.Curve{{Name: "p V = (D-1) T/2", X: diag, Y: diag}}}}})
-	if err := add("thermo_ideal_gas", 5.5*vg.Inch, 3.6*vg.Inch, f, sk, err); err != nil {
+	if err := add("thermo_ideal_gas", plots.SizeFor(false, 0.9), f, sk, err); err != nil {
 		return nil, err
 	}
 
@@ -205,13 +205,13 @@ func ThermoFigures(res *ThermoResult) ([]NamedFigure, error) {
 		}
 		pnl := []plots.MeasuredPanel{
 			{Title: "dS/dlog p at fixed T", XLabel: "ELR (fixes T)", YLabel: "slope", LogX: true,
-				Series: []plots.MeasuredSeries{band("measured slope (95% CI)", mx.ELR, mx.DSdLogP, mx.DSdLogPSE)}, Theory: "ideal gas -(D-1)/2", TheoryY: &th},
+				Series: []plots.MeasuredSeries{band("measured slope", mx.ELR, mx.DSdLogP, mx.DSdLogPSE)}, Level: &th, LevelName: "ideal gas -(D-1)/2"},
 			{Title: "-p dV/dT at fixed p", XLabel: "weight decay p", YLabel: "slope", LogX: true,
-				Series: []plots.MeasuredSeries{band("measured slope (95% CI)", mx.WD, mx.PdVdT, mx.PdVdTSE)}, Theory: "ideal gas -(D-1)/2", TheoryY: &th},
+				Series: []plots.MeasuredSeries{band("measured slope", mx.WD, mx.PdVdT, mx.PdVdTSE)}, Level: &th, LevelName: "ideal gas -(D-1)/2"},
 		}
 		f, sk, err = plots.NewMeasuredPanels(plots.MeasuredPanels{Panels: pnl, Cols: 2,
 			Title: fmt.Sprintf("Maxwell relation, fixed ELR + WD, step angle < %g rad", mx.MaxAngle)})
-		if err := add("thermo_maxwell", 7*vg.Inch, 3*vg.Inch, f, sk, err); err != nil {
+		if err := add("thermo_maxwell", plots.SizeFor(true, 0.42), f, sk, err); err != nil {
 			return nil, err
 		}
 	}
@@ -230,20 +230,24 @@ func ThermoFigures(res *ThermoResult) ([]NamedFigure, error) {
 		s := ""
 		for _, b := range res.Breakdown {
 			if b.Order == order && b.Points > 0 {
-				s += fmt.Sprintf(" %v %.2g,", b.Protocol, b.HoldsBelow)
+				if math.IsNaN(b.HoldsBelow) {
+					s += fmt.Sprintf(" %v none,", b.Protocol)
+				} else {
+					s += fmt.Sprintf(" %v %.2g,", b.Protocol, b.HoldsBelow)
+				}
 			}
 		}
 		return s[:len(s)-1]
 	}
 	f, sk, err = plots.NewMeasuredPanels(plots.MeasuredPanels{Cols: 2,
-		Title: fmt.Sprintf("relative error of T; first point off by > %.2f standard errors at angle: T:%s; T1:%s", FailZ, holds(0), holds(1)),
+		Title: fmt.Sprintf("temperature: first point off by > %.2f SE at step angle (rad)", FailZ),
 		Panels: []plots.MeasuredPanel{
-			{Title: "leading order T", XLabel: "predicted RMS step angle (rad)", YLabel: "T measured / T predicted - 1", LogX: true,
-				Series: series(pts, nil, seriesName, angle, relTo(func(p ThermoPoint) float64 { return p.Predicted.Temperature })), Theory: "exact", TheoryY: &zero},
-			{Title: "first order T1", XLabel: "predicted RMS step angle (rad)", YLabel: "T measured / T1 - 1", LogX: true,
-				Series: series(pts, nil, seriesName, angle, relTo(func(p ThermoPoint) float64 { return p.Predicted.Temperature1 })), Theory: "exact", TheoryY: &zero},
+			{Title: "T:" + holds(0), XLabel: "predicted step angle (rad)", YLabel: "T measured / T predicted - 1", LogX: true,
+				Series: series(pts, nil, seriesName, angle, relTo(func(p ThermoPoint) float64 { return p.Predicted.Temperature })), Level: &zero, LevelName: "exact"},
+			{Title: "T1:" + holds(1), XLabel: "predicted step angle (rad)", YLabel: "T measured / T1 - 1", LogX: true,
+				Series: series(pts, nil, seriesName, angle, relTo(func(p ThermoPoint) float64 { return p.Predicted.Temperature1 })), Level: &zero, LevelName: "exact"},
 		}})
-	if err := add("thermo_error_angle", 8*vg.Inch, 3.4*vg.Inch, f, sk, err); err != nil {
+	if err := add("thermo_error_angle", plots.SizeFor(true, 0.5), f, sk, err); err != nil {
 		return nil, err
 	}
 
@@ -276,7 +280,7 @@ func ThermoFigures(res *ThermoResult) ([]NamedFigure, error) {
 		f, sk, err = plots.NewPhaseDiagram(plots.PhaseDiagram{ELR: elrs, Param: "weight decay", Values: wds, Cells: cells,
 			Metric: "T rel. error", Diverging: true,
 			Title: fmt.Sprintf("fixed ELR + WD: T measured/predicted - 1 (holds below step angle %.2g rad)", b.HoldsBelow)})
-		if err := add("thermo_error_map", 6*vg.Inch, 3*vg.Inch, f, sk, err); err != nil {
+		if err := add("thermo_error_map", plots.SizeFor(true, 0.5), f, sk, err); err != nil {
 			return nil, err
 		}
 	}

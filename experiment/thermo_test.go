@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/toy"
 )
 
@@ -61,6 +62,15 @@ func TestThermoFiguresAndJSON(t *testing.T) {
 	res, err := Thermo(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
+	}
+	figs, err := ThermoFigures(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range figs {
+		if err := plots.CheckLayout(f.Figure, f.Width, f.Height); err != nil {
+			t.Errorf("%s: %v", f.Name, err)
+		}
 	}
 	dir := t.TempDir()
 	files, err := WriteThermoFigures(res, dir, []string{"png", "svg"}, false)

@@ -3,10 +3,9 @@ package plots
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
 
@@ -22,17 +21,17 @@ type MeasuredPanel struct {
 	Title, XLabel, YLabel string
 	LogX, LogY            bool
 	Series                []MeasuredSeries
-	// Curves are theory lines, drawn black; curves of one name share a dash
-	// pattern and a legend entry.
+	// Curves are theory lines, drawn on top in the style of their concept
+	// (Theory by default); curves of one name share a legend entry.
 	Curves []Curve
-	// Theory, if Curves is empty and TheoryY is set, draws a horizontal
-	// theory line at TheoryY named Theory.
-	Theory  string
-	TheoryY *float64
+	// Level, if not nil, draws a horizontal theory line at *Level named
+	// LevelName.
+	Level     *float64
+	LevelName string
 }
 
 // MeasuredPanels is a grid of measured-versus-theory panels (the figures of
-// `regimes thermo`), Cols panels per row.
+// `regimes thermo`), Cols panels per row (default: all in one row).
 type MeasuredPanels struct {
 	Panels []MeasuredPanel
 	Cols   int
@@ -40,13 +39,25 @@ type MeasuredPanels struct {
 }
 
 // seriesGlyphs are the glyph shapes of successive series.
-var seriesGlyphs = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.SquareGlyph{}, draw.PyramidGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}}
+var seriesGlyphs = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.SquareGlyph{}, draw.PyramidGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{}, draw.RingGlyph{}, draw.BoxGlyph{}}
 
-// NewMeasuredPanels draws the panels: each series in its own colour (the
-// sequential map, in series order) and glyph with its CIs, theory curves in
-// black. The legend (outside the data, on the right) names the series of
-// the first panel that has each name once. Points that cannot be drawn are
-// skipped and returned.
+// seriesStyle returns the glyph of series i of n: the Data style's glyph
+// for a single series, otherwise colours spread along the sequential map
+// (dark to light in series order) with distinct shapes.
+func seriesStyle(i, n int) draw.GlyphStyle {
+	sty := StyleOf(Data).Glyph
+	if n > 1 {
+		sty.Color = withAlpha(SequentialAt(0.1+0.75*float64(i)/float64(n-1)), 1)
+		sty.Shape = seriesGlyphs[i%len(seriesGlyphs)]
+	}
+	return sty
+}
+
+// NewMeasuredPanels draws the panels: each series in its own colour and
+// glyph with its CIs as capped bars (a legend note says where intervals are
+// narrower than their markers), theory curves and levels on top. A series name
+// keeps its colour and glyph across panels and has one legend entry. Points
+// that cannot be drawn are skipped and returned.
 func NewMeasuredPanels(d MeasuredPanels) (*Figure, []Skip, error) {
 	if len(d.Panels) == 0 {
 		return nil, nil, errors.New("plots: measured panels: no panels")
@@ -56,9 +67,9 @@ func NewMeasuredPanels(d MeasuredPanels) (*Figure, []Skip, error) {
 		cols = len(d.Panels)
 	}
 	var skips []Skip
+	ink := inkSet{}
 	leg := newLegend()
 	named := map[string]bool{}
-	// A name keeps one colour and glyph across panels.
 	index := map[string]int{}
 	for _, p := range d.Panels {
 		for _, s := range p.Series {
@@ -67,9 +78,8 @@ func NewMeasuredPanels(d MeasuredPanels) (*Figure, []Skip, error) {
 			}
 		}
 	}
-	n := len(index)
-	curveIndex := map[string]int{} // a curve name keeps one dash pattern
 	var grid [][]*plot.Plot
+	var shown, hidden int // series whose CIs are drawn, and narrower than the marker
 	for k, pd := range d.Panels {
 		p := newPlot()
 		p.Title.Text = pd.Title
@@ -81,57 +91,92 @@ func NewMeasuredPanels(d MeasuredPanels) (*Figure, []Skip, error) {
 		if pd.LogY {
 			setLog(&p.Y)
 		}
-		curves := pd.Curves
-		if len(curves) == 0 && pd.TheoryY != nil {
-			r := hline{Y: *pd.TheoryY, Style: curveStyle(0)}
-			p.Add(r)
-			if !named[pd.Theory] && pd.Theory != "" {
-				leg.Add(pd.Theory, r)
-				named[pd.Theory] = true
-			}
-		}
-		for _, cv := range curves {
-			pts := points(cv.Name, cv.X, cv.Y, pd.LogX, pd.LogY, &skips)
-			if len(pts) == 0 {
-				continue
-			}
-			l, err := plotter.NewLine(pts)
-			if err != nil {
-				return nil, nil, err
-			}
-			if _, ok := curveIndex[cv.Name]; !ok {
-				curveIndex[cv.Name] = len(curveIndex)
-			}
-			l.LineStyle = curveStyle(curveIndex[cv.Name])
-			p.Add(l)
-			if !named[cv.Name] {
-				leg.Add(cv.Name, l)
-				named[cv.Name] = true
-			}
-		}
-		for _, s := range pd.Series {
-			i := index[s.Name]
-			t := 0.15
-			if n > 1 {
-				t = 0.15 + 0.7*float64(i)/float64(n-1)
-			}
-			sty := draw.GlyphStyle{Color: withAlpha(SequentialAt(t), 1), Radius: vg.Points(2), Shape: seriesGlyphs[i%len(seriesGlyphs)]}
-			sc, err := addMeasured(p, s.Name, s.X, s.Y, s.Lo, s.Hi, pd.LogX, pd.LogY, sty, &skips)
+		ms := make([]measured, len(pd.Series))
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i, s := range pd.Series {
+			m, err := collectMeasured(s.Name, s.X, s.Y, s.Lo, s.Hi, pd.LogX, pd.LogY, &skips)
 			if err != nil {
 				return nil, nil, fmt.Errorf("plots: panel %d: %v", k, err)
 			}
-			if sc != nil && !named[s.Name] {
-				leg.Add(s.Name, sc)
+			ms[i] = m
+			a, b := m.yRange()
+			lo, hi = math.Min(lo, a), math.Max(hi, b)
+		}
+		for _, cv := range pd.Curves {
+			for _, q := range points(cv.Name, cv.X, cv.Y, pd.LogX, pd.LogY, &[]Skip{}) {
+				lo, hi = math.Min(lo, q.Y), math.Max(hi, q.Y)
+			}
+		}
+		if pd.Level != nil {
+			lo, hi = math.Min(lo, *pd.Level), math.Max(hi, *pd.Level)
+		}
+		for i, s := range pd.Series {
+			sty := seriesStyle(index[s.Name], len(index))
+			visible := ms[i].ciVisible(lo, hi, pd.LogY, sty.Radius)
+			if err := ms[i].add(p, ink, sty, visible); err != nil {
+				return nil, nil, err
+			}
+			if len(ms[i].bars.xy) > 0 {
+				if visible {
+					shown++
+				} else {
+					hidden++
+				}
+			}
+			if ms[i].scatter != nil && !named[s.Name] {
+				leg.Add(s.Name, ms[i].scatter)
 				named[s.Name] = true
 			}
 		}
+		for _, cv := range pd.Curves {
+			name := cv.Name
+			if named[name] {
+				cv.Name = "" // drawn, no second legend entry
+			}
+			addCurve(p, leg, ink, cv, pd.LogX, pd.LogY, false, &skips)
+			named[name] = true
+		}
+		if pd.Level != nil {
+			r := hline{Y: *pd.Level, Style: StyleOf(Theory).Line}
+			p.Add(r)
+			ink.hline(p, *pd.Level)
+			if pd.LevelName != "" && !named[pd.LevelName] {
+				leg.Add(pd.LevelName, r)
+				named[pd.LevelName] = true
+			}
+		}
+		headroom(&p.Y, lo, hi, 0.05, pd.LogY)
 		if k%cols == 0 {
 			grid = append(grid, nil)
 		}
 		grid[len(grid)-1] = append(grid[len(grid)-1], p)
 	}
-	for len(grid[len(grid)-1]) < cols && len(grid) > 1 {
+	switch {
+	case hidden > 0 && shown == 0:
+		leg.Add("95% CIs within the markers")
+	case hidden > 0:
+		leg.Add("bars: 95% CI (none: within the marker)")
+	case shown > 0:
+		leg.Add("bars: 95% CI")
+	}
+	for len(grid) > 1 && len(grid[len(grid)-1]) < cols {
 		grid[len(grid)-1] = append(grid[len(grid)-1], nil)
 	}
-	return &Figure{Plots: grid, Legend: leg, Title: d.Title}, dropMissing(skips), nil
+	return &Figure{Plots: grid, Legend: leg, Title: d.Title, ink: ink}, dropMissing(skips), nil
+}
+
+// measuredPanelsExample is the data of the example and layout test.
+func measuredPanelsExample() MeasuredPanels {
+	lv := -1.0
+	return MeasuredPanels{Title: "measured against theory", Panels: []MeasuredPanel{
+		{XLabel: "ELR", YLabel: "energy", LogX: true, LogY: true,
+			Series: []MeasuredSeries{
+				{Name: "sphere", X: []float64{0.01, 0.1, 1}, Y: []float64{0.005, 0.05, 0.4}, Lo: []float64{0.0048, 0.048, 0.38}, Hi: []float64{0.0052, 0.052, 0.42}},
+				{Name: "fixed LR", X: []float64{0.01, 0.1, 1}, Y: []float64{0.0051, 0.052, 0.5}},
+			},
+			Curves: []Curve{{Name: "theory", X: []float64{0.01, 1}, Y: []float64{0.005, 0.5}}}},
+		{XLabel: "weight decay", YLabel: "slope", LogX: true,
+			Series: []MeasuredSeries{{Name: "sphere", X: []float64{0.001, 0.01}, Y: []float64{-0.98, -1.01}, Lo: []float64{-1, -1.03}, Hi: []float64{-0.96, -0.99}}},
+			Level:  &lv, LevelName: "ideal gas"},
+	}}
 }
