@@ -48,7 +48,31 @@ func (t *Table) index(col string) int {
 // infinities written as NaN, Inf, +Inf or -Inf are accepted (a diverged
 // run logs them); an empty or non-numeric cell is an error naming the
 // file, line and column.
-func (t *Table) Column(col string) ([]float64, error) {
+func (t *Table) Column(col string) ([]float64, error) { return t.column(col, false) }
+
+// Values returns the named column as Column does, except that an empty cell
+// is NaN: the small CSV files of figures leave a cell empty for "no value".
+func (t *Table) Values(col string) ([]float64, error) { return t.column(col, true) }
+
+// Text returns the cells of the named column as text, trimmed.
+func (t *Table) Text(col string) ([]string, error) {
+	j := t.index(col)
+	if j < 0 {
+		return nil, fmt.Errorf("%s: no column %q (columns: %s)", t.Name, col, strings.Join(t.Header, ", "))
+	}
+	x := make([]string, len(t.rows))
+	for i, r := range t.rows {
+		if j < len(r) {
+			x[i] = strings.TrimSpace(r[j])
+		}
+	}
+	return x, nil
+}
+
+// Line returns the 1-based line of the file that holds data row i.
+func (t *Table) Line(i int) int { return t.line[i] }
+
+func (t *Table) column(col string, emptyNaN bool) ([]float64, error) {
 	j := t.index(col)
 	if j < 0 {
 		return nil, fmt.Errorf("%s: no column %q (columns: %s)", t.Name, col, strings.Join(t.Header, ", "))
@@ -58,6 +82,10 @@ func (t *Table) Column(col string) ([]float64, error) {
 		cell := ""
 		if j < len(r) {
 			cell = strings.TrimSpace(r[j])
+		}
+		if cell == "" && emptyNaN {
+			x[i] = math.NaN()
+			continue
 		}
 		v, err := strconv.ParseFloat(cell, 64)
 		if err != nil && !errors.Is(err, strconv.ErrRange) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regimes/regimes/plots/figdata"
 	"github.com/regimes/regimes/regime"
 )
 
@@ -51,13 +52,13 @@ func TestDemo(t *testing.T) {
 		}
 		f.Close()
 	}
-	th, err := readTable(filepath.Join(dir, "thresholds.csv"))
+	th, err := figdata.Thresholds(filepath.Join(dir, "thresholds.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Row 0 is b = 1: the largest converging ELR of the grid lies below the
 	// exact threshold 2 and the smallest non-converging one above it.
-	if b, conv, div := th.col("b")[0], th.col("converged")[0], th.col("diverged")[0]; b != 1 || !(conv < 2 && div > 2) {
+	if b, conv, div := th.B[0], th.Converged[0], th.Diverged[0]; b != 1 || !(conv < 2 && div > 2) {
 		t.Errorf("b = %v: simulated boundary [%v, %v] does not bracket 2", b, conv, div)
 	}
 	// A second run reuses every finished point.

@@ -1,24 +1,17 @@
 package main
 
 import (
-	"bufio"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math"
-	"os"
-	"sort"
-	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot/vg"
 
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/plots"
-	"github.com/regimes/regimes/regime"
+	"github.com/regimes/regimes/plots/figdata"
 )
 
 var cmdPlot = &Command{
@@ -140,25 +133,10 @@ func runPlot(cmd *Command, args []string) error {
 	}
 	files := strings.Split(*plotIn, ",")
 	w, h := 5.0, 3.0
-	var fig *plots.Figure
-	var skips []plots.Skip
-	switch kind {
-	case "phase":
-		fig, skips, err = plotPhase(files)
-	case "panels":
+	if kind == "panels" {
 		w, h = 6.5, 4.5
-		fig, skips, err = plotPanels(files)
-	case "thresholds":
-		fig, skips, err = plotThresholds(files)
-	case "lyapunov":
-		fig, skips, err = plotLyapunov(files)
-	case "stationary":
-		fig, skips, err = plotStationary(files)
-	case "bifurcation":
-		fig, skips, err = plotBifurcation(files)
-	default:
-		return fmt.Errorf("unknown KIND %q (want phase, panels, thresholds, lyapunov, stationary or bifurcation)", kind)
 	}
+	fig, skips, err := drawFigure(kind, files)
 	if err != nil {
 		return err
 	}
@@ -184,586 +162,48 @@ func runPlot(cmd *Command, args []string) error {
 	})
 }
 
-func oneFile(files []string, kind string) (string, error) {
-	if len(files) != 1 {
-		return "", fmt.Errorf("%s takes one -in file, got %d", kind, len(files))
-	}
-	return files[0], nil
-}
-
-// table is a CSV file read into columns of numbers (NaN for empty cells).
-type table struct {
-	name   string
-	header []string
-	cols   map[string][]float64
-}
-
-func (t *table) col(name string) []float64 { return t.cols[name] }
-
-func (t *table) need(names ...string) error {
-	for _, n := range names {
-		if _, ok := t.cols[n]; !ok {
-			return fmt.Errorf("%s: missing column %q (header: %s)", t.name, n, strings.Join(t.header, ","))
+// drawFigure reads the files of a figure of the given kind and draws it.
+func drawFigure(kind string, files []string) (*plots.Figure, []plots.Skip, error) {
+	if kind == "phase" {
+		d, notes, err := figdata.Phase(files, figdata.PhaseOptions{Metric: *plotMetric, LogColor: *plotLogColor})
+		for _, n := range notes {
+			fmt.Fprintf(stderr, "regimes plot: %s\n", n)
 		}
-	}
-	return nil
-}
-
-// readTable reads a CSV file with a header row of column names; the columns
-// named in text are not read (they hold labels, not numbers).
-func readTable(name string, text ...string) (*table, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r := csv.NewReader(bufio.NewReader(f))
-	r.Comment = '#'
-	header, err := r.Read()
-	if err != nil {
-		return nil, fmt.Errorf("%s: reading header: %v", name, err)
-	}
-	t := &table{name: name, header: header, cols: map[string][]float64{}}
-	for i, h := range header {
-		h = strings.TrimSpace(h)
-		header[i] = h
-		if _, dup := t.cols[h]; dup {
-			return nil, fmt.Errorf("%s: duplicate column %q", name, h)
-		}
-		t.cols[h] = nil
-	}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", name, err)
-		}
-		line, _ := r.FieldPos(0)
-		for i, s := range rec {
-			if contains(text, header[i]) {
-				continue
-			}
-			v := math.NaN()
-			if s = strings.TrimSpace(s); s != "" {
-				v, err = strconv.ParseFloat(s, 64)
-				if err != nil {
-					return nil, fmt.Errorf("%s:%d: column %s: %q is not a number", name, line, header[i], s)
-				}
-			}
-			t.cols[header[i]] = append(t.cols[header[i]], v)
-		}
-	}
-	if len(t.cols[header[0]]) == 0 && !contains(text, header[0]) {
-		return nil, fmt.Errorf("%s: no data rows", name)
-	}
-	return t, nil
-}
-
-// extraCurves returns the columns other than known as curves against x,
-// keeping only rows where both are present.
-func extraCurves(t *table, x []float64, known ...string) []plots.Curve {
-	var out []plots.Curve
-	for _, h := range t.header {
-		if contains(known, h) {
-			continue
-		}
-		var c plots.Curve
-		c.Name = strings.ReplaceAll(h, "_", " ")
-		for i, v := range t.cols[h] {
-			if !math.IsNaN(v) && !math.IsNaN(x[i]) {
-				c.X = append(c.X, x[i])
-				c.Y = append(c.Y, v)
-			}
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-// present returns xs and ys restricted to the rows where ys is not NaN.
-func present(xs, ys []float64, more ...[]float64) (ox, oy []float64, om [][]float64) {
-	om = make([][]float64, len(more))
-	for i := range ys {
-		if math.IsNaN(ys[i]) {
-			continue
-		}
-		ox, oy = append(ox, xs[i]), append(oy, ys[i])
-		for k, m := range more {
-			if m != nil {
-				om[k] = append(om[k], m[i])
-			}
-		}
-	}
-	return ox, oy, om
-}
-
-func plotThresholds(files []string) (*plots.Figure, []plots.Skip, error) {
-	name, err := oneFile(files, "thresholds")
-	if err != nil {
-		return nil, nil, err
-	}
-	t, err := readTable(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := t.need("b"); err != nil {
-		return nil, nil, err
-	}
-	return plots.NewThresholds(plots.Thresholds{
-		B: t.col("b"), GD: t.col("gd"), MS: t.col("ms"), AS: t.col("as"),
-		ASLo: t.col("as_lo"), ASHi: t.col("as_hi"),
-		Converged: t.col("converged"), Diverged: t.col("diverged"),
-	})
-}
-
-func plotLyapunov(files []string) (*plots.Figure, []plots.Skip, error) {
-	name, err := oneFile(files, "lyapunov")
-	if err != nil {
-		return nil, nil, err
-	}
-	t, err := readTable(name, "regime")
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := t.need("elr", "exponent"); err != nil {
-		return nil, nil, err
-	}
-	d := plots.Lyapunov{ELR: t.col("elr"), Exp: t.col("exponent"), Lo: t.col("lo"), Hi: t.col("hi")}
-	bands, err := readBands(name, d.ELR)
-	if err != nil {
-		return nil, nil, err
-	}
-	d.Bands = bands
-	return plots.NewLyapunov(d)
-}
-
-// readBands reads the optional text column "regime" of a lyapunov CSV and
-// turns runs of equal labels into bands reaching halfway, in log ELR, to
-// the neighbouring points. (readTable does not keep text columns, so the
-// file is read again here.)
-func readBands(name string, elr []float64) ([]plots.Band, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.Comment = '#'
-	header, err := r.Read()
-	if err != nil {
-		return nil, err
-	}
-	col := -1
-	for i, h := range header {
-		if strings.TrimSpace(h) == "regime" {
-			col = i
-		}
-	}
-	if col < 0 {
-		return nil, nil
-	}
-	type pt struct {
-		elr float64
-		r   regime.Regime
-	}
-	var pts []pt
-	for i := 0; ; i++ {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", name, err)
-		}
-		reg, err := regime.Parse(rec[col])
-		if err != nil {
-			line, _ := r.FieldPos(col)
-			return nil, fmt.Errorf("%s:%d: %v", name, line, strings.TrimPrefix(err.Error(), "plots: "))
-		}
-		if i < len(elr) && elr[i] > 0 {
-			pts = append(pts, pt{elr[i], reg})
-		}
-	}
-	sort.SliceStable(pts, func(i, j int) bool { return pts[i].elr < pts[j].elr })
-	var bands []plots.Band
-	for i := 0; i < len(pts); {
-		j := i
-		for j+1 < len(pts) && pts[j+1].r == pts[i].r {
-			j++
-		}
-		from, to := pts[i].elr, pts[j].elr
-		if i > 0 {
-			from = math.Sqrt(pts[i-1].elr * pts[i].elr)
-		} else if len(pts) > 1 {
-			from = pts[0].elr * math.Sqrt(pts[0].elr/pts[1].elr)
-		} else {
-			from /= 2
-		}
-		if j+1 < len(pts) {
-			to = math.Sqrt(pts[j].elr * pts[j+1].elr)
-		} else if len(pts) > 1 {
-			to = pts[j].elr * math.Sqrt(pts[j].elr/pts[j-1].elr)
-		} else {
-			to *= 2
-		}
-		bands = append(bands, plots.Band{From: from, To: to, Regime: pts[i].r})
-		i = j + 1
-	}
-	return bands, nil
-}
-
-func plotStationary(files []string) (*plots.Figure, []plots.Skip, error) {
-	name, err := oneFile(files, "stationary")
-	if err != nil {
-		return nil, nil, err
-	}
-	t, err := readTable(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := t.need("elr", "mean"); err != nil {
-		return nil, nil, err
-	}
-	lo, hi := t.col("lo"), t.col("hi")
-	if (lo == nil) != (hi == nil) {
-		return nil, nil, fmt.Errorf("%s: give both lo and hi columns or neither", name)
-	}
-	x, mean, more := present(t.col("elr"), t.col("mean"), lo, hi)
-	return plots.NewStationary(plots.Stationary{
-		ELR: x, Mean: mean, Lo: more[0], Hi: more[1],
-		Curves: extraCurves(t, t.col("elr"), "elr", "mean", "lo", "hi"),
-		Random: *plotRandom,
-	})
-}
-
-func plotBifurcation(files []string) (*plots.Figure, []plots.Skip, error) {
-	name, err := oneFile(files, "bifurcation")
-	if err != nil {
-		return nil, nil, err
-	}
-	t, err := readTable(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := t.need("x", "y"); err != nil {
-		return nil, nil, err
-	}
-	x, y, _ := present(t.col("x"), t.col("y"))
-	return plots.NewBifurcation(plots.Bifurcation{X: x, Y: y, Branches: extraCurves(t, t.col("x"), "x", "y")})
-}
-
-// runRecord is the subset of a network per-epoch JSON Lines record used by
-// the panels.
-type runRecord struct {
-	Epoch        *float64 `json:"epoch"`
-	TrainLoss    *float64 `json:"train_loss"`
-	TestError    *float64 `json:"test_error"`
-	GradNormMean *float64 `json:"grad_norm_mean"`
-	ELR          *float64 `json:"elr"`
-}
-
-func plotPanels(files []string) (*plots.Figure, []plots.Skip, error) {
-	d := plots.Panels{TimeLabel: "step"}
-	var epochs, steps int
-	for _, name := range files {
-		var r plots.Run
-		var elrs []float64
-		if strings.HasSuffix(name, ".jsonl") || strings.HasSuffix(name, ".json") {
-			epochs++
-			f, err := os.Open(name)
-			if err != nil {
-				return nil, nil, err
-			}
-			sc := bufio.NewScanner(f)
-			sc.Buffer(make([]byte, 1<<20), 1<<26)
-			line := 0
-			var hasErr bool
-			for sc.Scan() {
-				line++
-				if strings.TrimSpace(sc.Text()) == "" {
-					continue
-				}
-				var rec runRecord
-				if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-					f.Close()
-					return nil, nil, fmt.Errorf("%s:%d: %v", name, line, err)
-				}
-				if rec.Epoch == nil || rec.TrainLoss == nil || rec.ELR == nil {
-					f.Close()
-					return nil, nil, fmt.Errorf("%s:%d: record lacks epoch, train_loss or elr", name, line)
-				}
-				// grad_norm_mean is null at the epochs a run skipped its
-				// gradient pass (regimes train -grad-metrics log): those
-				// points are skipped and reported.
-				gn := math.NaN()
-				if rec.GradNormMean != nil {
-					gn = *rec.GradNormMean
-				}
-				r.Time = append(r.Time, *rec.Epoch)
-				r.TrainLoss = append(r.TrainLoss, *rec.TrainLoss)
-				r.GradNorm = append(r.GradNorm, gn)
-				te := math.NaN()
-				if rec.TestError != nil {
-					te, hasErr = *rec.TestError, true
-				}
-				r.TestError = append(r.TestError, te)
-				elrs = append(elrs, *rec.ELR)
-			}
-			f.Close()
-			if err := sc.Err(); err != nil {
-				return nil, nil, fmt.Errorf("%s: %v", name, err)
-			}
-			if !hasErr {
-				r.TestError = nil
-			}
-		} else {
-			steps++
-			t, err := readTable(name)
-			if err != nil {
-				return nil, nil, err
-			}
-			if err := t.need("step", "loss", "grad_norm", "elr"); err != nil {
-				return nil, nil, err
-			}
-			r.Time, r.TrainLoss, r.GradNorm, elrs = t.col("step"), t.col("loss"), t.col("grad_norm"), t.col("elr")
-		}
-		if len(r.Time) == 0 {
-			return nil, nil, fmt.Errorf("%s: no records", name)
-		}
-		r.ELR = median(elrs)
-		if !(r.ELR > 0) {
-			return nil, nil, fmt.Errorf("%s: median elr is %g; want a positive ELR", name, r.ELR)
-		}
-		d.Runs = append(d.Runs, r)
-	}
-	if epochs > 0 && steps > 0 {
-		return nil, nil, errors.New("panels: mix of toy CSV (per step) and network JSON Lines (per epoch) inputs; draw them separately")
-	}
-	if epochs > 0 {
-		d.TimeLabel = "epoch"
-	}
-	return plots.NewPanels(d)
-}
-
-// median returns the median of the finite values of xs (NaN if none).
-func median(xs []float64) float64 {
-	var v []float64
-	for _, x := range xs {
-		if !math.IsNaN(x) && !math.IsInf(x, 0) {
-			v = append(v, x)
-		}
-	}
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	sort.Float64s(v)
-	n := len(v)
-	if n%2 == 1 {
-		return v[n/2]
-	}
-	return (v[n/2-1] + v[n/2]) / 2
-}
-
-// sweepRecord is the subset of a sweep JSON Lines record used by phase.
-type sweepRecord struct {
-	ELR      *float64           `json:"elr"`
-	Param    string             `json:"param"`
-	Value    *float64           `json:"value"`
-	Summary  map[string]any     `json:"summary"`
-	Regime   string             `json:"regime"`
-	Lyapunov *float64           `json:"lyapunov"`
-	Theory   map[string]float64 `json:"theory"`
-	Error    *string            `json:"error"`
-}
-
-func plotPhase(files []string) (*plots.Figure, []plots.Skip, error) {
-	type key struct{ elr, value float64 }
-	// Every seed of a cell is kept; they are combined below.
-	cells := map[key][]plots.Cell{}
-	elrSet, valSet := map[float64]bool{}, map[float64]bool{}
-	theory := map[string]map[float64]float64{}
-	param := ""
-	metric := *plotMetric
-	for _, name := range files {
-		f, err := os.Open(name)
 		if err != nil {
 			return nil, nil, err
 		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<26)
-		line := 0
-		for sc.Scan() {
-			line++
-			if strings.TrimSpace(sc.Text()) == "" {
-				continue
-			}
-			var rec sweepRecord
-			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-				f.Close()
-				return nil, nil, fmt.Errorf("%s:%d: %v", name, line, err)
-			}
-			if rec.ELR == nil || rec.Value == nil {
-				f.Close()
-				return nil, nil, fmt.Errorf("%s:%d: record lacks elr or value", name, line)
-			}
-			if param == "" {
-				param = rec.Param
-				if param == "none" { // a network sweep over ELR alone: a phase strip
-					param = ""
-				}
-			}
-			k := key{*rec.ELR, *rec.Value}
-			elrSet[k.elr], valSet[k.value] = true, true
-			c := plots.Cell{Value: math.NaN()}
-			if rec.Error != nil {
-				c.State = plots.CellFailed
-			} else {
-				switch metric {
-				case "regime":
-					reg, err := regime.Parse(rec.Regime)
-					if err != nil {
-						f.Close()
-						return nil, nil, fmt.Errorf("%s:%d: %v", name, line, strings.TrimPrefix(err.Error(), "plots: "))
-					}
-					c.Regime = reg
-				case "lyapunov":
-					if rec.Lyapunov != nil {
-						c.Value = *rec.Lyapunov
-					}
-				default:
-					v, ok := rec.Summary[metric]
-					if !ok {
-						f.Close()
-						return nil, nil, fmt.Errorf("%s:%d: summary has no key %q", name, line, metric)
-					}
-					if x, ok := v.(float64); ok {
-						c.Value = x
-					}
-				}
-			}
-			cells[k] = append(cells[k], c)
-			for tk, tv := range rec.Theory {
-				if theory[tk] == nil {
-					theory[tk] = map[float64]float64{}
-				}
-				theory[tk][k.value] = tv
-			}
+		return plots.NewPhaseDiagram(d)
+	}
+	if kind == "panels" {
+		d, err := figdata.Panels(files)
+		if err != nil {
+			return nil, nil, err
 		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			return nil, nil, fmt.Errorf("%s: %v", name, err)
-		}
+		return plots.NewPanels(d)
 	}
-	if len(cells) == 0 {
-		return nil, nil, fmt.Errorf("%s: no sweep records", strings.Join(files, ","))
+	kinds := map[string]func(string) (*plots.Figure, []plots.Skip, error){
+		"thresholds":  figure(figdata.Thresholds, plots.NewThresholds),
+		"lyapunov":    figure(figdata.Lyapunov, plots.NewLyapunov),
+		"stationary":  figure(func(n string) (plots.Stationary, error) { return figdata.Stationary(n, *plotRandom) }, plots.NewStationary),
+		"bifurcation": figure(figdata.Bifurcation, plots.NewBifurcation),
 	}
-	d := plots.PhaseDiagram{
-		Param:     param,
-		ByRegime:  metric == "regime",
-		Metric:    metric,
-		Diverging: metric == "lyapunov",
-		LogColor:  *plotLogColor,
+	draw, ok := kinds[kind]
+	if !ok {
+		return nil, nil, fmt.Errorf("unknown KIND %q (want phase, panels, thresholds, lyapunov, stationary or bifurcation)", kind)
 	}
-	if metric == "lyapunov" {
-		d.Metric = "λ_{max} (per step)"
+	if len(files) != 1 {
+		return nil, nil, fmt.Errorf("%s takes one -in file, got %d", kind, len(files))
 	}
-	d.ELR = sortedKeys(elrSet)
-	d.Values = sortedKeys(valSet)
-	for _, v := range d.Values {
-		row := make([]plots.Cell, len(d.ELR))
-		for j, e := range d.ELR {
-			c, note := combineSeeds(cells[key{e, v}], d.ByRegime)
-			if note != "" {
-				fmt.Fprintf(stderr, "regimes plot: cell (elr %.4g, %s %.4g): %s\n", e, param, v, note)
-			}
-			row[j] = c
-		}
-		d.Cells = append(d.Cells, row)
-	}
-	for _, tc := range []struct{ key, name string }{
-		{"gd_threshold", "GD 2/λ_{max}(H)"},
-		{"ms_threshold", "mean-square"},
-		{"as_threshold", "almost-sure"},
-	} {
-		m := theory[tc.key]
-		if len(m) == 0 {
-			continue
-		}
-		c := plots.Curve{Name: tc.name}
-		for _, v := range d.Values {
-			if x, ok := m[v]; ok {
-				c.X, c.Y = append(c.X, x), append(c.Y, v)
-			}
-		}
-		d.Curves = append(d.Curves, c)
-	}
-	return plots.NewPhaseDiagram(d)
+	return draw(files[0])
 }
 
-// combineSeeds combines the runs (seeds) of one phase-diagram cell: the
-// regime when every run that gave a result agrees, else undetermined; the
-// mean of the finite metric values otherwise. A cell fails only when every
-// run failed; note says what was combined away (a disagreement, failed
-// runs), for the report on stderr.
-func combineSeeds(cs []plots.Cell, byRegime bool) (plots.Cell, string) {
-	if len(cs) == 0 {
-		return plots.Cell{State: plots.CellMissing}, ""
-	}
-	var ok []plots.Cell
-	for _, c := range cs {
-		if c.State == plots.CellOK {
-			ok = append(ok, c)
+// figure chains a reader of one file and a figure builder.
+func figure[D any](read func(string) (D, error), draw func(D) (*plots.Figure, []plots.Skip, error)) func(string) (*plots.Figure, []plots.Skip, error) {
+	return func(name string) (*plots.Figure, []plots.Skip, error) {
+		d, err := read(name)
+		if err != nil {
+			return nil, nil, err
 		}
+		return draw(d)
 	}
-	if len(ok) == 0 {
-		return cs[0], ""
-	}
-	note := ""
-	if len(ok) < len(cs) {
-		note = fmt.Sprintf("%d of %d runs failed; drawn from the others", len(cs)-len(ok), len(cs))
-	}
-	out := ok[0]
-	if byRegime {
-		for _, c := range ok[1:] {
-			if c.Regime != out.Regime {
-				out.Regime = regime.Undetermined
-				note = strings.TrimPrefix(note+"; ", "; ") + "seeds disagree on the regime; drawn undetermined"
-				break
-			}
-		}
-		return out, note
-	}
-	var sum float64
-	var n int
-	for _, c := range ok {
-		if !math.IsNaN(c.Value) && !math.IsInf(c.Value, 0) {
-			sum += c.Value
-			n++
-		}
-	}
-	out.Value = math.NaN()
-	if n > 0 {
-		out.Value = sum / float64(n)
-	}
-	return out, note
-}
-
-func sortedKeys(m map[float64]bool) []float64 {
-	out := make([]float64, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Float64s(out)
-	return out
 }

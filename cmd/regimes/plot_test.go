@@ -3,14 +3,10 @@ package main
 import (
 	"bytes"
 	"image/png"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/regimes/regimes/plots"
-	"github.com/regimes/regimes/regime"
 )
 
 // plotCmd runs "regimes plot ARGS" with captured output.
@@ -129,7 +125,7 @@ func TestPlotBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"stationary", "-in", bad, "-out", out}, "bad.csv:3: column mean: \"abc\" is not a number"},
+		{[]string{"stationary", "-in", bad, "-out", out}, "bad.csv:3: column \"mean\": \"abc\" is not a number"},
 		{[]string{"stationary", "-in", noCol, "-out", out}, "missing column \"mean\""},
 		{[]string{"lyapunov", "-in", badRegime, "-out", out}, "r.csv:2: unknown regime \"banana\""},
 		{[]string{"stationary", "-in", bad, "-out", filepath.Join(dir, "x.jpg")}, "want a .png, .svg or .pdf file"},
@@ -147,29 +143,5 @@ func TestPlotBadInput(t *testing.T) {
 		if _, err := os.Stat(out); err == nil {
 			t.Fatalf("%v: output written despite the error", tc.args)
 		}
-	}
-}
-
-// TestCombineSeeds checks how several seeds of a phase-diagram cell are
-// combined: unanimous regimes stay, disagreements become undetermined,
-// metrics are averaged over the runs that gave a result.
-func TestCombineSeeds(t *testing.T) {
-	ok := func(r regime.Regime, v float64) plots.Cell { return plots.Cell{Regime: r, Value: v} }
-	failed := plots.Cell{State: plots.CellFailed, Value: math.NaN()}
-	if c, note := combineSeeds([]plots.Cell{ok(regime.Convergence, 1), ok(regime.Convergence, 3)}, true); c.Regime != regime.Convergence || note != "" {
-		t.Errorf("unanimous: %+v %q", c, note)
-	}
-	if c, _ := combineSeeds([]plots.Cell{ok(regime.Convergence, 1), ok(regime.Divergence, 3)}, true); c.Regime != regime.Undetermined {
-		t.Errorf("disagreeing seeds: regime %v, want undetermined", c.Regime)
-	}
-	// (1 + 3)/2 = 2 over the two runs with a result; the failed one is noted.
-	if c, note := combineSeeds([]plots.Cell{ok(0, 1), failed, ok(0, 3)}, false); c.Value != 2 || c.State != plots.CellOK || !strings.Contains(note, "1 of 3 runs failed") {
-		t.Errorf("mean: %+v %q", c, note)
-	}
-	if c, _ := combineSeeds([]plots.Cell{failed, failed}, false); c.State != plots.CellFailed {
-		t.Errorf("all failed: state %v", c.State)
-	}
-	if c, _ := combineSeeds(nil, false); c.State != plots.CellMissing {
-		t.Errorf("no run: state %v", c.State)
 	}
 }

@@ -1,0 +1,223 @@
+package figdata
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/plots"
+	"github.com/regimes/regimes/regime"
+)
+
+// table is a figure CSV: named columns of numbers, empty cells NaN.
+type table struct {
+	*analysis.Table
+	cols map[string][]float64
+}
+
+// readTable reads a CSV file with a header row of column names; the
+// columns named in text are left unparsed (they hold labels, not numbers).
+func readTable(name string, text ...string) (*table, error) {
+	t, err := analysis.ReadTableFile(name)
+	if err != nil {
+		return nil, err
+	}
+	tb := &table{Table: t, cols: map[string][]float64{}}
+	for _, h := range t.Header {
+		if contains(text, h) {
+			continue
+		}
+		if tb.cols[h], err = t.Values(h); err != nil {
+			return nil, err
+		}
+	}
+	return tb, nil
+}
+
+// col returns the named column, nil when the file has none.
+func (t *table) col(name string) []float64 { return t.cols[name] }
+
+// need reports the first of names the table lacks.
+func (t *table) need(names ...string) error {
+	for _, n := range names {
+		if !t.Has(n) {
+			return fmt.Errorf("%s: missing column %q (header: %s)", t.Name, n, strings.Join(t.Header, ","))
+		}
+	}
+	return nil
+}
+
+// extraCurves returns the columns other than known as curves against x,
+// keeping only rows where both are present.
+func extraCurves(t *table, x []float64, known ...string) []plots.Curve {
+	var out []plots.Curve
+	for _, h := range t.Header {
+		if contains(known, h) {
+			continue
+		}
+		var c plots.Curve
+		c.Name = strings.ReplaceAll(h, "_", " ")
+		for i, v := range t.cols[h] {
+			if !math.IsNaN(v) && !math.IsNaN(x[i]) {
+				c.X = append(c.X, x[i])
+				c.Y = append(c.Y, v)
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// present returns xs and ys restricted to the rows where ys is not NaN.
+func present(xs, ys []float64, more ...[]float64) (ox, oy []float64, om [][]float64) {
+	om = make([][]float64, len(more))
+	for i := range ys {
+		if math.IsNaN(ys[i]) {
+			continue
+		}
+		ox, oy = append(ox, xs[i]), append(oy, ys[i])
+		for k, m := range more {
+			if m != nil {
+				om[k] = append(om[k], m[i])
+			}
+		}
+	}
+	return ox, oy, om
+}
+
+// Thresholds reads the thresholds figure's CSV: header b and any of gd,
+// ms, as, as_lo, as_hi, converged, diverged; empty cells mean "no value".
+func Thresholds(name string) (plots.Thresholds, error) {
+	t, err := readTable(name)
+	if err != nil {
+		return plots.Thresholds{}, err
+	}
+	if err := t.need("b"); err != nil {
+		return plots.Thresholds{}, err
+	}
+	return plots.Thresholds{
+		B: t.col("b"), GD: t.col("gd"), MS: t.col("ms"), AS: t.col("as"),
+		ASLo: t.col("as_lo"), ASHi: t.col("as_hi"),
+		Converged: t.col("converged"), Diverged: t.col("diverged"),
+	}, nil
+}
+
+// Lyapunov reads the Lyapunov figure's CSV: header elr,exponent with
+// optional lo,hi (confidence interval) and regime; consecutive points with
+// the same regime form a band (Bands).
+func Lyapunov(name string) (plots.Lyapunov, error) {
+	t, err := readTable(name, "regime")
+	if err != nil {
+		return plots.Lyapunov{}, err
+	}
+	if err := t.need("elr", "exponent"); err != nil {
+		return plots.Lyapunov{}, err
+	}
+	d := plots.Lyapunov{ELR: t.col("elr"), Exp: t.col("exponent"), Lo: t.col("lo"), Hi: t.col("hi")}
+	if !t.Has("regime") {
+		return d, nil
+	}
+	cells, _ := t.Text("regime")
+	var elrs []float64
+	var regs []regime.Regime
+	for i, c := range cells {
+		r, err := regime.Parse(c)
+		if err != nil {
+			return d, fmt.Errorf("%s:%d: %v", name, t.Line(i), err)
+		}
+		if d.ELR[i] > 0 {
+			elrs, regs = append(elrs, d.ELR[i]), append(regs, r)
+		}
+	}
+	d.Bands = Bands(elrs, regs)
+	return d, nil
+}
+
+// Bands turns runs of equal regimes at positive ELRs into bands reaching
+// halfway, in log ELR, to the neighbouring points (by half a spacing beyond
+// the first and last point; a factor 2 for a single point).
+func Bands(elr []float64, regimes []regime.Regime) []plots.Band {
+	type pt struct {
+		elr float64
+		r   regime.Regime
+	}
+	pts := make([]pt, len(elr))
+	for i := range elr {
+		pts[i] = pt{elr[i], regimes[i]}
+	}
+	sort.SliceStable(pts, func(i, j int) bool { return pts[i].elr < pts[j].elr })
+	var bands []plots.Band
+	for i := 0; i < len(pts); {
+		j := i
+		for j+1 < len(pts) && pts[j+1].r == pts[i].r {
+			j++
+		}
+		from, to := pts[i].elr, pts[j].elr
+		if i > 0 {
+			from = math.Sqrt(pts[i-1].elr * pts[i].elr)
+		} else if len(pts) > 1 {
+			from = pts[0].elr * math.Sqrt(pts[0].elr/pts[1].elr)
+		} else {
+			from /= 2
+		}
+		if j+1 < len(pts) {
+			to = math.Sqrt(pts[j].elr * pts[j+1].elr)
+		} else if len(pts) > 1 {
+			to = pts[j].elr * math.Sqrt(pts[j].elr/pts[j-1].elr)
+		} else {
+			to *= 2
+		}
+		bands = append(bands, plots.Band{From: from, To: to, Regime: pts[i].r})
+		i = j + 1
+	}
+	return bands
+}
+
+// Stationary reads the stationary-loss figure's CSV: header elr,mean with
+// optional lo,hi; every other column is a closed-form curve named by its
+// header, drawn through the rows where it has a value. random is the random
+// level to draw (0: none).
+func Stationary(name string, random float64) (plots.Stationary, error) {
+	t, err := readTable(name)
+	if err != nil {
+		return plots.Stationary{}, err
+	}
+	if err := t.need("elr", "mean"); err != nil {
+		return plots.Stationary{}, err
+	}
+	lo, hi := t.col("lo"), t.col("hi")
+	if (lo == nil) != (hi == nil) {
+		return plots.Stationary{}, fmt.Errorf("%s: give both lo and hi columns or neither", name)
+	}
+	x, mean, more := present(t.col("elr"), t.col("mean"), lo, hi)
+	return plots.Stationary{
+		ELR: x, Mean: mean, Lo: more[0], Hi: more[1],
+		Curves: extraCurves(t, t.col("elr"), "elr", "mean", "lo", "hi"),
+		Random: random,
+	}, nil
+}
+
+// Bifurcation reads the bifurcation diagram's CSV: header x,y (attractor
+// points) and optional further columns, each a closed-form branch.
+func Bifurcation(name string) (plots.Bifurcation, error) {
+	t, err := readTable(name)
+	if err != nil {
+		return plots.Bifurcation{}, err
+	}
+	if err := t.need("x", "y"); err != nil {
+		return plots.Bifurcation{}, err
+	}
+	x, y, _ := present(t.col("x"), t.col("y"))
+	return plots.Bifurcation{X: x, Y: y, Branches: extraCurves(t, t.col("x"), "x", "y")}, nil
+}
