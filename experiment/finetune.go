@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/gonum/stat/distuv"
 	"gonum.org/v1/plot/vg"
@@ -66,6 +67,25 @@ type CIStat struct {
 	SD   float64 `json:"sd"`
 	Lo   float64 `json:"lo"`
 	Hi   float64 `json:"hi"`
+	// Note, when not empty, says why the interval should not be read as
+	// it stands: too few seeds, or clipped to the possible values.
+	Note string `json:"note,omitempty"`
+}
+
+// FewSeeds is the number of values below which MeanCI notes that its
+// interval cannot support a claim: with 2 values the 95% t quantile is
+// 12.7, so the interval is 9 times wider than the values' spread.
+const FewSeeds = 3
+
+// Clip limits the interval to [lo, hi], the possible values of the
+// statistic (e.g. [0, 100] for a percentage, [-100, 100] for a difference of
+// percentages), and notes when it had to.
+func (s CIStat) Clip(lo, hi float64) CIStat {
+	if s.Lo < lo || s.Hi > hi {
+		s.Lo, s.Hi = math.Max(s.Lo, lo), math.Min(s.Hi, hi)
+		s.Note = strings.TrimSpace(s.Note + fmt.Sprintf(" interval clipped to the possible values [%g, %g].", lo, hi))
+	}
+	return s
 }
 
 // MeanCI returns the mean of x with the two-sided 95% Student t confidence
@@ -94,13 +114,20 @@ func MeanCI(x []float64) CIStat {
 	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.975)
 	h := t * s.SD / math.Sqrt(float64(n))
 	s.Lo, s.Hi = s.Mean-h, s.Mean+h
+	if n < FewSeeds {
+		s.Note = fmt.Sprintf("%d seeds cannot support an interval: the 95%% t quantile is %.1f.", n, t)
+	}
 	return s
 }
 
 // MarshalJSON writes non-finite numbers as null.
 func (s CIStat) MarshalJSON() ([]byte, error) {
-	return json.Marshal(map[string]any{"n": s.N, "mean": finiteOrNil(s.Mean), "sd": finiteOrNil(s.SD),
-		"lo": finiteOrNil(s.Lo), "hi": finiteOrNil(s.Hi)})
+	m := map[string]any{"n": s.N, "mean": finiteOrNil(s.Mean), "sd": finiteOrNil(s.SD),
+		"lo": finiteOrNil(s.Lo), "hi": finiteOrNil(s.Hi)}
+	if s.Note != "" {
+		m["note"] = s.Note
+	}
+	return json.Marshal(m)
 }
 
 func finiteOrNil(v float64) any {
@@ -147,6 +174,9 @@ type PairedDiff struct {
 func (d PairedDiff) MarshalJSON() ([]byte, error) {
 	m := map[string]any{"against": d.Against, "per_seed": d.PerSeed, "n": d.N, "mean": finiteOrNil(d.Mean),
 		"sd": finiteOrNil(d.SD), "lo": finiteOrNil(d.Lo), "hi": finiteOrNil(d.Hi)}
+	if d.Note != "" {
+		m["note"] = d.Note
+	}
 	return json.Marshal(m)
 }
 
@@ -285,7 +315,7 @@ func finetune(ctx context.Context, cfg FinetuneConfig, base realnets.TrainConfig
 			te = append(te, s.TestError)
 			tl = append(tl, s.TrainLoss)
 		}
-		a.TestError, a.TrainLoss = MeanCI(te), MeanCI(tl)
+		a.TestError, a.TrainLoss = MeanCI(te).Clip(0, 100), MeanCI(tl).Clip(0, math.Inf(1))
 	}
 	best := baseArms[0]
 	for _, a := range baseArms[1:] {
@@ -309,11 +339,11 @@ func finetune(ctx context.Context, cfg FinetuneConfig, base realnets.TrainConfig
 		for k, s := range ft.Seeds {
 			d.PerSeed = append(d.PerSeed, s.TestError-a.Seeds[k].TestError)
 		}
-		d.CIStat = MeanCI(d.PerSeed)
+		d.CIStat = MeanCI(d.PerSeed).Clip(-100, 100)
 		res.VsEach = append(res.VsEach, d)
 	}
-	res.VsBest.CIStat = MeanCI(res.VsBest.PerSeed)
-	res.VsBestSeed.CIStat = MeanCI(res.VsBestSeed.PerSeed)
+	res.VsBest.CIStat = MeanCI(res.VsBest.PerSeed).Clip(-100, 100)
+	res.VsBestSeed.CIStat = MeanCI(res.VsBestSeed.PerSeed).Clip(-100, 100)
 	return res, nil
 }
 
@@ -425,12 +455,15 @@ func hasCheckpoint(dir string) bool {
 	return len(names) > 0 || err == nil
 }
 
-// finetuneFigure draws test error and train loss against epoch for every arm:
-// the mean over seeds with the range over seeds as a band.
+// finetuneFigure draws test error (%, linear, the band clipped to [0, 100])
+// and train loss (log) against epoch for every arm: the mean over seeds with
+// the range over seeds as a band, and the switch to the fine-tuning ELR
+// marked and named in the legend.
 func finetuneFigure(res *FinetuneResult) (*plots.Figure, []plots.Skip, error) {
 	d := plots.BandPanels{
-		Panels: []plots.BandPanel{{YLabel: "test error (%)", LogY: true}, {YLabel: "train loss", LogY: true}},
-		Marks:  []float64{float64(res.Config.PreEpochs)},
+		Panels:   []plots.BandPanel{{YLabel: "test error (%)", Clip: [2]float64{0, 100}}, {YLabel: "train loss", LogY: true}},
+		Marks:    []float64{float64(res.Config.PreEpochs)},
+		MarkName: fmt.Sprintf("switch to fine ELR (epoch %d)", res.Config.PreEpochs),
 		Title: fmt.Sprintf("%s width %d on %s, %d seeds (line: mean; band: range over seeds)",
 			res.Config.Model, res.Config.Width, res.Config.Data, len(res.Config.Seeds)),
 	}
@@ -451,7 +484,7 @@ func finetuneFigure(res *FinetuneResult) (*plots.Figure, []plots.Skip, error) {
 			if len(s.X) == 0 {
 				return nil, nil, fmt.Errorf("arm %q has no finite points to draw", a.Name)
 			}
-			s.Name, s.Color, s.Bold = a.Name, c, a.Kind == "finetune"
+			s.Name, s.Color, s.Bold = strings.ReplaceAll(a.Name, " -> ", " → "), c, a.Kind == "finetune"
 			d.Panels[k].Series = append(d.Panels[k].Series, s)
 		}
 	}
@@ -470,7 +503,7 @@ func elrRank(as []*Arm, a *Arm) int {
 
 // armCurves returns the mean over seeds and the range over seeds of the test
 // error (or the train loss) at each epoch where every seed has a finite
-// positive value (both are drawn on log axes).
+// positive value (the loss is drawn on a log axis).
 func armCurves(a *Arm, loss bool) plots.BandSeries {
 	var s plots.BandSeries
 	n := len(a.Seeds[0].curve)

@@ -164,6 +164,10 @@ func NewBandPanels(d BandPanels) (*Figure, []Skip, error) {
 		}
 		if clip && pd.Fixed {
 			p.Y.Min, p.Y.Max = pd.Clip[0], pd.Clip[1]
+		} else if clip && !pd.LogY {
+			// A bounded quantity (a percentage): the axis starts at its
+			// lower bound.
+			p.Y.Min = pd.Clip[0]
 		}
 		if pd.LogY {
 			fixLogRange(&p.Y)

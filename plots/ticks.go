@@ -207,41 +207,41 @@ func (linTicks) Ticks(min, max float64) []plot.Tick {
 	if !(max > min) {
 		return nil
 	}
-	ts := plot.DefaultTicks{}.Ticks(min, max)
-	var major []float64
-	for _, t := range ts {
-		if t.Label != "" {
-			major = append(major, t.Value)
+	// A "nice" step (1, 2, 2.5 or 5 times a power of ten) giving 4 to 6
+	// labels, and minor ticks between them.
+	raw := (max - min) / 5
+	mag := math.Pow10(int(math.Floor(math.Log10(raw))))
+	step := 10 * mag
+	for _, m := range []float64{1, 2, 2.5, 5} {
+		if m*mag >= raw {
+			step = m * mag
+			break
 		}
 	}
-	// Decimals: the fewest that represent the step between labels.
+	minor := step / 2
+	if math.Abs(step/mag-2) < 1e-9 || math.Abs(step/mag-20) < 1e-9 {
+		minor = step / 4
+	}
 	dec := 0
-	if len(major) > 1 {
-		step := math.Abs(major[1] - major[0])
-		for dec < 10 && math.Abs(step*math.Pow10(dec)-math.Round(step*math.Pow10(dec))) > 1e-6*step*math.Pow10(dec) {
-			dec++
-		}
+	for dec < 10 && math.Abs(step*math.Pow10(dec)-math.Round(step*math.Pow10(dec))) > 1e-6*step*math.Pow10(dec) {
+		dec++
 	}
-	big := false
-	for _, v := range major {
-		if math.Abs(v) >= 1e5 {
-			big = true
+	big := math.Max(math.Abs(min), math.Abs(max)) >= 1e5
+	var ts []plot.Tick
+	for v := math.Ceil(min/minor-1e-9) * minor; v <= max+1e-9*minor; v += minor {
+		t := plot.Tick{Value: v}
+		if k := v / step; math.Abs(k-math.Round(k)) < 1e-6 {
+			if math.Abs(v) < 1e-9*step {
+				v = 0
+			}
+			t.Value = v
+			if big {
+				t.Label = formatNumber(v, 3)
+			} else {
+				t.Label = minus(strconv.FormatFloat(v, 'f', dec, 64))
+			}
 		}
-	}
-	for i := range ts {
-		if ts[i].Label == "" {
-			continue
-		}
-		v := ts[i].Value
-		if math.Abs(v) < 1e-12*math.Max(math.Abs(min), math.Abs(max)) {
-			v = 0
-		}
-		switch {
-		case big:
-			ts[i].Label = formatNumber(v, 3)
-		default:
-			ts[i].Label = minus(strconv.FormatFloat(v, 'f', dec, 64))
-		}
+		ts = append(ts, t)
 	}
 	return thin(ts, maxLabels)
 }
