@@ -187,3 +187,33 @@ func TestSliceCircle(t *testing.T) {
 		}
 	}
 }
+
+// TestMSThresholdBatches: with the batch matrices H_i = b_i b_i^T of the
+// lsq toy's samples (b_i its range coordinates), drawn uniformly, the map
+// E_i[(I - e H_i) S (I - e H_i)] is the toy's second-moment map at batch
+// size 1 with replacement, so analysis.MSThresholdBatches must give
+// toy.MSThreshold(a, 1, true); and its GD threshold 2/lambda_max(H).
+func TestMSThresholdBatches(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		a, _ := GenerateLSQ(8, 24, seed, NormsUnit)
+		rb := Range(a)
+		r := rb.Rank()
+		hs := make([]*mat.SymDense, 8)
+		for i := range hs {
+			bi := mat.NewVecDense(r, append([]float64(nil), rb.Coord.RawRowView(i)...))
+			hs[i] = mat.NewSymDense(r, nil)
+			hs[i].SymOuterK(1, bi)
+		}
+		ms, gd, err := analysis.MSThresholdBatches(hs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := MSThreshold(a, 1, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(ms-want) > 1e-9*want || math.Abs(gd-GDThreshold(a)) > 1e-9*gd {
+			t.Errorf("seed %d: MS %v GD %v, toy %v and %v", seed, ms, gd, want, GDThreshold(a))
+		}
+	}
+}

@@ -1,0 +1,337 @@
+package experiment
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/realnets"
+	"github.com/regimes/regimes/realnets/data"
+)
+
+// StabilityConfig configures Stability. The zero value of a field means its
+// documented default.
+type StabilityConfig struct {
+	// Batches is the number of training mini-batches of the run's batch size
+	// the Hessians are averaged over, taken in the order of the next
+	// epoch's permutation (default 8; at most the epoch's full batches).
+	Batches int `json:"batches"`
+	// TopK is the number of top eigenvectors of the mean effective tangent
+	// Hessian that span the subspace of the mean-square threshold (default 8).
+	TopK int `json:"top_k"`
+	// LanczosSteps is the number of Lanczos steps for them (default 24).
+	LanczosSteps int `json:"lanczos_steps"`
+	// Bootstrap is the number of bootstrap resamples of the batches for the
+	// confidence intervals of the thresholds (default 200).
+	Bootstrap int `json:"bootstrap"`
+	// Level is the confidence level (default 0.95).
+	Level float64 `json:"level"`
+	// SLQProbes and SLQSteps, when positive, add the SLQ spectrum of the
+	// mean effective tangent Hessian.
+	SLQProbes int `json:"slq_probes,omitempty"`
+	SLQSteps  int `json:"slq_steps,omitempty"`
+	// FDStep is the finite-difference step of the Hessian-vector products
+	// relative to ||x|| (an angle in radians; default 1e-3). The loss of a
+	// ReLU network is only piecewise smooth, and along its sharpest
+	// directions the curvature depends on the scale it is measured at
+	// (SCIENCE.md section 10.4): 1e-3 is the order of one SGD step's angle
+	// at the ELRs of regime 1.
+	FDStep float64 `json:"fd_step"`
+	// Seed seeds Lanczos, SLQ and the bootstrap.
+	Seed uint64 `json:"seed"`
+}
+
+func (c StabilityConfig) withDefaults() StabilityConfig {
+	if c.Batches == 0 {
+		c.Batches = 8
+	}
+	if c.TopK == 0 {
+		c.TopK = 8
+	}
+	if c.LanczosSteps == 0 {
+		c.LanczosSteps = 24
+	}
+	if c.Bootstrap == 0 {
+		c.Bootstrap = 200
+	}
+	if c.Level == 0 {
+		c.Level = 0.95
+	}
+	if c.FDStep == 0 {
+		c.FDStep = 1e-3
+	}
+	return c
+}
+
+// StabilityResult is the linear stability of the point of a network on the
+// sphere under fixed-ELR SGD (SCIENCE.md section 10.4). All curvatures are
+// effective (times ||x||^2, the values on the unit sphere) and restricted
+// to the tangent space; thresholds are ELRs.
+type StabilityResult struct {
+	Epoch int     `json:"epoch"`
+	ELR   float64 `json:"elr"`
+	// Loss is the mean batch loss over the batches used.
+	Loss float64 `json:"loss"`
+	// RitzValues are the top Ritz values of Lanczos on the mean effective
+	// tangent Hessian Hbar, with their residual bounds.
+	RitzValues   []float64 `json:"ritz_values"`
+	RitzResidual []float64 `json:"ritz_residual"`
+	// LambdaMax is the top eigenvalue of Hbar compressed to the Ritz
+	// vectors (Rayleigh-Ritz with the batch Hessians, the estimate the
+	// thresholds use; it differs from RitzValues[0] because a
+	// finite-difference product of a piecewise-smooth loss is not exactly
+	// linear).
+	LambdaMax float64 `json:"lambda_max"`
+	// GDThreshold is 2/LambdaMax: the ELR above which the point is
+	// unstable for (full-batch) gradient descent on the mean batch loss.
+	GDThreshold   float64    `json:"gd_threshold"`
+	GDThresholdCI [2]float64 `json:"gd_threshold_ci"`
+	// MSThreshold is the mean-square threshold of the linearised SGD with
+	// the batch Hessians compressed to the top K eigenvectors of Hbar
+	// (analysis.MSThresholdBatches), K the number of positive
+	// eigendirections of the compressed mean kept; CI from a bootstrap
+	// over batches.
+	MSThreshold   float64    `json:"ms_threshold"`
+	MSThresholdCI [2]float64 `json:"ms_threshold_ci"`
+	K             int        `json:"k"`
+	// BatchSharpness is Andreyev and Beneventano's batch sharpness;
+	// BatchThreshold = 2/BatchSharpness.Ratio.
+	BatchSharpness realnets.BatchSharpnessResult `json:"batch_sharpness"`
+	BatchThreshold float64                       `json:"batch_threshold"`
+	// Spectrum is the SLQ estimate of Hbar's spectrum, when asked for.
+	Spectrum *analysis.Spectrum `json:"spectrum,omitempty"`
+	// Batches and Images are what the Hessians were averaged over.
+	Batches int `json:"batches"`
+	Images  int `json:"images"`
+	// WallTime is the computation's wall time in seconds.
+	WallTime float64 `json:"wall_time"`
+}
+
+// Stability measures the linear stability of the model's current point on
+// the batches b (see StabilityResult). It leaves the parameters as they
+// were and overwrites Param.Grad.
+func Stability(m realnets.Model, b realnets.Batches, cfg StabilityConfig) (StabilityResult, error) {
+	cfg = cfg.withDefaults()
+	start := time.Now()
+	l, err := realnets.NewLandscape(m, b, cfg.FDStep)
+	if err != nil {
+		return StabilityResult{}, err
+	}
+	var res StabilityResult
+	res.Batches, res.Images = l.Batches(), b.N
+	var loss float64
+	g := make([]float64, l.Dim())
+	for k := range l.Batches() {
+		loss += l.BatchGradient(g, k)
+	}
+	res.Loss = loss / float64(l.Batches())
+	eff := l.Effective()
+	r2 := l.Norm() * l.Norm()
+	batches := make([]analysis.SymOperator, l.Batches())
+	for bi := range batches {
+		batches[bi] = analysis.ScaledOperator{A: analysis.NewTangentOperator(l.BatchHessian(bi), l.Point(), 0), C: r2}
+	}
+	th, err := StabilityOf(eff, batches, cfg)
+	if err != nil {
+		return res, err
+	}
+	res.RitzValues, res.RitzResidual, res.LambdaMax, res.K = th.RitzValues, th.RitzResidual, th.LambdaMax, th.K
+	res.GDThreshold, res.GDThresholdCI, res.MSThreshold, res.MSThresholdCI = th.GDThreshold, th.GDThresholdCI, th.MSThreshold, th.MSThresholdCI
+	res.BatchSharpness = l.BatchSharpness()
+	res.BatchThreshold = 2 / res.BatchSharpness.Ratio
+	if cfg.SLQProbes > 0 && cfg.SLQSteps > 0 {
+		s := analysis.SLQ(eff, analysis.SLQConfig{Probes: cfg.SLQProbes, Steps: cfg.SLQSteps, Seed: cfg.Seed, Stream: 2})
+		res.Spectrum = &s
+	}
+	res.WallTime = time.Since(start).Seconds()
+	return res, nil
+}
+
+// Thresholds are the stability thresholds of StabilityOf.
+type Thresholds struct {
+	RitzValues, RitzResidual     []float64
+	LambdaMax                    float64
+	K                            int
+	GDThreshold, MSThreshold     float64
+	GDThresholdCI, MSThresholdCI [2]float64
+}
+
+// StabilityOf returns the GD and mean-square thresholds of the linearised
+// SGD with the given batch operators, whose mean is mean (both effective,
+// on the tangent space): Lanczos finds the top cfg.TopK eigenvectors of
+// mean, the batch operators are compressed to them (Rayleigh-Ritz), the
+// compressed batches restricted to the positive eigendirections of their
+// mean, and analysis.MSThresholdBatches gives both thresholds, with
+// bootstrap intervals over the batches.
+func StabilityOf(mean analysis.SymOperator, batches []analysis.SymOperator, cfg StabilityConfig) (Thresholds, error) {
+	cfg = cfg.withDefaults()
+	var th Thresholds
+	e := analysis.Lanczos(mean, analysis.LanczosConfig{K: cfg.TopK, Steps: cfg.LanczosSteps, Seed: cfg.Seed, Stream: 1})
+	th.RitzValues, th.RitzResidual = e.Values, e.Residuals
+
+	// Batch Hessians compressed to the positive top eigenvectors.
+	var vecs [][]float64
+	for i, v := range e.Values {
+		if v > 0 {
+			vecs = append(vecs, e.Vectors[i])
+		}
+	}
+	k := len(vecs)
+	if k == 0 {
+		return th, fmt.Errorf("experiment: no positive curvature among the top %d eigenvalues (%v)", cfg.TopK, e.Values)
+	}
+	hs := make([]*mat.SymDense, len(batches))
+	hv := make([]float64, mean.Dim())
+	for bi := range hs {
+		op := batches[bi]
+		cols := make([][]float64, k)
+		for j, v := range vecs {
+			op.Apply(hv, v)
+			cols[j] = make([]float64, k)
+			for i, u := range vecs {
+				cols[j][i] = floats.Dot(u, hv)
+			}
+		}
+		s := mat.NewSymDense(k, nil)
+		for i := range k {
+			for j := i; j < k; j++ {
+				s.SetSym(i, j, (cols[i][j]+cols[j][i])/2)
+			}
+		}
+		hs[bi] = s
+	}
+	// Rayleigh-Ritz: the Ritz vectors' products, re-evaluated, need not
+	// reproduce the Ritz values (finite differences of a piecewise-smooth
+	// loss are not exactly linear), so keep the positive eigendirections of
+	// the compressed mean.
+	hs, err := positivePart(hs)
+	if err != nil {
+		return th, err
+	}
+	th.K = hs[0].SymmetricDim()
+	ms, gd, err := analysis.MSThresholdBatches(hs)
+	if err != nil {
+		return th, err
+	}
+	th.MSThreshold, th.GDThreshold, th.LambdaMax = ms, gd, 2/gd
+	// Bootstrap over batches: resample the batch matrices.
+	rng := rand.New(rand.NewPCG(cfg.Seed, 3))
+	var bms, bgd []float64
+	re := make([]*mat.SymDense, len(hs))
+	for range cfg.Bootstrap {
+		for i := range re {
+			re[i] = hs[rng.IntN(len(hs))]
+		}
+		m, gd, err := analysis.MSThresholdBatches(re)
+		if err != nil {
+			continue // a resample whose mean is not positive definite
+		}
+		bms = append(bms, m)
+		bgd = append(bgd, gd)
+	}
+	th.MSThresholdCI = percentileCI(bms, cfg.Level)
+	th.GDThresholdCI = percentileCI(bgd, cfg.Level)
+	return th, nil
+}
+
+func percentileCI(v []float64, level float64) [2]float64 {
+	if len(v) < 2 {
+		return [2]float64{math.NaN(), math.NaN()}
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	q := func(p float64) float64 {
+		x := p * float64(len(s)-1)
+		i := int(x)
+		if i+1 >= len(s) {
+			return s[len(s)-1]
+		}
+		return s[i] + (x-float64(i))*(s[i+1]-s[i])
+	}
+	return [2]float64{q((1 - level) / 2), q((1 + level) / 2)}
+}
+
+// CheckpointBatches returns the first n full mini-batches of the run's
+// batch size in the order of epoch's permutation of the run's training set
+// (the batches that epoch would train on).
+func CheckpointBatches(ds *data.Dataset, ck *realnets.Checkpoint, epoch, n int) realnets.Batches {
+	tr := ds.Train
+	b := ck.Config.Batch
+	if b == 0 {
+		b = 128
+	}
+	n = min(n, tr.N/b)
+	perm := make([]int, tr.N)
+	data.Permutation(perm, ck.Config.Seed, epoch)
+	x := make([]float32, n*b*tr.ImageSize())
+	y := make([]int, n*b)
+	tr.Gather(x, y, perm[:n*b])
+	return realnets.Batches{X: x, Y: y, N: n * b, Size: b}
+}
+
+// StabilityAt measures Stability at the checkpoint name on the batches of
+// the epoch after it.
+func StabilityAt(name string, cfg StabilityConfig) (StabilityResult, error) {
+	m, ds, ck, err := realnets.FromCheckpoint(name)
+	if err != nil {
+		return StabilityResult{}, err
+	}
+	cfg = cfg.withDefaults()
+	res, err := Stability(m, CheckpointBatches(ds, ck, ck.Epoch+1, cfg.Batches), cfg)
+	res.Epoch, res.ELR = ck.Epoch, ck.Config.ELR
+	if err != nil {
+		return res, fmt.Errorf("%s: %v", name, err)
+	}
+	return res, nil
+}
+
+// positivePart compresses the batch matrices to the eigenvectors of their
+// mean with positive eigenvalues.
+func positivePart(hs []*mat.SymDense) ([]*mat.SymDense, error) {
+	k := hs[0].SymmetricDim()
+	mean := mat.NewSymDense(k, nil)
+	for _, h := range hs {
+		mean.AddSym(mean, h)
+	}
+	mean.ScaleSym(1/float64(len(hs)), mean)
+	var es mat.EigenSym
+	if !es.Factorize(mean, true) {
+		return nil, fmt.Errorf("experiment: eigendecomposition of the compressed mean Hessian failed")
+	}
+	vals := es.Values(nil)
+	var v mat.Dense
+	es.VectorsTo(&v)
+	var keep []int
+	for i, l := range vals {
+		if l > 0 {
+			keep = append(keep, i)
+		}
+	}
+	if len(keep) == 0 {
+		return nil, fmt.Errorf("experiment: the compressed mean Hessian has no positive eigenvalue (%v)", vals)
+	}
+	w := mat.NewDense(k, len(keep), nil)
+	for j, i := range keep {
+		w.SetCol(j, mat.Col(nil, i, &v))
+	}
+	out := make([]*mat.SymDense, len(hs))
+	for b, h := range hs {
+		var t, r mat.Dense
+		t.Mul(h, w)
+		r.Mul(w.T(), &t)
+		s := mat.NewSymDense(len(keep), nil)
+		for i := range len(keep) {
+			for j := i; j < len(keep); j++ {
+				s.SetSym(i, j, (r.At(i, j)+r.At(j, i))/2)
+			}
+		}
+		out[b] = s
+	}
+	return out, nil
+}

@@ -1,0 +1,122 @@
+package experiment
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/realnets"
+)
+
+// tinyMLPn returns an 8-6-5-3 MLP (78 SI weights) and n Gaussian images
+// with random labels in batches of size.
+func tinyMLPn(n, size int) (realnets.Model, realnets.Batches) {
+	m := realnets.NewMLP(realnets.MLPConfig{Sizes: []int{8, 6, 5, 3}, Seed: 3, HeadSeed: 9, Workers: 1})
+	rng := rand.New(rand.NewPCG(3, 77))
+	x := make([]float32, n*8)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	y := make([]int, n)
+	for i := range y {
+		y[i] = rng.IntN(3)
+	}
+	return m, realnets.Batches{X: x, Y: y, N: n, Size: size}
+}
+
+// TestStabilityOfExact checks the protocol on exact operators: random
+// positive semidefinite batch matrices H_B = A_B^T A_B (rank 3, order 10)
+// with TopK and Lanczos steps covering the whole space, where the
+// compression is exact: lambda_max must be the top eigenvalue of the mean
+// and the mean-square threshold analysis.MSThresholdBatches of the full
+// matrices, which is never above the GD threshold.
+func TestStabilityOfExact(t *testing.T) {
+	const d, nb = 10, 6
+	rng := rand.New(rand.NewPCG(4, 0))
+	var ops []analysis.SymOperator
+	var full []*mat.SymDense
+	mean := mat.NewSymDense(d, nil)
+	for range nb {
+		a := mat.NewDense(3, d, nil)
+		for i := range 3 {
+			for j := range d {
+				a.Set(i, j, rng.NormFloat64())
+			}
+		}
+		h := mat.NewSymDense(d, nil)
+		h.SymOuterK(1, a.T())
+		full = append(full, h)
+		ops = append(ops, analysis.MatOperator{A: h})
+		mean.AddSym(mean, h)
+	}
+	mean.ScaleSym(1/float64(nb), mean)
+	th, err := StabilityOf(analysis.MatOperator{A: mean}, ops, StabilityConfig{TopK: d, LanczosSteps: d, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, gd, err := analysis.MSThresholdBatches(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var es mat.EigenSym
+	es.Factorize(mean, false)
+	v := es.Values(nil)
+	if th.K != d || math.Abs(th.LambdaMax-v[d-1]) > 1e-9*v[d-1] || math.Abs(th.GDThreshold-gd) > 1e-9*gd || math.Abs(th.MSThreshold-ms) > 1e-9*ms {
+		t.Errorf("k %d lambda_max %v GD %v MS %v; want %d, %v, %v, %v", th.K, th.LambdaMax, th.GDThreshold, th.MSThreshold, d, v[d-1], gd, ms)
+	}
+	if !(ms < gd) {
+		t.Errorf("MS %v not below GD %v", ms, gd)
+	}
+	if !(th.MSThresholdCI[0] <= th.MSThreshold*1.5 && th.MSThresholdCI[1] >= th.MSThreshold/1.5 && th.MSThresholdCI[0] < th.MSThresholdCI[1]) {
+		t.Errorf("bootstrap CI %v for %v", th.MSThresholdCI, th.MSThreshold)
+	}
+	// With the top 3 only the compressed problem is a restriction: its GD
+	// threshold is still exact (the top eigenvector is in the subspace).
+	th3, err := StabilityOf(analysis.MatOperator{A: mean}, ops, StabilityConfig{TopK: 3, LanczosSteps: d, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(th3.GDThreshold-gd) > 1e-9*gd || th3.K != 3 {
+		t.Errorf("top-3: GD %v k %d, want %v and 3", th3.GDThreshold, th3.K, gd)
+	}
+	t.Logf("MS full %.6g, top-3 subspace %.6g, GD %.6g", ms, th3.MSThreshold, gd)
+}
+
+// TestStabilityNet runs the whole protocol on a tiny MLP: the batch
+// sharpness threshold is 2/ratio, the mean-square threshold is positive and
+// not above the GD one.
+func TestStabilityNet(t *testing.T) {
+	m, b := tinyMLPn(128, 32)
+	r, err := Stability(m, b, StabilityConfig{TopK: 3, LanczosSteps: 20, FDStep: 3e-4, Seed: 1, SLQProbes: 2, SLQSteps: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(r.MSThreshold > 0 && r.MSThreshold <= r.GDThreshold*(1+1e-9)) {
+		t.Errorf("mean-square threshold %v, GD %v", r.MSThreshold, r.GDThreshold)
+	}
+	if r.Batches != 4 || r.Images != 128 || r.K < 1 || r.Spectrum == nil || r.Spectrum.Dim != 77 {
+		t.Errorf("batches %d images %d k %d", r.Batches, r.Images, r.K)
+	}
+	if math.Abs(r.BatchThreshold-2/r.BatchSharpness.Ratio) > 1e-12 {
+		t.Errorf("batch threshold %v, ratio %v", r.BatchThreshold, r.BatchSharpness.Ratio)
+	}
+}
+
+// ExampleStability measures the linear stability of a tiny MLP's point:
+// the GD threshold 2/lambda_max of the mean effective tangent Hessian and
+// the mean-square threshold of the batch Hessians, which is never larger.
+func ExampleStability() {
+	m, b := tinyMLPn(128, 32)
+	r, err := Stability(m, b, StabilityConfig{TopK: 3, LanczosSteps: 30, FDStep: 3e-4, Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%d batches, mean-square threshold <= GD threshold: %v\n", r.Batches, r.MSThreshold <= r.GDThreshold)
+	// Output:
+	// 4 batches, mean-square threshold <= GD threshold: true
+}

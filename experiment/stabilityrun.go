@@ -1,0 +1,115 @@
+package experiment
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/realnets"
+	"github.com/regimes/regimes/realnets/data"
+)
+
+// StabilityRunConfig configures RunStability: fixed-ELR trainings of the
+// MNIST reproduction's setting (SCIENCE.md section 9; testdata/mnist) and
+// the stability of their points at log-spaced epochs.
+type StabilityRunConfig struct {
+	// Out is the folder: Out/elr-NN/ holds each training run, Out/stability.jsonl
+	// one StabilityResult per (ELR, epoch).
+	Out string `json:"out"`
+	// ELRs are the fixed ELRs trained.
+	ELRs []float64 `json:"elrs"`
+	// Train is the training configuration shared by the runs (ELR and Out
+	// are set per run).
+	Train realnets.TrainConfig `json:"train"`
+	// Epochs lists the checkpoint epochs measured (they must be epochs at
+	// which realnets.Run keeps checkpoints: 1, 2, 5 times a power of ten, or
+	// the last); 0 is the starting point.
+	Epochs []int `json:"epochs"`
+	// Final is the configuration at the last epoch (with SLQ, say); Tracking
+	// the one at the earlier epochs.
+	Final, Tracking StabilityConfig
+}
+
+// MNISTStabilityConfig returns the configuration of the committed
+// prediction check (testdata/stability): ConvNetSI c=8 on the first 2,000
+// MNIST training images, batch 128, seed 1, 20 epochs, as in
+// testdata/mnist, at the given regime-1 ELRs.
+func MNISTStabilityConfig(out string, elrs []float64) StabilityRunConfig {
+	return StabilityRunConfig{
+		Out:  out,
+		ELRs: elrs,
+		Train: realnets.TrainConfig{
+			Model: "convnet", Width: 8,
+			Data:   data.Config{Name: "mnist", Pad: true, Subset: 2000},
+			Epochs: 20, Batch: 128, Seed: 1, TestSubset: 500, GradMetrics: "log",
+		},
+		Epochs:   []int{1, 5, 20},
+		Final:    StabilityConfig{Batches: 4, TopK: 4, LanczosSteps: 12, SLQProbes: 2, SLQSteps: 16, Seed: 1},
+		Tracking: StabilityConfig{Batches: 4, TopK: 3, LanczosSteps: 10, Seed: 1},
+	}
+}
+
+// RunStability trains every ELR of cfg (reusing a finished run in its
+// folder) and measures the stability at cfg.Epochs, writing
+// Out/stability.jsonl atomically after every measurement. It reports
+// progress with elapsed time on progress (nil: quiet).
+func RunStability(ctx context.Context, cfg StabilityRunConfig, progress io.Writer) ([]StabilityResult, error) {
+	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	var out []StabilityResult
+	total := len(cfg.ELRs) * len(cfg.Epochs)
+	for i, elr := range cfg.ELRs {
+		dir := filepath.Join(cfg.Out, fmt.Sprintf("elr-%02d", i))
+		tc := cfg.Train
+		tc.ELR, tc.Out = elr, dir
+		last := filepath.Join(dir, fmt.Sprintf("epoch-%06d.ckpt", tc.Epochs))
+		if _, err := os.Stat(last); err != nil {
+			if progress != nil {
+				fmt.Fprintf(progress, "training ELR %.3g (%d/%d), %.0f s elapsed\n", elr, i+1, len(cfg.ELRs), time.Since(start).Seconds())
+			}
+			if err := realnets.Run(ctx, tc, nil); err != nil {
+				return out, fmt.Errorf("ELR %g: %v", elr, err)
+			}
+		}
+		for j, ep := range cfg.Epochs {
+			sc := cfg.Tracking
+			if ep == tc.Epochs {
+				sc = cfg.Final
+			}
+			r, err := StabilityAt(filepath.Join(dir, fmt.Sprintf("epoch-%06d.ckpt", ep)), sc)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, r)
+			if err := writeJSONL(filepath.Join(cfg.Out, "stability.jsonl"), out); err != nil {
+				return out, err
+			}
+			if progress != nil {
+				done := i*len(cfg.Epochs) + j + 1
+				el := time.Since(start).Seconds()
+				fmt.Fprintf(progress, "ELR %.3g epoch %d: lambda_max %.4g, GD threshold %.3g, MS %.3g, batch %.3g (%d/%d, %.0f s elapsed, ETA %.0f s)\n",
+					elr, ep, r.LambdaMax, r.GDThreshold, r.MSThreshold, r.BatchThreshold, done, total, el, el/float64(done)*float64(total-done))
+			}
+		}
+	}
+	return out, nil
+}
+
+func writeJSONL[T any](name string, rs []T) error {
+	return analysis.WriteFileAtomic(name, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for i := range rs {
+			if err := enc.Encode(&rs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
