@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/regimes/regimes/internal/memguard"
 )
 
 // A Plan is the numbered list of points of a parameter sweep: a log-spaced
@@ -72,9 +74,22 @@ func LogSpace(lo, hi float64, n int) []float64 {
 	return v
 }
 
+// pointBytes is an upper estimate of the memory one point of a sweep needs
+// when its plan and, at merge time, its result record are held in memory.
+const pointBytes = 4 << 10
+
+// CheckPlanSize returns an error when a sweep of the given number of points
+// (which may be a product of absurd flag values, hence a float64) would need
+// more memory than memguard.Limit for its plan and results; what names the
+// request, as in "-elr-points 100000000".
+func CheckPlanSize(what string, points float64) error {
+	return memguard.Check(fmt.Sprintf("a sweep of %.4g points (%s)", points, what), points*pointBytes)
+}
+
 // NewPlan numbers the points of the grid elr × values × seeds and seals the
 // plan. base is marshalled to JSON. An empty values list means a sweep over
-// ELR and seeds only (one value, 0, for param).
+// ELR and seeds only (one value, 0, for param). A grid too large for the
+// machine's memory is refused (CheckPlanSize).
 func NewPlan(base any, elr []float64, param string, values []float64, seeds []uint64) (*Plan, error) {
 	raw, err := json.Marshal(base)
 	if err != nil {
@@ -98,6 +113,9 @@ func NewPlan(base any, elr []float64, param string, values []float64, seeds []ui
 	}
 	if len(seeds) == 0 {
 		return nil, errors.New("sweep plan: no seeds")
+	}
+	if err := CheckPlanSize(fmt.Sprintf("%d ELRs x %d values x %d seeds", len(elr), len(values), len(seeds)), float64(len(elr))*float64(len(values))*float64(len(seeds))); err != nil {
+		return nil, fmt.Errorf("sweep plan: %w", err)
 	}
 	p := &Plan{Base: raw, ELR: elr, Param: param, Values: values, Seeds: seeds}
 	for _, s := range seeds {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/memguard"
 	"github.com/regimes/regimes/realnets/data"
 )
 
@@ -150,7 +151,39 @@ func (c *TrainConfig) validate() error {
 	case c.Out == "":
 		return fmt.Errorf("no output folder")
 	}
-	return nil
+	what := fmt.Sprintf("a %s of width %d", c.Model, c.Width)
+	if c.Model == "mlp" {
+		what += fmt.Sprintf(" with %d hidden layers", c.Hidden)
+	}
+	return memguard.Check(fmt.Sprintf("%s at batch %d", what, c.Batch), c.MemoryEstimate())
+}
+
+// MemoryEstimate returns an upper estimate in bytes of the memory a run of c
+// (with its defaults applied) needs for its model: about ten float32 copies
+// of the parameters (weights, gradients, optimiser state, the SI vectors and
+// a checkpoint's copy) and the activations the largest batch keeps for the
+// backward pass (a training batch, an evaluation batch of 128 or the
+// sharpness subset). The data set itself is not counted.
+func (c TrainConfig) MemoryEstimate() float64 {
+	c.defaults()
+	in, classes := 3*32*32, 100.0
+	if c.Data.Name == "mnist" {
+		in, classes = 32*32, 10
+	}
+	n := float64(max(c.Batch, 128, c.Sharpness))
+	w := float64(c.Width)
+	var params, perImage float64
+	if c.Model == "convnet" {
+		// Convolutions c, 2c, 4c and 8c wide (3x3 kernels) and the head;
+		// about 1.1 MB of activations per image at width 32, linear in c.
+		params = 9*(3*w+2*w*w+8*w*w+32*w*w) + 8*w*classes
+		perImage = 1.5 * 1.1e6 * w / 32
+	} else {
+		h := float64(max(c.Hidden, 1))
+		params = float64(in)*w + (h-1)*w*w + w*classes
+		perImage = 4 * 8 * (float64(in) + h*w + classes)
+	}
+	return 10*4*params + n*perImage
 }
 
 // newModel builds the model of cfg for images of shape (ch, h, w) and the

@@ -2,8 +2,11 @@ package toy
 
 import (
 	"fmt"
-	"gonum.org/v1/gonum/mat"
 	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/regimes/regimes/internal/memguard"
 )
 
 // Config describes a toy problem completely, so that a run can write it to
@@ -80,16 +83,69 @@ func orFloat(v, def float64) float64 {
 	return v
 }
 
-// Build returns the problem that c describes. Errors name the toy and the
-// field or file at fault.
-func (c Config) Build() (Problem, error) {
+// Check reports the first invalid size or parameter of c, as Build would,
+// without reading data or allocating anything: closed-form theories (the
+// vmf prediction at any d) use it instead of Build. It does not check the
+// memory a built problem needs; Build does.
+func (c Config) Check() error {
 	c = c.Defaults()
 	if c.N < 0 || c.D < 0 {
-		return nil, fmt.Errorf("%s: negative size n=%d, d=%d", c.Toy, c.N, c.D)
+		return fmt.Errorf("%s: negative size n=%d, d=%d", c.Toy, c.N, c.D)
 	}
 	for _, v := range []float64{c.Lambda, c.Mu, c.Sigma, c.Alpha} {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("%s: non-finite parameter %v", c.Toy, v)
+			return fmt.Errorf("%s: non-finite parameter %v", c.Toy, v)
+		}
+	}
+	switch c.Toy {
+	case "lsq", "logistic":
+	case "circle":
+		if c.Data != "" {
+			return fmt.Errorf("circle %w", errNoData)
+		}
+		if !(c.Lambda > 0) || c.Lambda < MinDataScale*MinDataScale || c.Lambda > MaxDataScale*MaxDataScale {
+			_, err := NewCircle(c.Lambda)
+			return err
+		}
+	case "vmf":
+		if c.Data != "" {
+			return fmt.Errorf("vmf %w", errNoData)
+		}
+		if c.D < 2 {
+			return fmt.Errorf("vmf: need d >= 2, have %d", c.D)
+		}
+		if c.Mu < 0 {
+			return fmt.Errorf("vmf: mu must be non-negative (it is the norm of mu), have %v", c.Mu)
+		}
+		if c.Mu != 0 && (c.Mu < MinDataScale || c.Mu > MaxDataScale) {
+			return fmt.Errorf("vmf: mu = %g is outside [%g, %g], where the theory's moments leave float64's range", c.Mu, float64(MinDataScale), float64(MaxDataScale))
+		}
+		if c.Sigma < 0 || c.Sigma != 0 && (c.Sigma < MinDataScale || c.Sigma > MaxDataScale) {
+			return fmt.Errorf("vmf: sigma = %g must be 0 or in [%g, %g]", c.Sigma, float64(MinDataScale), float64(MaxDataScale))
+		}
+	default:
+		return fmt.Errorf("unknown toy %q (want lsq, circle, vmf or logistic)", c.Toy)
+	}
+	return nil
+}
+
+// Build returns the problem that c describes. Errors name the toy and the
+// field or file at fault; a generated data set or a dimension whose memory
+// exceeds memguard.Limit is refused before anything is allocated.
+func (c Config) Build() (Problem, error) {
+	c = c.Defaults()
+	if err := c.Check(); err != nil {
+		return nil, err
+	}
+	if (c.Toy == "lsq" || c.Toy == "logistic") && c.Data == "" {
+		// The data matrix, the toy's copy and its row-major rows.
+		if err := memguard.Check(fmt.Sprintf("%s data of n=%d samples in d=%d", c.Toy, c.N, c.D), 3*8*float64(c.N)*float64(c.D)); err != nil {
+			return nil, err
+		}
+	}
+	if c.Toy == "vmf" {
+		if err := memguard.Check(fmt.Sprintf("vmf in dimension d=%d", c.D), 8*8*float64(c.D)); err != nil {
+			return nil, err
 		}
 	}
 	switch c.Toy {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/regimes/regimes/internal/memguard"
 )
 
 // A Stepper performs projected SGD steps on the unit sphere at a fixed ELR
@@ -200,6 +202,21 @@ func checkRun(p Problem, batch int, mode Sampling, steps, every int) error {
 		return fmt.Errorf("negative record interval %d", every)
 	case mode == Shuffle && p.Len() > 0 && batch > p.Len():
 		return fmt.Errorf("batch %d larger than the %d samples under shuffled sampling", batch, p.Len())
+	}
+	if every > 0 {
+		// The records (64 bytes each, twice: the slice grows) and the CSV
+		// line of each (about 150 bytes).
+		rows := float64(steps)/float64(every) + 2
+		if err := memguard.Check(fmt.Sprintf("a trajectory of %d steps recorded every %d (%.3g rows)", steps, every, rows), rows*(2*64+150)); err != nil {
+			return err
+		}
+	}
+	// The iterates, gradients and noise buffers of the step: about 8
+	// vectors of dimension d.
+	if d := p.Dim(); d > 0 {
+		if err := memguard.Check(fmt.Sprintf("a run in dimension d=%d", d), 8*8*float64(d)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

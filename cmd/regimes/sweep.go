@@ -158,6 +158,9 @@ func sweepPlan(args []string) error {
 	if *elrPoints < 1 || !(*elrMin > 0) || !(*elrMax >= *elrMin) || math.IsInf(*elrMax, 0) {
 		return fmt.Errorf("plan: the ELR grid needs 0 < -elr-min <= -elr-max and -elr-points >= 1")
 	}
+	if err := analysis.CheckPlanSize(fmt.Sprintf("-elr-points %d", *elrPoints), float64(*elrPoints)); err != nil {
+		return fmt.Errorf("plan: %v", err)
+	}
 	if base.Steps < 10 {
 		return fmt.Errorf("plan: -steps %d: need at least 10", base.Steps)
 	}

@@ -138,6 +138,9 @@ func newNetPlan(a netPlanArgs) (*analysis.Plan, error) {
 	if a.elrPoints < 1 || !(a.elrMin > 0) || !(a.elrMax >= a.elrMin) || math.IsInf(a.elrMax, 0) {
 		return nil, fmt.Errorf("the ELR grid needs 0 < -elr-min <= -elr-max and -elr-points >= 1")
 	}
+	if err := analysis.CheckPlanSize(fmt.Sprintf("-elr-points %d", a.elrPoints), float64(a.elrPoints)); err != nil {
+		return nil, err
+	}
 	if a.train.Epochs < 1 {
 		return nil, fmt.Errorf("-epochs %d: want at least 1", a.train.Epochs)
 	}
