@@ -61,6 +61,9 @@ type RealisedConfig struct {
 	Tail float64
 	// Bands are the fixed-ELR regime bands drawn behind the run.
 	Bands []RealisedBand
+	// BandSource says where the bands come from (e.g. "fixed-ELR sweep
+	// testdata/mnist/summary.json"); the figure's legend names it.
+	BandSource string
 	// Figure is the figure file (.png, .svg or .pdf).
 	Figure string
 }
@@ -108,14 +111,27 @@ func Realised(cfg RealisedConfig) (RealisedSummary, []plots.Skip, error) {
 		return RealisedSummary{}, nil, fmt.Errorf("%s: %v", cfg.In, err)
 	}
 	sum.In, sum.Bands = cfg.In, cfg.Bands
-	d := plots.Realised{Title: fmt.Sprintf("conventional SGD: lr %g, wd %g", lr, wd)}
+	d := plots.Realised{Title: fmt.Sprintf("conventional SGD: lr %g, wd %g", lr, wd), BandSource: cfg.BandSource}
 	for _, r := range recs[1:] { // epoch 0 has the initial ELR only
 		d.Step = append(d.Step, float64(r.Step))
 		d.ELR = append(d.ELR, r.ELR)
 		d.Loss = append(d.Loss, r.TrainLoss)
 	}
+	d.TraceName = "realised " + plots.ELRSymbol + recordSpacing(d.Step)
 	if sum.ELRStar > 0 {
-		d.Levels = append(d.Levels, plots.Level{Name: "predicted ELR* (RMS G of the tail)", Y: sum.ELRStar})
+		name := fmt.Sprintf("predicted ELR* = %.2g (RMS G of the tail)", sum.ELRStar)
+		if sum.ELRTail > 0 {
+			r := sum.ELRTail / sum.ELRStar
+			rel := "below"
+			if r < 1 {
+				r, rel = 1/r, "above"
+			}
+			name += fmt.Sprintf(", %.2g× %s the tail's mean", r, rel)
+		}
+		d.Levels = append(d.Levels, plots.Level{Name: name, Y: sum.ELRStar, Concept: plots.ELRStar})
+	}
+	if sum.ELRTail > 0 {
+		d.Levels = append(d.Levels, plots.Level{Name: fmt.Sprintf("tail's geometric-mean ELR = %.2g", sum.ELRTail), Y: sum.ELRTail, Concept: plots.MeasuredLevel})
 	}
 	for _, b := range cfg.Bands {
 		d.Bands = append(d.Bands, plots.Band{From: b.From, To: b.To, Regime: b.Regime})
@@ -152,6 +168,79 @@ func Realised(cfg RealisedConfig) (RealisedSummary, []plots.Skip, error) {
 		return RealisedSummary{}, nil, err
 	}
 	return sum, skips, nil
+}
+
+// recordSpacing describes how often the trace is sampled, e.g. " (one
+// record every 16 steps)", when the spacing is constant.
+func recordSpacing(steps []float64) string {
+	if len(steps) < 3 {
+		return ""
+	}
+	d := steps[1] - steps[0]
+	for i := 2; i < len(steps); i++ {
+		if steps[i]-steps[i-1] != d {
+			return ""
+		}
+	}
+	if d <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (one record every %g steps)", d)
+}
+
+// BandsOfSweep returns the regime bands of a fixed-ELR sweep: each ELR's
+// label spans the interval between the geometric midpoints to its
+// neighbours (as the cells of a phase strip), adjacent intervals of one
+// label merge, and the outer ends extend to 0 and +Inf.
+func BandsOfSweep(elrs []float64, labels []regime.Regime) ([]RealisedBand, error) {
+	if len(elrs) != len(labels) || len(elrs) == 0 {
+		return nil, fmt.Errorf("bands: %d ELRs and %d labels", len(elrs), len(labels))
+	}
+	idx := make([]int, len(elrs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return elrs[idx[a]] < elrs[idx[b]] })
+	var out []RealisedBand
+	for k, i := range idx {
+		if !(elrs[i] > 0) || math.IsInf(elrs[i], 0) {
+			return nil, fmt.Errorf("bands: ELR %g must be positive and finite", elrs[i])
+		}
+		from := 0.0
+		if k > 0 {
+			from = math.Sqrt(elrs[idx[k-1]] * elrs[i])
+		}
+		if n := len(out); n > 0 && out[n-1].Regime == labels[i] {
+			continue
+		}
+		if n := len(out); n > 0 {
+			out[n-1].To = from
+		}
+		out = append(out, RealisedBand{From: from, To: math.Inf(1), Regime: labels[i]})
+	}
+	return out, nil
+}
+
+// ReadSweepBands reads the regime bands of a fixed-ELR network sweep from
+// its summary.json (the "elrs" and "regimes" of regimes reproduce mnist)
+// with BandsOfSweep, and names their source for the figure.
+func ReadSweepBands(name string) ([]RealisedBand, string, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, "", err
+	}
+	var s struct {
+		ELRs    []float64       `json:"elrs"`
+		Regimes []regime.Regime `json:"regimes"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, "", fmt.Errorf("%s: %v", name, err)
+	}
+	bands, err := BandsOfSweep(s.ELRs, s.Regimes)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %v", name, err)
+	}
+	return bands, fmt.Sprintf("fixed-ELR sweep %s (%d ELRs)", name, len(s.ELRs)), nil
 }
 
 // RealisedStats computes the equilibrium prediction of SCIENCE.md

@@ -49,3 +49,23 @@ func ExampleRealisedStats() {
 	// Output:
 	// tail epochs [6 10], G = 5, ELR* = 0.020075 (closed form 0.020075), measured/predicted 0.9962
 }
+
+// ExampleBandsOfSweep turns the labels of a fixed-ELR sweep into regime
+// bands: each ELR's label spans the interval between the geometric
+// midpoints to its neighbours, equal neighbours merge.
+func ExampleBandsOfSweep() {
+	elrs := []float64{1e-3, 1e-2, 4e-2, 1e-1, 1}
+	labels := []regime.Regime{regime.Convergence, regime.Convergence, regime.Chaotic, regime.Divergence, regime.Divergence}
+	bands, err := BandsOfSweep(elrs, labels)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, b := range bands {
+		fmt.Printf("%-20s from %.3g to %.3g\n", b.Regime, b.From, b.To)
+	}
+	// Output:
+	// convergence          from 0 to 0.02
+	// chaotic equilibrium  from 0.02 to 0.0632
+	// divergence           from 0.0632 to +Inf
+}

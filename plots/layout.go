@@ -129,6 +129,61 @@ func (l *Legend) size(cols int) (w, h vg.Length) {
 	return w + 2*vg.Points(legendInset), h + 2*vg.Points(legendInset)
 }
 
+// entryWidth returns the width of one entry laid out alone.
+func entryWidth(e legendEntry) vg.Length {
+	r := column([]legendEntry{e}).Rectangle(draw.Canvas{})
+	return r.Max.X - r.Min.X
+}
+
+// flow lays the entries out in rows, left to right, wrapping at width; it
+// returns the rows and the size of the laid-out legend with its inset.
+func (l *Legend) flow(width vg.Length) (rows [][]legendEntry, w, h vg.Length) {
+	gap := vg.Points(legendGap)
+	var cur []legendEntry
+	var x vg.Length
+	for _, e := range l.entries {
+		ew := entryWidth(e)
+		if len(cur) > 0 && x+gap+ew > width-2*vg.Points(legendInset) {
+			rows = append(rows, cur)
+			w = max(w, x)
+			cur, x = nil, 0
+		}
+		if len(cur) > 0 {
+			x += gap
+		}
+		cur = append(cur, e)
+		x += ew
+	}
+	if len(cur) > 0 {
+		rows = append(rows, cur)
+		w = max(w, x)
+	}
+	r := column(l.entries[:1]).Rectangle(draw.Canvas{})
+	eh := r.Max.Y - r.Min.Y
+	h = eh*vg.Length(len(rows)) + vg.Points(1.2)*vg.Length(len(rows)-1)
+	return rows, w + 2*vg.Points(legendInset), h + 2*vg.Points(legendInset)
+}
+
+// drawFlow draws the rows of flow with the top-left corner at r's.
+func (l *Legend) drawFlow(c draw.Canvas, r vg.Rectangle, width vg.Length) {
+	rows, _, _ := l.flow(width)
+	y := r.Max.Y - vg.Points(legendInset)
+	for _, row := range rows {
+		x := r.Min.X + vg.Points(legendInset)
+		var eh vg.Length
+		for _, e := range row {
+			col := column([]legendEntry{e})
+			cr := col.Rectangle(draw.Canvas{})
+			cc := c
+			cc.Rectangle = vg.Rectangle{Min: vg.Point{X: x, Y: y - (cr.Max.Y - cr.Min.Y)}, Max: vg.Point{X: x + cr.Max.X - cr.Min.X, Y: y}}
+			col.Draw(cc)
+			x += cr.Max.X - cr.Min.X + vg.Points(legendGap)
+			eh = cr.Max.Y - cr.Min.Y
+		}
+		y -= eh + vg.Points(1.2)
+	}
+}
+
 // draw draws the legend in cols columns with its top-left corner at the
 // top-left of r, over a white box when box is true.
 func (l *Legend) draw(c draw.Canvas, r vg.Rectangle, cols int, box bool) {
@@ -198,14 +253,15 @@ func (s inkSet) vline(p *plot.Plot, x float64) {
 
 // layout is a figure laid out on a canvas.
 type layout struct {
-	grid      [][]*plot.Plot
-	tiles     [][]draw.Canvas // the canvas of each panel
-	title     vg.Point        // centre top of the title
-	legend    vg.Rectangle    // the legend's box (empty: none)
-	legendCol int             // legend columns
-	legendBox bool            // draw a white box behind the legend
-	colorBar  draw.Canvas
-	hasBar    bool
+	grid        [][]*plot.Plot
+	tiles       [][]draw.Canvas // the canvas of each panel
+	title       vg.Point        // centre top of the title
+	legend      vg.Rectangle    // the legend's box (empty: none)
+	legendCol   int             // legend columns; 0: flowed rows of legendWidth
+	legendWidth vg.Length
+	legendBox   bool // draw a white box behind the legend
+	colorBar    draw.Canvas
+	hasBar      bool
 }
 
 func (f *Figure) grid() [][]*plot.Plot {
@@ -285,7 +341,8 @@ func (f *Figure) layout(c draw.Canvas) layout {
 			return L
 		}
 	}
-	// Below: as many columns as fit the width.
+	// Below: as many aligned columns as fit the width when that is at
+	// least three (or all entries), otherwise rows that wrap.
 	width := c.Max.X - c.Min.X - 2*pad
 	cols := n
 	for cols > 1 {
@@ -294,10 +351,16 @@ func (f *Figure) layout(c draw.Canvas) layout {
 		}
 		cols--
 	}
-	w, h := f.Legend.size(cols)
+	var w, h vg.Length
+	if cols >= min(n, 3) {
+		w, h = f.Legend.size(cols)
+		L.legendCol = cols
+	} else {
+		_, w, h = f.Legend.flow(width)
+		L.legendCol, L.legendWidth = 0, width
+	}
 	x0 := c.Min.X + (c.Max.X-c.Min.X-w)/2
 	L.legend = vg.Rectangle{Min: vg.Point{X: x0, Y: c.Min.Y + pad}, Max: vg.Point{X: x0 + w, Y: c.Min.Y + pad + h}}
-	L.legendCol = cols
 	c.Min.Y += h + 2*pad
 	L.tiles = alignGrid(L.grid, c)
 	f.placeBar(&L)
@@ -480,7 +543,11 @@ func (f *Figure) Draw(c draw.Canvas) {
 		}
 	}
 	if L.legend.Max.X > L.legend.Min.X {
-		f.Legend.draw(c, L.legend, L.legendCol, L.legendBox)
+		if L.legendCol == 0 {
+			f.Legend.drawFlow(c, L.legend, L.legendWidth)
+		} else {
+			f.Legend.draw(c, L.legend, L.legendCol, L.legendBox)
+		}
 	}
 	if L.hasBar {
 		f.ColorBar.Draw(L.colorBar)

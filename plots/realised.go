@@ -44,6 +44,9 @@ type Realised struct {
 	BandSource string
 	// TimeLabel names the x axis; empty means "step".
 	TimeLabel string
+	// TraceName names the realised-ELR trace in the legend; empty means
+	// "realised η̃".
+	TraceName string
 	// Title is drawn above the figure when not empty.
 	Title string
 }
@@ -98,7 +101,11 @@ func NewRealised(d Realised) (*Figure, []Skip, error) {
 		l.LineStyle = StyleOf(Data).Line
 		p.Add(l)
 		ink.line(p, pts)
-		leg.Add("realised "+ELRSymbol, l)
+		name := d.TraceName
+		if name == "" {
+			name = "realised " + ELRSymbol
+		}
+		leg.Add(name, l)
 	}
 	for _, lv := range d.Levels {
 		if !(lv.Y > 0) || math.IsInf(lv.Y, 0) {

@@ -22,19 +22,20 @@ type Concept int
 // The concepts. Theory is the zero value: a curve given without a concept is
 // a closed-form prediction.
 const (
-	Theory       Concept = iota // a closed-form prediction: solid black
-	GDThreshold                 // full-batch threshold 2/λ_max(H)
-	MSThreshold                 // mean-square threshold
-	ASThreshold                 // almost-sure threshold
-	ELRStar                     // predicted equilibrium ELR* of a conventional run
-	Data                        // measured points or a measured trace
-	CIBand                      // a confidence band or bar around Data
-	ZeroLine                    // the zero of a signed axis
-	RandomLevel                 // the loss of a random direction
-	Marker                      // a marked time, e.g. the switch of a fine-tuning run
-	StartPoint                  // the start of trajectories
-	SimConverged                // the largest simulated ELR that converged
-	SimDiverged                 // the smallest simulated ELR that did not converge
+	Theory        Concept = iota // a closed-form prediction: solid black
+	GDThreshold                  // full-batch threshold 2/λ_max(H)
+	MSThreshold                  // mean-square threshold
+	ASThreshold                  // almost-sure threshold
+	ELRStar                      // predicted equilibrium ELR* of a conventional run
+	Data                         // measured points or a measured trace
+	CIBand                       // a confidence band or bar around Data
+	ZeroLine                     // the zero of a signed axis
+	RandomLevel                  // the loss of a random direction
+	Marker                       // a marked time, e.g. the switch of a fine-tuning run
+	StartPoint                   // the start of trajectories
+	SimConverged                 // the largest simulated ELR that converged
+	SimDiverged                  // the smallest simulated ELR that did not converge
+	MeasuredLevel                // a level measured from data, e.g. a tail mean
 	numConcepts
 )
 
@@ -99,6 +100,8 @@ var styleTable = [numConcepts]Style{
 		Line: draw.LineStyle{Color: greyColor, Width: thinWidth, Dashes: dashes(3, 2)}},
 	StartPoint: {Name: "start",
 		Glyph: draw.GlyphStyle{Color: color.Black, Radius: vg.Points(3.5), Shape: starGlyph{}}},
+	MeasuredLevel: {Name: "measured level",
+		Line: draw.LineStyle{Color: dataColor, Width: lineWidth, Dashes: dashes(4, 2)}},
 	SimConverged: {Name: "largest converging (sim.)",
 		Glyph: draw.GlyphStyle{Color: regimeColors[regime.Convergence], Radius: vg.Points(2.6), Shape: draw.PyramidGlyph{}}},
 	SimDiverged: {Name: "smallest non-converging (sim.)",

@@ -72,7 +72,7 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 					}
 					t := plot.Tick{Value: v}
 					if contains(set, i) {
-						t.Label = shortLog(i, k)
+						t.Label = "x"
 						n++
 					}
 					ticks = append(ticks, t)
@@ -80,6 +80,29 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 			}
 			if n >= 3 {
 				break
+			}
+		}
+		// One notation per axis: plain digits when every label reads well
+		// so, i×10^k for all otherwise.
+		plain := true
+		for _, t := range ticks {
+			if t.Label != "" && (t.Value < 1e-3*(1-1e-9) || t.Value >= 1e4) {
+				plain = false
+			}
+		}
+		for i, t := range ticks {
+			if t.Label == "" {
+				continue
+			}
+			k := int(math.Floor(math.Log10(t.Value) + 1e-9))
+			m := int(math.Round(t.Value / math.Pow10(k)))
+			switch {
+			case plain:
+				ticks[i].Label = formatNumber(t.Value, 3)
+			case m == 1:
+				ticks[i].Label = "10^{" + minus(strconv.Itoa(k)) + "}"
+			default:
+				ticks[i].Label = strconv.Itoa(m) + "×10^{" + minus(strconv.Itoa(k)) + "}"
 			}
 		}
 		return thin(ticks, maxLabels)
@@ -135,19 +158,6 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 		}
 	}
 	return ticks
-}
-
-// shortLog labels i×10^k on a short log axis: plain digits near 1, a power
-// of ten otherwise.
-func shortLog(i, k int) string {
-	v := float64(i) * math.Pow10(k)
-	if k >= -2 && k <= 3 {
-		return formatNumber(v, 3)
-	}
-	if i == 1 {
-		return decade(k)
-	}
-	return strconv.Itoa(i) + "×" + decade(k)
 }
 
 func contains(s []int, x int) bool {

@@ -10,7 +10,7 @@ import (
 )
 
 var cmdRealised = &Command{
-	UsageLine: "realised -in RUNDIR/metrics.jsonl [-lr X -wd X] [-bands START:REGIME,...] [-tail F] -out FIG.png|.svg [-summary FILE.json]",
+	UsageLine: "realised -in RUNDIR/metrics.jsonl [-lr X -wd X] [-bands START:REGIME,... | -bands-from SUMMARY.json] [-tail F] -out FIG.png|.svg [-summary FILE.json]",
 	Short:     "realised ELR of a conventional network run over the fixed-ELR regime bands",
 	Long: `
 Realised draws the realised effective learning rate of a network run of
@@ -44,13 +44,17 @@ comma-separated list of START:REGIME, each band reaching up to the next START
 (the last one to infinity), REGIME being 1|conv|convergence,
 2|chaos|chaotic equilibrium, 3|div|divergence or 0|undetermined; give the
 boundaries measured for the same model and data (for example by
-"regimes sweep") and say where they come from. -tail is the fraction of the
+"regimes sweep") and say where they come from. -bands-from takes them from
+the summary.json of a fixed-ELR sweep (regimes reproduce mnist): each ELR's
+label spans the interval between the geometric midpoints to its neighbours,
+and the legend names the file. -tail is the fraction of the
 epochs at the end over which G and the measured ELR are averaged.
 
 	regimes train -model convnet -width 8 -subset 2000 -lr 0.4 -wd 0.025 -epochs 40 -out conv
 	regimes realised -in conv/metrics.jsonl -bands 1e-5:conv,1.4e-2:chaos,2.4e-2:div -out conv/realised.png -summary conv/realised.json
+	regimes realised -in testdata/conventional/metrics.jsonl -bands-from testdata/mnist/summary.json -out realised.png
 
-(testdata/conventional holds this run and its figure.)
+(testdata/conventional holds this run and its figures.)
 
 The summary (written atomically to -summary, and printed) has lr, wd, a,
 c (= sqrt(2a - a^2)), tail_epochs (first and last epoch of the tail),
@@ -64,8 +68,8 @@ ratio (elr_tail/elr_star), angle_rms_predicted (arccos(1 - a)), angle_tail
 
 // The realised command's flags.
 var (
-	realIn, realOut, realBands, realSummary *string
-	realLR, realWD, realTail                *float64
+	realIn, realOut, realBands, realBandsFrom, realSummary *string
+	realLR, realWD, realTail                               *float64
 )
 
 func init() {
@@ -74,6 +78,7 @@ func init() {
 	realIn = c.Flag.String("in", "", "metrics.jsonl of a conventional run of regimes train")
 	realOut = c.Flag.String("out", "", "figure `file`: .png, .svg or .pdf")
 	realBands = c.Flag.String("bands", "", "regime bands START:REGIME,... (default none)")
+	realBandsFrom = c.Flag.String("bands-from", "", "take the regime bands from the summary.json `file` of a fixed-ELR sweep")
 	realSummary = c.Flag.String("summary", "", "also write the summary JSON to this file")
 	realLR = c.Flag.Float64("lr", 0, "learning rate of the run (default: from config.json next to -in)")
 	realWD = c.Flag.Float64("wd", 0, "weight decay of the run (default: from config.json next to -in)")
@@ -95,12 +100,24 @@ func runRealised(cmd *Command, args []string) error {
 	if !(*realTail > 0 && *realTail <= 1) {
 		return fmt.Errorf("-tail %g: want a fraction in (0, 1]", *realTail)
 	}
+	if *realBands != "" && *realBandsFrom != "" {
+		return errors.New("give -bands or -bands-from, not both")
+	}
 	bands, err := experiment.ParseBands(*realBands)
 	if err != nil {
 		return fmt.Errorf("-bands: %v", err)
 	}
+	source := ""
+	if *realBands != "" {
+		source = "given by -bands " + *realBands
+	}
+	if *realBandsFrom != "" {
+		if bands, source, err = experiment.ReadSweepBands(*realBandsFrom); err != nil {
+			return fmt.Errorf("-bands-from: %v", err)
+		}
+	}
 	sum, skips, err := experiment.Realised(experiment.RealisedConfig{In: *realIn, LR: *realLR, WD: *realWD,
-		Tail: *realTail, Bands: bands, Figure: *realOut})
+		Tail: *realTail, Bands: bands, BandSource: source, Figure: *realOut})
 	for _, s := range skips {
 		fmt.Fprintf(stderr, "skipped %s point %d (%g, %g): %s\n", s.Series, s.Index, s.X, s.Y, s.Reason)
 	}
