@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -119,4 +121,48 @@ func ExampleStability() {
 	fmt.Printf("%d batches, mean-square threshold <= GD threshold: %v\n", r.Batches, r.MSThreshold <= r.GDThreshold)
 	// Output:
 	// 4 batches, mean-square threshold <= GD threshold: true
+}
+
+// TestBoundary12 reads the committed reproduction's bracket: its README
+// reports regime 1 up to 8.25e-3 and regime 2 at 2.74e-2 (testdata/mnist).
+func TestBoundary12(t *testing.T) {
+	b, err := Boundary12("../testdata/mnist/summary.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(b[0]-0.00825404185268019) > 1e-15 || math.Abs(b[1]-0.027384196342643607) > 1e-15 {
+		t.Errorf("bracket %v", b)
+	}
+}
+
+// TestStabilityFigures draws the figures from synthetic results and checks
+// the counts of the summary against the bracket.
+func TestStabilityFigures(t *testing.T) {
+	var rs []StabilityResult
+	for i, e := range []float64{1e-4, 1e-3} {
+		for _, ep := range []int{1, 5, 20} {
+			lam := 3000 / float64(ep) / float64(i+1)
+			r := StabilityResult{Epoch: ep, ELR: e, LambdaMax: lam, GDThreshold: 2 / lam, GDThresholdCI: [2]float64{1.8 / lam, 2.2 / lam},
+				MSThreshold: 1.9 / lam, MSThresholdCI: [2]float64{1.7 / lam, 2.1 / lam}, BatchThreshold: 3 / lam}
+			r.BatchSharpness.Ratio, r.BatchSharpness.Mean, r.BatchSharpness.MeanStdErr = lam/1.5, lam/1.5, lam/20
+			rs = append(rs, r)
+		}
+	}
+	dir := t.TempDir()
+	s, err := StabilityFigures(dir, rs, [2]float64{8e-3, 3e-2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Last epochs: lambda 150 (GD 0.0133, inside) and 75 (GD 0.0267, inside);
+	// MS 1.9/150 = 0.0127 and 0.0253 inside; batch 0.02 and 0.04, with a
+	// relative half-width 1.96 (1/20)/(1/1.5) = 14.7%: [0.0174, 0.0234]
+	// inside, [0.0349, 0.0469] above 3e-2.
+	if len(s.Rows) != 2 || s.GD.Inside != 2 || s.MS.Inside != 2 || s.Batch.Inside != 1 || s.Batch.Above != 1 {
+		t.Errorf("summary %+v", s)
+	}
+	for _, f := range []string{"track.png", "check.svg", "summary.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
 }
