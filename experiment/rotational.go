@@ -1,0 +1,106 @@
+package experiment
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/realnets"
+)
+
+// RotationalRunResult compares a conventional network run's stationary
+// state with the rotational-equilibrium predictions made from its own
+// gradient statistics (analysis.Rotational, SCIENCE.md section 10.5).
+type RotationalRunResult struct {
+	Dir      string  `json:"dir"`
+	Model    string  `json:"model"`
+	Width    int     `json:"width"`
+	LR       float64 `json:"lr"`
+	WD       float64 `json:"wd"`
+	Momentum float64 `json:"momentum"`
+	Epochs   int     `json:"epochs"`
+	// WallTime is the run's training wall time in seconds (the last
+	// record's wall_time).
+	WallTime float64 `json:"wall_time"`
+	// FinalTrainLoss is the last epoch's train loss.
+	FinalTrainLoss float64                        `json:"final_train_loss"`
+	Equilibrium    analysis.RotationalEquilibrium `json:"equilibrium"`
+}
+
+// MarshalJSON encodes r with NaN as null.
+func (r RotationalRunResult) MarshalJSON() ([]byte, error) { return analysis.MarshalFinite(r) }
+
+// RotationalRun reads the conventional run in dir (config.json, steps.csv
+// and metrics.jsonl of `regimes train -lr -wd [-momentum]`) and compares
+// its stationary norm, realised ELR and angle per step with the
+// predictions from its measured gradient second moment. The gradient-noise
+// trace tr Sigma_1 at unit norm is grad_noise^2 of the epochs' gradient
+// passes (one pass over the training set at the epoch's end weights) inside
+// the stationary window. steps.csv must log every step (-log-every 1).
+func RotationalRun(dir string) (RotationalRunResult, error) {
+	var res RotationalRunResult
+	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return res, err
+	}
+	var cfg struct {
+		Model    string  `json:"model"`
+		Width    int     `json:"width"`
+		ELR      float64 `json:"elr"`
+		LR       float64 `json:"lr"`
+		WD       float64 `json:"wd"`
+		Momentum float64 `json:"momentum"`
+		Epochs   int     `json:"epochs"`
+		LogEvery int     `json:"log_every"`
+	}
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return res, fmt.Errorf("%s: %v", filepath.Join(dir, "config.json"), err)
+	}
+	if cfg.ELR > 0 || !(cfg.LR > 0) || !(cfg.WD > 0) {
+		return res, fmt.Errorf("%s: not a conventional run with weight decay (elr %g, lr %g, wd %g)", dir, cfg.ELR, cfg.LR, cfg.WD)
+	}
+	if cfg.LogEvery > 1 {
+		return res, fmt.Errorf("%s: steps.csv logs every %d steps; the angle and norm statistics need every step", dir, cfg.LogEvery)
+	}
+	steps, err := realnets.ReadSteps(filepath.Join(dir, realnets.StepsFile))
+	if err != nil {
+		return res, err
+	}
+	recs, err := realnets.ReadMetrics(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		return res, err
+	}
+	in := analysis.RotationalInput{LR: cfg.LR, WD: cfg.WD, Momentum: cfg.Momentum}
+	for _, s := range steps {
+		in.GradNorm = append(in.GradNorm, s.GradNorm)
+		in.ELR = append(in.ELR, s.ELR)
+		in.Angle = append(in.Angle, s.Angle)
+	}
+	// A first pass finds the window; the noise trace then comes from the
+	// gradient passes at its epochs.
+	eq, err := analysis.Rotational(in)
+	if err != nil {
+		return res, fmt.Errorf("%s: %v", dir, err)
+	}
+	startEpoch := steps[eq.Start].Epoch
+	for _, r := range recs {
+		if r.Epoch >= startEpoch && r.GradNoise != nil && r.GradNormFull != nil {
+			in.NoiseTrace = append(in.NoiseTrace, *r.GradNoise**r.GradNoise)
+			in.FullSq = append(in.FullSq, *r.GradNormFull**r.GradNormFull)
+		}
+	}
+	if eq, err = analysis.Rotational(in); err != nil {
+		return res, fmt.Errorf("%s: %v", dir, err)
+	}
+	res = RotationalRunResult{Dir: dir, Model: cfg.Model, Width: cfg.Width, LR: cfg.LR, WD: cfg.WD, Momentum: cfg.Momentum,
+		Equilibrium: eq, WallTime: math.NaN(), FinalTrainLoss: math.NaN()}
+	if n := len(recs); n > 0 {
+		res.Epochs = recs[n-1].Epoch
+		res.WallTime = recs[n-1].WallTime
+		res.FinalTrainLoss = recs[n-1].TrainLoss
+	}
+	return res, nil
+}
