@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/regime"
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -146,16 +147,13 @@ type Evidence struct {
 }
 
 // MarshalJSON encodes e with NaN and infinite values as null.
-func (e Evidence) MarshalJSON() ([]byte, error) { return marshalFinite(e) }
+func (e Evidence) MarshalJSON() ([]byte, error) { return fileio.MarshalFinite(e) }
 
 // UnmarshalJSON decodes e; null numbers decode as NaN.
 func (e *Evidence) UnmarshalJSON(data []byte) error {
 	type plain Evidence
-	nan := math.NaN()
-	p := plain{TailLossRel: nan, GradTailRel: nan, LogLossTrendSlope: nan, LogLossTrendP: nan,
-		LogLossDrop: nan, LogLossDriftP: nan, LogLossHalvesP: [2]float64{nan, nan}, LossTrendSlope: nan, LossTrendP: nan, Level: nan, LevelStdErr: nan,
-		LevelUpper: nan, LevelESS: nan, RandomLevel: nan, AngleLevel: nan, AngleStdErr: nan, AngleLower: nan}
-	if err := unmarshalStrict(data, &p); err != nil {
+	var p plain
+	if err := fileio.UnmarshalFinite(data, &p); err != nil {
 		return err
 	}
 	*e = Evidence(p)

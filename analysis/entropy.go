@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/regimes/regimes/internal/fileio"
 	"gonum.org/v1/gonum/mathext"
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -31,7 +32,7 @@ type EntropyEstimate struct {
 }
 
 // MarshalJSON encodes e with NaN and infinite values as null.
-func (e EntropyEstimate) MarshalJSON() ([]byte, error) { return marshalFinite(e) }
+func (e EntropyEstimate) MarshalJSON() ([]byte, error) { return fileio.MarshalFinite(e) }
 
 // LogCapVolume returns the log of the surface measure of a geodesic ball
 // (spherical cap) of radius rho in [0, pi] on the unit sphere S^{d-1} in
@@ -232,4 +233,4 @@ func knnGeodesic(x [][]float64, i int, best []float64) float64 {
 // infinite float64 fields (and elements of float64 slices and arrays) as
 // null, the rule of SeriesStats; other fields are encoded by encoding/json.
 // Types use it in their MarshalJSON methods.
-func MarshalFinite(v any) ([]byte, error) { return marshalFinite(v) }
+func MarshalFinite(v any) ([]byte, error) { return fileio.MarshalFinite(v) }

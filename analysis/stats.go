@@ -1,13 +1,10 @@
 package analysis
 
 import (
-	"bytes"
-	"encoding/json"
 	"math"
-	"reflect"
 	"strconv"
-	"strings"
 
+	"github.com/regimes/regimes/internal/fileio"
 	"gonum.org/v1/gonum/dsp/fourier"
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -72,13 +69,13 @@ type SeriesStats struct {
 }
 
 // MarshalJSON encodes s with NaN and infinite values as null.
-func (s SeriesStats) MarshalJSON() ([]byte, error) { return marshalFinite(s) }
+func (s SeriesStats) MarshalJSON() ([]byte, error) { return fileio.MarshalFinite(s) }
 
 // UnmarshalJSON decodes s; null numbers decode as NaN.
 func (s *SeriesStats) UnmarshalJSON(data []byte) error {
 	type plain SeriesStats
-	p := plain(nanSeriesStats())
-	if err := unmarshalStrict(data, &p); err != nil {
+	var p plain
+	if err := fileio.UnmarshalFinite(data, &p); err != nil {
 		return err
 	}
 	*s = SeriesStats(p)
@@ -420,85 +417,6 @@ func meanStd(x []float64) (mean, sd float64) {
 
 // itoa formats i in decimal.
 func itoa(i int) string { return strconv.Itoa(i) }
-
-// marshalFinite encodes the struct v like encoding/json, honouring the
-// json tags (name, omitempty, "-"), except that NaN and infinite float64
-// values, alone or in arrays and slices, become null instead of an error.
-func marshalFinite(v any) ([]byte, error) {
-	rv := reflect.ValueOf(v)
-	rt := rv.Type()
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	first := true
-	for i := range rt.NumField() {
-		f := rt.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		fv := rv.Field(i)
-		if strings.Contains(opts, "omitempty") && fv.IsZero() {
-			continue
-		}
-		if !first {
-			buf.WriteByte(',')
-		}
-		first = false
-		key, _ := json.Marshal(name)
-		buf.Write(key)
-		buf.WriteByte(':')
-		if err := writeFinite(&buf, fv); err != nil {
-			return nil, err
-		}
-	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
-}
-
-func writeFinite(buf *bytes.Buffer, v reflect.Value) error {
-	switch {
-	case v.Kind() == reflect.Float64:
-		f := v.Float()
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			buf.WriteString("null")
-			return nil
-		}
-	case (v.Kind() == reflect.Array || v.Kind() == reflect.Slice) && v.Type().Elem().Kind() == reflect.Float64:
-		if v.Kind() == reflect.Slice && v.IsNil() {
-			buf.WriteString("null")
-			return nil
-		}
-		buf.WriteByte('[')
-		for j := range v.Len() {
-			if j > 0 {
-				buf.WriteByte(',')
-			}
-			if err := writeFinite(buf, v.Index(j)); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte(']')
-		return nil
-	}
-	b, err := json.Marshal(v.Interface())
-	if err != nil {
-		return err
-	}
-	buf.Write(b)
-	return nil
-}
-
-// unmarshalStrict decodes data into v. Numbers that are null in data
-// leave the (NaN-initialised) fields of v unchanged.
-func unmarshalStrict(data []byte, v any) error {
-	return json.Unmarshal(data, v)
-}
 
 // DriftTest tests whether the increments x[t+1]-x[t] have a nonzero mean,
 // the drift of a random walk with drift, such as the log loss of SGD

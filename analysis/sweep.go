@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -18,6 +17,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/internal/memguard"
 )
 
@@ -188,7 +188,7 @@ func ReadPlan(name string) (*Plan, error) {
 
 // WritePlan writes the plan to name atomically.
 func WritePlan(name string, p *Plan) error {
-	return WriteFileAtomic(name, func(w io.Writer) error {
+	return fileio.WriteFile(name, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")
 		return enc.Encode(p)
@@ -342,7 +342,7 @@ func RunShard(ctx context.Context, p *Plan, s Shard, dir string, workers int, ru
 					pr.Error = "result does not marshal: " + err.Error()
 					pr.Result = nil
 				}
-				werr := WriteFileAtomic(PointFile(dir, pt.Index), func(w io.Writer) error {
+				werr := fileio.WriteFile(PointFile(dir, pt.Index), func(w io.Writer) error {
 					return json.NewEncoder(w).Encode(&pr)
 				})
 				mu.Lock()
@@ -451,97 +451,4 @@ func (pr PointResult) Record() (map[string]any, error) {
 		rec["error"] = pr.Error
 	}
 	return rec, nil
-}
-
-// WriteJSONL writes one record per line.
-func WriteJSONL(w io.Writer, recs []map[string]any) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	for _, r := range recs {
-		if err := enc.Encode(r); err != nil {
-			return err
-		}
-	}
-	return bw.Flush()
-}
-
-// WriteFlatCSV writes records as CSV with one column per leaf: nested objects
-// become dotted column names (summary.tail_loss_mean), arrays are indexed
-// (as_threshold_ci.0). Columns are sorted, except that index, elr, param,
-// value and seed come first; a record without a column has an empty cell.
-func WriteFlatCSV(w io.Writer, recs []map[string]any) error {
-	flat := make([]map[string]string, len(recs))
-	cols := map[string]bool{}
-	for i, r := range recs {
-		flat[i] = map[string]string{}
-		flatten("", r, flat[i])
-		for k := range flat[i] {
-			cols[k] = true
-		}
-	}
-	first := []string{"index", "elr", "param", "value", "seed"}
-	var rest []string
-	for k := range cols {
-		isFirst := false
-		for _, f := range first {
-			isFirst = isFirst || k == f
-		}
-		if !isFirst {
-			rest = append(rest, k)
-		}
-	}
-	sort.Strings(rest)
-	header := append(append([]string{}, first...), rest...)
-	bw := bufio.NewWriter(w)
-	writeRow := func(cells []string) {
-		for i, c := range cells {
-			if i > 0 {
-				bw.WriteByte(',')
-			}
-			if strings.ContainsAny(c, ",\"\n") {
-				c = `"` + strings.ReplaceAll(c, `"`, `""`) + `"`
-			}
-			bw.WriteString(c)
-		}
-		bw.WriteByte('\n')
-	}
-	writeRow(header)
-	cells := make([]string, len(header))
-	for _, f := range flat {
-		for i, h := range header {
-			cells[i] = f[h]
-		}
-		writeRow(cells)
-	}
-	return bw.Flush()
-}
-
-func flatten(prefix string, v any, out map[string]string) {
-	join := func(k string) string {
-		if prefix == "" {
-			return k
-		}
-		return prefix + "." + k
-	}
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			flatten(join(k), x, out)
-		}
-	case []any:
-		for i, x := range v {
-			flatten(join(strconv.Itoa(i)), x, out)
-		}
-	case nil:
-		out[prefix] = ""
-	case string:
-		out[prefix] = v
-	case float64:
-		out[prefix] = strconv.FormatFloat(v, 'g', -1, 64)
-	case json.Number:
-		out[prefix] = v.String()
-	default:
-		b, _ := json.Marshal(v)
-		out[prefix] = strings.Trim(string(b), `"`)
-	}
 }

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/regimes/regimes/internal/fileio"
 )
 
 // TestMain lets the sweep test re-execute this test binary as a child
@@ -267,7 +269,7 @@ func TestFailedPointIsRecorded(t *testing.T) {
 		t.Errorf("errors = %v, %v; want the runner's error on point 0 only", recs[0]["error"], recs[1]["error"])
 	}
 	var buf bytes.Buffer
-	if err := WriteFlatCSV(&buf, recs); err != nil {
+	if err := fileio.WriteFlatCSV(&buf, recs); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")

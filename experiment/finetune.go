@@ -17,6 +17,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
@@ -122,19 +123,12 @@ func MeanCI(x []float64) CIStat {
 
 // MarshalJSON writes non-finite numbers as null.
 func (s CIStat) MarshalJSON() ([]byte, error) {
-	m := map[string]any{"n": s.N, "mean": finiteOrNil(s.Mean), "sd": finiteOrNil(s.SD),
-		"lo": finiteOrNil(s.Lo), "hi": finiteOrNil(s.Hi)}
+	m := map[string]any{"n": s.N, "mean": fileio.Finite(s.Mean), "sd": fileio.Finite(s.SD),
+		"lo": fileio.Finite(s.Lo), "hi": fileio.Finite(s.Hi)}
 	if s.Note != "" {
 		m["note"] = s.Note
 	}
 	return json.Marshal(m)
-}
-
-func finiteOrNil(v float64) any {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return v
 }
 
 // ArmSeed is the final result of one arm for one seed.
@@ -172,8 +166,8 @@ type PairedDiff struct {
 
 // MarshalJSON flattens the embedded statistics.
 func (d PairedDiff) MarshalJSON() ([]byte, error) {
-	m := map[string]any{"against": d.Against, "per_seed": d.PerSeed, "n": d.N, "mean": finiteOrNil(d.Mean),
-		"sd": finiteOrNil(d.SD), "lo": finiteOrNil(d.Lo), "hi": finiteOrNil(d.Hi)}
+	m := map[string]any{"against": d.Against, "per_seed": d.PerSeed, "n": d.N, "mean": fileio.Finite(d.Mean),
+		"sd": fileio.Finite(d.SD), "lo": fileio.Finite(d.Lo), "hi": fileio.Finite(d.Hi)}
 	if d.Note != "" {
 		m["note"] = d.Note
 	}

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"io"
 
-	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/fileio"
 )
 
 // encodeJSON writes v to w as indented JSON followed by a newline, with
@@ -18,5 +18,5 @@ func encodeJSON(w io.Writer, v any) error {
 
 // writeJSONFile writes v as indented JSON to name, atomically.
 func writeJSONFile(name string, v any) error {
-	return analysis.WriteFileAtomic(name, func(w io.Writer) error { return encodeJSON(w, v) })
+	return fileio.WriteFile(name, func(w io.Writer) error { return encodeJSON(w, v) })
 }

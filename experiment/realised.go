@@ -12,6 +12,7 @@ import (
 
 	"gonum.org/v1/plot/vg"
 
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/regime"
@@ -26,7 +27,7 @@ type RealisedBand struct {
 
 // MarshalJSON writes an infinite upper end as null.
 func (b RealisedBand) MarshalJSON() ([]byte, error) {
-	return json.Marshal(map[string]any{"from": b.From, "to": finiteOrNil(b.To), "regime": b.Regime})
+	return json.Marshal(map[string]any{"from": b.From, "to": fileio.Finite(b.To), "regime": b.Regime})
 }
 
 // RealisedSummary is the summary the realised command writes.
@@ -304,7 +305,7 @@ func (s RealisedSummary) MarshalJSON() ([]byte, error) {
 	b, err := json.Marshal(struct {
 		plain
 		AngleTail any `json:"angle_tail"`
-	}{plain(s), finiteOrNil(s.AngleTail)})
+	}{plain(s), fileio.Finite(s.AngleTail)})
 	return b, err
 }
 

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
 )
@@ -103,7 +103,7 @@ func RunStability(ctx context.Context, cfg StabilityRunConfig, progress io.Write
 }
 
 func writeJSONL[T any](name string, rs []T) error {
-	return analysis.WriteFileAtomic(name, func(w io.Writer) error {
+	return fileio.WriteFile(name, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		for i := range rs {
 			if err := enc.Encode(&rs[i]); err != nil {

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/regimes/regimes/analysis"
 	"math"
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/regimes/regimes/analysis"
 
 	"github.com/regimes/regimes/toy"
 )

@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/toy"
 )
@@ -326,7 +327,7 @@ func WriteThermoJSON(res *ThermoResult, file string, overwrite bool) error {
 	if err != nil {
 		return err
 	}
-	return analysis.WriteFileAtomic(file, func(w io.Writer) error {
+	return fileio.WriteFile(file, func(w io.Writer) error {
 		_, err := w.Write(append(data, '\n'))
 		return err
 	})

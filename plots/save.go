@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/regimes/regimes/internal/fileio"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -239,32 +239,15 @@ func ReadProvenance(b []byte) ([]Meta, error) {
 }
 
 // Save renders d into file in the format of its extension. The file is
-// written atomically: a temporary file in the same folder is renamed over
-// it, so a reader never sees a partial figure, and nothing is written if
-// rendering fails.
-func Save(d Drawer, width, height vg.Length, file string, opts SaveOptions) (err error) {
+// written atomically and durably (fileio.WriteFile: a temporary file in the
+// same folder, synced and renamed over it), so a reader never sees a
+// partial figure, and nothing is written if rendering fails.
+func Save(d Drawer, width, height vg.Length, file string, opts SaveOptions) error {
 	format, err := FormatOf(file)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = Render(tmp, d, width, height, format, opts); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), file)
+	return fileio.WriteFile(file, func(w io.Writer) error {
+		return Render(w, d, width, height, format, opts)
+	})
 }

@@ -14,7 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/fileio"
 )
 
 // checkpointVersion is the format version written in checkpoints. Version
@@ -140,7 +140,7 @@ func SaveCheckpoint(name string, c *Checkpoint) error {
 	hdr = binary.BigEndian.AppendUint32(hdr, checkpointVersion)
 	hdr = binary.BigEndian.AppendUint64(hdr, uint64(payload.Len()))
 	hdr = append(hdr, sum[:]...)
-	return analysis.WriteFileAtomic(name, func(w io.Writer) error {
+	return fileio.WriteFile(name, func(w io.Writer) error {
 		if _, err := w.Write(hdr); err != nil {
 			return err
 		}

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/internal/memguard"
 	"github.com/regimes/regimes/realnets/data"
 )
@@ -349,7 +349,7 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 
 	cfgOut := runConfig{TrainConfig: cfg, RunID: cfg.RunID()}
 	cfgOut.Resume = false
-	if err := analysis.WriteFileAtomic(filepath.Join(cfg.Out, "config.json"), func(w io.Writer) error {
+	if err := fileio.WriteFile(filepath.Join(cfg.Out, "config.json"), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(cfgOut)
@@ -521,14 +521,8 @@ func (r *run) checkpoint(name string) error {
 
 // writeMetrics rewrites DIR/metrics.jsonl atomically from the records.
 func (r *run) writeMetrics() error {
-	return analysis.WriteFileAtomic(filepath.Join(r.cfg.Out, "metrics.jsonl"), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		for i := range r.records {
-			if err := enc.Encode(&r.records[i]); err != nil {
-				return err
-			}
-		}
-		return nil
+	return fileio.WriteFile(filepath.Join(r.cfg.Out, "metrics.jsonl"), func(w io.Writer) error {
+		return fileio.WriteJSONL(w, r.records)
 	})
 }
 
@@ -564,20 +558,14 @@ func (r *run) writeSharpness() error {
 	if r.cfg.Sharpness == 0 {
 		return nil
 	}
-	return analysis.WriteFileAtomic(filepath.Join(r.cfg.Out, "sharpness.jsonl"), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		for i := range r.sharp {
-			if err := enc.Encode(&r.sharp[i]); err != nil {
-				return err
-			}
-		}
-		return nil
+	return fileio.WriteFile(filepath.Join(r.cfg.Out, "sharpness.jsonl"), func(w io.Writer) error {
+		return fileio.WriteJSONL(w, r.sharp)
 	})
 }
 
 // writeSteps rewrites DIR/steps.csv atomically from the step records.
 func (r *run) writeSteps() error {
-	return analysis.WriteFileAtomic(filepath.Join(r.cfg.Out, StepsFile), func(w io.Writer) error {
+	return fileio.WriteFile(filepath.Join(r.cfg.Out, StepsFile), func(w io.Writer) error {
 		return WriteSteps(w, r.steps)
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/regime"
 	"github.com/regimes/regimes/toy"
 )
@@ -127,7 +128,7 @@ func TestGoldenRegime2(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := analysis.WriteFileAtomic(goldenRegime2, func(w io.Writer) error {
+		if err := fileio.WriteFile(goldenRegime2, func(w io.Writer) error {
 			_, err := w.Write(append(b, '\n'))
 			return err
 		}); err != nil {

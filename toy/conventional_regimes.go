@@ -1,10 +1,11 @@
 package toy
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/regimes/regimes/internal/fileio"
 )
 
 // This file places conventional SGD with weight decay (SCIENCE.md
@@ -187,6 +188,10 @@ type Behaviour struct {
 	Spikes int `json:"spikes"`
 	// Cycles describes each spike.
 	Cycles []Cycle `json:"cycles,omitempty"`
+	// Quiet, Spike and MinSpikes are the settings used.
+	Quiet     float64 `json:"quiet_level"`
+	Spike     float64 `json:"spike_level"`
+	MinSpikes int     `json:"min_spikes"`
 	// PeriodMean is the mean step distance between consecutive spikes
 	// (NaN with fewer than two spikes).
 	PeriodMean float64 `json:"period_mean"`
@@ -197,10 +202,6 @@ type Behaviour struct {
 	// SpikeELRMedian is the median over cycles of SpikeELR, to compare
 	// with the regime 1|2 thresholds (NaN without cycles).
 	SpikeELRMedian float64 `json:"spike_elr_median"`
-	// Quiet, Spike and MinSpikes are the settings used.
-	Quiet     float64 `json:"quiet_level"`
-	Spike     float64 `json:"spike_level"`
-	MinSpikes int     `json:"min_spikes"`
 }
 
 // ConventionalBehaviour detects the periodic behaviour of conventional
@@ -292,30 +293,8 @@ func median(x []float64) float64 {
 	return (x[n/2-1] + x[n/2]) / 2
 }
 
-// nullNaN returns nil for NaN (JSON null) and &v otherwise.
-func nullNaN(v float64) *float64 {
-	if math.IsNaN(v) {
-		return nil
-	}
-	return &v
-}
-
 // MarshalJSON writes c with a NaN ThresholdSteps as null.
-func (c Cycle) MarshalJSON() ([]byte, error) {
-	type plain Cycle
-	return json.Marshal(struct {
-		plain
-		ThresholdSteps *float64 `json:"threshold_steps"`
-	}{plain(c), nullNaN(c.ThresholdSteps)})
-}
+func (c Cycle) MarshalJSON() ([]byte, error) { return fileio.MarshalFinite(c) }
 
 // MarshalJSON writes b with NaN values (no cycles) as null.
-func (b Behaviour) MarshalJSON() ([]byte, error) {
-	type plain Behaviour
-	return json.Marshal(struct {
-		plain
-		PeriodMean     *float64 `json:"period_mean"`
-		GrowthRatio    *float64 `json:"growth_ratio"`
-		SpikeELRMedian *float64 `json:"spike_elr_median"`
-	}{plain(b), nullNaN(b.PeriodMean), nullNaN(b.GrowthRatio), nullNaN(b.SpikeELRMedian)})
-}
+func (b Behaviour) MarshalJSON() ([]byte, error) { return fileio.MarshalFinite(b) }

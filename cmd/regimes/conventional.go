@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/regime"
 	"github.com/regimes/regimes/toy"
@@ -203,7 +204,7 @@ func runConventional(cmd *Command, args []string) error {
 	if err := os.MkdirAll(*s.out, 0o755); err != nil {
 		return err
 	}
-	if err := analysis.WriteFileAtomic(filepath.Join(*s.out, "trajectory.csv"), thin.WriteCSV); err != nil {
+	if err := fileio.WriteFile(filepath.Join(*s.out, "trajectory.csv"), thin.WriteCSV); err != nil {
 		return err
 	}
 	if err := writeJSONFile(filepath.Join(*s.out, "summary.json"), sum); err != nil {
@@ -211,7 +212,7 @@ func runConventional(cmd *Command, args []string) error {
 	}
 	for _, f := range []plots.Format{plots.PNG, plots.SVG} {
 		name := filepath.Join(*s.out, "realised_elr."+string(f))
-		err := analysis.WriteFileAtomic(name, func(w io.Writer) error {
+		err := fileio.WriteFile(name, func(w io.Writer) error {
 			return plots.Render(w, fig, 7*vg.Inch, 4.5*vg.Inch, f, plots.SaveOptions{})
 		})
 		if err != nil {

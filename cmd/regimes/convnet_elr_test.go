@@ -12,7 +12,7 @@ import (
 
 	"gonum.org/v1/gonum/floats/scalar"
 
-	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/realnets"
 )
 
@@ -47,8 +47,8 @@ func writeConventionalRun(t *testing.T, dir string, lr, wd float64, epochs int) 
 	if err := writeJSONFile(filepath.Join(dir, "config.json"), cfg); err != nil {
 		t.Fatal(err)
 	}
-	if err := analysis.WriteFileAtomic(filepath.Join(dir, "metrics.jsonl"), func(w io.Writer) error {
-		return analysis.WriteJSONL(w, recs)
+	if err := fileio.WriteFile(filepath.Join(dir, "metrics.jsonl"), func(w io.Writer) error {
+		return fileio.WriteJSONL(w, recs)
 	}); err != nil {
 		t.Fatal(err)
 	}

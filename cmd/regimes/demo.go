@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/regime"
 	"github.com/regimes/regimes/toy"
 )
@@ -134,7 +135,7 @@ func runDemo(cmd *Command, args []string) error {
 			}
 		}
 	}
-	if err := analysis.WriteFileAtomic(filepath.Join(out, "index.html"), writeDemoIndex); err != nil {
+	if err := fileio.WriteFile(filepath.Join(out, "index.html"), writeDemoIndex); err != nil {
 		return err
 	}
 	printDemoTable(stdout, phase)
@@ -193,10 +194,10 @@ func demoSweep(dir string, base sweepBase, elrs, batches []float64) ([]map[strin
 		recs[i] = map[string]any{}
 		json.Unmarshal(b, &recs[i])
 	}
-	if err := analysis.WriteFileAtomic(filepath.Join(dir, "results.jsonl"), func(w io.Writer) error { return analysis.WriteJSONL(w, recs) }); err != nil {
+	if err := fileio.WriteFile(filepath.Join(dir, "results.jsonl"), func(w io.Writer) error { return fileio.WriteJSONL(w, recs) }); err != nil {
 		return nil, err
 	}
-	if err := analysis.WriteFileAtomic(filepath.Join(dir, "results.csv"), func(w io.Writer) error { return analysis.WriteFlatCSV(w, recs) }); err != nil {
+	if err := fileio.WriteFile(filepath.Join(dir, "results.csv"), func(w io.Writer) error { return fileio.WriteFlatCSV(w, recs) }); err != nil {
 		return nil, err
 	}
 	return recs, nil
@@ -225,7 +226,7 @@ func fmtCell(x float64) string {
 }
 
 func writeCSV(name string, header []string, rows [][]float64) error {
-	return analysis.WriteFileAtomic(name, func(w io.Writer) error {
+	return fileio.WriteFile(name, func(w io.Writer) error {
 		fmt.Fprintln(w, strings.Join(header, ","))
 		for _, r := range rows {
 			cells := make([]string, len(r))
@@ -276,7 +277,7 @@ func demoThresholds(name string, cfg toy.Config, phase []map[string]any) error {
 
 // demoLyapunovCSV writes the Lyapunov scan in the lyapunov figure's format.
 func demoLyapunovCSV(name string, recs []map[string]any) error {
-	return analysis.WriteFileAtomic(name, func(w io.Writer) error {
+	return fileio.WriteFile(name, func(w io.Writer) error {
 		fmt.Fprintln(w, "elr,exponent,lo,hi,regime")
 		for _, r := range recs {
 			ci, _ := r["lyapunov_ci"].([]any)

@@ -5,7 +5,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/fileio"
 )
 
 // printJSON writes v to w as indented JSON followed by a newline.
@@ -18,7 +18,7 @@ func printJSON(w io.Writer, v any) error {
 
 // writeJSONFile writes v as indented JSON to name, atomically.
 func writeJSONFile(name string, v any) error {
-	return analysis.WriteFileAtomic(name, func(w io.Writer) error { return printJSON(w, v) })
+	return fileio.WriteFile(name, func(w io.Writer) error { return printJSON(w, v) })
 }
 
 // isTerminal reports whether f is a character device (a terminal), so that

@@ -9,7 +9,7 @@ import (
 
 	"gonum.org/v1/plot/vg"
 
-	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/plots/figdata"
 )
@@ -157,7 +157,7 @@ func runPlot(cmd *Command, args []string) error {
 		fmt.Fprintf(stderr, "regimes plot: %v\n", s)
 	}
 	opts := plots.SaveOptions{DPI: *plotDPI, EmbedFonts: *plotEmbed}
-	return analysis.WriteFileAtomic(*plotOut, func(wr io.Writer) error {
+	return fileio.WriteFile(*plotOut, func(wr io.Writer) error {
 		return plots.Render(wr, fig, vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch, format, opts)
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
 	"github.com/regimes/regimes/regime"
@@ -365,7 +366,7 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 			}
 		}
 	}
-	if err := analysis.WriteFileAtomic(filepath.Join(out, "results-final.jsonl"), func(w io.Writer) error { return analysis.WriteJSONL(w, final) }); err != nil {
+	if err := fileio.WriteFile(filepath.Join(out, "results-final.jsonl"), func(w io.Writer) error { return fileio.WriteJSONL(w, final) }); err != nil {
 		return err
 	}
 	s.Boundaries = regime.BoundariesOf(s.ELRs, s.Regimes)
@@ -435,7 +436,7 @@ func seedRun(src, dst string) error {
 		} else if err != nil {
 			return err
 		}
-		if err := analysis.WriteFileAtomic(filepath.Join(dst, name), func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+		if err := fileio.WriteFile(filepath.Join(dst, name), func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 			return err
 		}
 	}
@@ -517,7 +518,7 @@ func panelData(dir, name string) error {
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return err
 	}
-	return analysis.WriteFileAtomic(name, func(w io.Writer) error {
+	return fileio.WriteFile(name, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		for _, r := range recs {
 			g := math.NaN()

@@ -11,7 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/toy"
 )
 
@@ -218,7 +218,7 @@ func runSimulate(cmd *Command, args []string) error {
 	if err := os.MkdirAll(*s.out, 0o755); err != nil {
 		return err
 	}
-	if err := analysis.WriteFileAtomic(filepath.Join(*s.out, "trajectory.csv"), tr.WriteCSV); err != nil {
+	if err := fileio.WriteFile(filepath.Join(*s.out, "trajectory.csv"), tr.WriteCSV); err != nil {
 		return err
 	}
 	if err := writeJSONFile(filepath.Join(*s.out, "config.json"), rec); err != nil {

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/toy"
 )
 
@@ -295,10 +296,10 @@ func sweepMerge(args []string) error {
 		dir = filepath.Dir(*planFile)
 	}
 	jsonl, csv := filepath.Join(dir, "results.jsonl"), filepath.Join(dir, "results.csv")
-	if err := analysis.WriteFileAtomic(jsonl, func(w io.Writer) error { return analysis.WriteJSONL(w, recs) }); err != nil {
+	if err := fileio.WriteFile(jsonl, func(w io.Writer) error { return fileio.WriteJSONL(w, recs) }); err != nil {
 		return err
 	}
-	if err := analysis.WriteFileAtomic(csv, func(w io.Writer) error { return analysis.WriteFlatCSV(w, recs) }); err != nil {
+	if err := fileio.WriteFile(csv, func(w io.Writer) error { return fileio.WriteFlatCSV(w, recs) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "merged %d of %d points into %s and %s\n", len(recs), len(p.Points), jsonl, csv)
