@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/regime"
 )
@@ -220,7 +221,7 @@ func StabilityFigures(dir string, rs []StabilityResult, boundary [2]float64) (Pr
 					rho[k] = math.Max(rho[k]*float64(r.Spectrum.Dim), 1e-3)
 				}
 				series = append(series, plots.BandSeries{Name: "η\u0303 " + fmtELR(row.ELR), X: grid, Mean: rho, Color: runColor(i, len(sum.Rows))})
-				if err := analysis.WriteFileAtomic(filepath.Join(dir, "spectrum-"+fmtELR(row.ELR)+".csv"), func(w io.Writer) error {
+				if err := fileio.WriteFile(filepath.Join(dir, "spectrum-"+fmtELR(row.ELR)+".csv"), func(w io.Writer) error {
 					return r.Spectrum.WriteDensityCSV(w, grid, sigma)
 				}); err != nil {
 					return sum, err
@@ -236,7 +237,7 @@ func StabilityFigures(dir string, rs []StabilityResult, boundary [2]float64) (Pr
 			return sum, err
 		}
 	}
-	if err := analysis.WriteFileAtomic(filepath.Join(dir, "summary.json"), func(w io.Writer) error {
+	if err := fileio.WriteFile(filepath.Join(dir, "summary.json"), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")
 		return enc.Encode(sum)
@@ -284,7 +285,7 @@ func SliceFigures(dir string, r SliceResult) error {
 		if s == nil {
 			continue
 		}
-		if err := analysis.WriteFileAtomic(filepath.Join(dir, name), s.WriteCSV); err != nil {
+		if err := fileio.WriteFile(filepath.Join(dir, name), s.WriteCSV); err != nil {
 			return err
 		}
 	}
