@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/regimes/regimes/internal/fileio"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -37,7 +38,7 @@ type Interval struct {
 func (v Interval) Contains(x float64) bool { return v.CI95[0] <= x && x <= v.CI95[1] }
 
 // MarshalJSON encodes v with NaN as null.
-func (v Interval) MarshalJSON() ([]byte, error) { return marshalFinite(v) }
+func (v Interval) MarshalJSON() ([]byte, error) { return fileio.MarshalFinite(v) }
 
 func intervalOf(s SeriesStats) Interval { return Interval{Value: s.Mean, CI95: s.CI95} }
 
@@ -108,7 +109,7 @@ type RotationalEquilibrium struct {
 }
 
 // MarshalJSON encodes e with NaN as null.
-func (e RotationalEquilibrium) MarshalJSON() ([]byte, error) { return marshalFinite(e) }
+func (e RotationalEquilibrium) MarshalJSON() ([]byte, error) { return fileio.MarshalFinite(e) }
 
 // Rotational returns the comparison of in's stationary state with the
 // rotational-equilibrium predictions. It needs at least 200 steps and
