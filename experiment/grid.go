@@ -1,0 +1,540 @@
+package experiment
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/regimes/regimes/realnets"
+	"github.com/regimes/regimes/realnets/data"
+)
+
+// GridConfig configures the grid protocol of Sadrtdinov et al. 2024
+// (SCIENCE.md section 11.5): for every seed and pre-training ELR (PLR),
+// pre-train for PreEpochs epochs, average its last K checkpoints for each K
+// in SWAKs (SWA on the sphere), fine-tune from its last point at every
+// fine-tuning ELR (FLR) for FineEpochs epochs, and measure the angles and
+// the linear and great-circle barriers between the lowest-FLR, the
+// highest-FLR and the largest-K SWA solutions. Its JSON form is the config
+// object of grid.json.
+type GridConfig struct {
+	Model      string    `json:"model"`
+	Width      int       `json:"width"`
+	Hidden     int       `json:"hidden,omitempty"`
+	Data       string    `json:"data"`
+	Subset     int       `json:"subset"`
+	SubsetSeed uint64    `json:"subset_seed,omitempty"`
+	TestSubset int       `json:"test_subset"`
+	PLRs       []float64 `json:"plrs"`
+	FLRs       []float64 `json:"flrs"`
+	Seeds      []uint64  `json:"seeds"`
+	PreEpochs  int       `json:"pre_epochs"`
+	FineEpochs int       `json:"fine_epochs"`
+	// SWAKs are the numbers of last pre-training checkpoints (one per
+	// epoch) averaged; each at most PreEpochs.
+	SWAKs []int `json:"swa_ks"`
+	// PathPoints is the number of intervals each path is evaluated on
+	// (default 10: alpha = 0, 0.1, ..., 1).
+	PathPoints int `json:"path_points"`
+	// ConvergeErr is the training error in percent (trainer's train
+	// metric, batch statistics) at or below which pre-training counts as
+	// converged (default 1).
+	ConvergeErr float64 `json:"converge_err"`
+	// BarrierTol is the test-error barrier in percentage points up to
+	// which two fine-tuned solutions count as one basin (default 1).
+	BarrierTol float64 `json:"barrier_tol"`
+	Batch      int     `json:"batch"`
+	HeadSeed   uint64  `json:"head_seed"`
+
+	// DataDir is the folder of the data files ("" for MNIST).
+	DataDir string `json:"-"`
+	// Workers is the number of goroutines per forward pass (0: GOMAXPROCS);
+	// results do not depend on it.
+	Workers int `json:"-"`
+	// Out is the folder of the runs, the cells and grid.json.
+	Out string `json:"-"`
+	// Progress, if not nil, receives a line per finished cell with the
+	// elapsed time and an ETA, and the trainer's progress.
+	Progress io.Writer `json:"-"`
+}
+
+func (c *GridConfig) defaults() {
+	if c.PathPoints == 0 {
+		c.PathPoints = 10
+	}
+	if c.ConvergeErr == 0 {
+		c.ConvergeErr = 1
+	}
+	if c.BarrierTol == 0 {
+		c.BarrierTol = 1
+	}
+	if c.Batch == 0 {
+		c.Batch = 128
+	}
+}
+
+// check reports the first setting of c the protocol cannot run.
+func (c *GridConfig) check() error {
+	switch {
+	case c.Out == "":
+		return errors.New("grid: no output folder")
+	case len(c.PLRs) == 0 || len(c.FLRs) == 0 || len(c.Seeds) == 0:
+		return fmt.Errorf("grid: %d PLRs, %d FLRs and %d seeds: each needs at least one", len(c.PLRs), len(c.FLRs), len(c.Seeds))
+	case c.PreEpochs < 1 || c.FineEpochs < 1:
+		return fmt.Errorf("grid: %d pre-training and %d fine-tuning epochs: both must be at least 1", c.PreEpochs, c.FineEpochs)
+	case c.PathPoints < 1:
+		return fmt.Errorf("grid: %d path intervals: want at least 1", c.PathPoints)
+	}
+	for _, e := range append(slices.Clone(c.PLRs), c.FLRs...) {
+		if !(e > 0) || math.IsInf(e, 0) {
+			return fmt.Errorf("grid: ELR %g is not a positive number", e)
+		}
+	}
+	for _, k := range c.SWAKs {
+		if k < 1 || k > c.PreEpochs {
+			return fmt.Errorf("grid: SWA over K = %d checkpoints: want 1 <= K <= pre-training epochs %d", k, c.PreEpochs)
+		}
+	}
+	return nil
+}
+
+// GridSolution is one solution of a cell with its metrics after the
+// BatchNorm statistics are recomputed on the training set (train and test
+// in eval mode, realnets.EvaluatePoint).
+type GridSolution struct {
+	Name string `json:"name"`
+	realnets.PointMetrics
+}
+
+// GridPath is one path between two solutions and its barriers.
+type GridPath struct {
+	Points []realnets.PathPoint `json:"points"`
+	// Barriers of the test error, the train error (percentage points) and
+	// the train loss (realnets.Barrier).
+	TestErr   float64 `json:"test_err_barrier"`
+	TrainErr  float64 `json:"train_err_barrier"`
+	TrainLoss float64 `json:"train_loss_barrier"`
+}
+
+// GridPair is the geometry between two solutions of a cell.
+type GridPair struct {
+	A           string   `json:"a"`
+	B           string   `json:"b"`
+	Angle       float64  `json:"angle"`
+	Linear      GridPath `json:"linear"`
+	GreatCircle GridPath `json:"great_circle"`
+}
+
+// GridCell is the result of one seed and PLR.
+type GridCell struct {
+	Seed uint64  `json:"seed"`
+	PLR  float64 `json:"plr"`
+	// PreTrainErr and PreTestErr are the last pre-training record's train
+	// error (batch statistics) and test error, in percent.
+	PreTrainErr float64 `json:"pre_train_err"`
+	PreTestErr  float64 `json:"pre_test_err"`
+	// EpochsToConverge is the first pre-training epoch whose train error
+	// is at most ConvergeErr, or -1 when none is.
+	EpochsToConverge int `json:"epochs_to_converge"`
+	// Solutions: "pre", then "fine-FLR" for each FLR, then "swa-K" for
+	// each K.
+	Solutions []GridSolution `json:"solutions"`
+	Pairs     []GridPair     `json:"pairs"`
+}
+
+func (c *GridCell) solution(name string) *GridSolution {
+	for i := range c.Solutions {
+		if c.Solutions[i].Name == name {
+			return &c.Solutions[i]
+		}
+	}
+	return nil
+}
+
+// GridStat is a statistic of one PLR over the seeds.
+type GridStat struct {
+	Name string `json:"name"`
+	CIStat
+}
+
+// MarshalJSON flattens the statistics.
+func (s GridStat) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]any{"name": s.Name, "n": s.N, "mean": finiteOrNil(s.Mean), "sd": finiteOrNil(s.SD),
+		"lo": finiteOrNil(s.Lo), "hi": finiteOrNil(s.Hi)})
+}
+
+// GridPLR summarises one PLR over the seeds, with its label.
+type GridPLR struct {
+	PLR float64 `json:"plr"`
+	// Converged is the number of seeds whose pre-training converged;
+	// EpochsToConverge their mean epochs (over those seeds).
+	Converged        int    `json:"converged"`
+	EpochsToConverge CIStat `json:"epochs_to_converge"`
+	PreTrainErr      CIStat `json:"pre_train_err"`
+	PreTestErr       CIStat `json:"pre_test_err"`
+	// TestErr are the test errors of the solutions ("pre", "fine-FLR",
+	// "swa-K"), Angles and Barriers (linear and great-circle test-error
+	// barriers) those of the pairs ("A|B").
+	TestErr  []GridStat `json:"test_err"`
+	Angles   []GridStat `json:"angles"`
+	Barriers []GridStat `json:"barriers"`
+	// Label is "1", "2A", "2B", "2" (no regime-1 PLR to compare with) or
+	// "3", by the rule of SCIENCE.md section 11.5; Why gives its numbers.
+	Label string `json:"label"`
+	Why   string `json:"why"`
+}
+
+// GridResult is the content of grid.json.
+type GridResult struct {
+	Config GridConfig `json:"config"`
+	Cells  []GridCell `json:"cells"`
+	PLRs   []GridPLR  `json:"by_plr"`
+}
+
+// Grid runs the protocol of cfg: every run, checkpoint and cell result lives
+// under cfg.Out, so a killed grid (also kill -9) resumes where it stopped
+// and reaches the same results: finished runs and cells are reused,
+// interrupted runs resumed from their last checkpoint, and evaluations are
+// deterministic. It writes cfg.Out/grid.json atomically and returns it.
+func Grid(ctx context.Context, cfg GridConfig) (*GridResult, error) {
+	cfg.defaults()
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	base := realnets.TrainConfig{
+		Model: cfg.Model, Width: cfg.Width, Hidden: cfg.Hidden,
+		Data: data.Config{Name: cfg.Data, Dir: cfg.DataDir, Subset: cfg.Subset,
+			SubsetRandom: cfg.SubsetSeed != 0, SubsetSeed: cfg.SubsetSeed},
+		Batch: cfg.Batch, HeadSeed: cfg.HeadSeed, Workers: cfg.Workers,
+		GradMetrics: "none", TestSubset: cfg.TestSubset, CheckpointEvery: 1,
+	}
+	var ev *gridEval // built on the first cell that needs evaluating
+	res := &GridResult{Config: cfg}
+	start := time.Now()
+	ncell, done := len(cfg.Seeds)*len(cfg.PLRs), 0
+	for _, seed := range cfg.Seeds {
+		for _, plr := range cfg.PLRs {
+			dir := filepath.Join(cfg.Out, fmt.Sprintf("seed-%d", seed), "plr-"+formatELR(plr))
+			cell, err := gridCell(ctx, cfg, base, seed, plr, dir, &ev)
+			if err != nil {
+				return nil, err
+			}
+			res.Cells = append(res.Cells, *cell)
+			done++
+			if cfg.Progress != nil {
+				el := time.Since(start)
+				eta := time.Duration(float64(el) / float64(done) * float64(ncell-done))
+				fmt.Fprintf(cfg.Progress, "grid: cell %d/%d (seed %d, PLR %g) done; elapsed %s, ETA %s\n",
+					done, ncell, seed, plr, el.Round(time.Second), eta.Round(time.Second))
+			}
+		}
+	}
+	res.PLRs = summariseGrid(cfg, res.Cells)
+	if err := writeJSONFile(filepath.Join(cfg.Out, "grid.json"), res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// gridEval holds the model and data sets the evaluations use.
+type gridEval struct {
+	m           realnets.Model
+	train, test *data.Set
+}
+
+// gridCell returns the cell of seed and plr, from dir/cell.json when a
+// previous run of the same configuration wrote it, else by training and
+// evaluating (and then writing cell.json).
+func gridCell(ctx context.Context, cfg GridConfig, base realnets.TrainConfig, seed uint64, plr float64, dir string, ev **gridEval) (*GridCell, error) {
+	cellFile := filepath.Join(dir, "cell.json")
+	key, _ := json.Marshal(cfg)
+	if b, err := os.ReadFile(cellFile); err == nil {
+		var stored struct {
+			Config json.RawMessage `json:"config"`
+			Cell   GridCell        `json:"cell"`
+		}
+		if err := json.Unmarshal(b, &stored); err != nil {
+			return nil, fmt.Errorf("%s: %v", cellFile, err)
+		}
+		if string(stored.Config) == string(key) {
+			return &stored.Cell, nil
+		}
+		// Another configuration (e.g. more PLRs): recompute the cell; its
+		// runs are reused where they match.
+	}
+	kmax := 0
+	for _, k := range cfg.SWAKs {
+		kmax = max(kmax, k)
+	}
+	pc := base
+	pc.ELR, pc.Epochs, pc.Seed, pc.Out = plr, cfg.PreEpochs, seed, filepath.Join(dir, "pre")
+	recs, err := ensureEpochs(ctx, pc, max(1, cfg.PreEpochs-kmax+1), cfg.Progress)
+	if err != nil {
+		return nil, err
+	}
+	cell := &GridCell{Seed: seed, PLR: plr, EpochsToConverge: -1}
+	last := recs[len(recs)-1]
+	cell.PreTrainErr, cell.PreTestErr = 100-last.TrainAcc, last.TestError
+	for _, r := range recs[1:] {
+		if 100-r.TrainAcc <= cfg.ConvergeErr {
+			cell.EpochsToConverge = r.Epoch
+			break
+		}
+	}
+	if *ev == nil {
+		m, train, test, err := realnets.Setup(pc)
+		if err != nil {
+			return nil, err
+		}
+		*ev = &gridEval{m, train, test}
+	}
+	e := *ev
+	sols := map[string][]realnets.Tensor{}
+	addSolution := func(name string, w []realnets.Tensor) error {
+		pm, err := realnets.EvaluatePoint(e.m, w, e.train, e.test, cfg.Batch)
+		if err != nil {
+			return fmt.Errorf("%s %s: %v", dir, name, err)
+		}
+		sols[name] = w
+		cell.Solutions = append(cell.Solutions, GridSolution{Name: name, PointMetrics: pm})
+		return nil
+	}
+	ckpt := func(run string, epoch int) ([]realnets.Tensor, error) {
+		c, err := realnets.LoadCheckpoint(filepath.Join(run, fmt.Sprintf("epoch-%06d.ckpt", epoch)))
+		if err != nil {
+			return nil, err
+		}
+		return c.Params, nil
+	}
+	preEnd, err := ckpt(pc.Out, cfg.PreEpochs)
+	if err != nil {
+		return nil, err
+	}
+	if err := addSolution("pre", preEnd); err != nil {
+		return nil, err
+	}
+	for _, flr := range cfg.FLRs {
+		fc := base
+		fc.ELR, fc.Epochs, fc.Seed = flr, cfg.FineEpochs, seed
+		fc.Out = filepath.Join(dir, "fine-"+formatELR(flr))
+		fc.From = filepath.Join(pc.Out, fmt.Sprintf("epoch-%06d.ckpt", cfg.PreEpochs))
+		if _, _, err := ensureRun(ctx, fc, cfg.Progress); err != nil {
+			return nil, err
+		}
+		w, err := ckpt(fc.Out, cfg.FineEpochs)
+		if err != nil {
+			return nil, err
+		}
+		if err := addSolution("fine-"+formatELR(flr), w); err != nil {
+			return nil, err
+		}
+	}
+	for _, k := range cfg.SWAKs {
+		var ws [][]realnets.Tensor
+		for ep := cfg.PreEpochs - k + 1; ep <= cfg.PreEpochs; ep++ {
+			w, err := ckpt(pc.Out, ep)
+			if err != nil {
+				return nil, err
+			}
+			ws = append(ws, w)
+		}
+		avg, err := realnets.AverageSolutions(e.m, ws...)
+		if err != nil {
+			return nil, err
+		}
+		if err := addSolution(fmt.Sprintf("swa-%d", k), avg); err != nil {
+			return nil, err
+		}
+	}
+	lo, hi := slices.Min(cfg.FLRs), slices.Max(cfg.FLRs)
+	var pairs [][2]string
+	if lo != hi {
+		pairs = append(pairs, [2]string{"fine-" + formatELR(lo), "fine-" + formatELR(hi)})
+	}
+	if len(cfg.SWAKs) > 0 {
+		swa := fmt.Sprintf("swa-%d", kmax)
+		pairs = append(pairs, [2]string{"fine-" + formatELR(lo), swa})
+		if lo != hi {
+			pairs = append(pairs, [2]string{"fine-" + formatELR(hi), swa})
+		}
+	}
+	alphas := make([]float64, cfg.PathPoints+1)
+	for i := range alphas {
+		alphas[i] = float64(i) / float64(cfg.PathPoints)
+	}
+	for _, p := range pairs {
+		a, b := sols[p[0]], sols[p[1]]
+		gp := GridPair{A: p[0], B: p[1]}
+		if gp.Angle, err = realnets.SolutionAngle(e.m, a, b); err != nil {
+			return nil, err
+		}
+		for _, kind := range []realnets.PathKind{realnets.LinearPath, realnets.GreatCirclePath} {
+			pts, err := realnets.Path(e.m, a, b, kind, alphas, e.train, e.test, cfg.Batch)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s path %s-%s: %v", dir, kind, p[0], p[1], err)
+			}
+			path := GridPath{Points: pts}
+			te, tr, tl := make([]float64, len(pts)), make([]float64, len(pts)), make([]float64, len(pts))
+			for i, q := range pts {
+				te[i], tr[i], tl[i] = q.TestErr, q.TrainErr, q.TrainLoss
+			}
+			path.TestErr, _, _ = realnets.Barrier(alphas, te)
+			path.TrainErr, _, _ = realnets.Barrier(alphas, tr)
+			path.TrainLoss, _, _ = realnets.Barrier(alphas, tl)
+			if kind == realnets.LinearPath {
+				gp.Linear = path
+			} else {
+				gp.GreatCircle = path
+			}
+		}
+		cell.Pairs = append(cell.Pairs, gp)
+	}
+	if err := writeJSONFile(cellFile, struct {
+		Config json.RawMessage `json:"config"`
+		Cell   *GridCell       `json:"cell"`
+	}{key, cell}); err != nil {
+		return nil, err
+	}
+	return cell, nil
+}
+
+// ensureEpochs makes sure the run cfg describes reaches cfg.Epochs with a
+// checkpoint file for every epoch from first on (SWA needs the last K),
+// by training to first and then extending one epoch at a time (a resumed
+// run is bitwise the uninterrupted one), and returns its records.
+func ensureEpochs(ctx context.Context, cfg realnets.TrainConfig, first int, progress io.Writer) ([]realnets.Record, error) {
+	metrics := filepath.Join(cfg.Out, "metrics.jsonl")
+	for e := first; e <= cfg.Epochs; e++ {
+		if recs, err := realnets.ReadMetrics(metrics); err == nil && len(recs) > 0 && recs[len(recs)-1].Epoch >= e {
+			if _, err := os.Stat(filepath.Join(cfg.Out, fmt.Sprintf("epoch-%06d.ckpt", e))); err == nil {
+				continue
+			}
+		}
+		c := cfg
+		c.Epochs = e
+		if _, _, err := ensureRun(ctx, c, progress); err != nil {
+			return nil, err
+		}
+	}
+	return realnets.ReadMetrics(metrics)
+}
+
+// summariseGrid collects the cells by PLR and labels each PLR.
+func summariseGrid(cfg GridConfig, cells []GridCell) []GridPLR {
+	var out []GridPLR
+	for _, plr := range cfg.PLRs {
+		g := GridPLR{PLR: plr}
+		var conv, ptr, pte []float64
+		stats := map[string][]float64{}
+		var names, pairNames []string
+		for _, c := range cells {
+			if c.PLR != plr {
+				continue
+			}
+			if c.EpochsToConverge >= 0 {
+				g.Converged++
+				conv = append(conv, float64(c.EpochsToConverge))
+			}
+			ptr = append(ptr, c.PreTrainErr)
+			pte = append(pte, c.PreTestErr)
+			for _, s := range c.Solutions {
+				if _, ok := stats["err:"+s.Name]; !ok {
+					names = append(names, s.Name)
+				}
+				stats["err:"+s.Name] = append(stats["err:"+s.Name], s.TestErr)
+			}
+			for _, p := range c.Pairs {
+				n := p.A + "|" + p.B
+				if _, ok := stats["angle:"+n]; !ok {
+					pairNames = append(pairNames, n)
+				}
+				stats["angle:"+n] = append(stats["angle:"+n], p.Angle)
+				stats["lin:"+n] = append(stats["lin:"+n], p.Linear.TestErr)
+				stats["gc:"+n] = append(stats["gc:"+n], p.GreatCircle.TestErr)
+			}
+		}
+		g.EpochsToConverge, g.PreTrainErr, g.PreTestErr = MeanCI(conv), MeanCI(ptr), MeanCI(pte)
+		for _, n := range names {
+			g.TestErr = append(g.TestErr, GridStat{n, MeanCI(stats["err:"+n])})
+		}
+		for _, n := range pairNames {
+			g.Angles = append(g.Angles, GridStat{n, MeanCI(stats["angle:"+n])})
+			g.Barriers = append(g.Barriers, GridStat{"linear " + n, MeanCI(stats["lin:"+n])},
+				GridStat{"great-circle " + n, MeanCI(stats["gc:"+n])})
+		}
+		out = append(out, g)
+	}
+	labelGrid(cfg, out)
+	return out
+}
+
+// labelGrid applies the rule of SCIENCE.md section 11.5 to every PLR.
+func labelGrid(cfg GridConfig, plrs []GridPLR) {
+	classes := 10.0
+	if cfg.Data == "cifar100" {
+		classes = 100
+	}
+	random := 100 * (1 - 1/classes)
+	best := func(g *GridPLR, prefix ...string) (float64, string) {
+		b, at := math.Inf(1), ""
+		for _, s := range g.TestErr {
+			for _, p := range prefix {
+				if strings.HasPrefix(s.Name, p) && s.Mean < b {
+					b, at = s.Mean, s.Name
+				}
+			}
+		}
+		return b, at
+	}
+	// The regime-1 reference: the best solution of any fully converged PLR.
+	ref, refAt := math.Inf(1), ""
+	for i := range plrs {
+		g := &plrs[i]
+		if g.Converged == g.PreTrainErr.N && g.Converged > 0 {
+			if b, at := best(g, "pre", "fine-", "swa-"); b < ref {
+				ref, refAt = b, fmt.Sprintf("%s at PLR %g", at, g.PLR)
+			}
+		}
+	}
+	fineBarrier := "linear fine-" + formatELR(slices.Min(cfg.FLRs)) + "|fine-" + formatELR(slices.Max(cfg.FLRs))
+	for i := range plrs {
+		g := &plrs[i]
+		switch {
+		case g.Converged == g.PreTrainErr.N && g.Converged > 0:
+			g.Label = "1"
+			g.Why = fmt.Sprintf("pre-training converged (train error <= %g%%) for every seed, in %.1f epochs on average", cfg.ConvergeErr, g.EpochsToConverge.Mean)
+			continue
+		case g.PreTrainErr.Mean >= random-5:
+			g.Label = "3"
+			g.Why = fmt.Sprintf("pre-training train error %.1f%% is within 5 points of the random level %.0f%%", g.PreTrainErr.Mean, random)
+			continue
+		}
+		b, at := best(g, "fine-", "swa-")
+		barrier := math.NaN()
+		for _, s := range g.Barriers {
+			if s.Name == fineBarrier {
+				barrier = s.Mean
+			}
+		}
+		basin := !(barrier > cfg.BarrierTol) // NaN (one FLR) counts as no evidence against
+		switch {
+		case math.IsInf(ref, 1):
+			g.Label = "2"
+			g.Why = fmt.Sprintf("regime 2 (pre-training did not converge); no converged PLR in the grid to compare with; best %s %.2f%%, fine-tuned barrier %.2f points", at, b, barrier)
+		case basin && b < ref:
+			g.Label = "2A"
+			g.Why = fmt.Sprintf("best %s %.2f%% beats regime 1's best (%s, %.2f%%) and the fine-tuned solutions are one basin (barrier %.2f <= %g points)", at, b, refAt, ref, barrier, cfg.BarrierTol)
+		default:
+			g.Label = "2B"
+			g.Why = fmt.Sprintf("best %s %.2f%% against regime 1's best (%s, %.2f%%); fine-tuned barrier %.2f points (one basin up to %g)", at, b, refAt, ref, barrier, cfg.BarrierTol)
+		}
+	}
+}
