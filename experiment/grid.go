@@ -167,8 +167,16 @@ type GridStat struct {
 
 // MarshalJSON flattens the statistics.
 func (s GridStat) MarshalJSON() ([]byte, error) {
-	return json.Marshal(map[string]any{"name": s.Name, "n": s.N, "mean": finiteOrNil(s.Mean), "sd": finiteOrNil(s.SD),
-		"lo": finiteOrNil(s.Lo), "hi": finiteOrNil(s.Hi)})
+	b, err := s.CIStat.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	m["name"] = s.Name
+	return json.Marshal(m)
 }
 
 // GridPLR summarises one PLR over the seeds, with its label.
