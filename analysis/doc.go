@@ -1,7 +1,11 @@
 // Package analysis provides model-agnostic tools over trajectories and maps:
-// equilibrium statistics, Lyapunov exponents, thresholds, regime
-// classification with evidence, and parameter sweeps.
+// equilibrium statistics (Stationary, MeanCI, Median), Lyapunov exponents,
+// sharpness and Hessian spectra, thresholds, regime classification with
+// evidence (Classify, labels of type regime.Regime), the comparison of runs
+// (Compare) and tables of results (Table).
 //
-// Package analysis does not import toy or realnets; it works on plain slices
-// and on small interfaces that both implement.
+// Package analysis imports regime and the internal packages only, never
+// toy, realnets, plots or sweep: it works on plain slices and on small
+// interfaces that both the toys and the networks implement. Parameter
+// sweeps are package sweep; file writing is internal/fileio.
 package analysis

@@ -18,6 +18,7 @@ import (
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/regime"
+	"github.com/regimes/regimes/sweep"
 	"github.com/regimes/regimes/toy"
 )
 
@@ -87,14 +88,14 @@ func runDemo(cmd *Command, args []string) error {
 	base := sweepBase{Toy: toy.Config{Toy: "lsq", DataSeed: 1}, Batch: 1, Sampling: "iid", Steps: 20000, LyapunovSteps: 1000}
 
 	step("phase diagram: lsq, 20 ELRs x %d batch sizes", len(demoBatches))
-	phase, err := demoSweep(filepath.Join(out, "phase"), base, analysis.LogSpace(0.5, 50, 20), demoBatches)
+	phase, err := demoSweep(filepath.Join(out, "phase"), base, sweep.LogSpace(0.5, 50, 20), demoBatches)
 	if err != nil {
 		return err
 	}
 	step("Lyapunov scan: lsq, b = 1, 24 ELRs")
 	lyapBase := base
 	lyapBase.LyapunovSteps = 4000
-	lyap, err := demoSweep(filepath.Join(out, "lyapunov"), lyapBase, analysis.LogSpace(0.5, 50, 24), []float64{1})
+	lyap, err := demoSweep(filepath.Join(out, "lyapunov"), lyapBase, sweep.LogSpace(0.5, 50, 24), []float64{1})
 	if err != nil {
 		return err
 	}
@@ -156,13 +157,13 @@ func runQuietly(args []string) int {
 // demoSweep plans and runs a toy sweep over ELR x batch size in dir (reusing
 // finished points of the same plan) and returns its merged records.
 func demoSweep(dir string, base sweepBase, elrs, batches []float64) ([]map[string]any, error) {
-	p, err := analysis.NewPlan(base, elrs, "batch", batches, []uint64{1})
+	p, err := sweep.NewPlan(base, elrs, "batch", batches, []uint64{1})
 	if err != nil {
 		return nil, err
 	}
 	planFile := filepath.Join(dir, "plan.json")
 	points := filepath.Join(dir, "points")
-	if old, err := analysis.ReadPlan(planFile); err != nil || old.ID != p.ID {
+	if old, err := sweep.ReadPlan(planFile); err != nil || old.ID != p.ID {
 		// A plan of an older demo: its points cannot be reused.
 		if err := os.RemoveAll(points); err != nil {
 			return nil, err
@@ -171,13 +172,13 @@ func demoSweep(dir string, base sweepBase, elrs, batches []float64) ([]map[strin
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	if err := analysis.WritePlan(planFile, p); err != nil {
+	if err := sweep.WritePlan(planFile, p); err != nil {
 		return nil, err
 	}
-	if _, err := analysis.RunShard(context.Background(), p, analysis.Shard{Index: 0, Count: 1}, points, *demoWorkers, toyPoint, nil); err != nil {
+	if _, err := sweep.RunShard(context.Background(), p, sweep.Shard{Index: 0, Count: 1}, points, *demoWorkers, toyPoint, nil); err != nil {
 		return nil, err
 	}
-	results, missing, err := analysis.Merge(p, []string{points})
+	results, missing, err := sweep.Merge(p, []string{points})
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +327,7 @@ func demoVMF(name string) error {
 	if err != nil {
 		return err
 	}
-	elrs := analysis.LogSpace(0.02, 5, 12)
+	elrs := sweep.LogSpace(0.02, 5, 12)
 	jobs := make([]toy.Job, len(elrs))
 	for i, e := range elrs {
 		jobs[i] = toy.Job{Problem: p, Sim: toy.SimConfig{ELR: e, Batch: 1, Steps: 400000, Every: 20, Seed: uint64(i + 1)}}
@@ -344,7 +345,7 @@ func demoVMF(name string) error {
 		st := analysis.Stationary(loss)
 		rows = append(rows, []float64{elrs[i], st.Mean, st.CI95[0], st.CI95[1], math.NaN()})
 	}
-	for _, e := range analysis.LogSpace(0.02, 5, 60) {
+	for _, e := range sweep.LogSpace(0.02, 5, 60) {
 		rows = append(rows, []float64{e, math.NaN(), math.NaN(), math.NaN(), toy.VMFPrediction(3, 1, 1, e).MeanLoss})
 	}
 	return writeCSV(name, []string{"elr", "mean", "lo", "hi", "von Mises-Fisher prediction"}, rows)

@@ -16,11 +16,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
 	"github.com/regimes/regimes/regime"
+	"github.com/regimes/regimes/sweep"
 )
 
 var cmdReproduce = &Command{
@@ -199,7 +199,7 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 		return err
 	}
 	planFile := filepath.Join(out, "plan.json")
-	if old, err := analysis.ReadPlan(planFile); err == nil {
+	if old, err := sweep.ReadPlan(planFile); err == nil {
 		if old.ID != p.ID {
 			return fmt.Errorf("%s holds another experiment (plan %.12s, this one %.12s): use another -out", out, old.ID, p.ID)
 		}
@@ -213,7 +213,7 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 	done := func(finished, total int) {
 		fmt.Fprintf(stderr, "reproduce: %d/%d runs done (%.0f s)\n", finished, total, time.Since(start).Seconds())
 	}
-	if _, err := analysis.RunShard(ctx, p, analysis.Shard{Index: 0, Count: 1}, points, 1, netRunner(netRunsDir(planFile), workers), done); err != nil {
+	if _, err := sweep.RunShard(ctx, p, sweep.Shard{Index: 0, Count: 1}, points, 1, netRunner(netRunsDir(planFile), workers), done); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted; continue with: regimes reproduce mnist -out %s%s", out, map[bool]string{true: " -quick"}[quick])
 		}
@@ -222,7 +222,7 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 	if err := sweepMerge([]string{"-plan", planFile}); err != nil {
 		return err
 	}
-	results, _, err := analysis.Merge(p, []string{points})
+	results, _, err := sweep.Merge(p, []string{points})
 	if err != nil {
 		return err
 	}
@@ -275,7 +275,7 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 	// (going on to the next length while the run stays too short to judge)
 	// and returns its record and summary.
 	longRunAt := func(e float64, name string, why string) (map[string]any, longRun, error) {
-		var lr analysis.PointResult
+		var lr sweep.PointResult
 		var dir string
 		var lrun longRun
 		for k, epochs := range longEpochs(quick) {
@@ -351,7 +351,7 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 			}
 		}
 		if hi := *b.DivergenceMin; lo > 0 && hi/lo > 1.2 {
-			grid := analysis.LogSpace(lo, hi, refinePoints+2)
+			grid := sweep.LogSpace(lo, hi, refinePoints+2)
 			for j, e := range grid[1 : len(grid)-1] {
 				rec, lrun, err := longRunAt(e, fmt.Sprintf("refine-%02d", j), "refines the 2|3 boundary")
 				if err != nil {
@@ -399,7 +399,7 @@ func reproduceMNIST(ctx context.Context, out string, quick bool, workers int) er
 
 // tooShort reports whether the classifier left a point undetermined because
 // its loss looked stationary but had fewer effective samples than it needs.
-func tooShort(r analysis.PointResult) bool {
+func tooShort(r sweep.PointResult) bool {
 	var res struct {
 		Regime   regime.Regime `json:"regime"`
 		Evidence struct {
@@ -445,34 +445,34 @@ func seedRun(src, dst string) error {
 
 // runNetPlan runs the one-point network plan of a (resumably, in dir) and
 // returns its result.
-func runNetPlan(ctx context.Context, a netPlanArgs, dir string, workers int) (analysis.PointResult, error) {
+func runNetPlan(ctx context.Context, a netPlanArgs, dir string, workers int) (sweep.PointResult, error) {
 	p, err := newNetPlan(a)
 	if err != nil {
-		return analysis.PointResult{}, err
+		return sweep.PointResult{}, err
 	}
 	planFile := filepath.Join(dir, "plan.json")
-	if old, err := analysis.ReadPlan(planFile); err == nil {
+	if old, err := sweep.ReadPlan(planFile); err == nil {
 		if old.ID != p.ID {
-			return analysis.PointResult{}, fmt.Errorf("%s holds another experiment: remove it", dir)
+			return sweep.PointResult{}, fmt.Errorf("%s holds another experiment: remove it", dir)
 		}
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return analysis.PointResult{}, err
-	} else if err := analysis.WritePlan(planFile, p); err != nil {
-		return analysis.PointResult{}, err
+		return sweep.PointResult{}, err
+	} else if err := sweep.WritePlan(planFile, p); err != nil {
+		return sweep.PointResult{}, err
 	}
 	points := filepath.Join(dir, "points")
-	if _, err := analysis.RunShard(ctx, p, analysis.Shard{Index: 0, Count: 1}, points, 1, netRunner(netRunsDir(planFile), workers), nil); err != nil {
-		return analysis.PointResult{}, err
+	if _, err := sweep.RunShard(ctx, p, sweep.Shard{Index: 0, Count: 1}, points, 1, netRunner(netRunsDir(planFile), workers), nil); err != nil {
+		return sweep.PointResult{}, err
 	}
-	results, missing, err := analysis.Merge(p, []string{points})
+	results, missing, err := sweep.Merge(p, []string{points})
 	if err != nil {
-		return analysis.PointResult{}, err
+		return sweep.PointResult{}, err
 	}
 	if len(missing) > 0 || len(results) != 1 {
-		return analysis.PointResult{}, fmt.Errorf("%s: the run did not finish", dir)
+		return sweep.PointResult{}, fmt.Errorf("%s: the run did not finish", dir)
 	}
 	if results[0].Error != "" {
-		return analysis.PointResult{}, fmt.Errorf("%s: %s", dir, results[0].Error)
+		return sweep.PointResult{}, fmt.Errorf("%s: %s", dir, results[0].Error)
 	}
 	return results[0], nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/internal/fileio"
+	"github.com/regimes/regimes/sweep"
 	"github.com/regimes/regimes/toy"
 )
 
@@ -159,7 +160,7 @@ func sweepPlan(args []string) error {
 	if *elrPoints < 1 || !(*elrMin > 0) || !(*elrMax >= *elrMin) || math.IsInf(*elrMax, 0) {
 		return fmt.Errorf("plan: the ELR grid needs 0 < -elr-min <= -elr-max and -elr-points >= 1")
 	}
-	if err := analysis.CheckPlanSize(fmt.Sprintf("-elr-points %d", *elrPoints), float64(*elrPoints)); err != nil {
+	if err := sweep.CheckPlanSize(fmt.Sprintf("-elr-points %d", *elrPoints), float64(*elrPoints)); err != nil {
 		return fmt.Errorf("plan: %v", err)
 	}
 	if base.Steps < 10 {
@@ -184,7 +185,7 @@ func sweepPlan(args []string) error {
 			return fmt.Errorf("plan: %s = %v: %v", *param, v, err)
 		}
 	}
-	p, err := analysis.NewPlan(base, analysis.LogSpace(*elrMin, *elrMax, *elrPoints), *param, vals, sds)
+	p, err := sweep.NewPlan(base, sweep.LogSpace(*elrMin, *elrMax, *elrPoints), *param, vals, sds)
 	if err != nil {
 		return err
 	}
@@ -192,7 +193,7 @@ func sweepPlan(args []string) error {
 		return err
 	}
 	name := filepath.Join(*out, "plan.json")
-	if err := analysis.WritePlan(name, p); err != nil {
+	if err := sweep.WritePlan(name, p); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d points (%d ELRs x %d %s values x %d seeds), plan %.12s\n",
@@ -213,16 +214,16 @@ func sweepRun(args []string) error {
 	if *planFile == "" {
 		return errors.New("run: -plan FILE is required")
 	}
-	p, err := analysis.ReadPlan(*planFile)
+	p, err := sweep.ReadPlan(*planFile)
 	if err != nil {
 		return err
 	}
-	shard := analysis.Shard{Index: 0, Count: 1}
+	shard := sweep.Shard{Index: 0, Count: 1}
 	if *shardFlag != "" {
-		if shard, err = analysis.ParseShard(*shardFlag); err != nil {
+		if shard, err = sweep.ParseShard(*shardFlag); err != nil {
 			return err
 		}
-	} else if s, ok, err := analysis.ShardFromEnv(os.Getenv, *shards); err != nil {
+	} else if s, ok, err := sweep.ShardFromEnv(os.Getenv, *shards); err != nil {
 		return err
 	} else if ok {
 		shard = s
@@ -240,13 +241,13 @@ func sweepRun(args []string) error {
 			}
 		}
 	}
-	runner, pointWorkers := analysis.Runner(toyPoint), *workers
+	runner, pointWorkers := sweep.Runner(toyPoint), *workers
 	if isNetPlan(p) {
 		// Network points run one at a time; -workers is the number of
 		// trainer goroutines.
 		runner, pointWorkers = netRunner(netRunsDir(*planFile), *workers), 1
 	}
-	n, err := analysis.RunShard(context.Background(), p, shard, dir, pointWorkers, runner, progress)
+	n, err := sweep.RunShard(context.Background(), p, shard, dir, pointWorkers, runner, progress)
 	if err != nil {
 		return err
 	}
@@ -265,7 +266,7 @@ func sweepMerge(args []string) error {
 	if *planFile == "" {
 		return errors.New("merge: -plan FILE is required")
 	}
-	p, err := analysis.ReadPlan(*planFile)
+	p, err := sweep.ReadPlan(*planFile)
 	if err != nil {
 		return err
 	}
@@ -278,7 +279,7 @@ func sweepMerge(args []string) error {
 			return fmt.Errorf("merge: %s is not a folder of point results", d)
 		}
 	}
-	results, missing, err := analysis.Merge(p, dirs)
+	results, missing, err := sweep.Merge(p, dirs)
 	if err != nil {
 		return err
 	}
@@ -388,7 +389,7 @@ func lsqTheoryOf(p toy.Problem, cfg toy.Config, batch int, replace bool) (map[st
 
 // toyPoint runs one point of a toy sweep: simulation, classification,
 // Lyapunov estimate and theory.
-func toyPoint(ctx context.Context, raw json.RawMessage, pt analysis.Point) (any, error) {
+func toyPoint(ctx context.Context, raw json.RawMessage, pt sweep.Point) (any, error) {
 	var base sweepBase
 	if err := json.Unmarshal(raw, &base); err != nil {
 		return nil, fmt.Errorf("plan base: %v", err)

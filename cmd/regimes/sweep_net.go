@@ -14,6 +14,7 @@ import (
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
+	"github.com/regimes/regimes/sweep"
 )
 
 // netSweepLong is the part of "regimes help sweep" about network sweeps.
@@ -131,14 +132,14 @@ type netPlanArgs struct {
 }
 
 // newNetPlan checks a network sweep's settings and numbers its points.
-func newNetPlan(a netPlanArgs) (*analysis.Plan, error) {
+func newNetPlan(a netPlanArgs) (*sweep.Plan, error) {
 	if !slices.Contains(netSweepParams, a.param) {
 		return nil, fmt.Errorf("unknown -param %q for a network sweep: want one of %s", a.param, strings.Join(netSweepParams, ", "))
 	}
 	if a.elrPoints < 1 || !(a.elrMin > 0) || !(a.elrMax >= a.elrMin) || math.IsInf(a.elrMax, 0) {
 		return nil, fmt.Errorf("the ELR grid needs 0 < -elr-min <= -elr-max and -elr-points >= 1")
 	}
-	if err := analysis.CheckPlanSize(fmt.Sprintf("-elr-points %d", a.elrPoints), float64(a.elrPoints)); err != nil {
+	if err := sweep.CheckPlanSize(fmt.Sprintf("-elr-points %d", a.elrPoints), float64(a.elrPoints)); err != nil {
 		return nil, err
 	}
 	if a.train.Epochs < 1 {
@@ -166,10 +167,10 @@ func newNetPlan(a netPlanArgs) (*analysis.Plan, error) {
 			return nil, err
 		}
 	}
-	return analysis.NewPlan(base, analysis.LogSpace(a.elrMin, a.elrMax, a.elrPoints), a.param, vals, sds)
+	return sweep.NewPlan(base, sweep.LogSpace(a.elrMin, a.elrMax, a.elrPoints), a.param, vals, sds)
 }
 
-func writeNetPlan(out string, p *analysis.Plan) error {
+func writeNetPlan(out string, p *sweep.Plan) error {
 	if out == "" {
 		return errors.New("plan: -out DIR is required")
 	}
@@ -177,7 +178,7 @@ func writeNetPlan(out string, p *analysis.Plan) error {
 		return err
 	}
 	name := filepath.Join(out, "plan.json")
-	if err := analysis.WritePlan(name, p); err != nil {
+	if err := sweep.WritePlan(name, p); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d network points (%d ELRs x %d %s values x %d seeds), plan %.12s\n",
@@ -206,7 +207,7 @@ func netPointConfig(c realnets.TrainConfig, param string, v float64) (realnets.T
 }
 
 // isNetPlan reports whether a plan's base describes a network sweep.
-func isNetPlan(p *analysis.Plan) bool {
+func isNetPlan(p *sweep.Plan) bool {
 	var b struct {
 		Net bool `json:"net"`
 	}
@@ -219,8 +220,8 @@ func netRunsDir(planFile string) string { return filepath.Join(filepath.Dir(plan
 // netRunner returns the runner of network points: each trains into
 // runs/point-NNNNNN with workers goroutines, resuming from a checkpoint left
 // there by a killed earlier attempt.
-func netRunner(runs string, workers int) analysis.Runner {
-	return func(ctx context.Context, raw json.RawMessage, pt analysis.Point) (any, error) {
+func netRunner(runs string, workers int) sweep.Runner {
+	return func(ctx context.Context, raw json.RawMessage, pt sweep.Point) (any, error) {
 		var base netSweepBase
 		if err := json.Unmarshal(raw, &base); err != nil {
 			return nil, fmt.Errorf("plan base: %v", err)

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
 	"github.com/regimes/regimes/regime"
+	"github.com/regimes/regimes/sweep"
 )
 
 // planNetSweep plans a tiny network sweep: the SI MLP of width 16 on 300
@@ -124,7 +124,7 @@ func TestNetSweepKilledPoint(t *testing.T) {
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
 		t.Fatal("the child was not killed by a signal")
 	}
-	if _, err := os.Stat(analysis.PointFile(filepath.Join(dir, "points"), 0)); err == nil {
+	if _, err := os.Stat(sweep.PointFile(filepath.Join(dir, "points"), 0)); err == nil {
 		t.Fatal("the point finished before the kill; make the run longer")
 	}
 	c, err := realnets.LoadCheckpoint(ckpt)
@@ -160,7 +160,7 @@ func TestNetSweepKilledPoint(t *testing.T) {
 
 func pointResult(t *testing.T, dir string) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(analysis.PointFile(filepath.Join(dir, "points"), 0))
+	b, err := os.ReadFile(sweep.PointFile(filepath.Join(dir, "points"), 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestNetSweepForeignRun(t *testing.T) {
 	if code, _, e := runCmd(t, "sweep", "run", "-plan", plan); code != 0 {
 		t.Fatalf("sweep run: exit %d: %s", code, e)
 	}
-	b, _ := os.ReadFile(analysis.PointFile(filepath.Join(dir, "points"), 0))
+	b, _ := os.ReadFile(sweep.PointFile(filepath.Join(dir, "points"), 0))
 	if !strings.Contains(string(b), "holds a run of another configuration (ELR 0.5") {
 		t.Errorf("point result %s, want an error about the foreign run", b)
 	}

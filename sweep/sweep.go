@@ -1,4 +1,4 @@
-package analysis
+package sweep
 
 import (
 	"bytes"
@@ -59,7 +59,7 @@ type Point struct {
 // inclusive. It panics unless 0 < lo <= hi and n >= 1.
 func LogSpace(lo, hi float64, n int) []float64 {
 	if !(lo > 0) || !(hi >= lo) || n < 1 {
-		panic("analysis: LogSpace needs 0 < lo <= hi and n >= 1")
+		panic("sweep: LogSpace needs 0 < lo <= hi and n >= 1")
 	}
 	v := make([]float64, n)
 	if n == 1 {
