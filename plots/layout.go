@@ -292,7 +292,7 @@ func alignGrid(grid [][]*plot.Plot, c draw.Canvas) [][]draw.Canvas {
 	pad := vg.Points(padding)
 	tiles := draw.Tiles{
 		Rows: len(grid), Cols: len(grid[0]),
-		PadX: 3 * pad, PadY: 3 * pad,
+		PadX: 3 * pad, PadY: 2 * pad,
 		PadTop: pad, PadBottom: pad, PadLeft: pad, PadRight: pad,
 	}
 	return plot.Align(grid, tiles, c)

@@ -150,3 +150,15 @@ func TestRunColorLightness(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatAll checks one notation for values side by side, and exact
+// decades (1e-5 is 10^−5, not 10×10^−6).
+func TestFormatAll(t *testing.T) {
+	got := strings.Join(formatAll([]float64{1e-5, 2.61e-5, 1e-3, 1}), " ")
+	if want := "10^{\u22125} 2.61×10^{\u22125} 10^{\u22123} 10^{0}"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got := strings.Join(formatAll([]float64{0.01, 0.5, 3}), " "); got != "0.01 0.5 3" {
+		t.Errorf("plain: got %q", got)
+	}
+}

@@ -28,7 +28,7 @@ func formatNumber(v float64, prec int) string {
 	}
 	a := math.Abs(v)
 	if a >= 1e5 || a < 1e-3 {
-		e := int(math.Floor(math.Log10(a)))
+		e := int(math.Floor(math.Log10(a) + 1e-9))
 		m := v / math.Pow10(e)
 		if math.Abs(math.Abs(m)-1) < 1e-9 {
 			if v < 0 {
@@ -375,7 +375,7 @@ func formatAll(vs []float64) []string {
 			out[i] = minus(strconv.FormatFloat(v, 'g', 3, 64))
 			continue
 		}
-		e := int(math.Floor(math.Log10(math.Abs(v))))
+		e := int(math.Floor(math.Log10(math.Abs(v)) + 1e-9))
 		m := v / math.Pow10(e)
 		if math.Abs(math.Abs(m)-1) < 1e-9 {
 			out[i] = decade(e)

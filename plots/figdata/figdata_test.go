@@ -87,3 +87,19 @@ func TestLyapunovBands(t *testing.T) {
 		t.Errorf("bad regime: %v", err)
 	}
 }
+
+// TestLabelRuns checks that runs take the label of the sweep point at
+// their ELR and that runs sharing an ELR are named apart.
+func TestLabelRuns(t *testing.T) {
+	d := plots.Panels{Runs: []plots.Run{{ELR: 1e-3}, {ELR: 2e-2}, {ELR: 2e-2}, {ELR: 5}}}
+	LabelRuns(&d, []float64{1e-3, 2e-2}, []regime.Regime{regime.Convergence, regime.Chaotic}, []string{"a", "b", "c", "d"})
+	want := []regime.Regime{regime.Convergence, regime.Chaotic, regime.Chaotic, regime.Undetermined}
+	for i, r := range d.Runs {
+		if r.Regime != want[i] {
+			t.Errorf("run %d: regime %v, want %v", i, r.Regime, want[i])
+		}
+	}
+	if d.Runs[0].Label != "" || d.Runs[1].Label == d.Runs[2].Label {
+		t.Errorf("labels %q %q %q", d.Runs[0].Label, d.Runs[1].Label, d.Runs[2].Label)
+	}
+}

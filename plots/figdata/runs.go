@@ -338,3 +338,27 @@ func sortedKeys(m map[float64]bool) []float64 {
 	sort.Float64s(out)
 	return out
 }
+
+// LabelRuns gives each run of d the regime of the sweep point with the same
+// ELR (to a relative 1e-9), so that NewPanels colours the runs by regime
+// with ELR order as lightness; runs without a matching point keep
+// regime.Undetermined. When two runs share an ELR, their legend labels
+// name them by names[i] (e.g. the run folders) when given.
+func LabelRuns(d *plots.Panels, elrs []float64, labels []regime.Regime, names []string) {
+	count := map[float64]int{}
+	for _, r := range d.Runs {
+		count[r.ELR]++
+	}
+	for i := range d.Runs {
+		r := &d.Runs[i]
+		for k, e := range elrs {
+			if k < len(labels) && math.Abs(e-r.ELR) <= 1e-9*math.Abs(e) {
+				r.Regime = labels[k]
+				break
+			}
+		}
+		if count[r.ELR] > 1 && i < len(names) && names[i] != "" {
+			r.Label = plots.ELRSymbol + " = " + fmt.Sprintf("%.3g", r.ELR) + " (" + names[i] + ")"
+		}
+	}
+}
