@@ -176,10 +176,12 @@ func StabilityFigures(dir string, rs []StabilityResult, boundary [2]float64) (Pr
 	if err := save("track", tf); err != nil {
 		return sum, err
 	}
-	var x []float64
+	// The three predictors are drawn side by side (x times 0.96, 1, 1.04)
+	// so that their bars do not hide each other.
+	var x, xl, xr []float64
 	var gd, gdl, gdh, ms, msl, msh, bt, btl, bth []float64
 	for _, r := range sum.Rows {
-		x = append(x, r.ELR)
+		x, xl, xr = append(x, r.ELR), append(xl, r.ELR*0.96), append(xr, r.ELR*1.04)
 		gd, gdl, gdh = append(gd, r.GD), append(gdl, r.GDCI[0]), append(gdh, r.GDCI[1])
 		ms, msl, msh = append(ms, r.MS), append(msl, r.MSCI[0]), append(msh, r.MSCI[1])
 		bt, btl, bth = append(bt, r.Batch), append(btl, r.BatchCI[0]), append(bth, r.BatchCI[1])
@@ -187,9 +189,9 @@ func StabilityFigures(dir string, rs []StabilityResult, boundary [2]float64) (Pr
 	cf, _, err := plots.NewStabilityCheck(plots.StabilityCheck{TrainELR: x, Boundary: boundary,
 		BoundaryName: "measured 1|2 bracket (testdata/mnist)",
 		Predictions: []plots.Prediction{
-			{Name: "GD 2/λ_{max}", Concept: plots.GDThreshold, Value: gd, Lo: gdl, Hi: gdh},
-			{Name: "mean-square", Concept: plots.MSThreshold, Value: ms, Lo: msl, Hi: msh},
-			{Name: "2/batch sharpness", Concept: plots.ASThreshold, Value: bt, Lo: btl, Hi: bth},
+			{Name: "GD 2/λ_{max}", Concept: plots.GDThreshold, X: x, Value: gd, Lo: gdl, Hi: gdh},
+			{Name: "mean-square", Concept: plots.MSThreshold, X: xl, Value: ms, Lo: msl, Hi: msh},
+			{Name: "2/batch sharpness", Concept: plots.ASThreshold, X: xr, Value: bt, Lo: btl, Hi: bth},
 		}})
 	if err != nil {
 		return sum, err
@@ -210,7 +212,7 @@ func StabilityFigures(dir string, rs []StabilityResult, boundary [2]float64) (Pr
 	}
 	if hi > lo {
 		grid := analysis.Grid(lo-0.05*(hi-lo), hi+0.05*(hi-lo), 400)
-		sigma := 0.01 * (hi - lo)
+		sigma := 0.03 * (hi - lo)
 		for i, row := range sum.Rows {
 			for _, r := range byELR[row.ELR] {
 				if r.Epoch != row.Epoch || r.Spectrum == nil {
@@ -218,7 +220,7 @@ func StabilityFigures(dir string, rs []StabilityResult, boundary [2]float64) (Pr
 				}
 				rho := r.Spectrum.Density(grid, sigma)
 				for k := range rho {
-					rho[k] = math.Max(rho[k]*float64(r.Spectrum.Dim), 1e-3)
+					rho[k] = math.Max(rho[k]*float64(r.Spectrum.Dim), 1e-2)
 				}
 				series = append(series, plots.BandSeries{Name: "η\u0303 " + fmtELR(row.ELR), X: grid, Mean: rho, Color: runColor(i, len(sum.Rows))})
 				if err := fileio.WriteFile(filepath.Join(dir, "spectrum-"+fmtELR(row.ELR)+".csv"), func(w io.Writer) error {
@@ -229,7 +231,7 @@ func StabilityFigures(dir string, rs []StabilityResult, boundary [2]float64) (Pr
 			}
 		}
 		sf, _, err := plots.NewBandPanels(plots.BandPanels{XLabel: "effective tangent Hessian eigenvalue",
-			Panels: []plots.BandPanel{{YLabel: "eigenvalue density (SLQ, counts)", LogY: true, Series: series}}})
+			Panels: []plots.BandPanel{{YLabel: "eigenvalues per unit (SLQ; floor 0.01)", LogY: true, Series: series}}})
 		if err != nil {
 			return sum, err
 		}

@@ -187,10 +187,12 @@ func NewSharpnessTrack(d SharpnessTrack) (*Figure, []Skip, error) {
 }
 
 // A Prediction is one predicted threshold per training ELR, with its
-// confidence interval.
+// confidence interval. X, when given, places the points (for example
+// dodged a little from the training ELRs so that bars do not overlap).
 type Prediction struct {
 	Name          string
 	Concept       Concept
+	X             []float64
 	Value, Lo, Hi []float64
 }
 
@@ -254,7 +256,14 @@ func NewStabilityCheck(d StabilityCheck) (*Figure, []Skip, error) {
 			return nil, nil, fmt.Errorf("plots: stability check %q: %d values, %d lo, %d hi for %d ELRs", pr.Name, len(pr.Value), len(pr.Lo), len(pr.Hi), len(d.TrainELR))
 		}
 		sty := StyleOf(pr.Concept)
-		m, err := collectMeasured(pr.Name, d.TrainELR, pr.Value, pr.Lo, pr.Hi, true, true, &skips)
+		xs := d.TrainELR
+		if len(pr.X) > 0 {
+			if len(pr.X) != len(d.TrainELR) {
+				return nil, nil, fmt.Errorf("plots: stability check %q: %d x for %d ELRs", pr.Name, len(pr.X), len(d.TrainELR))
+			}
+			xs = pr.X
+		}
+		m, err := collectMeasured(pr.Name, xs, pr.Value, pr.Lo, pr.Hi, true, true, &skips)
 		if err != nil {
 			return nil, nil, err
 		}
