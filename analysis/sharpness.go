@@ -186,36 +186,11 @@ func Lanczos(a SymOperator, cfg LanczosConfig) EigenEstimate {
 		panic(fmt.Sprintf("analysis: Lanczos with K=%d needs 0 < K <= Steps=%d", cfg.K, cfg.Steps))
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Stream))
-	q := make([][]float64, 0, cfg.Steps)
 	v := make([]float64, d)
 	for i := range v {
 		v[i] = rng.NormFloat64()
 	}
-	floats.Scale(1/floats.Norm(v, 2), v)
-	var alpha, beta []float64
-	w := make([]float64, d)
-	var scale float64 // running estimate of ||A||
-	for j := 0; j < cfg.Steps; j++ {
-		q = append(q, v)
-		a.Apply(w, v)
-		al := floats.Dot(v, w)
-		alpha = append(alpha, al)
-		// Full reorthogonalisation against every previous vector, twice
-		// ("twice is enough", Giraud, Langou and Rozložník 2005).
-		for range 2 {
-			for _, qi := range q {
-				floats.AddScaled(w, -floats.Dot(qi, w), qi)
-			}
-		}
-		b := floats.Norm(w, 2)
-		scale = max(scale, math.Abs(al), b)
-		beta = append(beta, b)
-		if b <= 1e-12*scale || j == cfg.Steps-1 {
-			break
-		}
-		v = make([]float64, d)
-		floats.ScaleTo(v, 1/b, w)
-	}
+	alpha, beta, q, scale := lanczos(a, v, cfg.Steps, 1e-12)
 	m := len(alpha)
 	t := mat.NewSymDense(m, nil)
 	for i := range m {
@@ -248,4 +223,39 @@ func Lanczos(a SymOperator, cfg LanczosConfig) EigenEstimate {
 		out.Vectors[i] = y
 	}
 	return out
+}
+
+// lanczos runs at most m steps of the Lanczos process on a from v (not
+// modified, nonzero) with full reorthogonalisation against every previous
+// vector, twice ("twice is enough", Giraud, Langou and Rozložník 2005). It
+// returns the diagonal alpha and the norms beta of the residuals after each
+// step (beta[j] couples steps j and j+1; the last is the residual of the
+// final Ritz pairs), the orthonormal Lanczos vectors q, and the running
+// estimate of ||A||. It stops early when a residual falls below tol times
+// that estimate: the Krylov space is then invariant.
+func lanczos(a SymOperator, v []float64, m int, tol float64) (alpha, beta []float64, q [][]float64, scale float64) {
+	d := a.Dim()
+	cur := make([]float64, d)
+	floats.ScaleTo(cur, 1/floats.Norm(v, 2), v)
+	w := make([]float64, d)
+	for j := 0; j < m; j++ {
+		q = append(q, cur)
+		a.Apply(w, cur)
+		al := floats.Dot(cur, w)
+		alpha = append(alpha, al)
+		for range 2 {
+			for _, qi := range q {
+				floats.AddScaled(w, -floats.Dot(qi, w), qi)
+			}
+		}
+		b := floats.Norm(w, 2)
+		scale = max(scale, math.Abs(al), b)
+		beta = append(beta, b)
+		if b <= tol*scale || j == m-1 {
+			break
+		}
+		cur = make([]float64, d)
+		floats.ScaleTo(cur, 1/b, w)
+	}
+	return alpha, beta, q, scale
 }

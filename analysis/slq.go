@@ -158,34 +158,10 @@ func LanczosQuadrature(a SymOperator, v []float64, m int) Quadrature {
 	if nv == 0 {
 		panic("analysis: LanczosQuadrature with a zero probe")
 	}
-	m = min(m, d)
-	q := make([][]float64, 0, m)
-	cur := make([]float64, d)
-	floats.ScaleTo(cur, 1/nv, v)
-	var alpha, beta []float64
-	w := make([]float64, d)
-	var scale float64
-	for j := 0; j < m; j++ {
-		q = append(q, cur)
-		a.Apply(w, cur)
-		al := floats.Dot(cur, w)
-		alpha = append(alpha, al)
-		for range 2 {
-			for _, qi := range q {
-				floats.AddScaled(w, -floats.Dot(qi, w), qi)
-			}
-		}
-		b := floats.Norm(w, 2)
-		scale = max(scale, math.Abs(al), b)
-		// An invariant subspace (to a residual of 1e-10 ||A||, which
-		// bounds the error of every Ritz value): the rule is exact.
-		if j == m-1 || b <= 1e-10*scale {
-			break
-		}
-		beta = append(beta, b)
-		cur = make([]float64, d)
-		floats.ScaleTo(cur, 1/b, w)
-	}
+	// An invariant subspace (to a residual of 1e-10 ||A||, which bounds the
+	// error of every Ritz value) ends the process: the rule is then exact.
+	alpha, beta, _, _ := lanczos(a, v, min(m, d), 1e-10)
+	beta = beta[:len(alpha)-1]
 	return tridiagQuadrature(alpha, beta)
 }
 
