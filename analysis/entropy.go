@@ -102,7 +102,7 @@ func LogCapVolume(d int, rho float64) float64 {
 // mean log is psi(k) - psi(N). For other laws the bias comes from the
 // variation of the density inside the neighbour balls; it vanishes as
 // N -> infinity and grows with the dimension: the tests measure it on exact
-// von Mises-Fisher samples (SCIENCE.md section 10 gives the table). The
+// von Mises-Fisher samples (SCIENCE.md section 12 gives the table). The
 // standard error sd(log V_i)/sqrt(N) alone ignores the correlation of the
 // terms (neighbours share distances) and is 10-30% too small; StdErr is
 // therefore the larger of it and the subsample estimate sd(H_j)/sqrt(10),

@@ -3,6 +3,7 @@ package analysis
 import (
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"testing"
 )
@@ -138,7 +139,7 @@ func vmfSamples(n, d int, k float64, rng *rand.Rand) [][]float64 {
 // TestSphereEntropyKL is the acceptance check of the estimator: in D = 3
 // at N = 4000 it recovers the exact von Mises-Fisher entropy within 0.05
 // nats (and within its CI95 widened by the bias bound 0.03 measured in
-// SCIENCE.md section 10) at every kappa from the uniform law to kappa = 1000.
+// SCIENCE.md section 12) at every kappa from the uniform law to kappa = 1000.
 func TestSphereEntropyKL(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, k := range []float64{0, 1, 10, 100, 1000} {
@@ -154,7 +155,7 @@ func TestSphereEntropyKL(t *testing.T) {
 // exact (within CI) for the uniform law and nearly uniform laws, and
 // biased upwards once the law is concentrated (the neighbour balls then
 // span most of the law's width): +0.17 nats at kappa = 10 and +3.2 nats at
-// kappa = 100 (SCIENCE.md section 10).
+// kappa = 100 (SCIENCE.md section 12).
 func TestSphereEntropyKLHighDim(t *testing.T) {
 	if testing.Short() {
 		t.Skip("D = 50 neighbour search")
@@ -207,5 +208,25 @@ func TestSphereEntropyKLWorkers(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	if b := SphereEntropyKL(x, 2); a != b {
 		t.Errorf("GOMAXPROCS changes the estimate: %+v vs %+v", a, b)
+	}
+}
+
+// TestSphereEntropyKLBiasTable prints the estimator's bias table of
+// SCIENCE.md section 12.6 (8 exact samples of N = 4000 per row; about a
+// minute). Run it with REGIMES_BIAS_TABLE=1 go test ./analysis -run BiasTable -v.
+func TestSphereEntropyKLBiasTable(t *testing.T) {
+	if os.Getenv("REGIMES_BIAS_TABLE") == "" {
+		t.Skip("set REGIMES_BIAS_TABLE=1 to print the bias table")
+	}
+	for _, d := range []int{3, 50} {
+		for _, k := range []float64{0, 1, 10, 100, 1000} {
+			rng := rand.New(rand.NewPCG(uint64(d), uint64(k)))
+			var est []float64
+			for range 8 {
+				est = append(est, SphereEntropyKL(vmfSamples(4000, d, k, rng), 1).Entropy)
+			}
+			m, sd := meanStd(est)
+			t.Logf("D=%d kappa=%g: exact %.4f, mean estimate %.4f, bias %+.4f, sd of one estimate %.4f", d, k, VMFEntropy(d, k), m, m-VMFEntropy(d, k), sd)
+		}
 	}
 }

@@ -68,7 +68,7 @@ func mapInterval(v Interval, f func(float64) float64) Interval {
 
 // RotationalEquilibrium compares the measured stationary state of a
 // conventional run with the rotational-equilibrium predictions (SCIENCE.md
-// section 10.5) made from the run's own gradient statistics:
+// section 12.5) made from the run's own gradient statistics:
 //
 //	r*^4  = LR G / (2 WD (1 - beta)),   G = E||g||^2 (effective, unit norm)
 //	ELR*  = LR / ((1 - LR WD) r*^2)      (the realised ELR)

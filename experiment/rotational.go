@@ -13,7 +13,7 @@ import (
 
 // RotationalRunResult compares a conventional network run's stationary
 // state with the rotational-equilibrium predictions made from its own
-// gradient statistics (analysis.Rotational, SCIENCE.md section 10.5).
+// gradient statistics (analysis.Rotational, SCIENCE.md section 12.5).
 type RotationalRunResult struct {
 	Dir      string  `json:"dir"`
 	Model    string  `json:"model"`

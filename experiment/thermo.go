@@ -15,7 +15,7 @@ import (
 )
 
 // ThermoConfig configures the Thermo grid protocol: the three protocols of
-// the thermodynamic picture on the vmf toy (SCIENCE.md section 10) over a
+// the thermodynamic picture on the vmf toy (SCIENCE.md section 12) over a
 // grid of rates and weight decays. The zero value of every field means its
 // default (DefaultThermoConfig).
 type ThermoConfig struct {

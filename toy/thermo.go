@@ -8,7 +8,7 @@ import (
 )
 
 // A ThermoProtocol is one of the three training protocols of the
-// thermodynamic picture (SCIENCE.md section 10), run on the vmf toy.
+// thermodynamic picture (SCIENCE.md section 12), run on the vmf toy.
 type ThermoProtocol int
 
 const (

@@ -25,7 +25,7 @@ func within(t *testing.T, name string, m Measured, want, slack float64) {
 // radius, the angular update, the pressure and the ideal-gas law. Each
 // measured value must contain the prediction in its 95% CI; the entropy may
 // also be off by the estimator's bias (0.03 nats in D = 3, SCIENCE.md
-// section 10); with momentum the radius and angle carry a correction of
+// section 12); with momentum the radius and angle carry a correction of
 // relative order T from the persistent mean gradient (0.2% here), allowed as
 // 1% slack (measured: the radius lies between the noise-only and the
 // full-G values).

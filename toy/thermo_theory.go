@@ -7,7 +7,7 @@ import (
 )
 
 // ThermoPrediction is the leading-order equilibrium of a protocol on the
-// vmf toy (SCIENCE.md section 10): exact as the step angle tends to zero,
+// vmf toy (SCIENCE.md section 12): exact as the step angle tends to zero,
 // with corrections of the order of the step angle squared and of
 // ELR*Mu, which the tests and `regimes thermo` measure.
 type ThermoPrediction struct {
@@ -18,7 +18,7 @@ type ThermoPrediction struct {
 	// Temperature1 adds the first correction in the drift per step,
 	// DirELR Mu: T1 = T/(1 - DirELR Mu A_D(Mu/T1)/2), solved for T1. It
 	// comes from the mean gradient's share of the retraction (SCIENCE.md
-	// section 10) and ignores the corrections in the noise step angle.
+	// section 12) and ignores the corrections in the noise step angle.
 	Temperature1 float64 `json:"temperature1"`
 	// Kappa is the concentration Mu/T of the stationary direction law,
 	// the von Mises-Fisher law proportional to exp(-F(u)/T).
@@ -68,7 +68,7 @@ type ThermoPrediction struct {
 
 // ThermoPredict returns the leading-order equilibrium of cfg (after
 // Defaults; it ignores Steps, Seed and InitNorm). Derivations: SCIENCE.md
-// section 10.
+// section 12.
 func ThermoPredict(cfg ThermoConfig) (ThermoPrediction, error) {
 	c := cfg
 	c.InitNorm = 1
