@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"text/tabwriter"
 
 	"gonum.org/v1/plot/vg"
 
@@ -331,4 +332,70 @@ func WriteThermoJSON(res *ThermoResult, file string, overwrite bool) error {
 		_, err := w.Write(append(data, '\n'))
 		return err
 	})
+}
+
+// WriteTable writes the measured-versus-predicted table of res: one line per
+// run with the protocol and rates, the predicted RMS step angle, the
+// temperature measured (with its 95% CI) against the leading order T and the
+// first order T1, the entropy against the von Mises-Fisher value, the
+// stationary radius against r*, the RMS angle against its prediction, and
+// p V against (D-1)T/2 with the measured T; then where the temperature
+// predictions break down and the Maxwell slopes.
+func (res *ThermoResult) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "protocol\trate\twd\tmom\tangle\tT measured [95% CI]\tT\tT1\tS meas\tS vMF\tr* meas\tr*\tangle rms\tpred\tpV\t(D-1)T/2")
+	dm1 := float64(res.Config.D - 1)
+	for _, p := range res.Points {
+		rate := p.Run.ELR
+		if p.Run.Protocol == toy.FixedLR {
+			rate = p.Run.LR
+		}
+		m, q := p.Measured, p.Predicted
+		fmt.Fprintf(tw, "%v\t%g\t%g\t%g\t%.3g\t%.4g [%.4g, %.4g]\t%.4g\t%.4g\t%.3f\t%.3f\t%.4g\t%.4g\t%.4g\t%.4g\t%.4g\t%.4g\n",
+			p.Run.Protocol, rate, p.Run.WD, p.Run.Momentum, q.AngleRMS,
+			m.Temperature.Value, m.Temperature.CI95[0], m.Temperature.CI95[1], q.Temperature, q.Temperature1,
+			m.Entropy.Value, q.Entropy, m.Radius.Value, q.Radius, m.AngleRMS.Value, q.AngleRMS,
+			m.PV.Value, dm1*m.Temperature.Value/2)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, b := range res.Breakdown {
+		name := "T"
+		if b.Order == 1 {
+			name = "T1"
+		}
+		if math.IsNaN(b.HoldsBelow) {
+			fmt.Fprintf(w, "%s, %v: within %.2f standard errors at all %d points\n", name, b.Protocol, FailZ, b.Points)
+		} else {
+			fmt.Fprintf(w, "%s, %v: within %.2f standard errors below a step angle of %.3g rad (%d of %d points off)\n", name, b.Protocol, FailZ, b.HoldsBelow, b.Failures, b.Points)
+		}
+	}
+	mx := res.Maxwell
+	for i := range mx.ELR {
+		fmt.Fprintf(w, "Maxwell: dS/dlog p at ELR %g = %.3f +- %.3f (ideal gas %g)\n", mx.ELR[i], mx.DSdLogP[i], 1.96*mx.DSdLogPSE[i], mx.Theory)
+	}
+	for i := range mx.WD {
+		fmt.Fprintf(w, "Maxwell: -p dV/dT at wd %g = %.3f +- %.3f (ideal gas %g)\n", mx.WD[i], mx.PdVdT[i], 1.96*mx.PdVdTSE[i], mx.Theory)
+	}
+	_, err := fmt.Fprintf(w, "%d runs in %.1f s\n", len(res.Points), res.Seconds)
+	return err
+}
+
+// WriteRotationalTable writes the measured-versus-predicted table of
+// network runs (RotationalRun): model, rates, window, the SI norm, realised
+// ELR and RMS angle, each measured [95% CI] against its prediction, and the
+// noise-only radius.
+func WriteRotationalTable(w io.Writer, rs []RotationalRunResult) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "run\tmodel\tlr\twd\tmom\tsteps\tnorm [95% CI]\tpred\tnoise-only\tELR [95% CI]\tpred\tangle rms\tpred")
+	for _, r := range rs {
+		e := r.Equilibrium
+		fmt.Fprintf(tw, "%s\t%s\t%g\t%g\t%g\t%d\t%.4g [%.4g, %.4g]\t%.4g [%.4g, %.4g]\t%.4g\t%.4g [%.4g, %.4g]\t%.4g [%.4g, %.4g]\t%.4g\t%.4g\n",
+			filepath.Base(r.Dir), r.Model, r.LR, r.WD, r.Momentum, e.Steps,
+			e.Norm.Value, e.Norm.CI95[0], e.Norm.CI95[1], e.PredNorm.Value, e.PredNorm.CI95[0], e.PredNorm.CI95[1], e.PredNormNoiseOnly,
+			e.ELR.Value, e.ELR.CI95[0], e.ELR.CI95[1], e.PredELR.Value, e.PredELR.CI95[0], e.PredELR.CI95[1],
+			e.AngleRMS.Value, e.PredAngleRMS)
+	}
+	return tw.Flush()
 }
