@@ -102,8 +102,8 @@ func LyapunovCaption(d Lyapunov) Caption {
 		c.fact(name+"_neg", float64(s.neg))
 		c.fact(name+"_min", s.lo)
 		c.fact(name+"_max", s.hi)
-		c.add("In the %s band (%d ELRs) the estimates run from %s to %s; %d are significantly positive and %d significantly negative.",
-			r, s.n, sg(s.lo), sg(s.hi), s.pos, s.neg)
+		c.add("In the %s band (%s) the estimates run from %s to %s; %d %s significantly positive and %d significantly negative.",
+			r, plural(s.n, "ELR"), sg(s.lo), sg(s.hi), s.pos, isAre(s.pos), s.neg)
 	}
 	if !math.IsInf(posLo, 0) {
 		c.fact("positive_from", posLo)
@@ -118,6 +118,20 @@ func LyapunovCaption(d Lyapunov) Caption {
 		c.add("The largest estimate is %s at η̃ = %s.", sg(best), g(bestAt))
 	}
 	return c
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }
 
 func (c *Caption) countPoints(d Lyapunov) int {

@@ -60,7 +60,7 @@ func ExamplePhase() {
 	fmt.Printf("%s at batch %g: ELR %g\n", d.Curves[0].Name, d.Curves[0].Y[0], d.Curves[0].X[0])
 	fmt.Println(notes[0])
 	// Output:
-	// ELRs [1 10] values [4] of batch
+	// ELRs [1 10] values [4] of batch size b
 	// ELR 1: convergence
 	// ELR 10: undetermined
 	// almost-sure at batch 4: ELR 5.7

@@ -240,7 +240,7 @@ func Phase(files []string, o PhaseOptions) (d plots.PhaseDiagram, notes []string
 		return d, nil, fmt.Errorf("%s: no sweep records", strings.Join(files, ","))
 	}
 	d = plots.PhaseDiagram{
-		Param:     param,
+		Param:     ParamLabel(param),
 		ByRegime:  metric == "regime",
 		Metric:    metric,
 		Diverging: metric == "lyapunov",
@@ -361,4 +361,21 @@ func LabelRuns(d *plots.Panels, elrs []float64, labels []regime.Regime, names []
 			r.Label = plots.ELRSymbol + " = " + fmt.Sprintf("%.3g", r.ELR) + " (" + names[i] + ")"
 		}
 	}
+}
+
+// ParamLabel returns the axis label of a sweep's second parameter, the same
+// words in every figure ("batch" is "batch size b", as on the thresholds
+// figure's axis); unknown names are returned as they are.
+func ParamLabel(param string) string {
+	switch param {
+	case "batch":
+		return "batch size b"
+	case "wd":
+		return "weight decay"
+	case "lr":
+		return "learning rate"
+	case "momentum":
+		return "momentum"
+	}
+	return param
 }
