@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -99,6 +100,12 @@ func NewRealised(d Realised) (*Figure, []Skip, error) {
 	if len(pts) > 0 {
 		l, _ := plotter.NewLine(pts)
 		l.LineStyle = StyleOf(Data).Line
+		if len(pts) > 500 {
+			// A dense trace: thin and light, so that the levels drawn on
+			// top of it stay visible.
+			l.LineStyle.Width = vg.Points(0.4)
+			l.LineStyle.Color = withAlpha(SequentialAt(0.45), 0.55)
+		}
 		p.Add(l)
 		ink.line(p, pts)
 		name := d.TraceName
@@ -107,15 +114,45 @@ func NewRealised(d Realised) (*Figure, []Skip, error) {
 		}
 		leg.Add(name, l)
 	}
+	// Levels on top of the trace. Levels within 1% of each other are one
+	// line with one legend entry naming all of them; every entry carries
+	// its value, so that close levels can be told apart.
+	type group struct {
+		names []string
+		ys    []float64
+		c     Concept
+	}
+	var groups []*group
 	for _, lv := range d.Levels {
 		if !(lv.Y > 0) || math.IsInf(lv.Y, 0) {
 			skips = append(skips, Skip{lv.Name, 0, math.NaN(), lv.Y, "level must be positive and finite on a log axis"})
 			continue
 		}
-		h := hline{Y: lv.Y, Style: StyleOf(conceptOf(lv.Concept, lv.Name)).Line}
+		var g *group
+		for _, h := range groups {
+			if math.Abs(math.Log(lv.Y/h.ys[0])) < 0.01 {
+				g = h
+			}
+		}
+		if g == nil {
+			g = &group{c: conceptOf(lv.Concept, lv.Name)}
+			groups = append(groups, g)
+		}
+		g.names = append(g.names, lv.Name)
+		g.ys = append(g.ys, lv.Y)
+	}
+	for _, g := range groups {
+		h := hline{Y: g.ys[0], Style: StyleOf(g.c).Line}
 		p.Add(h)
-		ink.hline(p, lv.Y)
-		leg.Add(lv.Name, h)
+		ink.hline(p, g.ys[0])
+		var parts []string
+		for i, n := range g.names {
+			if !strings.Contains(n, "=") {
+				n += " = " + formatNumber(g.ys[i], 3)
+			}
+			parts = append(parts, n)
+		}
+		leg.Add(strings.Join(parts, " ≈ "), h)
 	}
 	grid := [][]*plot.Plot{{p}}
 	if len(d.Loss) > 0 {
@@ -130,7 +167,7 @@ func NewRealised(d Realised) (*Figure, []Skip, error) {
 			l.LineStyle.Color = withAlpha(SequentialAt(0.6), 1)
 			q.Add(l)
 			ink.line(q, lp)
-			leg.Add("loss", l)
+			// The lower panel's y axis names the loss: no legend entry.
 		}
 		// Share the step range so that the panels align in x.
 		xmin, xmax := d.Step[0], d.Step[len(d.Step)-1]

@@ -38,7 +38,8 @@ func formatNumber(v float64, prec int) string {
 		}
 		return minus(strconv.FormatFloat(m, 'g', prec, 64)) + "×" + decade(e)
 	}
-	return minus(strconv.FormatFloat(v, 'f', -1, 64))
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', prec, 64), 64)
+	return minus(strconv.FormatFloat(r, 'f', -1, 64))
 }
 
 // logTicks is a plot.Ticker for logarithmic axes labelled as powers of ten.
@@ -112,6 +113,12 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 	for (decades/stride)+1 > maxLabels {
 		stride++
 	}
+	// Minor ticks at unlabelled decades only every minorStride decades,
+	// so that many decades do not merge into a bar.
+	minorStride := stride / 3
+	if minorStride < 1 {
+		minorStride = 1
+	}
 	for k := lo; k <= hi; k++ {
 		d := math.Pow10(k)
 		if in(d) {
@@ -119,7 +126,9 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 			if mod(k, stride) == 0 {
 				t.Label = decade(k)
 			}
-			ticks = append(ticks, t)
+			if t.Label != "" || mod(k, minorStride) == 0 {
+				ticks = append(ticks, t)
+			}
 		}
 		if span > maxMinorDecade {
 			continue
