@@ -37,6 +37,15 @@ type Interval struct {
 // Contains reports whether x is in the interval.
 func (v Interval) Contains(x float64) bool { return v.CI95[0] <= x && x <= v.CI95[1] }
 
+// RelErr returns (Value - x)/x.
+func (v Interval) RelErr(x float64) float64 { return (v.Value - x) / x }
+
+// Map applies a monotone f to the estimate and its interval.
+func (v Interval) Map(f func(float64) float64) Interval {
+	a, b := f(v.CI95[0]), f(v.CI95[1])
+	return Interval{Value: f(v.Value), CI95: [2]float64{math.Min(a, b), math.Max(a, b)}}
+}
+
 // MarshalJSON encodes v with NaN as null.
 func (v Interval) MarshalJSON() ([]byte, error) { return fileio.MarshalFinite(v) }
 
@@ -59,11 +68,6 @@ func windowMean(x []float64) Interval {
 		v.CI95 = [2]float64{mean - q*se, mean + q*se}
 	}
 	return v
-}
-
-func mapInterval(v Interval, f func(float64) float64) Interval {
-	a, b := f(v.CI95[0]), f(v.CI95[1])
-	return Interval{Value: f(v.Value), CI95: [2]float64{math.Min(a, b), math.Max(a, b)}}
 }
 
 // RotationalEquilibrium compares the measured stationary state of a
@@ -151,10 +155,10 @@ func Rotational(in RotationalInput) (RotationalEquilibrium, error) {
 	}
 	r.Norm = windowMean((norm))
 	r.AngleMean = windowMean((w(in.Angle)))
-	r.AngleRMS = mapInterval(windowMean((sq(w(in.Angle)))), func(x float64) float64 { return math.Sqrt(math.Max(x, 0)) })
+	r.AngleRMS = windowMean(sq(w(in.Angle))).Map(func(x float64) float64 { return math.Sqrt(math.Max(x, 0)) })
 	radius := func(g float64) float64 { return math.Pow(eta*g/(2*wd*(1-b)), 0.25) }
-	r.PredNorm = mapInterval(r.GradSq, radius)
-	r.PredELR = mapInterval(r.PredNorm, func(x float64) float64 { return eta / ((1 - eta*wd) * x * x) })
+	r.PredNorm = r.GradSq.Map(radius)
+	r.PredELR = r.PredNorm.Map(func(x float64) float64 { return eta / ((1 - eta*wd) * x * x) })
 	r.PredAngleRMS = math.Sqrt(2 * eta * wd / (1 + b))
 	r.NoiseTrace, r.FullSq, r.PredNormNoiseOnly = math.NaN(), math.NaN(), math.NaN()
 	if len(in.NoiseTrace) > 0 {

@@ -7,28 +7,13 @@ import (
 )
 
 // A Measured is a stationary value with its 95% confidence interval.
-type Measured struct {
-	Value float64    `json:"value"`
-	CI95  [2]float64 `json:"ci95"`
-}
-
-// Contains reports whether x lies in the interval.
-func (m Measured) Contains(x float64) bool { return m.CI95[0] <= x && x <= m.CI95[1] }
-
-// RelErr returns (Value - x)/x.
-func (m Measured) RelErr(x float64) float64 { return (m.Value - x) / x }
+type Measured = analysis.Interval
 
 func measuredOf(s analysis.SeriesStats) Measured {
 	if s.StdDev <= 1e-12*math.Abs(s.Mean) {
 		return Measured{Value: s.Mean, CI95: [2]float64{s.Mean, s.Mean}} // a constant series
 	}
 	return Measured{Value: s.Mean, CI95: s.CI95}
-}
-
-// mapMeasured applies a monotone f to a measurement and its interval.
-func mapMeasured(m Measured, f func(float64) float64) Measured {
-	a, b := f(m.CI95[0]), f(m.CI95[1])
-	return Measured{Value: f(m.Value), CI95: [2]float64{math.Min(a, b), math.Max(a, b)}}
 }
 
 // ThermoMeasurement is what a run measures of its equilibrium, each with a
@@ -80,14 +65,14 @@ func (r *ThermoRun) Measure() ThermoMeasurement {
 	cs := analysis.Stationary(r.Cos)
 	m.MeanCos = measuredOf(cs)
 	end := cs.TransientEnd
-	m.Energy = mapMeasured(m.MeanCos, func(x float64) float64 { return -c.Mu * x })
-	m.Kappa = mapMeasured(m.MeanCos, func(x float64) float64 { return analysis.VMFKappa(c.D, x) })
-	m.Temperature = mapMeasured(m.Kappa, func(k float64) float64 { return c.Mu / k })
+	m.Energy = m.MeanCos.Map(func(x float64) float64 { return -c.Mu * x })
+	m.Kappa = m.MeanCos.Map(func(x float64) float64 { return analysis.VMFKappa(c.D, x) })
+	m.Temperature = m.Kappa.Map(func(k float64) float64 { return c.Mu / k })
 	if c.Protocol == Sphere {
 		m.Radius = Measured{Value: 1, CI95: [2]float64{1, 1}}
 		m.Volume = Measured{Value: 0.5, CI95: [2]float64{0.5, 0.5}}
 		m.Pressure = measuredOf(analysis.Stationary(r.Pressure))
-		m.PV = mapMeasured(m.Pressure, func(p float64) float64 { return p / 2 })
+		m.PV = m.Pressure.Map(func(p float64) float64 { return p / 2 })
 	} else {
 		ns := analysis.Stationary(r.Norm)
 		end = max(end, ns.TransientEnd)
@@ -98,11 +83,11 @@ func (r *ThermoRun) Measure() ThermoMeasurement {
 		}
 		m.Volume = measuredOf(analysis.Stationary(v))
 		m.Pressure = Measured{Value: c.WD, CI95: [2]float64{c.WD, c.WD}}
-		m.PV = mapMeasured(m.Volume, func(v float64) float64 { return c.WD * v })
+		m.PV = m.Volume.Map(func(v float64) float64 { return c.WD * v })
 	}
 	m.TransientEnd = end
 	m.AngleMean = measuredOf(analysis.Stationary(r.Angle))
-	m.AngleRMS = mapMeasured(measuredOf(analysis.Stationary(r.Angle2)), func(x float64) float64 { return math.Sqrt(math.Max(x, 0)) })
+	m.AngleRMS = measuredOf(analysis.Stationary(r.Angle2)).Map(func(x float64) float64 { return math.Sqrt(math.Max(x, 0)) })
 	m.ELR = measuredOf(analysis.Stationary(r.ELR))
 	m.GradSq = measuredOf(analysis.Stationary(r.GradSq))
 
@@ -123,9 +108,6 @@ func (r *ThermoRun) Measure() ThermoMeasurement {
 	}
 	return m
 }
-
-// MarshalJSON encodes m with NaN as null.
-func (m Measured) MarshalJSON() ([]byte, error) { return analysis.MarshalFinite(m) }
 
 // MarshalJSON encodes m with NaN as null.
 func (m ThermoMeasurement) MarshalJSON() ([]byte, error) { return analysis.MarshalFinite(m) }

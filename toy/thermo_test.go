@@ -73,7 +73,7 @@ func TestThermoSmallAngle(t *testing.T) {
 			within(t, "realised elr", m.ELR, p.RealisedELR, tc.slackMom)
 			// Ideal gas: p V = G T/(2 sigma^2) with both sides measured.
 			c := run.Config
-			pv := mapMeasured(m.Temperature, func(t float64) float64 { return m.GradSq.Value * t / (2 * c.Sigma * c.Sigma) })
+			pv := m.Temperature.Map(func(t float64) float64 { return m.GradSq.Value * t / (2 * c.Sigma * c.Sigma) })
 			if !(pv.CI95[0] <= m.PV.CI95[1]*(1+tc.slackMom) && m.PV.CI95[0] <= pv.CI95[1]*(1+tc.slackMom)) {
 				t.Errorf("ideal gas: pV %.6g [%.6g %.6g], G T/(2 sigma^2) %.6g [%.6g %.6g]", m.PV.Value, m.PV.CI95[0], m.PV.CI95[1], pv.Value, pv.CI95[0], pv.CI95[1])
 			}
