@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/realnets"
 )
 
@@ -103,4 +104,57 @@ func RotationalRun(dir string) (RotationalRunResult, error) {
 		res.FinalTrainLoss = recs[n-1].TrainLoss
 	}
 	return res, nil
+}
+
+// RotationalFigure draws the network comparison: the measured stationary SI
+// norm and RMS angle per step (with 95% CIs) against their predictions, one
+// series per model and momentum, with the diagonal.
+func RotationalFigure(rs []RotationalRunResult) (NamedFigure, error) {
+	name := func(r RotationalRunResult) string {
+		return fmt.Sprintf("%s, momentum %g", r.Model, r.Momentum)
+	}
+	var norm, angle []plots.MeasuredSeries
+	at := map[string]int{}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	alo, ahi := math.Inf(1), math.Inf(-1)
+	for _, r := range rs {
+		n := name(r)
+		i, ok := at[n]
+		if !ok {
+			i = len(norm)
+			at[n] = i
+			norm = append(norm, plots.MeasuredSeries{Name: n})
+			angle = append(angle, plots.MeasuredSeries{Name: n})
+		}
+		e := r.Equilibrium
+		add := func(s *plots.MeasuredSeries, x float64, m analysis.Interval) {
+			s.X = append(s.X, x)
+			s.Y = append(s.Y, m.Value)
+			s.Lo = append(s.Lo, m.CI95[0])
+			s.Hi = append(s.Hi, m.CI95[1])
+		}
+		add(&norm[i], e.PredNorm.Value, e.Norm)
+		add(&angle[i], e.PredAngleRMS, e.AngleRMS)
+		lo, hi = math.Min(lo, math.Min(e.PredNorm.Value, e.Norm.Value)), math.Max(hi, math.Max(e.PredNorm.Value, e.Norm.Value))
+		alo, ahi = math.Min(alo, math.Min(e.PredAngleRMS, e.AngleRMS.Value)), math.Max(ahi, math.Max(e.PredAngleRMS, e.AngleRMS.Value))
+	}
+	if len(norm) == 0 {
+		return NamedFigure{}, fmt.Errorf("rotational figure: no runs")
+	}
+	diag := func(a, b float64) plots.Curve {
+		return plots.Curve{Name: "measured = predicted", X: []float64{a / 1.1, b * 1.1}, Y: []float64{a / 1.1, b * 1.1}}
+	}
+	f, sk, err := plots.NewMeasuredPanels(plots.MeasuredPanels{Cols: 2,
+		Title: "conventional runs against rotational equilibrium (prediction from each run's G)",
+		Panels: []plots.MeasuredPanel{
+			{XLabel: "predicted r* = (lr G/(2 wd (1-beta)))^(1/4)", YLabel: "stationary SI norm", LogX: true, LogY: true,
+				Series: norm, Curves: []plots.Curve{diag(lo, hi)}},
+			{XLabel: "sqrt(2 lr wd/(1+beta))", YLabel: "RMS angle per step (rad)", LogX: true, LogY: true,
+				Series: angle, Curves: []plots.Curve{diag(alo, ahi)}},
+		}})
+	if err != nil {
+		return NamedFigure{}, err
+	}
+	sz := plots.SizeFor(true, 0.5)
+	return NamedFigure{Name: "rotational", Figure: f, Width: sz.W, Height: sz.H, Skips: sk}, nil
 }

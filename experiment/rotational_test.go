@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
 )
@@ -49,6 +50,27 @@ func ExampleRotationalRun() {
 	// Output:
 	// RMS angle 0.048, predicted sqrt(2 lr wd) = 0.077
 	// norm 3.05, predicted 2.38
+}
+
+func TestRotationalFigure(t *testing.T) {
+	dir, err := tinyConventional(t.TempDir(), 0.9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := RotationalRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := RotationalFigure([]RotationalRunResult{r, r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plots.CheckLayout(f.Figure, f.Width, f.Height); err != nil {
+		t.Error(err)
+	}
+	if _, err := RotationalFigure(nil); err == nil {
+		t.Error("no error for no runs")
+	}
 }
 
 func TestRotationalRunErrors(t *testing.T) {

@@ -297,6 +297,13 @@ func WriteThermoFigures(res *ThermoResult, dir string, exts []string, overwrite 
 	if err != nil {
 		return nil, err
 	}
+	return WriteFigures(figs, dir, exts, overwrite)
+}
+
+// WriteFigures renders figs into dir as name.ext for each format ext and
+// returns the files written; an existing file is replaced only when
+// overwrite is set.
+func WriteFigures(figs []NamedFigure, dir string, exts []string, overwrite bool) ([]string, error) {
 	var files []string
 	for _, f := range figs {
 		for _, ext := range exts {
