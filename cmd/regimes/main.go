@@ -8,6 +8,12 @@
 //
 // Run "regimes help" for the list of commands and "regimes help <command>"
 // for the documentation of one.
+//
+// Each command is one file holding a *Command with its documentation and
+// its flags, which parse into the command's own configuration and call the
+// library (packages experiment, toy, analysis, realnets, plots/figdata);
+// the command table below lists them. Adding a command is one file and one
+// line in the table.
 package main
 
 import (
@@ -16,22 +22,40 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 )
 
+// commands is the command table, in the order "regimes help" lists them.
+var commands = []*Command{
+	cmdDemo,
+	cmdTheory,
+	cmdSimulate,
+	cmdConventional,
+	cmdAnalyze,
+	cmdCompare,
+	cmdSweep,
+	cmdPlot,
+	cmdTrain,
+	cmdReproduce,
+	cmdFinetune,
+	cmdRealised,
+}
+
 // A Command is one subcommand of regimes, in the style of the go command.
 type Command struct {
-	// Run runs the command with the arguments after the command name.
-	Run func(cmd *Command, args []string) error
 	// UsageLine is the one-line usage message; its first word is the name.
 	UsageLine string
 	// Short is the one-line description shown by "regimes help".
 	Short string
 	// Long is the full description shown by "regimes help <command>".
 	Long string
-	// Flag is the command's own flag set.
-	Flag *flag.FlagSet
+	// Flags defines the command's flags on fs, bound to a configuration of
+	// its own, and returns the function that runs the command once fs has
+	// parsed the arguments; run gets the arguments left after the flags.
+	// A command without flags leaves Flags nil and sets Run.
+	Flags func(fs *flag.FlagSet) (run func(args []string) error)
+	// Run runs a command that has no flags of its own.
+	Run func(args []string) error
 }
 
 // Name returns the command's name: the first word of its usage line.
@@ -40,29 +64,16 @@ func (c *Command) Name() string {
 	return name
 }
 
-// commands lists the subcommands in the order "regimes help" shows them.
-// Each command's file adds itself with register in an init function.
-var commands []*Command
-
-// commandOrder is the order of the commands in "regimes help"; commands not
-// listed follow in the order they registered.
-var commandOrder = []string{"demo", "theory", "simulate", "conventional", "analyze", "compare", "sweep", "plot", "train", "reproduce", "finetune", "realised"}
-
-// register adds c to the command table at its place in commandOrder.
-func register(c *Command) {
-	if c.Flag == nil {
-		c.Flag = flag.NewFlagSet(c.Name(), flag.ContinueOnError)
+// flagSet returns a new flag set of c with its flags defined, and the
+// function that runs c.
+func (c *Command) flagSet() (*flag.FlagSet, func(args []string) error) {
+	fs := flag.NewFlagSet(c.Name(), flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	if c.Flags == nil {
+		return fs, c.Run
 	}
-	commands = append(commands, c)
-	rank := func(c *Command) int {
-		for i, n := range commandOrder {
-			if n == c.Name() {
-				return i
-			}
-		}
-		return len(commandOrder)
-	}
-	sort.SliceStable(commands, func(i, j int) bool { return rank(commands[i]) < rank(commands[j]) })
+	return fs, c.Flags(fs)
 }
 
 // errUsage reports a usage error whose message has already been printed.
@@ -85,34 +96,38 @@ func run(args []string) int {
 	if name == "help" || name == "-h" || name == "-help" || name == "--help" {
 		return help(args[1:])
 	}
-	for _, c := range commands {
-		if c.Name() != name {
-			continue
+	c := lookup(name)
+	if c == nil {
+		fmt.Fprintf(stderr, "regimes: unknown command %q\nRun 'regimes help' for usage.\n", name)
+		return 2
+	}
+	fs, runCmd := c.flagSet()
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printCommandHelp(stdout, c)
+			return 0
 		}
-		c.Flag.SetOutput(io.Discard)
-		c.Flag.Usage = func() {}
-		// Start from the defaults, so that run can be called more than once
-		// in one process (the tests do).
-		c.Flag.VisitAll(func(f *flag.Flag) { f.Value.Set(f.DefValue) })
-		if err := c.Flag.Parse(args[1:]); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				printCommandHelp(stdout, c)
-				return 0
-			}
-			fmt.Fprintf(stderr, "regimes %s: %v\nRun 'regimes help %s' for usage.\n", name, err, name)
+		fmt.Fprintf(stderr, "regimes %s: %v\nRun 'regimes help %s' for usage.\n", name, err, name)
+		return 2
+	}
+	if err := runCmd(fs.Args()); err != nil {
+		if errors.Is(err, errUsage) {
 			return 2
 		}
-		if err := c.Run(c, c.Flag.Args()); err != nil {
-			if errors.Is(err, errUsage) {
-				return 2
-			}
-			fmt.Fprintf(stderr, "regimes %s: %v\n", name, oneLine(err))
-			return 1
-		}
-		return 0
+		fmt.Fprintf(stderr, "regimes %s: %v\n", name, oneLine(err))
+		return 1
 	}
-	fmt.Fprintf(stderr, "regimes: unknown command %q\nRun 'regimes help' for usage.\n", name)
-	return 2
+	return 0
+}
+
+// lookup returns the command of that name, or nil.
+func lookup(name string) *Command {
+	for _, c := range commands {
+		if c.Name() == name {
+			return c
+		}
+	}
+	return nil
 }
 
 // oneLine folds an error message onto a single line.
@@ -125,11 +140,9 @@ func help(args []string) int {
 		printUsage(stdout)
 		return 0
 	}
-	for _, c := range commands {
-		if c.Name() == args[0] {
-			printCommandHelp(stdout, c)
-			return 0
-		}
+	if c := lookup(args[0]); c != nil {
+		printCommandHelp(stdout, c)
+		return 0
 	}
 	fmt.Fprintf(stderr, "regimes help %s: unknown command\nRun 'regimes help' for usage.\n", args[0])
 	return 2
@@ -156,12 +169,12 @@ Use "regimes help <command>" for more information about a command.
 
 func printCommandHelp(w io.Writer, c *Command) {
 	fmt.Fprintf(w, "usage: regimes %s\n\n%s\n", c.UsageLine, strings.TrimSpace(c.Long))
+	fs, _ := c.flagSet()
 	var any bool
-	c.Flag.VisitAll(func(*flag.Flag) { any = true })
+	fs.VisitAll(func(*flag.Flag) { any = true })
 	if any {
 		fmt.Fprint(w, "\nFlags:\n")
-		c.Flag.SetOutput(w)
-		c.Flag.PrintDefaults()
-		c.Flag.SetOutput(io.Discard)
+		fs.SetOutput(w)
+		fs.PrintDefaults()
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"embed"
 	"encoding/json"
 	"io"
 	"os"
@@ -26,4 +27,19 @@ func writeJSONFile(name string, v any) error {
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// helpFiles holds the long documentation of each command, "regimes help
+// NAME", in help/NAME.txt.
+//
+//go:embed help/*.txt
+var helpFiles embed.FS
+
+// helpText returns the documentation of the named command.
+func helpText(name string) string {
+	b, err := helpFiles.ReadFile("help/" + name + ".txt")
+	if err != nil {
+		panic("regimes: no help for " + name) // a missing file is a build error in effect
+	}
+	return string(b)
 }

@@ -100,7 +100,7 @@ func TestSimulateRerun(t *testing.T) {
 		t.Fatal(err)
 	}
 	// sha256 of the file bytes, computed independently.
-	if want, _ := dataHash(nil, data); cfg.DataSHA256 != want || len(want) != 64 {
+	if want, _ := toy.DataHash(nil, data); cfg.DataSHA256 != want || len(want) != 64 {
 		t.Errorf("data_sha256 %q, want %q", cfg.DataSHA256, want)
 	}
 	p, err := cfg.Toy.Build()

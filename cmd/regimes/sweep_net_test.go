@@ -201,8 +201,8 @@ func TestNetSweepPlanErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-epochs", "2", "-param", "batch"}, `unknown -param "batch" for a network sweep`},
-		{[]string{"-epochs", "0"}, "-epochs 0"},
+		{[]string{"-epochs", "2", "-param", "batch"}, `unknown second parameter "batch" for a network sweep`},
+		{[]string{"-epochs", "0"}, "0 epochs per run"},
 		{[]string{"-epochs", "2", "-param", "width", "-values", "8,2.5"}, "width must be a whole number >= 1, not 2.5"},
 		{[]string{"-epochs", "2", "-param", "subset", "-values", "x"}, `-values: "x" is not a finite number`},
 		{[]string{"-epochs", "2", "-model", "vgg"}, `model "vgg"`},

@@ -159,7 +159,7 @@ func TestSweepBadInput(t *testing.T) {
 		{"no step", []string{"sweep"}, "missing step"},
 		{"unknown step", []string{"sweep", "go"}, "unknown step"},
 		{"no out", []string{"sweep", "plan"}, "-out DIR is required"},
-		{"bad param", []string{"sweep", "plan", "-out", dir, "-param", "colour"}, `unknown -param "colour"`},
+		{"bad param", []string{"sweep", "plan", "-out", dir, "-param", "colour"}, `unknown second parameter "colour"`},
 		{"bad values", []string{"sweep", "plan", "-out", dir, "-values", "1,x"}, `"x" is not a finite number`},
 		{"fractional batch", []string{"sweep", "plan", "-out", dir, "-values", "1.5"}, "whole number"},
 		{"bad grid", []string{"sweep", "plan", "-out", dir, "-elr-min", "-1"}, "ELR grid"},

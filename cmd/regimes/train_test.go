@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,13 +11,10 @@ import (
 	"testing"
 )
 
-// trainRun runs the program with args after resetting every flag of every
-// command to its default, and returns the exit code, stdout and stderr.
+// trainRun runs the program with args and returns the exit code, stdout and
+// stderr. (Each run defines its flags afresh.)
 func trainRun(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	for _, c := range commands {
-		c.Flag.VisitAll(func(f *flag.Flag) { f.Value.Set(f.DefValue) })
-	}
 	var out, errb bytes.Buffer
 	oldOut, oldErr := stdout, stderr
 	stdout, stderr = &out, &errb

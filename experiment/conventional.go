@@ -1,0 +1,171 @@
+package experiment
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+
+	"gonum.org/v1/plot/vg"
+
+	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/fileio"
+	"github.com/regimes/regimes/plots"
+	"github.com/regimes/regimes/regime"
+	"github.com/regimes/regimes/toy"
+)
+
+// ConvPrediction is the prediction block of summary.json.
+type ConvPrediction struct {
+	C        float64  `json:"c"`
+	AngleRMS float64  `json:"angle_rms"`
+	ELRStar  *float64 `json:"elr_star"`
+	Error    string   `json:"elr_star_error,omitempty"`
+	Margin   *float64 `json:"margin,omitempty"`
+}
+
+// ConvMeasured is the measured block of summary.json.
+type ConvMeasured struct {
+	TailELR          analysis.SeriesStats `json:"tail_elr"`
+	TailAngleRMS     float64              `json:"tail_angle_rms"`
+	TailBatchGradRMS float64              `json:"tail_batch_grad_norm_rms"`
+}
+
+// ConvSummary is the content of summary.json.
+type ConvSummary struct {
+	Command    string         `json:"command"`
+	Toy        toy.Config     `json:"toy"`
+	Conv       toy.ConvConfig `json:"conv"`
+	Theory     toy.LSQTheory  `json:"theory"`
+	Prediction ConvPrediction `json:"prediction"`
+	Measured   ConvMeasured   `json:"measured"`
+	Behaviour  toy.Behaviour  `json:"behaviour"`
+	Out        string         `json:"out"`
+}
+
+// ConventionalConfig configures conventional SGD with weight decay on the
+// lsq toy (Conventional).
+type ConventionalConfig struct {
+	// Toy chooses the lsq data (its Toy field is set to lsq).
+	Toy toy.Config
+	// LR, WD, Momentum, InitNorm, Batch (i.i.d. with replacement, 0: the
+	// full batch), Steps and Seed are the run's.
+	LR, WD, Momentum, InitNorm float64
+	Batch, Steps               int
+	Seed                       uint64
+	// Every thins trajectory.csv and the figure to every k-th step (0:
+	// steps/2000, at least 1); the detection uses every step.
+	Every int
+	// LevelSteps is the length of each fixed-ELR run that measures G(e)
+	// for ELR*; TheorySeed drives those runs and the almost-sure estimate.
+	LevelSteps int
+	TheorySeed uint64
+	// Out is the output folder.
+	Out string
+}
+
+// Conventional runs conventional SGD with weight decay on lsq and places it
+// in the fixed-ELR regime picture (SCIENCE.md section 3): the lsq theory,
+// the self-consistent equilibrium ELR*, the realised ELR's statistics over
+// the second half, and whether the run is periodic or stable. It writes
+// Out/trajectory.csv, Out/summary.json and the figure Out/realised_elr.png
+// and .svg, and returns the summary.
+func Conventional(cfg ConventionalConfig) (*ConvSummary, error) {
+	tc := cfg.Toy
+	tc.Toy = "lsq"
+	tc = tc.Defaults()
+	p, err := tc.Build()
+	if err != nil {
+		return nil, err
+	}
+	th, err := toy.NewLSQTheory(p.(*toy.LSQ).A(), cfg.Batch, true, cfg.TheorySeed)
+	if err != nil {
+		return nil, err
+	}
+	c := toy.ConvConfig{LR: cfg.LR, WD: cfg.WD, Momentum: cfg.Momentum, Batch: cfg.Batch, Steps: cfg.Steps,
+		Every: 1, Seed: cfg.Seed, InitNorm: cfg.InitNorm}.Defaults()
+	tr, err := toy.SimulateConventional(p, c)
+	if err != nil {
+		return nil, err
+	}
+	every := cfg.Every
+	if every == 0 {
+		every = max(1, cfg.Steps/2000)
+	}
+	c.Every = every
+
+	ew := cfg.LR * cfg.WD
+	sum := ConvSummary{Command: "regimes conventional", Toy: tc, Conv: c, Theory: th, Out: cfg.Out}
+	sum.Prediction.C = math.Sqrt(2*ew - ew*ew)
+	// tan(Delta) = ELR ||g~|| at the fixed point gives cos(Delta) = 1 - lr wd.
+	sum.Prediction.AngleRMS = math.Acos(1 - ew)
+	g := toy.GradientLevel(p, toy.SimConfig{Batch: cfg.Batch, Steps: cfg.LevelSteps, Seed: cfg.TheorySeed})
+	star, err := toy.EquilibriumELR(g, cfg.LR, cfg.WD, 0.01*th.ASThreshold, 100*th.GDThreshold)
+	if err != nil {
+		sum.Prediction.Error = err.Error()
+	} else {
+		m := star/th.ASThreshold - 1
+		sum.Prediction.ELRStar, sum.Prediction.Margin = &star, &m
+	}
+	half := tr.Records[len(tr.Records)/2:]
+	elr := make([]float64, 0, len(half)/every+1)
+	for i := 0; i < len(half); i += every {
+		elr = append(elr, half[i].ELR)
+	}
+	sum.Measured = ConvMeasured{TailELR: analysis.Stationary(elr), TailAngleRMS: tr.Summary.TailAngleRMS,
+		TailBatchGradRMS: tr.Summary.TailBatchGradNormRMS}
+	sum.Behaviour = toy.ConventionalBehaviour(tr.Records, cfg.LR, cfg.WD, th.RandomLevel, th.ASThreshold, toy.BehaviourSettings{})
+
+	// Thin the records for the CSV and the figure.
+	thin := &toy.Trajectory{Summary: tr.Summary, Final: tr.Final}
+	for i, r := range tr.Records {
+		if i%every == 0 || i == len(tr.Records)-1 {
+			thin.Records = append(thin.Records, r)
+		}
+	}
+	fig, _, err := plots.NewRealised(realisedData(thin, th, sum.Prediction.ELRStar, ew))
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+		return nil, err
+	}
+	if err := fileio.WriteFile(filepath.Join(cfg.Out, "trajectory.csv"), thin.WriteCSV); err != nil {
+		return nil, err
+	}
+	if err := writeJSONFile(filepath.Join(cfg.Out, "summary.json"), sum); err != nil {
+		return nil, err
+	}
+	for _, f := range []plots.Format{plots.PNG, plots.SVG} {
+		name := filepath.Join(cfg.Out, "realised_elr."+string(f))
+		err := fileio.WriteFile(name, func(w io.Writer) error {
+			return plots.Render(w, fig, 7*vg.Inch, 4.5*vg.Inch, f, plots.SaveOptions{})
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &sum, nil
+}
+
+// realisedData assembles the realised-ELR figure: thresholds as levels,
+// regime 1 shaded below the almost-sure threshold and regime 2 above it.
+func realisedData(tr *toy.Trajectory, th toy.LSQTheory, star *float64, ew float64) plots.Realised {
+	d := plots.Realised{
+		Levels: []plots.Level{{Name: "mean-square threshold", Y: th.MSThreshold}, {Name: "almost-sure threshold", Y: th.ASThreshold},
+			{Name: "GD threshold 2/λ_{max}", Y: th.GDThreshold}},
+		Bands: []plots.Band{{From: 0, To: th.ASThreshold, Regime: regime.Convergence},
+			{From: th.ASThreshold, To: math.Inf(1), Regime: regime.Chaotic}},
+		Title: fmt.Sprintf("conventional SGD on lsq, b = %d, η·wd = %.3g", th.Batch, ew),
+	}
+	if star != nil {
+		d.Levels = append(d.Levels, plots.Level{Name: "ELR* (self-consistent)", Y: *star})
+	}
+	for _, r := range tr.Records {
+		d.Step = append(d.Step, float64(r.Step))
+		d.ELR = append(d.ELR, r.ELR)
+		d.Loss = append(d.Loss, r.Loss)
+	}
+	return d
+}

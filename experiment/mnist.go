@@ -1,0 +1,591 @@
+package experiment
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"gonum.org/v1/plot/vg"
+
+	"github.com/regimes/regimes/internal/fileio"
+	"github.com/regimes/regimes/plots"
+	"github.com/regimes/regimes/plots/figdata"
+	"github.com/regimes/regimes/realnets"
+	"github.com/regimes/regimes/realnets/data"
+	"github.com/regimes/regimes/regime"
+	"github.com/regimes/regimes/sweep"
+)
+
+// MNISTConfig configures the reproduction of Kodryan et al. (2022), Fig. 1,
+// on MNIST (ReproduceMNIST).
+type MNISTConfig struct {
+	// Out is the folder of the experiment; an interrupted experiment
+	// continues where it stopped when run again into the same folder.
+	Out string
+	// Quick runs the tiny version (ConvNetSI of width 4, 256 images, 3
+	// ELRs, 3 epochs): seconds, to check that everything works; its regimes
+	// mean nothing.
+	Quick bool
+	// Workers is the number of trainer goroutines (0: GOMAXPROCS).
+	Workers int
+	// Log, if not nil, receives the lines that say which files were written
+	// (the plan, the merged results).
+	Log io.Writer
+	// Progress, if not nil, receives one line per finished run and per run
+	// of the later stages.
+	Progress io.Writer
+}
+
+// MNISTSummary is summary.json of the MNIST reproduction.
+type MNISTSummary struct {
+	Model   string          `json:"model"`
+	Width   int             `json:"width"`
+	Data    string          `json:"data"`
+	Subset  int             `json:"subset"`
+	Test    int             `json:"test_subset"`
+	Epochs  int             `json:"epochs"`
+	Batch   int             `json:"batch"`
+	ELRs    []float64       `json:"elrs"`
+	Regimes []regime.Regime `json:"regimes"`
+	Reasons []string        `json:"reasons"`
+	// Failed lists the indices (into ELRs) of runs that failed; their
+	// regime is undetermined and their reason is the error.
+	Failed []int `json:"failed,omitempty"`
+	// GridRegimes are the labels of the first stage (Epochs epochs);
+	// Regimes replaces those of the runs of Long by their labels.
+	GridRegimes []regime.Regime `json:"grid_regimes"`
+	// Long holds the second stage: the ELRs whose first-stage runs were too
+	// short to judge, run again for LongEpochs epochs.
+	LongEpochs int       `json:"long_epochs"`
+	Long       []LongRun `json:"long"`
+	// Refine holds the third stage: ELRs between the last ELR that is not
+	// divergence and the first that is, when the grid has no chaotic
+	// equilibrium; they follow the grid's ELRs in ELRs, Regimes and Reasons.
+	Refine []LongRun         `json:"refine"`
+	Grid   regime.Boundaries `json:"grid_boundaries"`
+	regime.Boundaries
+	// RandomPoints is the train loss of random initial points
+	// (realnets.EstimateRandomLevel): their mean, standard error, seeds and
+	// losses.
+	RandomPoints *realnets.RandomLevelEstimate `json:"random_points"`
+	Paper        map[string]any                `json:"paper"`
+	WallTime     float64                       `json:"wall_time"`
+	TrainTime    float64                       `json:"train_time"`
+}
+
+// LongRun is one run of the second or third stage of the MNIST
+// reproduction.
+type LongRun struct {
+	ELR    float64       `json:"elr"`
+	Epochs int           `json:"epochs"`
+	Regime regime.Regime `json:"regime"`
+	Reason string        `json:"reason"`
+	Run    string        `json:"run"`
+}
+
+// refinePoints is the number of ELRs the third stage of the MNIST
+// reproduction adds at the 2|3 boundary.
+const refinePoints = 3
+
+// paperBoundaries are the regime boundaries of Kodryan et al. (2022) for
+// ConvNet on CIFAR-10 (issue 6): regime 1 up to about 5e-4, regime 2 about
+// 1e-3 to 5e-3, regime 3 from about 5e-2.
+var paperBoundaries = map[string]any{
+	"data": "ConvNet on CIFAR-10", "convergence_max": 5e-4,
+	"chaotic_min": 1e-3, "chaotic_max": 5e-3, "divergence_min": 5e-2,
+}
+
+// MNISTPlan returns the first stage of the MNIST reproduction, a network
+// sweep: ConvNetSI of width 8 on the first 2,000 MNIST training images
+// (test metrics on the first 500 test images), 13 ELRs log-spaced from 1e-5
+// to 1, one seed, 20 epochs of batches of 128, gradient metrics at
+// log-spaced epochs; or, with quick, its tiny version.
+func MNISTPlan(quick bool) NetPlanConfig {
+	a := NetPlanConfig{
+		Train: realnets.TrainConfig{Model: "convnet", Width: 8,
+			Data:   data.Config{Name: "mnist", Subset: 2000},
+			Epochs: 20, Batch: 128, GradMetrics: "log", TestSubset: 500},
+		ELRMin: 1e-5, ELRMax: 1, ELRPoints: 13,
+		Param: "none", Seeds: []uint64{1},
+	}
+	if quick {
+		a.Train.Width, a.Train.Data.Subset, a.Train.TestSubset = 4, 256, 100
+		a.Train.Epochs, a.Train.Batch = 3, 64
+		a.ELRMin, a.ELRMax, a.ELRPoints = 1e-4, 1, 3
+	}
+	return a
+}
+
+// longEpochs are the lengths of the second stage of the MNIST
+// reproduction: a run the classifier found stationary but too short to
+// judge (fewer effective samples than it needs) is continued to the first
+// length, and to the next while it stays too short.
+func longEpochs(quick bool) []int {
+	if quick {
+		return []int{6, 12}
+	}
+	return []int{200, 400}
+}
+
+// randomPoints is the number of random initial points whose train loss
+// summary.json reports.
+func randomPoints(quick bool) int {
+	if quick {
+		return 2
+	}
+	return 10
+}
+
+// ReproduceMNIST runs the three stages of the MNIST reproduction into
+// cfg.Out and returns its summary, also written to cfg.Out/summary.json:
+// the grid (MNISTPlan, merged into results.jsonl and results.csv), longer
+// runs where the classifier found a run stationary but too short to judge
+// (long/), and, when the grid shows no chaotic equilibrium, three ELRs
+// refining the 2|3 boundary; then results-final.jsonl, the loss of random
+// initial points and the figures (figures/panels and figures/phase, PNG and
+// SVG).
+func ReproduceMNIST(ctx context.Context, cfg MNISTConfig) (*MNISTSummary, error) {
+	m := &mnistRun{cfg: cfg, start: time.Now(), a: MNISTPlan(cfg.Quick)}
+	if cfg.Out == "" {
+		return nil, errors.New("reproduce mnist: no output folder")
+	}
+	results, err := m.grid(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.long(ctx, results); err != nil {
+		return nil, err
+	}
+	if err := m.refine(ctx); err != nil {
+		return nil, err
+	}
+	if err := m.finish(); err != nil {
+		return nil, err
+	}
+	return &m.s, nil
+}
+
+// mnistRun is the state of one MNIST reproduction.
+type mnistRun struct {
+	cfg     MNISTConfig
+	start   time.Time
+	a       NetPlanConfig
+	s       MNISTSummary
+	final   []map[string]any // the records of results-final.jsonl
+	metrics []string         // the panels' data files
+}
+
+func (m *mnistRun) progress(format string, args ...any) {
+	if m.cfg.Progress != nil {
+		fmt.Fprintf(m.cfg.Progress, "reproduce: "+format+"\n", args...)
+	}
+}
+
+// grid runs the first stage, the sweep of MNISTPlan, and merges it.
+func (m *mnistRun) grid(ctx context.Context) ([]sweep.PointResult, error) {
+	out, a := m.cfg.Out, m.a
+	p, err := NewNetPlan(a)
+	if err != nil {
+		return nil, err
+	}
+	planFile := filepath.Join(out, "plan.json")
+	if old, err := sweep.ReadPlan(planFile); err == nil {
+		if old.ID != p.ID {
+			return nil, fmt.Errorf("%s holds another experiment (plan %.12s, this one %.12s): use another output folder", out, old.ID, p.ID)
+		}
+		m.progress("continuing the experiment in %s", out)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	} else if err := WriteNetPlan(out, p); err != nil {
+		return nil, err
+	} else if m.cfg.Log != nil {
+		fmt.Fprintln(m.cfg.Log, NetPlanMessage(planFile, p))
+	}
+	points := filepath.Join(out, "points")
+	done := func(finished, total int) {
+		m.progress("%d/%d runs done (%.0f s)", finished, total, time.Since(m.start).Seconds())
+	}
+	if _, err := sweep.RunShard(ctx, p, sweep.Shard{Index: 0, Count: 1}, points, 1, NetRunner(NetRunsDir(planFile), m.cfg.Workers), done); err != nil {
+		return nil, err
+	}
+	msg, err := MergeSweep(p, []string{points}, out, false)
+	if err != nil {
+		return nil, err
+	}
+	if m.cfg.Log != nil {
+		fmt.Fprintln(m.cfg.Log, msg)
+	}
+	results, _, err := sweep.Merge(p, []string{points})
+	if err != nil {
+		return nil, err
+	}
+	m.s = MNISTSummary{Model: a.Train.Model, Width: a.Train.Width, Data: "mnist", Subset: a.Train.Data.Subset,
+		Test: a.Train.TestSubset, Epochs: a.Train.Epochs, Batch: a.Train.Batch, Paper: paperBoundaries}
+	for _, r := range results {
+		if err := m.addGridPoint(r); err != nil {
+			return nil, err
+		}
+	}
+	m.s.GridRegimes = slices.Clone(m.s.Regimes)
+	m.s.Grid = regime.BoundariesOf(m.s.ELRs, m.s.GridRegimes)
+	return results, nil
+}
+
+// pointOutcome is the part of a network point's result the summary uses.
+type pointOutcome struct {
+	Regime   regime.Regime `json:"regime"`
+	Evidence struct {
+		Reasons []string `json:"reasons"`
+	} `json:"evidence"`
+	Summary struct {
+		WallTime float64 `json:"wall_time"`
+		Run      string  `json:"run"`
+	} `json:"summary"`
+}
+
+// reason is the classifier's last reason.
+func (o pointOutcome) reason() string {
+	if n := len(o.Evidence.Reasons); n > 0 {
+		return o.Evidence.Reasons[n-1]
+	}
+	return ""
+}
+
+// addGridPoint adds a first-stage point to the summary and writes its
+// panel data.
+func (m *mnistRun) addGridPoint(r sweep.PointResult) error {
+	s := &m.s
+	if r.Error != "" {
+		s.Failed = append(s.Failed, len(s.ELRs))
+		s.ELRs = append(s.ELRs, r.Point.ELR)
+		s.Regimes = append(s.Regimes, regime.Undetermined)
+		s.Reasons = append(s.Reasons, r.Error)
+		return nil
+	}
+	var res pointOutcome
+	if err := json.Unmarshal(r.Result, &res); err != nil {
+		return fmt.Errorf("point %d: %v", r.Point.Index, err)
+	}
+	s.ELRs = append(s.ELRs, r.Point.ELR)
+	s.Regimes = append(s.Regimes, res.Regime)
+	s.Reasons = append(s.Reasons, res.reason())
+	s.TrainTime += res.Summary.WallTime
+	name := filepath.Join(m.cfg.Out, "figures", "data", fmt.Sprintf("elr-%02d.jsonl", r.Point.Index))
+	if err := panelData(filepath.Join(m.cfg.Out, res.Summary.Run), name); err != nil {
+		return err
+	}
+	m.metrics = append(m.metrics, name)
+	return nil
+}
+
+// long is the second stage: the classifier asks for longer runs where a run
+// looked stationary but had too few effective samples; those ELRs run
+// again, longer, and their labels replace the short ones.
+func (m *mnistRun) long(ctx context.Context, results []sweep.PointResult) error {
+	m.final = make([]map[string]any, len(results))
+	for i, r := range results {
+		var err error
+		if m.final[i], err = r.Record(); err != nil {
+			return err
+		}
+		if !tooShort(r) {
+			continue
+		}
+		rec, lrun, err := m.longRunAt(ctx, r.Point.ELR, fmt.Sprintf("point-%06d", r.Point.Index), "is too short to judge")
+		if err != nil {
+			return err
+		}
+		m.s.Long = append(m.s.Long, lrun)
+		m.s.Regimes[i], m.s.Reasons[i] = lrun.Regime, fmt.Sprintf("%d epochs: %s", lrun.Epochs, lrun.Reason)
+		m.final[i] = rec
+		m.final[i]["index"] = r.Point.Index
+	}
+	return nil
+}
+
+// refine is the third stage: when no ELR is a chaotic equilibrium, it
+// refines the grid between the largest ELR that is not divergence and the
+// smallest that is (the 2|3 boundary, below which regime 2 lies), with
+// refinePoints log-spaced ELRs strictly inside, run as long as stage 2.
+func (m *mnistRun) refine(ctx context.Context) error {
+	s := &m.s
+	b := regime.BoundariesOf(s.ELRs, s.Regimes)
+	if b.ChaoticMin != nil || b.DivergenceMin == nil {
+		return nil
+	}
+	lo := math.NaN()
+	for i, e := range s.ELRs {
+		if e < *b.DivergenceMin && s.Regimes[i] != regime.Divergence && !slices.Contains(s.Failed, i) {
+			lo = e
+		}
+	}
+	hi := *b.DivergenceMin
+	if !(lo > 0 && hi/lo > 1.2) {
+		return nil
+	}
+	grid := sweep.LogSpace(lo, hi, refinePoints+2)
+	for j, e := range grid[1 : len(grid)-1] {
+		rec, lrun, err := m.longRunAt(ctx, e, fmt.Sprintf("refine-%02d", j), "refines the 2|3 boundary")
+		if err != nil {
+			return err
+		}
+		s.Refine = append(s.Refine, lrun)
+		rec["index"] = len(m.final)
+		m.final = append(m.final, rec)
+		s.ELRs = append(s.ELRs, e)
+		s.Regimes = append(s.Regimes, lrun.Regime)
+		s.Reasons = append(s.Reasons, fmt.Sprintf("%d epochs (refinement): %s", lrun.Epochs, lrun.Reason))
+	}
+	return nil
+}
+
+// longRunAt trains ELR e for the stage-2 lengths in Out/long/name (going on
+// to the next length while the run stays too short to judge) and returns
+// its record and summary.
+func (m *mnistRun) longRunAt(ctx context.Context, e float64, name string, why string) (map[string]any, LongRun, error) {
+	var lr sweep.PointResult
+	var dir string
+	var lrun LongRun
+	for k, epochs := range longEpochs(m.cfg.Quick) {
+		la := m.a
+		la.Train.Epochs = epochs
+		la.ELRMin, la.ELRMax, la.ELRPoints = e, e, 1
+		prev := dir
+		dir = filepath.Join(m.cfg.Out, "long", name, fmt.Sprintf("e%d", epochs))
+		if k > 0 {
+			// Continue the shorter run rather than start again.
+			if err := seedRun(filepath.Join(prev, "runs", "point-000000"), filepath.Join(dir, "runs", "point-000000")); err != nil {
+				return nil, lrun, err
+			}
+		}
+		m.progress("ELR %.3g %s; running it to %d epochs in %s", e, why, epochs, dir)
+		var err error
+		if lr, err = runNetPlan(ctx, la, dir, m.cfg.Workers); err != nil {
+			return nil, lrun, err
+		}
+		lrun.Epochs = epochs
+		if !tooShort(lr) {
+			break
+		}
+		why = "is still too short to judge"
+	}
+	var res pointOutcome
+	if err := json.Unmarshal(lr.Result, &res); err != nil {
+		return nil, lrun, err
+	}
+	rel, _ := filepath.Rel(m.cfg.Out, filepath.Join(dir, "runs", "point-000000"))
+	lrun.ELR, lrun.Regime, lrun.Run, lrun.Reason = e, res.Regime, rel, res.reason()
+	m.s.LongEpochs = max(m.s.LongEpochs, lrun.Epochs)
+	m.s.TrainTime += res.Summary.WallTime
+	rec, err := lr.Record()
+	return rec, lrun, err
+}
+
+// finish writes results-final.jsonl, measures the random points, draws the
+// figures and writes summary.json.
+func (m *mnistRun) finish() error {
+	out, s := m.cfg.Out, &m.s
+	final := filepath.Join(out, "results-final.jsonl")
+	if err := fileio.WriteFile(final, func(w io.Writer) error { return fileio.WriteJSONL(w, m.final) }); err != nil {
+		return err
+	}
+	s.Boundaries = regime.BoundariesOf(s.ELRs, s.Regimes)
+	// The loss of random initial points, for comparison with the run's own
+	// epoch-0 loss that the classifier uses as the random level.
+	rl, err := realnets.EstimateRandomLevel(m.a.Train, randomPoints(m.cfg.Quick))
+	if err != nil {
+		return err
+	}
+	s.RandomPoints = &rl
+	if err := m.figures(final); err != nil {
+		return err
+	}
+	s.WallTime = time.Since(m.start).Seconds()
+	return writeJSONFile(filepath.Join(out, "summary.json"), s)
+}
+
+// figures draws figures/panels (from the panel data of the grid's runs)
+// and figures/phase (the phase strip of results-final.jsonl), PNG and SVG.
+func (m *mnistRun) figures(final string) error {
+	figs := filepath.Join(m.cfg.Out, "figures")
+	if err := os.MkdirAll(figs, 0o755); err != nil {
+		return err
+	}
+	var panels *plots.Figure
+	if len(m.metrics) > 0 {
+		var err error
+		if panels, err = m.figure("panels", m.metrics); err != nil {
+			return err
+		}
+	}
+	phase, err := m.figure("phase", []string{final})
+	if err != nil {
+		return err
+	}
+	phase.Title = fmt.Sprintf("ConvNetSI c=%d, MNIST (%d images): %s", m.a.Train.Width, m.s.Subset, m.s.Boundaries)
+	for _, ext := range []string{".png", ".svg"} {
+		if panels != nil {
+			if err := plots.Save(panels, 6.5*vg.Inch, 4.5*vg.Inch, filepath.Join(figs, "panels"+ext), plots.SaveOptions{}); err != nil {
+				return err
+			}
+		}
+		if err := plots.Save(phase, 7*vg.Inch, 2*vg.Inch, filepath.Join(figs, "phase"+ext), plots.SaveOptions{}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// figure draws a figure of the given kind (figdata.Figure), reporting what
+// it skipped on the progress writer.
+func (m *mnistRun) figure(kind string, files []string) (*plots.Figure, error) {
+	fig, skips, notes, err := figdata.Figure(kind, files, figdata.Options{})
+	for _, n := range notes {
+		m.progress("%s: %s", kind, n)
+	}
+	for _, sk := range skips {
+		m.progress("%s: %v", kind, sk)
+	}
+	return fig, err
+}
+
+// tooShort reports whether the classifier left a point undetermined because
+// its loss looked stationary but had fewer effective samples than it needs.
+func tooShort(r sweep.PointResult) bool {
+	var res struct {
+		Regime   regime.Regime `json:"regime"`
+		Evidence struct {
+			LevelESS *float64 `json:"level_ess"`
+			Settings struct {
+				MinESS float64 `json:"min_ess"`
+			} `json:"settings"`
+		} `json:"evidence"`
+	}
+	if r.Error != "" || json.Unmarshal(r.Result, &res) != nil || res.Regime != regime.Undetermined {
+		return false
+	}
+	e := res.Evidence
+	return e.LevelESS != nil && *e.LevelESS < e.Settings.MinESS
+}
+
+// seedRun copies the trainer run in src (if dst holds none yet) so that a
+// longer run in dst resumes from src's last checkpoint.
+func seedRun(src, dst string) error {
+	if _, err := os.Stat(filepath.Join(dst, "config.json")); err == nil {
+		return nil
+	}
+	ck := realnets.LastCheckpoint(src)
+	if ck == "" {
+		return nil // nothing to continue from: dst trains from the start
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	for _, name := range []string{"config.json", "metrics.jsonl", realnets.StepsFile, filepath.Base(ck)} {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if err := fileio.WriteFile(filepath.Join(dst, name), func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runNetPlan runs the one-point network plan of a (resumably, in dir) and
+// returns its result.
+func runNetPlan(ctx context.Context, a NetPlanConfig, dir string, workers int) (sweep.PointResult, error) {
+	p, err := NewNetPlan(a)
+	if err != nil {
+		return sweep.PointResult{}, err
+	}
+	planFile := filepath.Join(dir, "plan.json")
+	if old, err := sweep.ReadPlan(planFile); err == nil {
+		if old.ID != p.ID {
+			return sweep.PointResult{}, fmt.Errorf("%s holds another experiment: remove it", dir)
+		}
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return sweep.PointResult{}, err
+	} else if err := sweep.WritePlan(planFile, p); err != nil {
+		return sweep.PointResult{}, err
+	}
+	points := filepath.Join(dir, "points")
+	if _, err := sweep.RunShard(ctx, p, sweep.Shard{Index: 0, Count: 1}, points, 1, NetRunner(NetRunsDir(planFile), workers), nil); err != nil {
+		return sweep.PointResult{}, err
+	}
+	results, missing, err := sweep.Merge(p, []string{points})
+	if err != nil {
+		return sweep.PointResult{}, err
+	}
+	if len(missing) > 0 || len(results) != 1 {
+		return sweep.PointResult{}, fmt.Errorf("%s: the run did not finish", dir)
+	}
+	if results[0].Error != "" {
+		return sweep.PointResult{}, fmt.Errorf("%s: %s", dir, results[0].Error)
+	}
+	return results[0], nil
+}
+
+// panelData writes the per-epoch data of the panels figure for the run in
+// dir: epoch, train_loss, test_error and elr from its metrics.jsonl, and
+// grad_norm_mean = the mean over the epoch's steps of the effective
+// gradient norm of steps.csv (the record's own grad_norm_mean at epoch 0).
+// The runs compute the end-of-epoch gradient pass only at log-spaced epochs
+// (-grad-metrics log), so the epoch mean of the training steps' gradient
+// norms, which every epoch has, is drawn instead.
+func panelData(dir, name string) error {
+	recs, err := readMetrics(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		return err
+	}
+	steps, err := realnets.ReadSteps(filepath.Join(dir, realnets.StepsFile))
+	if err != nil {
+		return err
+	}
+	sum := map[int]float64{}
+	cnt := map[int]int{}
+	for _, st := range steps {
+		sum[st.Epoch] += st.GradNorm
+		cnt[st.Epoch]++
+	}
+	type row struct {
+		Epoch        int     `json:"epoch"`
+		TrainLoss    float64 `json:"train_loss"`
+		TrainAcc     float64 `json:"train_acc"`
+		TestError    float64 `json:"test_error"`
+		GradNormMean float64 `json:"grad_norm_mean"`
+		ELR          float64 `json:"elr"`
+	}
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	return fileio.WriteFile(name, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for _, r := range recs {
+			g := math.NaN()
+			switch {
+			case r.Epoch == 0 && r.GradNormMean != nil:
+				g = *r.GradNormMean
+			case cnt[r.Epoch] > 0:
+				g = sum[r.Epoch] / float64(cnt[r.Epoch])
+			}
+			if math.IsNaN(g) {
+				continue
+			}
+			if err := enc.Encode(row{r.Epoch, r.TrainLoss, r.TrainAcc, r.TestError, g, r.ELR}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

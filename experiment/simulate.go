@@ -1,0 +1,95 @@
+package experiment
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/regimes/regimes/internal/fileio"
+	"github.com/regimes/regimes/toy"
+)
+
+// SimulateRecord is the content of config.json.
+type SimulateRecord struct {
+	Command    string          `json:"command"`
+	Mode       string          `json:"mode"`
+	Toy        toy.Config      `json:"toy"`
+	DataSHA256 string          `json:"data_sha256,omitempty"`
+	Sim        *toy.SimConfig  `json:"sim,omitempty"`
+	Conv       *toy.ConvConfig `json:"conv,omitempty"`
+	// Theory holds the deterministic quantities of the problem that
+	// "regimes analyze" copies into its report and "regimes compare"
+	// checks: random_level for every toy; for lsq also gd_threshold,
+	// ms_bound_lo and ms_bound_hi (SCIENCE.md 6.1, at the run's batch size).
+	Theory map[string]float64 `json:"theory"`
+}
+
+// SimulateOutput is the summary Simulate returns: the trajectory's summary
+// and the output folder.
+type SimulateOutput struct {
+	toy.Summary
+	Out string `json:"out"`
+}
+
+// SimulateConfig configures one toy run (Simulate).
+type SimulateConfig struct {
+	// Toy is the toy problem.
+	Toy toy.Config
+	// Conventional runs conventional SGD with LR, WD, Momentum and
+	// InitNorm instead of projected SGD on the sphere at ELR.
+	Conventional          bool
+	ELR, LR, WD, Momentum float64
+	InitNorm              float64
+	Batch, Steps, Every   int
+	Sampling              toy.Sampling
+	Seed                  uint64
+	// Out is the output folder.
+	Out string
+}
+
+// Simulate runs SGD on a toy problem and writes Out/trajectory.csv and
+// Out/config.json (everything needed to rerun, with the SHA-256 of the data
+// and the problem's deterministic theory), atomically; on error nothing is
+// written.
+func Simulate(cfg SimulateConfig) (SimulateOutput, error) {
+	tc := cfg.Toy.Defaults()
+	p, err := tc.Build()
+	if err != nil {
+		return SimulateOutput{}, err
+	}
+	hash, err := toy.DataHash(p, tc.Data)
+	if err != nil {
+		return SimulateOutput{}, err
+	}
+	rec := SimulateRecord{Command: "regimes simulate", Toy: tc, DataSHA256: hash,
+		Theory: map[string]float64{"random_level": p.RandomLevel()}}
+	if l, ok := p.(*toy.LSQ); ok {
+		ms := toy.MSBounds(l.A(), cfg.Batch, cfg.Sampling != toy.Shuffle)
+		rec.Theory["gd_threshold"] = toy.GDThreshold(l.A())
+		rec.Theory["ms_bound_lo"], rec.Theory["ms_bound_hi"] = ms[0], ms[1]
+	}
+	var tr *toy.Trajectory
+	if cfg.Conventional {
+		c := toy.ConvConfig{LR: cfg.LR, WD: cfg.WD, Momentum: cfg.Momentum, Batch: cfg.Batch, Sampling: cfg.Sampling,
+			Steps: cfg.Steps, Every: cfg.Every, Seed: cfg.Seed, InitNorm: cfg.InitNorm}.Defaults()
+		rec.Mode, rec.Conv = "conventional", &c
+		tr, err = toy.SimulateConventional(p, c)
+	} else {
+		c := toy.SimConfig{ELR: cfg.ELR, Batch: cfg.Batch, Sampling: cfg.Sampling, Steps: cfg.Steps, Every: cfg.Every,
+			Seed: cfg.Seed}.Defaults()
+		rec.Mode, rec.Sim = "sphere", &c
+		tr, err = toy.Simulate(p, c)
+	}
+	if err != nil {
+		return SimulateOutput{}, err
+	}
+	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+		return SimulateOutput{}, err
+	}
+	if err := fileio.WriteFile(filepath.Join(cfg.Out, "trajectory.csv"), tr.WriteCSV); err != nil {
+		return SimulateOutput{}, err
+	}
+	if err := writeJSONFile(filepath.Join(cfg.Out, "config.json"), rec); err != nil {
+		return SimulateOutput{}, err
+	}
+	return SimulateOutput{Summary: tr.Summary, Out: cfg.Out}, nil
+}

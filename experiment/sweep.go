@@ -1,0 +1,56 @@
+package experiment
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/regimes/regimes/internal/fileio"
+	"github.com/regimes/regimes/sweep"
+)
+
+// MissingError reports that points of a plan have no result yet.
+type MissingError struct {
+	// Missing are the indices of the points without a result; Total is the
+	// number of points of the plan.
+	Missing []int
+	Total   int
+}
+
+func (e *MissingError) Error() string {
+	return fmt.Sprintf("%d of %d points have no result yet (first: %d)", len(e.Missing), e.Total, e.Missing[0])
+}
+
+// MergeSweep merges the point results of plan p found in dirs into
+// out/results.jsonl and out/results.csv, atomically, and returns the line
+// that says so. With points missing it writes nothing and returns a
+// *MissingError, unless partial.
+func MergeSweep(p *sweep.Plan, dirs []string, out string, partial bool) (string, error) {
+	results, missing, err := sweep.Merge(p, dirs)
+	if err != nil {
+		return "", err
+	}
+	if len(missing) > 0 && !partial {
+		return "", &MissingError{Missing: missing, Total: len(p.Points)}
+	}
+	recs := make([]map[string]any, len(results))
+	for i, r := range results {
+		if recs[i], err = r.Record(); err != nil {
+			return "", err
+		}
+	}
+	jsonl, csv := filepath.Join(out, "results.jsonl"), filepath.Join(out, "results.csv")
+	if err := fileio.WriteFile(jsonl, func(w io.Writer) error { return fileio.WriteJSONL(w, recs) }); err != nil {
+		return "", err
+	}
+	if err := fileio.WriteFile(csv, func(w io.Writer) error { return fileio.WriteFlatCSV(w, recs) }); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("merged %d of %d points into %s and %s", len(recs), len(p.Points), jsonl, csv), nil
+}
+
+// NetPlanMessage is the line that reports a network plan written to name.
+func NetPlanMessage(name string, p *sweep.Plan) string {
+	return fmt.Sprintf("wrote %s: %d network points (%d ELRs x %d %s values x %d seeds), plan %.12s",
+		name, len(p.Points), len(p.ELR), len(p.Values), p.Param, len(p.Seeds), p.ID)
+}

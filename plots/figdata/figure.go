@@ -1,0 +1,69 @@
+package figdata
+
+import (
+	"fmt"
+
+	"github.com/regimes/regimes/plots"
+)
+
+// Options are the settings of Figure that some kinds take.
+type Options struct {
+	// Metric and LogColor are the phase diagram's (PhaseOptions).
+	Metric   string
+	LogColor bool
+	// Random is the random level a stationary-loss figure draws (0: none).
+	Random float64
+}
+
+// Kinds lists the kinds of figure that Figure draws.
+var Kinds = []string{"phase", "panels", "thresholds", "lyapunov", "stationary", "bifurcation"}
+
+// Figure reads the files of a figure of the given kind and draws it with
+// the builder of package plots: phase (Phase), panels (Panels), thresholds,
+// lyapunov, stationary or bifurcation (one file each). It returns the
+// points the builder skipped and, for a phase diagram, the notes on
+// combined cells.
+func Figure(kind string, files []string, o Options) (*plots.Figure, []plots.Skip, []string, error) {
+	switch kind {
+	case "phase":
+		d, notes, err := Phase(files, PhaseOptions{Metric: o.Metric, LogColor: o.LogColor})
+		if err != nil {
+			return nil, nil, notes, err
+		}
+		fig, skips, err := plots.NewPhaseDiagram(d)
+		return fig, skips, notes, err
+	case "panels":
+		d, err := Panels(files)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		fig, skips, err := plots.NewPanels(d)
+		return fig, skips, nil, err
+	}
+	kinds := map[string]func(string) (*plots.Figure, []plots.Skip, error){
+		"thresholds":  draw(Thresholds, plots.NewThresholds),
+		"lyapunov":    draw(Lyapunov, plots.NewLyapunov),
+		"stationary":  draw(func(n string) (plots.Stationary, error) { return Stationary(n, o.Random) }, plots.NewStationary),
+		"bifurcation": draw(Bifurcation, plots.NewBifurcation),
+	}
+	f, ok := kinds[kind]
+	if !ok {
+		return nil, nil, nil, fmt.Errorf("unknown kind of figure %q (want one of %v)", kind, Kinds)
+	}
+	if len(files) != 1 {
+		return nil, nil, nil, fmt.Errorf("%s takes one file, got %d", kind, len(files))
+	}
+	fig, skips, err := f(files[0])
+	return fig, skips, nil, err
+}
+
+// draw chains a reader of one file and a figure builder.
+func draw[D any](read func(string) (D, error), build func(D) (*plots.Figure, []plots.Skip, error)) func(string) (*plots.Figure, []plots.Skip, error) {
+	return func(name string) (*plots.Figure, []plots.Skip, error) {
+		d, err := read(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		return build(d)
+	}
+}
