@@ -88,6 +88,10 @@ type RotationalEquilibrium struct {
 	// CIs by batch means.
 	Start int `json:"start"`
 	Steps int `json:"steps"`
+	// TrendP is the p-value of the trend test (TrendTest) of the realised
+	// ELR over the window: a small value says the norm is still drifting,
+	// so the run has not reached its equilibrium.
+	TrendP float64 `json:"trend_p"`
 	// GradSq is G over the window.
 	GradSq Interval `json:"grad_sq"`
 	// Measured stationary values: the SI norm (from the realised ELR),
@@ -138,6 +142,7 @@ func Rotational(in RotationalInput) (RotationalEquilibrium, error) {
 	}
 	end, _ := MSER(in.ELR, MSERBatch)
 	r.Start, r.Steps = end, n-end
+	r.TrendP = TrendTest(in.ELR[end:]).P
 	w := func(x []float64) []float64 { return x[end:] }
 	sq := func(x []float64) []float64 {
 		out := make([]float64, len(x))

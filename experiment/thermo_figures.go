@@ -390,16 +390,17 @@ func (res *ThermoResult) WriteTable(w io.Writer) error {
 }
 
 // WriteRotationalTable writes the measured-versus-predicted table of
-// network runs (RotationalRun): model, rates, window, the SI norm, realised
+// network runs (RotationalRun): model, rates, window, the p-value of the
+// realised ELR's trend over the window, the SI norm, realised
 // ELR and RMS angle, each measured [95% CI] against its prediction, and the
 // noise-only radius.
 func WriteRotationalTable(w io.Writer, rs []RotationalRunResult) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "run\tmodel\tlr\twd\tmom\tsteps\tnorm [95% CI]\tpred\tnoise-only\tELR [95% CI]\tpred\tangle rms [95% CI]\tpred")
+	fmt.Fprintln(tw, "run\tmodel\tlr\twd\tmom\tsteps\ttrend p\tnorm [95% CI]\tpred\tnoise-only\tELR [95% CI]\tpred\tangle rms [95% CI]\tpred")
 	for _, r := range rs {
 		e := r.Equilibrium
-		fmt.Fprintf(tw, "%s\t%s\t%g\t%g\t%g\t%d\t%.4g [%.4g, %.4g]\t%.4g [%.4g, %.4g]\t%.4g\t%.4g [%.4g, %.4g]\t%.4g [%.4g, %.4g]\t%.4g [%.4g, %.4g]\t%.4g\n",
-			filepath.Base(r.Dir), r.Model, r.LR, r.WD, r.Momentum, e.Steps,
+		fmt.Fprintf(tw, "%s\t%s\t%g\t%g\t%g\t%d\t%.2g\t%.4g [%.4g, %.4g]\t%.4g [%.4g, %.4g]\t%.4g\t%.4g [%.4g, %.4g]\t%.4g [%.4g, %.4g]\t%.4g [%.4g, %.4g]\t%.4g\n",
+			filepath.Base(r.Dir), r.Model, r.LR, r.WD, r.Momentum, e.Steps, e.TrendP,
 			e.Norm.Value, e.Norm.CI95[0], e.Norm.CI95[1], e.PredNorm.Value, e.PredNorm.CI95[0], e.PredNorm.CI95[1], e.PredNormNoiseOnly,
 			e.ELR.Value, e.ELR.CI95[0], e.ELR.CI95[1], e.PredELR.Value, e.PredELR.CI95[0], e.PredELR.CI95[1],
 			e.AngleRMS.Value, e.AngleRMS.CI95[0], e.AngleRMS.CI95[1], e.PredAngleRMS)
