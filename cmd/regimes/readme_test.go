@@ -50,7 +50,7 @@ var readmeSteps = []string{
 	"conventional -lr 0.3 -wd 0.1 -batch 1 -steps 20000 -out $DIR/conv-stable",
 	"reproduce mnist -out $DIR/mnist-repro -quick", // tiny
 	"finetune -model convnet -width 8 -data mnist -subset 2000 -test-subset 2000 -pre-elr 1.4e-2 -fine-elr 3e-3 -pre-epochs 10 -fine-epochs 10 -baseline-elrs 1e-3,3e-3,1e-2 -seeds 3 -out $DIR/ft",
-	"realised -in ../../testdata/conventional/metrics.jsonl -bands-from ../../testdata/mnist/summary.json -out $DIR/realised.png", // relative: the figure names the file
+	"realised -in ../../testdata/conventional/metrics.jsonl -bands-from ../../testdata/mnist/summary.json -out $DIR/realised.png",        // relative: the figure names the file
 	"train -model convnet -width 4 -data mnist -subset 256 -test-subset 100 -elr 1e-3 -epochs 2 -seed 1 -out $DIR/runs/c8",               // tiny
 	"train -model mlp -width 32 -data mnist -subset 256 -test-subset 100 -lr 0.1 -wd 5e-4 -momentum 0.9 -epochs 2 -out $DIR/runs/mlp-wd", // tiny
 	"train -resume -out $DIR/runs/c8 -epochs 3",
