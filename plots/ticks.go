@@ -344,7 +344,7 @@ func (t symLogTicks) Ticks(min, max float64) []plot.Tick {
 	k1 := int(math.Ceil(math.Log10(top) - 1e-9))
 	// Label every decade when there are few, else every other.
 	stride := 1
-	if k1-k0+1 > 3 {
+	if k1-k0+1 > 5 {
 		stride = 2
 	}
 	for k := k0; k <= k1; k++ {

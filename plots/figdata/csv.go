@@ -125,6 +125,7 @@ func Lyapunov(name string) (plots.Lyapunov, error) {
 		return plots.Lyapunov{}, err
 	}
 	d := plots.Lyapunov{ELR: t.col("elr"), Exp: t.col("exponent"), Lo: t.col("lo"), Hi: t.col("hi")}
+	d.Linear = SymLogLinear(d.Exp)
 	if !t.Has("regime") {
 		return d, nil
 	}
@@ -142,6 +143,27 @@ func Lyapunov(name string) (plots.Lyapunov, error) {
 	}
 	d.Bands = Bands(elrs, regs)
 	return d, nil
+}
+
+// SymLogLinear returns the linear half-width of a symmetric-log axis for
+// values vs when a linear axis would squash the small ones: when the
+// largest magnitude is more than 30 times some nonzero magnitude, two
+// decades below the largest magnitude's decade; 0 (a linear axis)
+// otherwise.
+func SymLogLinear(vs []float64) float64 {
+	top, small := 0.0, math.Inf(1)
+	for _, v := range vs {
+		if a := math.Abs(v); !math.IsNaN(a) && !math.IsInf(a, 0) {
+			top = math.Max(top, a)
+			if a > 0 {
+				small = math.Min(small, a)
+			}
+		}
+	}
+	if !(top > 30*small) {
+		return 0
+	}
+	return math.Pow(10, math.Floor(math.Log10(top))-2)
 }
 
 // Bands turns runs of equal regimes at positive ELRs into bands reaching
@@ -219,5 +241,16 @@ func Bifurcation(name string) (plots.Bifurcation, error) {
 		return plots.Bifurcation{}, err
 	}
 	x, y, _ := present(t.col("x"), t.col("y"))
-	return plots.Bifurcation{X: x, Y: y, Branches: extraCurves(t, t.col("x"), "x", "y")}, nil
+	d := plots.Bifurcation{X: x, Y: y, Branches: extraCurves(t, t.col("x"), "x", "y")}
+	// Mark the bifurcation: where the first branch ends and a later named
+	// one begins (the flip of a fixed point into a cycle).
+	if len(d.Branches) > 1 && len(d.Branches[0].X) > 0 && len(d.Branches[1].X) > 0 {
+		end := d.Branches[0].X[len(d.Branches[0].X)-1]
+		start := d.Branches[1].X[0]
+		if math.Abs(end-start) <= 0.02*math.Max(math.Abs(end), math.Abs(start)) {
+			at := (end + start) / 2
+			d.Marks = []plots.Mark{{Name: "bifurcation at " + fmt.Sprintf("%.3g", at), X: at, Label: fmt.Sprintf("%.3g", at)}}
+		}
+	}
+	return d, nil
 }
