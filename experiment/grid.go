@@ -62,8 +62,11 @@ type GridConfig struct {
 	// Out is the folder of the runs, the cells and grid.json.
 	Out string `json:"-"`
 	// Progress, if not nil, receives a line per finished cell with the
-	// elapsed time and an ETA, and the trainer's progress.
+	// elapsed time and an ETA.
 	Progress io.Writer `json:"-"`
+	// RunProgress, if not nil, receives the trainer's progress (a
+	// terminal's progress bar).
+	RunProgress io.Writer `json:"-"`
 }
 
 func (c *GridConfig) defaults() {
@@ -284,7 +287,7 @@ func gridCell(ctx context.Context, cfg GridConfig, base realnets.TrainConfig, se
 	}
 	pc := base
 	pc.ELR, pc.Epochs, pc.Seed, pc.Out = plr, cfg.PreEpochs, seed, filepath.Join(dir, "pre")
-	recs, err := ensureEpochs(ctx, pc, max(1, cfg.PreEpochs-kmax+1), cfg.Progress)
+	recs, err := ensureEpochs(ctx, pc, max(1, cfg.PreEpochs-kmax+1), cfg.RunProgress)
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +337,7 @@ func gridCell(ctx context.Context, cfg GridConfig, base realnets.TrainConfig, se
 		fc.ELR, fc.Epochs, fc.Seed = flr, cfg.FineEpochs, seed
 		fc.Out = filepath.Join(dir, "fine-"+formatELR(flr))
 		fc.From = filepath.Join(pc.Out, fmt.Sprintf("epoch-%06d.ckpt", cfg.PreEpochs))
-		if _, _, err := ensureRun(ctx, fc, cfg.Progress); err != nil {
+		if _, _, err := ensureRun(ctx, fc, cfg.RunProgress); err != nil {
 			return nil, err
 		}
 		w, err := ckpt(fc.Out, cfg.FineEpochs)
