@@ -456,23 +456,5 @@ const sumBlocks = 8
 // sumTask adds the chunk gradients in chunk order for one block of the
 // trainable parameters and writes them to Param.Grad.
 func (m *ConvNet) sumTask(task, _ int) {
-	lo, hi := span(m.gradLen, sumBlocks, task)
-	off := 0
-	for _, p := range m.params {
-		if p.Frozen {
-			continue
-		}
-		a, b := max(lo, off), min(hi, off+len(p.Data))
-		if a < b {
-			dst := p.Grad[a-off : b-off]
-			copy(dst, m.chunkGrad[0][a:b])
-			for c := 1; c < m.nchunk; c++ {
-				src := m.chunkGrad[c][a:b]
-				for j, v := range src {
-					dst[j] += v
-				}
-			}
-		}
-		off += len(p.Data)
-	}
+	sumChunkGrads(task, m.params, m.chunkGrad[:m.nchunk], m.gradLen)
 }

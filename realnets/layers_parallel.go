@@ -183,3 +183,30 @@ func span(n, parts, i int) (lo, hi int) {
 const maxChunks = 32
 
 func numChunks(n int) int { return min(n, maxChunks) }
+
+// sumChunkGrads adds the per-chunk gradients chunks (each holding every
+// trainable parameter's gradient, flat, gradLen values in params order) in
+// chunk order for block task of sumBlocks, and writes the sums to
+// Param.Grad: the fixed-order reduction that makes the gradients
+// independent of the worker count.
+func sumChunkGrads(task int, params []*Param, chunks [][]float32, gradLen int) {
+	lo, hi := span(gradLen, sumBlocks, task)
+	off := 0
+	for _, p := range params {
+		if p.Frozen {
+			continue
+		}
+		a, b := max(lo, off), min(hi, off+len(p.Data))
+		if a < b {
+			dst := p.Grad[a-off : b-off]
+			copy(dst, chunks[0][a:b])
+			for _, ch := range chunks[1:] {
+				src := ch[a:b]
+				for j, v := range src {
+					dst[j] += v
+				}
+			}
+		}
+		off += len(p.Data)
+	}
+}

@@ -22,34 +22,10 @@ func refParams(ps []*Param) [][]float64 {
 }
 
 // refBN normalises v (n×c×hw) per channel with batch statistics
-// (useBatch) or with the running statistics rm, rv.
+// (useBatch) or with the running statistics rm, rv, and applies a ReLU, in
+// place.
 func refBN(v []float64, n, c, hw int, useBatch bool, rm, rv []float64) {
-	for ch := 0; ch < c; ch++ {
-		mean, variance := 0.0, 0.0
-		if useBatch {
-			for i := 0; i < n; i++ {
-				for _, x := range v[(i*c+ch)*hw : (i*c+ch+1)*hw] {
-					mean += x
-				}
-			}
-			mean /= float64(n * hw)
-			for i := 0; i < n; i++ {
-				for _, x := range v[(i*c+ch)*hw : (i*c+ch+1)*hw] {
-					variance += (x - mean) * (x - mean)
-				}
-			}
-			variance /= float64(n * hw)
-		} else {
-			mean, variance = rm[ch], rv[ch]
-		}
-		inv := 1 / math.Sqrt(variance+bnEps)
-		for i := 0; i < n; i++ {
-			s := v[(i*c+ch)*hw : (i*c+ch+1)*hw]
-			for j := range s {
-				s[j] = max((s[j]-mean)*inv, 0) // BatchNorm then ReLU
-			}
-		}
-	}
+	copy(v, refNorm(v, n, c, hw, useBatch, rm, rv, true))
 }
 
 // refXent returns the mean cross-entropy of n×nc logits.
