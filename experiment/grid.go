@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
 )
@@ -214,7 +216,8 @@ type GridResult struct {
 // under cfg.Out, so a killed grid (also kill -9) resumes where it stopped
 // and reaches the same results: finished runs and cells are reused,
 // interrupted runs resumed from their last checkpoint, and evaluations are
-// deterministic. It writes cfg.Out/grid.json atomically and returns it.
+// deterministic. It writes cfg.Out/grid.json and the figure
+// cfg.Out/grid.png and .svg (GridFigure) atomically and returns the result.
 func Grid(ctx context.Context, cfg GridConfig) (*GridResult, error) {
 	cfg.defaults()
 	if err := cfg.check(); err != nil {
@@ -252,6 +255,21 @@ func Grid(ctx context.Context, cfg GridConfig) (*GridResult, error) {
 	if err := writeJSONFile(filepath.Join(cfg.Out, "grid.json"), res); err != nil {
 		return nil, err
 	}
+	fig, skips, err := GridFigure(res)
+	if err != nil {
+		return nil, err
+	}
+	for _, sk := range skips {
+		if cfg.Progress != nil {
+			fmt.Fprintf(cfg.Progress, "grid: figure: %v\n", sk)
+		}
+	}
+	sz := plots.SizeFor(true, 0.75)
+	for _, ext := range []string{".png", ".svg"} {
+		if err := plots.Save(fig, sz.W, sz.H, filepath.Join(cfg.Out, "grid"+ext), plots.SaveOptions{}); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 
@@ -275,7 +293,8 @@ func gridCell(ctx context.Context, cfg GridConfig, base realnets.TrainConfig, se
 		if err := json.Unmarshal(b, &stored); err != nil {
 			return nil, fmt.Errorf("%s: %v", cellFile, err)
 		}
-		if string(stored.Config) == string(key) {
+		var have bytes.Buffer
+		if err := json.Compact(&have, stored.Config); err == nil && have.String() == string(key) {
 			return &stored.Cell, nil
 		}
 		// Another configuration (e.g. more PLRs): recompute the cell; its
@@ -472,14 +491,15 @@ func summariseGrid(cfg GridConfig, cells []GridCell) []GridPLR {
 				stats["gc:"+n] = append(stats["gc:"+n], p.GreatCircle.TestErr)
 			}
 		}
-		g.EpochsToConverge, g.PreTrainErr, g.PreTestErr = MeanCI(conv), MeanCI(ptr), MeanCI(pte)
+		g.EpochsToConverge = MeanCI(conv).Clip(0, math.Inf(1))
+		g.PreTrainErr, g.PreTestErr = MeanCI(ptr).Clip(0, 100), MeanCI(pte).Clip(0, 100)
 		for _, n := range names {
-			g.TestErr = append(g.TestErr, GridStat{n, MeanCI(stats["err:"+n])})
+			g.TestErr = append(g.TestErr, GridStat{n, MeanCI(stats["err:"+n]).Clip(0, 100)})
 		}
 		for _, n := range pairNames {
-			g.Angles = append(g.Angles, GridStat{n, MeanCI(stats["angle:"+n])})
-			g.Barriers = append(g.Barriers, GridStat{"linear " + n, MeanCI(stats["lin:"+n])},
-				GridStat{"great-circle " + n, MeanCI(stats["gc:"+n])})
+			g.Angles = append(g.Angles, GridStat{n, MeanCI(stats["angle:"+n]).Clip(0, math.Pi)})
+			g.Barriers = append(g.Barriers, GridStat{"linear " + n, MeanCI(stats["lin:"+n]).Clip(0, 100)},
+				GridStat{"great-circle " + n, MeanCI(stats["gc:"+n]).Clip(0, 100)})
 		}
 		out = append(out, g)
 	}

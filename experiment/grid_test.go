@@ -3,6 +3,7 @@ package experiment
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -69,6 +70,11 @@ func TestGrid(t *testing.T) {
 			if e := p.Linear.Points[0].TestErr; e != c.solution(p.A).TestErr || p.GreatCircle.Points[2].TestErr != c.solution(p.B).TestErr {
 				t.Errorf("PLR %g pair %s|%s: path ends %v, %v differ from the solutions'", c.PLR, p.A, p.B, e, p.GreatCircle.Points[2].TestErr)
 			}
+		}
+	}
+	for _, ext := range []string{".png", ".svg"} {
+		if st, err := os.Stat(filepath.Join(ref, "grid"+ext)); err != nil || st.Size() == 0 {
+			t.Errorf("no figure grid%s: %v", ext, err)
 		}
 	}
 	for _, g := range res.PLRs {
@@ -144,4 +150,37 @@ func ExampleGrid() {
 	// fine-0.0001 | swa-2: 3 points on each path
 	// fine-0.001 | swa-2: 3 points on each path
 	// label of PLR 0.03: 2
+}
+
+// TestGridCommitted re-reads the committed MNIST grid (testdata/grid-mnist,
+// README "The grid protocol on MNIST") and requires its labels and their
+// reasons to follow from its cells by the rule of SCIENCE.md section 11.5.
+func TestGridCommitted(t *testing.T) {
+	b, err := os.ReadFile("../testdata/grid-mnist/grid.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Config GridConfig `json:"config"`
+		Cells  []GridCell `json:"cells"`
+		PLRs   []struct {
+			PLR   float64 `json:"plr"`
+			Label string  `json:"label"`
+			Why   string  `json:"why"`
+		} `json:"by_plr"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	got := summariseGrid(res.Config, res.Cells)
+	var labels []string
+	for i, g := range got {
+		labels = append(labels, g.Label)
+		if g.Label != res.PLRs[i].Label || g.Why != res.PLRs[i].Why {
+			t.Errorf("PLR %g: %s (%s) from the cells, committed %s (%s)", g.PLR, g.Label, g.Why, res.PLRs[i].Label, res.PLRs[i].Why)
+		}
+	}
+	if s := strings.Join(labels, " "); s != "1 1 2B 2B 3" {
+		t.Errorf("labels %s, the README says 1 1 2B 2B 3", s)
+	}
 }
