@@ -90,7 +90,7 @@ func (n *netFlags) define(fs *flag.FlagSet, d netDefaults) {
 		fromCkpt = " (default convnet, or the -from checkpoint's)"
 	}
 	fs.StringVar(&n.Model, "model", d.model, "network: convnet (ConvNetSI), mlp (SI MLP) or resnet (ResNet-18-SI)"+fromCkpt)
-	fs.IntVar(&n.Width, "width", d.width, "ConvNet base width c (0: 32) or MLP hidden width (0: 256)")
+	fs.IntVar(&n.Width, "width", d.width, "ConvNet base width c (0: 32), ResNet width k (0: 32) or MLP hidden width (0: 256)")
 	fs.IntVar(&n.Hidden, "hidden", 0, "number of hidden layers of the MLP (0: 2)")
 	fs.StringVar(&n.Data.Name, "data", d.data, "data set: mnist, cifar10 or cifar100"+strings.ReplaceAll(fromCkpt, "convnet", "mnist"))
 	fs.StringVar(&n.Data.Dir, "data-dir", "", "folder of the data files (default for MNIST: the GoMNIST module's)")

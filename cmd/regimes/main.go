@@ -38,6 +38,7 @@ var commands = []*Command{
 	cmdTrain,
 	cmdReproduce,
 	cmdFinetune,
+	cmdGrid,
 	cmdRealised,
 }
 

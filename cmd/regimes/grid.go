@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+
+	"github.com/regimes/regimes/experiment"
+)
+
+var cmdGrid = &Command{
+	UsageLine: "grid [-model resnet|convnet|mlp] [-width K] [-data mnist|cifar10|cifar100] [-subset N] [-test-subset M] -plrs P1,P2,... -flrs F1,F2,... -pre-epochs T -fine-epochs F [-swa-ks K1,K2,...] [-path-points 10] [-seeds S] -out DIR",
+	Short:     "the follow-up's grid: pre-training x fine-tuning ELRs x seeds, SWA, angles, barriers, the 2A/2B label",
+	Long:      helpText("grid"),
+	Flags:     gridCommandFlags,
+}
+
+func gridCommandFlags(fs *flag.FlagSet) func([]string) error {
+	var n netFlags
+	n.define(fs, netDefaults{model: "resnet", data: "mnist", width: 8, gradMetrics: "none", perRun: true})
+	var cfg experiment.GridConfig
+	plrs := fs.String("plrs", "", "comma-separated pre-training ELRs")
+	flrs := fs.String("flrs", "", "comma-separated fine-tuning ELRs")
+	fs.IntVar(&cfg.PreEpochs, "pre-epochs", 0, "epochs of pre-training")
+	fs.IntVar(&cfg.FineEpochs, "fine-epochs", 0, "epochs of fine-tuning")
+	ks := fs.String("swa-ks", "", "comma-separated numbers of last pre-training checkpoints to average (SWA)")
+	fs.IntVar(&cfg.PathPoints, "path-points", 10, "intervals each path between two solutions is evaluated on")
+	fs.Float64Var(&cfg.ConvergeErr, "converge-err", 1, "train error (percent) at which pre-training counts as converged")
+	fs.Float64Var(&cfg.BarrierTol, "barrier-tol", 1, "test-error barrier (points) up to which two fine-tuned solutions are one basin")
+	seeds := fs.Int("seeds", 2, "number of seeds (1..S); at least 2 for confidence intervals")
+	fs.StringVar(&cfg.Out, "out", "", "output folder")
+	return func(args []string) error {
+		if len(args) > 0 {
+			return fmt.Errorf("unexpected argument %q", args[0])
+		}
+		if err := gridCommandConfig(&cfg, n, *plrs, *flrs, *ks, *seeds); err != nil {
+			return err
+		}
+		cfg.Progress = stderr
+		if f, ok := stderr.(*os.File); ok && isTerminal(f) {
+			cfg.RunProgress = f
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		res, err := experiment.Grid(ctx, cfg)
+		if errors.Is(err, context.Canceled) {
+			return errors.New("interrupted; rerun the same command to continue")
+		}
+		if err != nil {
+			return err
+		}
+		for _, g := range res.PLRs {
+			fmt.Fprintf(stdout, "PLR %g: %s (%s)\n", g.PLR, g.Label, g.Why)
+		}
+		return nil
+	}
+}
+
+// gridCommandConfig checks the flags of grid and completes cfg with the network
+// n, the ELR lists, the SWA sizes and the seeds 1..seeds.
+func gridCommandConfig(cfg *experiment.GridConfig, n netFlags, plrs, flrs, ks string, seeds int) error {
+	if cfg.Out == "" {
+		return errors.New("no output folder: give -out DIR")
+	}
+	if seeds < 1 {
+		return fmt.Errorf("-seeds %d: want at least 1", seeds)
+	}
+	if n.GradMetrics != "none" {
+		return fmt.Errorf("-grad-metrics %s: the grid's runs record no gradient metrics", n.GradMetrics)
+	}
+	var err error
+	if cfg.PLRs, err = parseELRList(plrs); err != nil {
+		return fmt.Errorf("-plrs: %v", err)
+	}
+	if cfg.FLRs, err = parseELRList(flrs); err != nil {
+		return fmt.Errorf("-flrs: %v", err)
+	}
+	cfg.SWAKs = nil
+	for _, f := range strings.Split(ks, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		k, err := strconv.Atoi(f)
+		if err != nil || k < 1 {
+			return fmt.Errorf("-swa-ks: %q is not a positive whole number", f)
+		}
+		cfg.SWAKs = append(cfg.SWAKs, k)
+	}
+	cfg.Seeds = nil
+	for i := 1; i <= seeds; i++ {
+		cfg.Seeds = append(cfg.Seeds, uint64(i))
+	}
+	c := n.config()
+	cfg.Model, cfg.Width, cfg.Hidden, cfg.Data, cfg.Subset = c.Model, c.Width, c.Hidden, c.Data.Name, c.Data.Subset
+	cfg.SubsetSeed, cfg.TestSubset, cfg.Batch, cfg.HeadSeed = c.Data.SubsetSeed, c.TestSubset, c.Batch, c.HeadSeed
+	cfg.DataDir, cfg.Workers = c.Data.Dir, c.Workers
+	return nil
+}
