@@ -241,7 +241,17 @@ func ReadSweepBands(name string) ([]RealisedBand, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %v", name, err)
 	}
-	return bands, fmt.Sprintf("fixed-ELR sweep %s (%d ELRs)", name, len(s.ELRs)), nil
+	return bands, fmt.Sprintf("fixed-ELR sweep %s (%d ELRs)", shortPath(name), len(s.ELRs)), nil
+}
+
+// shortPath returns the last folder and file of name ("mnist/summary.json"),
+// so that a figure names its source the same way wherever the data sit.
+func shortPath(name string) string {
+	dir, file := filepath.Split(filepath.Clean(name))
+	if d := filepath.Base(dir); dir != "" && d != "." && d != string(filepath.Separator) {
+		return d + "/" + file
+	}
+	return file
 }
 
 // RealisedStats computes the equilibrium prediction of SCIENCE.md
