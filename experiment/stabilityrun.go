@@ -113,3 +113,56 @@ func writeJSONL[T any](name string, rs []T) error {
 		return nil
 	})
 }
+
+// StabilityCheckConfig configures StabilityCheck.
+type StabilityCheckConfig struct {
+	// Run is the training and measurement configuration.
+	Run StabilityRunConfig
+	// Summary is the reproduction's summary.json whose 1|2 bracket the
+	// predictions are compared with (Boundary12).
+	Summary string
+	// Slices, when set, adds the slices through the last point of run
+	// SliceFrom with the great circle to that of run SliceTo (indices into
+	// Run.ELRs).
+	Slices             bool
+	SliceFrom, SliceTo int
+	SliceConfig        SliceConfig
+}
+
+// StabilityCheck is the prediction check of testdata/stability: it runs
+// RunStability, draws the figures and writes summary.json into
+// Run.Out/figures (StabilityFigures), and, when asked, computes the slices
+// into Run.Out/slices.json and draws them (SliceFigures).
+func StabilityCheck(ctx context.Context, cfg StabilityCheckConfig, progress io.Writer) (PredictionSummary, error) {
+	bracket, err := Boundary12(cfg.Summary)
+	if err != nil {
+		return PredictionSummary{}, err
+	}
+	n := len(cfg.Run.ELRs)
+	if cfg.Slices && (cfg.SliceFrom < 0 || cfg.SliceFrom >= n || cfg.SliceTo < 0 || cfg.SliceTo >= n || cfg.SliceFrom == cfg.SliceTo) {
+		return PredictionSummary{}, fmt.Errorf("slices from run %d to run %d: want two different indices into the %d ELRs", cfg.SliceFrom, cfg.SliceTo, n)
+	}
+	rs, err := RunStability(ctx, cfg.Run, progress)
+	if err != nil {
+		return PredictionSummary{}, err
+	}
+	figs := filepath.Join(cfg.Run.Out, "figures")
+	sum, err := StabilityFigures(figs, rs, bracket)
+	if err != nil || !cfg.Slices {
+		return sum, err
+	}
+	last := func(i int) string {
+		return filepath.Join(cfg.Run.Out, fmt.Sprintf("elr-%02d", i), fmt.Sprintf("epoch-%06d.ckpt", cfg.Run.Train.Epochs))
+	}
+	if progress != nil {
+		fmt.Fprintln(progress, "slices through", last(cfg.SliceFrom))
+	}
+	sl, err := SlicesAt(last(cfg.SliceFrom), last(cfg.SliceTo), cfg.SliceConfig)
+	if err != nil {
+		return sum, err
+	}
+	if err := writeJSONL(filepath.Join(cfg.Run.Out, "slices.json"), []SliceResult{sl}); err != nil {
+		return sum, err
+	}
+	return sum, SliceFigures(figs, sl)
+}

@@ -40,6 +40,7 @@ var commands = []*Command{
 	cmdFinetune,
 	cmdGrid,
 	cmdRealised,
+	cmdStability,
 }
 
 // A Command is one subcommand of regimes, in the style of the go command.

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/regimes/regimes/experiment"
+)
+
+// stabilityUsage is the usage line of the stability command.
+const stabilityUsage = "stability [flags] [CHECKPOINT]"
+
+var cmdStability = &Command{
+	UsageLine: stabilityUsage,
+	Short:     "Hessian spectra, batch sharpness and the stability thresholds of a network's minima",
+	Long:      helpText("stability"),
+	Flags:     stabilityFlags,
+}
+
+func stabilityFlags(fs *flag.FlagSet) func([]string) error {
+	out := fs.String("out", "stability", "folder of the prediction check")
+	elrs := fs.String("elrs", "0.00017782794100389232,0.0012115276586285885,0.003162277660168379,0.00825404185268019", "comma-separated regime-1 ELRs to train and measure")
+	summary := fs.String("summary", "testdata/mnist/summary.json", "summary.json of the reproduction whose 1|2 bracket the predictions are compared with")
+	slices := fs.Bool("slices", true, "also compute and draw the loss slices")
+	from := fs.Int("slice-from", 1, "index in -elrs of the run whose last point the slices go through")
+	to := fs.Int("slice-to", 2, "index in -elrs of the run whose last point the great-circle slice goes to")
+	batches := fs.Int("batches", 0, "with CHECKPOINT: training batches the Hessians average over (0: 8)")
+	topK := fs.Int("top-k", 0, "with CHECKPOINT: top eigenvectors spanning the mean-square subspace (0: 8)")
+	probes := fs.Int("slq-probes", 0, "with CHECKPOINT: SLQ probe vectors (0: none)")
+	fd := fs.Float64("fd-step", 0, "with CHECKPOINT: finite-difference step (an angle in radians) of the Hessian-vector products (0: 1e-3)")
+	return func(args []string) error {
+		if len(args) > 1 {
+			return fmt.Errorf("want at most one CHECKPOINT, got %d arguments (usage: regimes %s)", len(args), stabilityUsage)
+		}
+		if len(args) == 1 {
+			if *fd < 0 || *batches < 0 || *topK < 0 || *probes < 0 {
+				return fmt.Errorf("-fd-step, -batches, -top-k and -slq-probes must not be negative")
+			}
+			cfg := experiment.StabilityConfig{Batches: *batches, TopK: *topK, SLQProbes: *probes, SLQSteps: 16, FDStep: *fd, Seed: 1}
+			r, err := experiment.StabilityAt(args[0], cfg)
+			if err != nil {
+				return err
+			}
+			return printJSON(stdout, r)
+		}
+		var es []float64
+		for _, f := range strings.Split(*elrs, ",") {
+			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || !(v > 0) {
+				return fmt.Errorf("-elrs: %q is not a positive ELR", f)
+			}
+			es = append(es, v)
+		}
+		sum, err := experiment.StabilityCheck(context.Background(), experiment.StabilityCheckConfig{
+			Run: experiment.MNISTStabilityConfig(*out, es), Summary: *summary,
+			Slices: *slices, SliceFrom: *from, SliceTo: *to, SliceConfig: experiment.SliceConfig{Seed: 1},
+		}, stderr)
+		if err != nil {
+			return err
+		}
+		return printJSON(stdout, sum)
+	}
+}
