@@ -1,8 +1,11 @@
 package experiment
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,4 +87,69 @@ func ExampleReproduceMNIST() {
 	// ELR 0.01: undetermined (too short: 12 rows, fewer than the 200 needed)
 	// ELR 1: undetermined (too short: 12 rows, fewer than the 200 needed)
 	// convergence up to none, chaotic none, divergence from none
+}
+
+// TestReproduceMNISTCommitted reruns the MNIST reproduction on the
+// committed runs of testdata/mnist (their checkpoints removed: every run is
+// finished, so nothing trains): the classifier's records, the merged
+// results and summary.json come out byte for byte as committed, except the
+// command's own wall time.
+func TestReproduceMNISTCommitted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("re-classifies the 16 committed runs and estimates the random level: about 10 s")
+	}
+	src := filepath.Join("..", "testdata", "mnist")
+	dir := t.TempDir()
+	for _, f := range []string{"plan.json", "runs", "long"} {
+		if err := copyPath(filepath.Join(src, f), filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ReproduceMNIST(context.Background(), MNISTConfig{Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"results.jsonl", "results.csv", "results-final.jsonl"} {
+		got, _ := os.ReadFile(filepath.Join(dir, f))
+		want, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s differs from the committed one (%v)", f, err)
+		}
+	}
+	var got, want map[string]any
+	for _, x := range []struct {
+		name string
+		m    *map[string]any
+	}{{filepath.Join(dir, "summary.json"), &got}, {filepath.Join(src, "summary.json"), &want}} {
+		b, err := os.ReadFile(x.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, x.m); err != nil {
+			t.Fatal(err)
+		}
+		delete(*x.m, "wall_time")
+	}
+	gb, _ := json.Marshal(got)
+	wb, _ := json.Marshal(want)
+	if !bytes.Equal(gb, wb) {
+		t.Errorf("summary.json differs from the committed one:\n%s\n%s", gb, wb)
+	}
+}
+
+// copyPath copies the file or folder src to dst.
+func copyPath(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, rel)), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
 }
