@@ -4,18 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"html"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"gonum.org/v1/plot/vg"
 
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/internal/fileio"
@@ -36,12 +35,22 @@ type DemoConfig struct {
 	Workers int
 	// Progress, if not nil, receives a line per step with the elapsed time.
 	Progress io.Writer
+	// Provenance is recorded in every figure (PNG text chunks, SVG
+	// comment): the command line, version and commit, as the caller knows
+	// them. PageProvenance is listed on index.html (with the date and the
+	// machine, which figures leave out to keep their bytes reproducible);
+	// empty means Provenance.
+	Provenance, PageProvenance []plots.Meta
+	// Science, if not empty, is the path or URL of SCIENCE.md that
+	// index.html links to.
+	Science string
 }
 
 // DemoResult is what the demo measured.
 type DemoResult struct {
-	// Phase holds the records of the phase-diagram sweep of lsq (20 ELRs x
-	// 8 batch sizes), as in phase/results.jsonl.
+	// Phase holds the records of the phase-diagram sweep of lsq
+	// (demoPhaseELRs x demoBatches x demoPhaseSeeds), as in
+	// phase/results.jsonl.
 	Phase []map[string]any
 	// Index is the index.html that shows every figure with its caption.
 	Index string
@@ -50,6 +59,29 @@ type DemoResult struct {
 // demoBatches are the batch sizes of the demo's phase diagram and
 // thresholds figure.
 var demoBatches = []float64{1, 2, 3, 4, 6, 8, 12, 16}
+
+// The demo's grids. The phase diagram: 24 ELRs a factor 1.22 apart (the
+// chaotic band of lsq is 1 to 3 such steps wide), two seeds per cell (cells
+// where they disagree are drawn undetermined). The Lyapunov scan: a coarse
+// grid over the whole range and a fine one across the chaotic band and the
+// lower divergence band, where the exponent is small and its sign is the
+// question, three seeds per ELR.
+var (
+	demoPhaseELRs  = sweep.LogSpace(0.5, 50, 24)
+	demoPhaseSeeds = []uint64{1, 2}
+	demoLyapELRs   = mergeGrids(sweep.LogSpace(0.5, 50, 12), sweep.LogSpace(1.9, 5, 12))
+	demoLyapSeeds  = []uint64{1, 2, 3}
+)
+
+// mergeGrids returns the sorted union of grids.
+func mergeGrids(grids ...[]float64) []float64 {
+	var out []float64
+	for _, g := range grids {
+		out = append(out, g...)
+	}
+	sort.Float64s(out)
+	return slices.Compact(out)
+}
 
 // demo is the state of one demo run.
 type demo struct {
@@ -93,11 +125,15 @@ func Demo(cfg DemoConfig) (*DemoResult, error) {
 	if err := d.figures(); err != nil {
 		return nil, err
 	}
-	index := filepath.Join(out, "index.html")
-	if err := fileio.WriteFile(index, writeDemoIndex); err != nil {
+	res := &DemoResult{Phase: phase, Index: filepath.Join(out, "index.html")}
+	page, err := d.page(res)
+	if err != nil {
 		return nil, err
 	}
-	return &DemoResult{Phase: phase, Index: index}, nil
+	if err := fileio.WriteFile(res.Index, page.Write); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // data runs the sweeps and simulations and writes the figures' data; it
@@ -105,15 +141,15 @@ func Demo(cfg DemoConfig) (*DemoResult, error) {
 func (d *demo) data() ([]map[string]any, error) {
 	out := d.cfg.Out
 	base := toy.SweepBase{Toy: toy.Config{Toy: "lsq", DataSeed: 1}, Batch: 1, Sampling: "iid", Steps: 20000, LyapunovSteps: 1000}
-	d.step("phase diagram: lsq, 20 ELRs x %d batch sizes", len(demoBatches))
-	phase, err := d.sweep(filepath.Join(out, "phase"), base, sweep.LogSpace(0.5, 50, 20), demoBatches)
+	d.step("phase diagram: lsq, %d ELRs x %d batch sizes x %d seeds", len(demoPhaseELRs), len(demoBatches), len(demoPhaseSeeds))
+	phase, err := d.sweep(filepath.Join(out, "phase"), base, demoPhaseELRs, demoBatches, demoPhaseSeeds)
 	if err != nil {
 		return nil, err
 	}
-	d.step("Lyapunov scan: lsq, b = 1, 24 ELRs")
+	d.step("Lyapunov scan: lsq, b = 1, %d ELRs x %d seeds", len(demoLyapELRs), len(demoLyapSeeds))
 	lyapBase := base
 	lyapBase.LyapunovSteps = 4000
-	lyap, err := d.sweep(filepath.Join(out, "lyapunov"), lyapBase, sweep.LogSpace(0.5, 50, 24), []float64{1})
+	lyap, err := d.sweep(filepath.Join(out, "lyapunov"), lyapBase, demoLyapELRs, []float64{1}, demoLyapSeeds)
 	if err != nil {
 		return nil, err
 	}
@@ -139,29 +175,41 @@ func (d *demo) data() ([]map[string]any, error) {
 // PNG at 200 dpi and SVG.
 func (d *demo) figures() error {
 	out := d.cfg.Out
+	single, double := plots.SizeFor(false, 0.78), plots.SizeFor(true, 0.5)
 	figs := []struct {
 		kind, name, in string
-		w, h           vg.Length
+		size           plots.Size
 	}{
-		{"phase", "phase", filepath.Join(out, "phase", "results.jsonl"), 6, 3.6},
-		{"thresholds", "thresholds", filepath.Join(out, "thresholds.csv"), 5, 3},
-		{"lyapunov", "lyapunov", filepath.Join(out, "lyapunov.csv"), 5, 3},
-		{"bifurcation", "bifurcation", filepath.Join(out, "bifurcation.csv"), 5, 3},
-		{"stationary", "vmf", filepath.Join(out, "vmf.csv"), 5, 3},
+		{"phase", "phase", filepath.Join(out, "phase", "results.jsonl"), double},
+		{"thresholds", "thresholds", filepath.Join(out, "thresholds.csv"), single},
+		{"lyapunov", "lyapunov", filepath.Join(out, "lyapunov.csv"), single},
+		{"bifurcation", "bifurcation", filepath.Join(out, "bifurcation.csv"), single},
+		{"stationary", "vmf", filepath.Join(out, "vmf.csv"), single},
 	}
 	for _, f := range figs {
+		var fig *plots.Figure
+		var skips []plots.Skip
+		var notes []string
+		var err error
+		if f.name == "vmf" {
+			fig, skips, err = demoVMFFigure(f.in)
+		} else {
+			fig, skips, notes, err = figdata.Figure(f.kind, []string{f.in}, figdata.Options{})
+		}
+		if err != nil {
+			return fmt.Errorf("drawing %s: %v", f.name, err)
+		}
+		for _, n := range notes {
+			d.step("%s: %s", f.name, n)
+		}
+		for _, sk := range plots.SummarizeSkips(skips) {
+			d.step("%s: %s", f.name, sk)
+		}
+		if err := plots.CheckLayout(fig, f.size.W, f.size.H); err != nil {
+			return fmt.Errorf("drawing %s: %v", f.name, err)
+		}
 		for _, ext := range []string{".png", ".svg"} {
-			fig, skips, notes, err := figdata.Figure(f.kind, []string{f.in}, figdata.Options{})
-			if err != nil {
-				return fmt.Errorf("drawing %s%s: %v", f.name, ext, err)
-			}
-			for _, n := range notes {
-				d.step("%s: %s", f.name, n)
-			}
-			for _, sk := range skips {
-				d.step("%s: %v", f.name, sk)
-			}
-			if err := plots.Save(fig, f.w*vg.Inch, f.h*vg.Inch, filepath.Join(out, f.name+ext), plots.SaveOptions{DPI: 200}); err != nil {
+			if err := plots.Save(fig, f.size.W, f.size.H, filepath.Join(out, f.name+ext), plots.SaveOptions{Provenance: d.cfg.Provenance}); err != nil {
 				return err
 			}
 		}
@@ -169,10 +217,25 @@ func (d *demo) figures() error {
 	return nil
 }
 
+// demoVMFDims are the vmf toy's d and σ in the demo.
+const demoVMFD, demoVMFSigma = 3, 1.0
+
+// demoVMFFigure draws the vmf figure with a mark at η̃σ²d = 2, where the
+// angular step of the vmf toy nears its cap and the leading-order
+// prediction is expected to fail (SCIENCE.md 6.3).
+func demoVMFFigure(name string) (*plots.Figure, []plots.Skip, error) {
+	st, err := figdata.Stationary(name, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	st.Marks = []plots.Mark{{Name: "η̃σ²d = 2", X: 2 / (demoVMFSigma * demoVMFSigma * demoVMFD)}}
+	return plots.NewStationary(st)
+}
+
 // demoSweep plans and runs a toy sweep over ELR x batch size in dir (reusing
 // finished points of the same plan) and returns its merged records.
-func (d *demo) sweep(dir string, base toy.SweepBase, elrs, batches []float64) ([]map[string]any, error) {
-	p, err := sweep.NewPlan(base, elrs, "batch", batches, []uint64{1})
+func (d *demo) sweep(dir string, base toy.SweepBase, elrs, batches []float64, seeds []uint64) ([]map[string]any, error) {
+	p, err := sweep.NewPlan(base, elrs, "batch", batches, seeds)
 	if err != nil {
 		return nil, err
 	}
@@ -293,16 +356,58 @@ func (d *demo) thresholds(name string, cfg toy.Config, phase []map[string]any) e
 
 // demoLyapunovCSV writes the Lyapunov scan in the lyapunov figure's format.
 func demoLyapunovCSV(name string, recs []map[string]any) error {
-	return fileio.WriteFile(name, func(w io.Writer) error {
-		fmt.Fprintln(w, "elr,exponent,lo,hi,regime")
-		for _, r := range recs {
-			ci, _ := r["lyapunov_ci"].([]any)
-			lo, hi := math.NaN(), math.NaN()
-			if len(ci) == 2 {
-				lo, _ = ci[0].(float64)
-				hi, _ = ci[1].(float64)
+	// The seeds of an ELR are combined: the mean of their estimates, with
+	// the interval of a mean of independent estimates (half-width
+	// sqrt(sum of squared half-widths)/n), and the regime when every seed
+	// agrees (undetermined otherwise).
+	type acc struct {
+		sum, hw2 float64
+		n, nci   int
+		regimes  map[string]bool
+	}
+	byELR := map[float64]*acc{}
+	var elrs []float64
+	for _, r := range recs {
+		e := num(r, "elr")
+		a := byELR[e]
+		if a == nil {
+			a = &acc{regimes: map[string]bool{}}
+			byELR[e] = a
+			elrs = append(elrs, e)
+		}
+		if x := num(r, "lyapunov"); !math.IsNaN(x) {
+			a.sum += x
+			a.n++
+			if ci, _ := r["lyapunov_ci"].([]any); len(ci) == 2 {
+				lo, _ := ci[0].(float64)
+				hi, _ := ci[1].(float64)
+				a.hw2 += (hi - lo) * (hi - lo) / 4
+				a.nci++
 			}
-			fmt.Fprintf(w, "%s,%s,%s,%s,%s\n", fmtCell(num(r, "elr")), fmtCell(num(r, "lyapunov")), fmtCell(lo), fmtCell(hi), r["regime"])
+		}
+		reg, _ := r["regime"].(string)
+		a.regimes[reg] = true
+	}
+	sort.Float64s(elrs)
+	return fileio.WriteFile(name, func(w io.Writer) error {
+		fmt.Fprintln(w, "elr,exponent,lo,hi,seeds,regime")
+		for _, e := range elrs {
+			a := byELR[e]
+			m, lo, hi := math.NaN(), math.NaN(), math.NaN()
+			if a.n > 0 {
+				m = a.sum / float64(a.n)
+			}
+			if a.nci == a.n && a.n > 0 {
+				h := math.Sqrt(a.hw2) / float64(a.n)
+				lo, hi = m-h, m+h
+			}
+			reg := regime.Undetermined.String()
+			if len(a.regimes) == 1 {
+				for k := range a.regimes {
+					reg = k
+				}
+			}
+			fmt.Fprintf(w, "%s,%s,%s,%s,%d,%s\n", fmtCell(e), fmtCell(m), fmtCell(lo), fmtCell(hi), a.n, reg)
 		}
 		return nil
 	})
@@ -384,60 +489,85 @@ func (r *DemoResult) WriteTable(w io.Writer) {
 			b, num(th, "gd_threshold"), num(th, "ms_threshold"), num(th, "as_threshold"),
 			num(th, "as_threshold_lo"), num(th, "as_threshold_hi"), num(th, "random_level"))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "ELR\tELR/a.s.\tregime\ttail loss\ttail angle (rad)\tLyapunov\t")
+		fmt.Fprintln(tw, "ELR\tELR/a.s.\tseed\tregime\ttail loss\ttail angle (rad)\tLyapunov\t")
 		for _, r := range phase {
 			if num(r, "value") != b {
 				continue
 			}
 			e := num(r, "elr")
-			fmt.Fprintf(tw, "%.3g\t%.2f\t%s\t%.3g\t%.3g\t%+.4f\t\n", e, e/num(th, "as_threshold"), r["regime"],
+			fmt.Fprintf(tw, "%.3g\t%.2f\t%g\t%s\t%.3g\t%.3g\t%+.4f\t\n", e, e/num(th, "as_threshold"), num(r, "seed"), r["regime"],
 				num(r, "summary", "tail_loss_mean"), num(r, "summary", "tail_angle_mean"), num(r, "lyapunov"))
 		}
 		tw.Flush()
 	}
 }
 
-// demoCaptions holds the figures of index.html with their captions.
-var demoCaptions = []struct{ file, title, caption string }{
-	{"phase.png", "Phase diagram of the lsq toy",
-		`Each cell is one projected-SGD run of the lsq toy (scale-invariant least squares, n = 8 unit-norm samples in d = 24, SCIENCE.md 6.1) at a fixed effective learning rate (x, log scale) and batch size (rows), 20,000 steps, coloured by the regime the classifier assigns from the run's statistics: convergence (the loss falls to machine zero or keeps falling significantly), chaotic equilibrium (stationary, significantly below the random level tr(H)/(2d)) and divergence (stationary at or above the random level). The lines are the theory of the regime 1|2 boundary: the full-batch threshold 2/λ_max(H), the mean-square threshold (spectral radius of the second-moment map of 6.1 reaching 1) and the almost-sure threshold (zero crossing of the top Lyapunov exponent of the random product of I − η̃H_B). The boundary between blue and the other colours should follow the almost-sure curve; the band of chaotic equilibrium widens with the batch size.`},
-	{"thresholds.png", "Regime 1|2 thresholds against batch size",
-		`Theory against simulation. Mean-square and almost-sure thresholds (with the confidence interval of the Lyapunov estimate) for i.i.d. batches of size b, and the GD threshold 2/λ_max(H), which both approach as b grows. For b = 1 with equal norms both equal 2/λ exactly (SCIENCE.md 6.1). Markers show the simulated boundary of the phase diagram: the largest ELR of the grid that converged and the smallest that did not; the almost-sure threshold should lie between them. Between the mean-square and the almost-sure thresholds, SGD still converges with probability one although the second moment of the linearised dynamics grows.`},
-	{"lyapunov.png", "Top Lyapunov exponent of the projected SGD step (lsq, b = 1)",
-		`Finite-time maximal Lyapunov exponent per step of the map u → (u − η̃ g_B(u))/‖u − η̃ g_B(u)‖ driven by the same batch sequence as the trajectory (SCIENCE.md 7), measured transverse to the neutral rotations inside null(A), with 95% confidence intervals from 10 blocks. Shaded bands are the regimes the classifier found from the loss series. Expected: negative (contraction onto the minimum) in regime 1, small positive (about +0.001 to +0.01) in the narrow chaotic band just above the threshold 2, and, for large ELR, whatever regime 3 gives: here the identical batches synchronise two nearby copies, so the exponent is negative although the loss sits at the random level.`},
-	{"bifurcation.png", "Bifurcation diagram of the circle toy",
-		`The circle toy f = (λ/2) sin²φ on the unit circle (SCIENCE.md 6.2, λ = 1) has the exact step map φ' = φ − arctan(η̃ (λ/2) sin 2φ). Dots are attractor samples after 2,000 steps from φ = 0.3; lines are the closed forms: the minimum φ = 0, stable while its multiplier 1 − η̃λ stays above −1, and past the flip bifurcation at η̃λ = 2 the stable 2-cycle φ ↔ −φ with cos 2φ = 2/(η̃λ), on which the loss is λ/4 − 1/(2η̃). The dots must sit on the lines.`},
-	{"vmf.png", "Stationary loss of the vmf toy against the von Mises-Fisher prediction",
-		`The vmf toy F(u) = ⟨μ, u⟩ on the unit sphere in d = 3 with isotropic gradient noise σ P_u z (SCIENCE.md 6.3; ‖μ‖ = σ = 1, b = 1) has no convergence regime. Points: the stationary mean loss of 400,000-step runs (MSER transient removed) with 95% batch-means confidence intervals. Line: the leading-order prediction E[F] = −‖μ‖ A_d(‖μ‖/T) with temperature T = η̃σ²/2 and the Bessel ratio A_d computed by a continued fraction. The prediction is exact as η̃ → 0; it fails as the angular step approaches its π/2 cap, and the figure shows where.`},
+// demoFigures are the figures of index.html: file name, title and the
+// data files they are drawn from. Their captions come from DemoCaptions.
+var demoFigures = []struct {
+	name, title string
+	data        []string
+}{
+	{"phase", "Phase diagram of the lsq toy", []string{"phase/results.jsonl", "phase/results.csv"}},
+	{"thresholds", "Regime 1|2 thresholds against batch size", []string{"thresholds.csv"}},
+	{"lyapunov", "Top Lyapunov exponent of the projected SGD step (lsq, b = 1)", []string{"lyapunov.csv", "lyapunov/results.csv"}},
+	{"bifurcation", "Bifurcation diagram of the circle toy", []string{"bifurcation.csv"}},
+	{"vmf", "Stationary loss of the vmf toy against the von Mises-Fisher prediction", []string{"vmf.csv"}},
 }
 
-func writeDemoIndex(w io.Writer) error {
-	fmt.Fprint(w, `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>regimes demo: the three regimes of scale-invariant training on toy problems</title>
-<style>
-body { font-family: Georgia, serif; max-width: 62em; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
-figure { margin: 2.5em 0; }
-img { max-width: 100%; border: 1px solid #ddd; }
-figcaption { margin-top: 0.6em; }
-h1 { font-size: 1.6em; }
-code { font-size: 0.95em; }
-</style>
-</head>
-<body>
-<h1>The three regimes of scale-invariant training, on toy problems</h1>
-<p>Written by <code>regimes demo</code>. Each figure is drawn from the data file beside it
-(<code>phase/results.jsonl</code>, <code>thresholds.csv</code>, <code>lyapunov.csv</code>,
-<code>bifurcation.csv</code>, <code>vmf.csv</code>) and can be redrawn with <code>regimes plot</code>.
-SVG versions sit beside the PNGs. The toys are this project's own reconstruction, not the paper's toy example.</p>
-`)
-	for _, c := range demoCaptions {
-		svg := strings.TrimSuffix(c.file, ".png") + ".svg"
-		fmt.Fprintf(w, "<figure>\n<h2>%s</h2>\n<a href=\"%s\"><img src=\"%s\" alt=\"%s\"></a>\n<figcaption>%s</figcaption>\n</figure>\n",
-			html.EscapeString(c.title), svg, c.file, html.EscapeString(c.title), html.EscapeString(c.caption))
+// page builds index.html: the thresholds table, the runs next to the
+// theory, every figure with its caption computed from its data and links
+// to that data, SCIENCE.md, and the provenance.
+func (d *demo) page(res *DemoResult) (Page, error) {
+	out := d.cfg.Out
+	caps, err := DemoCaptions(out)
+	if err != nil {
+		return Page{}, err
 	}
-	_, err := fmt.Fprint(w, "</body>\n</html>\n")
-	return err
+	p := Page{
+		Title:      "The three regimes of scale-invariant training, on toy problems",
+		Intro:      "Written by regimes demo. Each figure is drawn from the data files linked under it, in the formats regimes plot reads; SVG versions sit beside the PNGs (click a figure). Every number in a caption is computed from those files. The toys are this project's own reconstruction, not the paper's toy example.",
+		Provenance: d.cfg.PageProvenance,
+	}
+	if len(p.Provenance) == 0 {
+		p.Provenance = d.cfg.Provenance
+	}
+	if d.cfg.Science != "" {
+		p.Links = append(p.Links, PageLink{Text: "SCIENCE.md (the specification: toys, thresholds, classifier)", Href: d.cfg.Science})
+	}
+	th, err := figdata.Thresholds(filepath.Join(out, "thresholds.csv"))
+	if err != nil {
+		return Page{}, err
+	}
+	t := PageTable{Title: "Thresholds of the lsq toy against the batch size",
+		Header:  []string{"b", "GD 2/λ_max(H)", "mean-square", "almost-sure [95% CI]", "largest converging ELR (sim.)", "smallest other ELR (sim.)"},
+		Caption: "Theory (regimes theory) and the simulated boundary of the phase diagram; the ELR grid's step bounds how close the simulated markers can be."}
+	for i, b := range th.B {
+		t.Rows = append(t.Rows, []string{fmt.Sprintf("%g", b), fmt.Sprintf("%.4g", th.GD[i]), fmt.Sprintf("%.4g", th.MS[i]),
+			fmt.Sprintf("%.4g [%.4g, %.4g]", th.AS[i], th.ASLo[i], th.ASHi[i]), fmt.Sprintf("%.3g", th.Converged[i]), fmt.Sprintf("%.3g", th.Diverged[i])})
+	}
+	p.Tables = append(p.Tables, t)
+	for _, b := range []float64{1, 4} {
+		t := PageTable{Title: fmt.Sprintf("Runs at batch size %g next to the theory", b),
+			Header: []string{"ELR", "ELR / almost-sure", "seed", "regime", "tail loss", "tail angle (rad)", "Lyapunov"}}
+		for _, r := range res.Phase {
+			if num(r, "value") != b {
+				continue
+			}
+			th, _ := r["theory"].(map[string]any)
+			e := num(r, "elr")
+			t.Rows = append(t.Rows, []string{fmt.Sprintf("%.3g", e), fmt.Sprintf("%.2f", e/num(th, "as_threshold")), fmt.Sprintf("%g", num(r, "seed")),
+				fmt.Sprint(r["regime"]), fmt.Sprintf("%.3g", num(r, "summary", "tail_loss_mean")), fmt.Sprintf("%.3g", num(r, "summary", "tail_angle_mean")),
+				minusSign(fmt.Sprintf("%+.4f", num(r, "lyapunov")))})
+			t.Caption = fmt.Sprintf("Almost-sure threshold %.4g, random level %.4g; 20,000 steps per run.", num(th, "as_threshold"), num(th, "random_level"))
+		}
+		p.Tables = append(p.Tables, t)
+	}
+	for _, f := range demoFigures {
+		p.Figures = append(p.Figures, PageFigure{Title: f.title, Caption: caps[f.name].Text, PNG: f.name + ".png", SVG: f.name + ".svg", Data: f.data})
+	}
+	return p, nil
 }
+
+// minusSign writes negative numbers with U+2212.
+func minusSign(s string) string { return strings.ReplaceAll(s, "-", "\u2212") }

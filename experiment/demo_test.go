@@ -3,9 +3,11 @@ package experiment
 import (
 	"fmt"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/regimes/regimes/plots/figdata"
@@ -59,6 +61,7 @@ func ExampleDemo() {
 		return
 	}
 	fmt.Printf("b = %g: largest converging ELR < 2 < smallest other: %v\n", th.B[0], th.Converged[0] < 2 && 2 < th.Diverged[0])
+	checkDemoCaptions(dir)
 	if _, err := Demo(DemoConfig{Out: dir}); err != nil {
 		fmt.Println("second run:", err)
 	}
@@ -68,4 +71,93 @@ func ExampleDemo() {
 	// table shows divergence: true
 	// index.html links 5 PNGs and 5 SVGs
 	// b = 1: largest converging ELR < 2 < smallest other: true
+	// lyapunov caption: counts and maximum as recounted from lyapunov.csv: true
+	// thresholds caption: bracket count as recounted from thresholds.csv: true
+	// bifurcation caption: split within 2% of the flip at 2: true
+	// vmf caption: first departure as recomputed from vmf.csv: true
+}
+
+// checkDemoCaptions recomputes the numbers of the demo's captions from its
+// data files with plain CSV parsing, independently of package plots, and
+// prints whether they agree.
+func checkDemoCaptions(dir string) {
+	caps, err := DemoCaptions(dir)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rows := func(name string) []map[string]string {
+		b, _ := os.ReadFile(filepath.Join(dir, name))
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		head := strings.Split(lines[0], ",")
+		var out []map[string]string
+		for _, l := range lines[1:] {
+			m := map[string]string{}
+			for i, c := range strings.Split(l, ",") {
+				if i < len(head) {
+					m[head[i]] = c
+				}
+			}
+			out = append(out, m)
+		}
+		return out
+	}
+	f := func(s string) float64 {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return math.NaN()
+		}
+		return v
+	}
+	// Lyapunov: significantly positive per regime, and the maximum.
+	ly := caps["lyapunov"].Facts
+	pos := map[string]float64{}
+	best := math.Inf(-1)
+	for _, r := range rows("lyapunov.csv") {
+		if f(r["lo"]) > 0 {
+			pos[strings.ReplaceAll(r["regime"], " ", "_")]++
+		}
+		best = math.Max(best, f(r["exponent"]))
+	}
+	ok := ly["max"] == best
+	for _, reg := range []string{"convergence", "chaotic_equilibrium", "divergence"} {
+		ok = ok && ly[reg+"_pos"] == pos[reg]
+	}
+	fmt.Println("lyapunov caption: counts and maximum as recounted from lyapunov.csv:", ok)
+	// Thresholds: the almost-sure threshold between the markers.
+	between := 0.0
+	for _, r := range rows("thresholds.csv") {
+		if f(r["converged"]) <= f(r["as"]) && f(r["as"]) <= f(r["diverged"]) {
+			between++
+		}
+	}
+	fmt.Println("thresholds caption: bracket count as recounted from thresholds.csv:", caps["thresholds"].Facts["between"] == between)
+	fmt.Println("bifurcation caption: split within 2% of the flip at 2:", math.Abs(caps["bifurcation"].Facts["split_at"]-2) < 0.04)
+	// vmf: the first ELR whose mean is more than 5% off the prediction,
+	// the prediction interpolated linearly in log ELR between its rows.
+	var px, py []float64
+	type pt struct{ e, m float64 }
+	var pts []pt
+	for _, r := range rows("vmf.csv") {
+		if v := f(r["von Mises-Fisher prediction"]); !math.IsNaN(v) {
+			px, py = append(px, f(r["elr"])), append(py, v)
+		}
+		if m := f(r["mean"]); !math.IsNaN(m) {
+			pts = append(pts, pt{f(r["elr"]), m})
+		}
+	}
+	first := math.NaN()
+	for _, q := range pts {
+		for i := 1; i < len(px); i++ {
+			if px[i-1] <= q.e && q.e <= px[i] {
+				t := math.Log(q.e/px[i-1]) / math.Log(px[i]/px[i-1])
+				p := py[i-1] + t*(py[i]-py[i-1])
+				if math.Abs(q.m-p) > 0.05*math.Abs(p) && math.IsNaN(first) {
+					first = q.e
+				}
+				break
+			}
+		}
+	}
+	fmt.Println("vmf caption: first departure as recomputed from vmf.csv:", caps["vmf"].Facts["first_off"] == first)
 }

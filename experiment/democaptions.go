@@ -36,7 +36,11 @@ func DemoCaptions(out string) (map[string]plots.Caption, error) {
 		return nil, err
 	}
 	c = plots.LyapunovCaption(ly)
-	c.Text = "Lyapunov exponent of the projected step u → (u − η̃ g_B(u))/‖u − η̃ g_B(u)‖ (lsq, b = 1) driven by the trajectory's own batch sequence, measured transverse to the neutral rotations (SCIENCE.md 7); the axis is linear within ±10^−3 and logarithmic beyond. " + c.Text
+	axis := "a linear axis"
+	if ly.Linear > 0 {
+		axis = fmt.Sprintf("an axis linear within ±%g and logarithmic beyond", ly.Linear)
+	}
+	c.Text = fmt.Sprintf("Lyapunov exponent of the projected step u → (u − η̃ g_B(u))/‖u − η̃ g_B(u)‖ (lsq, b = 1) driven by the trajectory's own batch sequence, measured transverse to the neutral rotations (SCIENCE.md 7), each point the mean over seeds, on %s. %s", axis, c.Text)
 	caps["lyapunov"] = c
 
 	bi, err := figdata.Bifurcation(filepath.Join(out, "bifurcation.csv"))

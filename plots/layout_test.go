@@ -48,7 +48,7 @@ func TestCheckLayoutFindsOverlaps(t *testing.T) {
 // tick label positions: every box of an x tick label is centred on the
 // pixel column of its tick in the data area.
 func TestLabelBoxesMatchRendering(t *testing.T) {
-	f, _, _ := NewStationary(Stationary{ELR: []float64{1, 10, 100}, Mean: []float64{1, 2, 3}})
+	f, _, _ := NewStationary(Stationary{ELR: []float64{1, 10, 1000}, Mean: []float64{1, 2, 3}})
 	w, h := 4*vg.Inch, 3*vg.Inch
 	var area LabelBox
 	var ticks []LabelBox
@@ -60,8 +60,8 @@ func TestLabelBoxesMatchRendering(t *testing.T) {
 			ticks = append(ticks, b)
 		}
 	}
-	if len(ticks) != 3 {
-		t.Fatalf("%d x tick labels, want 3 (1, 10, 100): %v", len(ticks), ticks)
+	if len(ticks) != 4 {
+		t.Fatalf("%d x tick labels, want 4 (1, 10, 100, 1000): %v", len(ticks), ticks)
 	}
 	p := f.Plots[0][0]
 	for _, b := range ticks {
@@ -73,6 +73,8 @@ func TestLabelBoxesMatchRendering(t *testing.T) {
 			v = 10
 		case "100":
 			v = 100
+		case "1000":
+			v = 1000
 		default:
 			t.Fatalf("unexpected label %q", b.Text)
 		}
@@ -160,5 +162,23 @@ func TestFormatAll(t *testing.T) {
 	}
 	if got := strings.Join(formatAll([]float64{0.01, 0.5, 3}), " "); got != "0.01 0.5 3" {
 		t.Errorf("plain: got %q", got)
+	}
+}
+
+// TestStripProvenance checks that a figure with provenance, stripped, has
+// the bytes of the same figure without it.
+func TestStripProvenance(t *testing.T) {
+	meta := []Meta{{"Source", "regimes plot -out /tmp/x"}}
+	for _, format := range []Format{PNG, SVG} {
+		var with, without bytes.Buffer
+		if err := Render(&with, smallFigure(t), 2*vg.Inch, 1.5*vg.Inch, format, SaveOptions{DPI: 40, Provenance: meta}); err != nil {
+			t.Fatal(err)
+		}
+		if err := Render(&without, smallFigure(t), 2*vg.Inch, 1.5*vg.Inch, format, SaveOptions{DPI: 40, Provenance: []Meta{}}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(StripProvenance(with.Bytes()), without.Bytes()) {
+			t.Errorf("%s: stripped figure differs from the one without provenance", format)
+		}
 	}
 }

@@ -58,6 +58,11 @@ type SaveOptions struct {
 	Provenance []Meta
 }
 
+// DefaultProvenance is recorded by Render and Save when
+// SaveOptions.Provenance is nil. A command sets it once (its command line
+// and build), so that every figure it writes says what made it.
+var DefaultProvenance []Meta
+
 // A Meta is one provenance entry. Keys of PNG text chunks are 1-79 Latin-1
 // characters; the PNG specification's own keys include Title, Author,
 // Software, Source, Comment and Creation Time.
@@ -90,6 +95,9 @@ func Render(w io.Writer, d Drawer, width, height vg.Length, format Format, opts 
 		c = vgpdf.New(width, height)
 	default:
 		return fmt.Errorf("plots: unknown figure format %q (want png, svg or pdf)", format)
+	}
+	if opts.Provenance == nil {
+		opts.Provenance = DefaultProvenance
 	}
 	for _, m := range opts.Provenance {
 		if err := checkMeta(m); err != nil {
@@ -250,4 +258,30 @@ func Save(d Drawer, width, height vg.Length, file string, opts SaveOptions) erro
 	return fileio.WriteFile(file, func(w io.Writer) error {
 		return Render(w, d, width, height, format, opts)
 	})
+}
+
+// StripProvenance returns a PNG or SVG written by Render without its
+// provenance (text chunks, the leading comment), for comparing figures made
+// by different command lines.
+func StripProvenance(b []byte) []byte {
+	if bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) {
+		out := append([]byte(nil), b[:8]...)
+		for i := 8; i+12 <= len(b); {
+			n := int(binary.BigEndian.Uint32(b[i:]))
+			if i+12+n > len(b) {
+				return b
+			}
+			if typ := string(b[i+4 : i+8]); typ != "tEXt" && typ != "iTXt" {
+				out = append(out, b[i:i+12+n]...)
+			}
+			i += 12 + n
+		}
+		return out
+	}
+	if i := bytes.Index(b, []byte("<!--\n")); i >= 0 && i < 64 {
+		if j := bytes.Index(b[i:], []byte("-->\n")); j >= 0 {
+			return append(append([]byte(nil), b[:i]...), b[i+j+4:]...)
+		}
+	}
+	return b
 }

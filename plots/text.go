@@ -18,7 +18,7 @@ const (
 	// ELRSymbol is η̃ alone.
 	ELRSymbol = "η\u0303"
 	// LambdaMaxLabel labels an axis of top Lyapunov exponents, λ_max.
-	LambdaMaxLabel = "top Lyapunov exponent λ_{max} (per step)"
+	LambdaMaxLabel = "Lyapunov exponent λ_{max}"
 )
 
 // Symbols is a plain-text handler for gonum/plot that also draws what axis

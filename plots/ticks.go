@@ -12,6 +12,7 @@ import (
 // minus sign U+2212 (a hyphen is too short and sits too high), decades as
 // 10^k, and no minor ticks so dense that they merge into a bar.
 const (
+	maxShortLabels = 8 // on a log axis of less than 2.5 decades: 1, 2, 5 times each
 	maxLabels      = 6
 	maxMinorDecade = 6 // decades above which the 2..9 minor ticks are dropped
 )
@@ -59,7 +60,7 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 	in := func(v float64) bool { return v >= min*(1-1e-9) && v <= max*(1+1e-9) }
 	span := math.Log10(max / min)
 	var ticks []plot.Tick
-	if span < 2 {
+	if span < 2.5 {
 		// Short range: label 1, 2, 5 (or all multiples when too few fit).
 		for _, set := range [][]int{{1, 2, 5}, {1, 2, 3, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}} {
 			ticks = ticks[:0]
@@ -106,7 +107,7 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 				ticks[i].Label = strconv.Itoa(m) + "×10^{" + minus(strconv.Itoa(k)) + "}"
 			}
 		}
-		return thin(ticks, maxLabels)
+		return thin(ticks, maxShortLabels)
 	}
 	decades := hi - lo
 	stride := 1
@@ -356,7 +357,8 @@ func (t symLogTicks) Ticks(min, max float64) []plot.Tick {
 					continue
 				}
 				tk := plot.Tick{Value: v}
-				if i == 1 && mod(k1-k, stride) == 0 {
+				// ±Lin itself sits too close to 0 to carry a label.
+				if i == 1 && k > k0 && mod(k1-k, stride) == 0 {
 					tk.Label = formatNumber(v, 2)
 				}
 				if i == 1 || k > k0 {

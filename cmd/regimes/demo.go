@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -30,6 +31,13 @@ func demoFlags(fs *flag.FlagSet) func([]string) error {
 		}
 		start := time.Now()
 		cfg.Progress = stderr
+		cfg.Provenance = provenance(false)
+		cfg.PageProvenance = provenance(true)
+		if sci, err := filepath.Abs("SCIENCE.md"); err == nil {
+			if _, err := os.Stat(sci); err == nil {
+				cfg.Science = sci
+			}
+		}
 		res, err := experiment.Demo(cfg)
 		if err != nil {
 			return err

@@ -23,6 +23,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/regimes/regimes/plots"
 )
 
 // commands is the command table, in the order "regimes help" lists them.
@@ -103,6 +105,8 @@ func run(args []string) int {
 		fmt.Fprintf(stderr, "regimes: unknown command %q\nRun 'regimes help' for usage.\n", name)
 		return 2
 	}
+	commandLine = append([]string{"regimes"}, args...)
+	plots.DefaultProvenance = provenance(false)
 	fs, runCmd := c.flagSet()
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/regimes/regimes/plots"
 )
 
 var updateReadme = flag.Bool("update-readme", false, "rewrite testdata/readme.golden from the current code")
@@ -66,6 +68,7 @@ var readmeNoise = []struct {
 	{regexp.MustCompile(`"(wall_time|train_time)": ?-?[0-9.e+-]+`), `"$1": T`},
 	{regexp.MustCompile(`\[ *[0-9.]+s\]`), `[Ts]`},
 	{regexp.MustCompile(`\([0-9.]+ s\)`), `(T s)`},
+	{regexp.MustCompile(`<dt>(Creation Time|Machine)</dt><dd>[^<]*</dd>`), `<dt>$1</dt><dd>T</dd>`},
 }
 
 // pdfDates are the creation and modification dates of a PDF.
@@ -141,6 +144,10 @@ func TestReadmeExamples(t *testing.T) {
 			continue
 		case ".pdf":
 			b = pdfDates.ReplaceAll(b, []byte("(D:T)"))
+		case ".png", ".svg":
+			// Figures record the command line that made them, with this
+			// run's temporary folder: compare them without it.
+			b = plots.StripProvenance(b)
 		case ".csv":
 			b = []byte(readmeNormalize(blankTimeColumns(string(b)), dir, root))
 		case ".json", ".jsonl", ".html":
