@@ -136,8 +136,16 @@ func (c *TrainConfig) validate() error {
 		return fmt.Errorf("epochs %d: want at least 0", c.Epochs)
 	case c.Batch < 2:
 		return fmt.Errorf("batch %d: BatchNorm needs at least 2", c.Batch)
-	case c.ELR < 0 || c.LR < 0 || c.WD < 0 || c.HeadLR < 0 || math.IsNaN(c.ELR+c.LR+c.WD+c.Momentum+c.HeadLR):
-		return fmt.Errorf("learning rates and weight decay must be non-negative numbers")
+	case c.ELR < 0 || c.LR < 0 || c.WD < 0 || c.HeadLR < 0 || math.IsNaN(c.ELR+c.LR+c.WD+c.Momentum+c.HeadLR) || math.IsInf(c.ELR+c.LR+c.WD+c.HeadLR, 0) || math.IsInf(c.Momentum, 0):
+		return fmt.Errorf("learning rates and weight decay must be non-negative finite numbers, have elr %g, lr %g, wd %g, head lr %g", c.ELR, c.LR, c.WD, c.HeadLR)
+	case c.Workers < 0:
+		return fmt.Errorf("workers %d: want at least 1 (0: one per CPU)", c.Workers)
+	case c.TestSubset < 0:
+		return fmt.Errorf("test subset %d: want at least 1 image (0: the whole test set)", c.TestSubset)
+	case c.CheckpointEvery < 0:
+		return fmt.Errorf("checkpoint every %d: want at least 1 epoch (0: only at epochs 1, 2, 5, 10, ... and the end)", c.CheckpointEvery)
+	case c.Data.Subset < 0:
+		return fmt.Errorf("subset %d: want at least 2 images (0: the whole training set)", c.Data.Subset)
 	case c.ELR > 0 && (c.LR > 0 || c.WD > 0 || c.Momentum != 0):
 		return fmt.Errorf("give either -elr (training on the sphere) or -lr/-wd/-momentum (conventional), not both")
 	case c.ELR == 0 && c.LR == 0:
@@ -261,6 +269,9 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 		if cfg.Out == "" {
 			return fmt.Errorf("resume needs the run's output folder")
 		}
+		if cfg.Epochs < 0 || cfg.Workers < 0 {
+			return fmt.Errorf("resume %s: epochs %d, workers %d: want non-negative values (0: keep the run's)", cfg.Out, cfg.Epochs, cfg.Workers)
+		}
 		var err error
 		if _, ck, err = resumePoint(cfg.Out); err != nil {
 			return err
@@ -301,9 +312,6 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 	}
 	cfg.defaults()
 	if err := cfg.validate(); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 		return err
 	}
 	ds, err := data.Load(cfg.Data)
@@ -356,6 +364,13 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 	r.prevSI = SIVector(nil, params)
 	r.start = time.Now()
 
+	if cfg.Sharpness > train.N {
+		return fmt.Errorf("sharpness subset of %d images: the training set has %d", cfg.Sharpness, train.N)
+	}
+	// Every check is done: the folder is made just before its first file.
+	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+		return err
+	}
 	cfgOut := runConfig{TrainConfig: cfg, RunID: cfg.RunID()}
 	cfgOut.Resume = false
 	if err := fileio.WriteFile(filepath.Join(cfg.Out, "config.json"), func(w io.Writer) error {
@@ -364,9 +379,6 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 		return enc.Encode(cfgOut)
 	}); err != nil {
 		return err
-	}
-	if cfg.Sharpness > train.N {
-		return fmt.Errorf("sharpness subset of %d images: the training set has %d", cfg.Sharpness, train.N)
 	}
 	if ck == nil {
 		r.records = append(r.records, r.measure(0))

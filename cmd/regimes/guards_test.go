@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -35,5 +37,39 @@ func TestResourceGuards(t *testing.T) {
 	code, out, errs := runCmd(t, "theory", "-toy", "vmf", "-d", "1000000000000", "-elr", "0.1")
 	if code != 0 || !strings.Contains(out, `"mean_cos": 2.0000000000000002e-11`) {
 		t.Errorf("theory -toy vmf -d 1e12: exit %d, %s%s", code, out, errs)
+	}
+}
+
+// Defect 8 of issue 15: train made -out before validating, so refusals left
+// an empty folder behind, and -elr Inf passed validation. Every refusal now
+// comes before the folder exists.
+func TestTrainRefusalsMakeNoFolder(t *testing.T) {
+	root := t.TempDir()
+	for i, args := range [][]string{
+		{"-elr", "Inf", "-epochs", "1"},
+		{"-lr", "Inf", "-epochs", "1"},
+		{"-elr", "1e-3", "-momentum", "Inf", "-lr", "0"},
+		{"-elr", "1e-3", "-epochs", "1", "-workers", "-1"},
+		{"-elr", "1e-3", "-epochs", "1", "-test-subset", "-1"},
+		{"-elr", "1e-3", "-epochs", "1", "-checkpoint-every", "-1"},
+		{"-elr", "1e-3", "-epochs", "1", "-width", "-1"},
+		{"-elr", "1e-3", "-epochs", "1", "-batch", "1"},
+		{"-elr", "1e-3", "-epochs", "1", "-subset", "100", "-sharpness", "200"},
+		{"-elr", "1e-3", "-epochs", "1", "-data", "cifar10", "-data-dir", root},
+		{"-model", "vgg", "-elr", "1e-3", "-epochs", "1"},
+	} {
+		out := filepath.Join(root, fmt.Sprintf("run%d", i))
+		// A tiny data set, so that a case that is not refused ends quickly.
+		args := append([]string{"train", "-test-subset", "50", "-out", out}, args...)
+		if !slices.Contains(args, "-subset") {
+			args = append(args, "-subset", "100")
+		}
+		code, _, errs := trainRun(t, args...)
+		if code == 0 || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want a one-line refusal", args, code, errs)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%v: the refusal %q left the folder %s", args, strings.TrimSpace(errs), out)
+		}
 	}
 }
