@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 
 	"gonum.org/v1/plot/vg"
@@ -128,7 +127,7 @@ func Conventional(cfg ConventionalConfig) (*ConvSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+	if err := fileio.MkdirClean(cfg.Out); err != nil {
 		return nil, err
 	}
 	if err := fileio.WriteFile(filepath.Join(cfg.Out, "trajectory.csv"), thin.WriteCSV); err != nil {

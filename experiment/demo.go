@@ -114,7 +114,7 @@ func Demo(cfg DemoConfig) (*DemoResult, error) {
 		return toy.RunSweepPoint(ctx, raw, pt, d.theory)
 	}
 	out := cfg.Out
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := fileio.MkdirClean(out); err != nil {
 		return nil, err
 	}
 	phase, err := d.data()
@@ -247,7 +247,7 @@ func (d *demo) sweep(dir string, base toy.SweepBase, elrs, batches []float64, se
 			return nil, err
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := fileio.MkdirClean(dir); err != nil {
 		return nil, err
 	}
 	if err := sweep.WritePlan(planFile, p); err != nil {

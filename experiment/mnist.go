@@ -415,7 +415,7 @@ func (m *mnistRun) finish() error {
 // and figures/phase (the phase strip of results-final.jsonl), PNG and SVG.
 func (m *mnistRun) figures(final string) error {
 	figs := filepath.Join(m.cfg.Out, "figures")
-	if err := os.MkdirAll(figs, 0o755); err != nil {
+	if err := fileio.MkdirClean(figs); err != nil {
 		return err
 	}
 	var panels *plots.Figure
@@ -485,7 +485,7 @@ func seedRun(src, dst string) error {
 	if ck == "" {
 		return nil // nothing to continue from: dst trains from the start
 	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
+	if err := fileio.MkdirClean(dst); err != nil {
 		return err
 	}
 	for _, name := range []string{"config.json", "metrics.jsonl", realnets.StepsFile, filepath.Base(ck)} {
@@ -514,7 +514,7 @@ func runNetPlan(ctx context.Context, a NetPlanConfig, dir string, workers int) (
 		if old.ID != p.ID {
 			return sweep.PointResult{}, fmt.Errorf("%s holds another experiment: remove it", dir)
 		}
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+	} else if err := fileio.MkdirClean(dir); err != nil {
 		return sweep.PointResult{}, err
 	} else if err := sweep.WritePlan(planFile, p); err != nil {
 		return sweep.PointResult{}, err
@@ -566,7 +566,7 @@ func panelData(dir, name string) error {
 		GradNormMean float64 `json:"grad_norm_mean"`
 		ELR          float64 `json:"elr"`
 	}
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+	if err := fileio.MkdirClean(filepath.Dir(name)); err != nil {
 		return err
 	}
 	return fileio.WriteFile(name, func(w io.Writer) error {

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/sweep"
 )
@@ -82,7 +83,7 @@ func WriteNetPlan(out string, p *sweep.Plan) error {
 	if out == "" {
 		return errors.New("network sweep plan: no output folder")
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := fileio.MkdirClean(out); err != nil {
 		return err
 	}
 	return sweep.WritePlan(filepath.Join(out, "plan.json"), p)

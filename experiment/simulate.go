@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"os"
 	"path/filepath"
 
 	"github.com/regimes/regimes/internal/fileio"
@@ -82,7 +81,7 @@ func Simulate(cfg SimulateConfig) (SimulateOutput, error) {
 	if err != nil {
 		return SimulateOutput{}, err
 	}
-	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+	if err := fileio.MkdirClean(cfg.Out); err != nil {
 		return SimulateOutput{}, err
 	}
 	if err := fileio.WriteFile(filepath.Join(cfg.Out, "trajectory.csv"), tr.WriteCSV); err != nil {

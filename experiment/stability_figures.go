@@ -142,7 +142,7 @@ func Summarise(rs []StabilityResult, boundary [2]float64) PredictionSummary {
 // (spectrum) as PNG and SVG into dir, with their data as CSV, and
 // summary.json.
 func StabilityFigures(dir string, rs []StabilityResult, boundary [2]float64) (PredictionSummary, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := fileio.MkdirClean(dir); err != nil {
 		return PredictionSummary{}, err
 	}
 	sum := Summarise(rs, boundary)
@@ -253,7 +253,7 @@ func StabilityFigures(dir string, rs []StabilityResult, boundary [2]float64) (Pr
 // and the great circle to the other point when there is one) and the 2-D
 // slice as PNG and SVG into dir, with the slices as CSV.
 func SliceFigures(dir string, r SliceResult) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := fileio.MkdirClean(dir); err != nil {
 		return err
 	}
 	sz := plots.SizeFor(false, 0.8)

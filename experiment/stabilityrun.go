@@ -59,7 +59,7 @@ func MNISTStabilityConfig(out string, elrs []float64) StabilityRunConfig {
 // Out/stability.jsonl atomically after every measurement. It reports
 // progress with elapsed time on progress (nil: quiet).
 func RunStability(ctx context.Context, cfg StabilityRunConfig, progress io.Writer) ([]StabilityResult, error) {
-	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+	if err := fileio.MkdirClean(cfg.Out); err != nil {
 		return nil, err
 	}
 	start := time.Now()

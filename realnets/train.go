@@ -368,7 +368,7 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 		return fmt.Errorf("sharpness subset of %d images: the training set has %d", cfg.Sharpness, train.N)
 	}
 	// Every check is done: the folder is made just before its first file.
-	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+	if err := fileio.MkdirClean(cfg.Out); err != nil {
 		return err
 	}
 	cfgOut := runConfig{TrainConfig: cfg, RunID: cfg.RunID()}

@@ -304,7 +304,7 @@ func RunShard(ctx context.Context, p *Plan, s Shard, dir string, workers int, ru
 	if err := s.check(); err != nil {
 		return 0, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := fileio.MkdirClean(dir); err != nil {
 		return 0, err
 	}
 	var todo []Point

@@ -73,3 +73,22 @@ func TestTrainRefusalsMakeNoFolder(t *testing.T) {
 		}
 	}
 }
+
+// Defect 7 of issue 15: a kill during a large write left .NAME.tmpNNN files
+// that no later run removed. The next run into the folder removes them.
+func TestStaleTempsRemoved(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir, ".trajectory.csv.tmp2718281828")
+	if err := os.WriteFile(stale, []byte("step,loss\n0,"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCmd(t, "simulate", "-toy", "circle", "-elr", "0.5", "-steps", "100", "-out", dir); code != 0 {
+		t.Fatalf("simulate: exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the stale temporary file is still there: %v", err)
+	}
+}

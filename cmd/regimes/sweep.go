@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/regimes/regimes/experiment"
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/sweep"
 	"github.com/regimes/regimes/toy"
 )
@@ -92,7 +93,7 @@ func (g *gridFlags) parse() ([]float64, []uint64, error) {
 
 // writePlan writes p to g.out/plan.json and says so.
 func (g *gridFlags) writePlan(p *sweep.Plan, kind string) error {
-	if err := os.MkdirAll(g.out, 0o755); err != nil {
+	if err := fileio.MkdirClean(g.out); err != nil {
 		return err
 	}
 	name := filepath.Join(g.out, "plan.json")

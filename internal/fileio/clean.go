@@ -51,3 +51,15 @@ func RemoveStale(dir string) ([]string, error) {
 	}
 	return removed, nil
 }
+
+// MkdirClean makes the folder dir (and its parents) that a run is about to
+// write into, and removes the temporary files that killed writes left in
+// it (RemoveStale): every writer of a run folder starts with it, so that a
+// kill leaves no temporary file behind after the next run.
+func MkdirClean(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	_, err := RemoveStale(dir)
+	return err
+}

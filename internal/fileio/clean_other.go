@@ -17,3 +17,6 @@ func removeIfDead(name string) bool {
 	}
 	return os.Remove(name) == nil
 }
+
+// renameOpen is false where an open file may not be renamed.
+const renameOpen = false

@@ -26,3 +26,7 @@ func removeIfDead(name string) bool {
 	}
 	return os.Remove(name) == nil
 }
+
+// renameOpen is true where an open file can be renamed, so that WriteFile
+// holds its lock until the temporary name is gone.
+const renameOpen = true
