@@ -297,7 +297,11 @@ func PointFile(dir string, index int) string {
 // RunShard runs the points of shard s that have no result file in dir yet,
 // on workers goroutines, writing each point's result atomically to its own
 // file as soon as it is done. Rerunning a killed shard therefore redoes only
-// unfinished points. done, when not nil, is called after each point (from
+// unfinished points. Each point is claimed with a lock file
+// (point-NNNNNN.lock, removed when its result is written) so that several
+// runners of the same shard share its points instead of each doing all of
+// them: a point that another runner holds is skipped (and counted as
+// finished for done). done, when not nil, is called after each point (from
 // the worker goroutine, serialised). RunShard returns the number of points
 // it ran; it stops early, with ctx's error, when ctx is cancelled.
 func RunShard(ctx context.Context, p *Plan, s Shard, dir string, workers int, run Runner, done func(finished, total int)) (int, error) {
@@ -331,8 +335,22 @@ func RunShard(ctx context.Context, p *Plan, s Shard, dir string, workers int, ru
 		go func() {
 			defer wg.Done()
 			for pt := range jobs {
+				unlock, held, err := claim(p, dir, pt)
+				if err != nil || !held {
+					mu.Lock()
+					if err != nil && firstErr == nil {
+						firstErr = err
+					}
+					finished++
+					if done != nil {
+						done(finished, len(todo))
+					}
+					mu.Unlock()
+					continue
+				}
 				res, err := run(ctx, p.Base, pt)
 				if ctx.Err() != nil {
+					unlock()
 					return // a cancelled run is not a result
 				}
 				pr := PointResult{Plan: p.ID, Point: pt}
@@ -345,6 +363,7 @@ func RunShard(ctx context.Context, p *Plan, s Shard, dir string, workers int, ru
 				werr := fileio.WriteFile(PointFile(dir, pt.Index), func(w io.Writer) error {
 					return json.NewEncoder(w).Encode(&pr)
 				})
+				unlock()
 				mu.Lock()
 				if werr != nil && firstErr == nil {
 					firstErr = werr
@@ -369,6 +388,23 @@ func RunShard(ctx context.Context, p *Plan, s Shard, dir string, workers int, ru
 		return finished, firstErr
 	}
 	return finished, ctx.Err()
+}
+
+// claim takes the lock file of point pt in dir (point-NNNNNN.lock), so that
+// a second runner of the same shard skips the points the first one holds.
+// held is false when another runner holds the point or has finished it
+// since the shard's list was made.
+func claim(p *Plan, dir string, pt Point) (unlock func(), held bool, err error) {
+	name := strings.TrimSuffix(PointFile(dir, pt.Index), ".json") + ".lock"
+	unlock, held, err = fileio.TryLock(name)
+	if err != nil || !held {
+		return nil, false, err
+	}
+	if pr, err := readPointResult(PointFile(dir, pt.Index)); err == nil && pr.Plan == p.ID {
+		unlock()
+		return nil, false, nil
+	}
+	return unlock, true, nil
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

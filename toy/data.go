@@ -32,7 +32,11 @@ func ReadCSV(name string, r io.Reader, labelled bool) (*mat.Dense, []float64, er
 		rows   int
 	)
 	for line := 1; sc.Scan(); line++ {
-		text := strings.TrimSpace(sc.Text())
+		text := sc.Text()
+		if line == 1 {
+			text = strings.TrimPrefix(text, "\ufeff") // a UTF-8 byte-order mark, as analyze accepts
+		}
+		text = strings.TrimSpace(text)
 		if text == "" {
 			continue
 		}

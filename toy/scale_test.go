@@ -112,3 +112,12 @@ func TestTheoryBatchAboveNWithoutReplacement(t *testing.T) {
 		t.Errorf("b = n without replacement: %v", err)
 	}
 }
+
+// Defect 9 of issue 15: the toy reader rejected a UTF-8 byte-order mark
+// that analyze accepts.
+func TestReadCSVByteOrderMark(t *testing.T) {
+	a, _, err := ReadCSV("bom.csv", strings.NewReader("\ufeff1,2,3\n4,5,6\n"), false)
+	if err != nil || a.At(0, 0) != 1 || a.At(1, 2) != 6 {
+		t.Fatalf("BOM: %v", err)
+	}
+}

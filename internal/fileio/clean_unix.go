@@ -3,6 +3,7 @@
 package fileio
 
 import (
+	"errors"
 	"os"
 	"syscall"
 )
@@ -30,3 +31,26 @@ func removeIfDead(name string) bool {
 // renameOpen is true where an open file can be renamed, so that WriteFile
 // holds its lock until the temporary name is gone.
 const renameOpen = true
+
+// TryLock takes an exclusive lock on the file name (created if missing)
+// without waiting. ok is false when another process (or another open file
+// of this one) holds it. unlock removes the file and releases the lock; a
+// lock of a killed process is released by the kernel, so its file may stay
+// behind, unlocked, until the next TryLock and unlock of the same name.
+func TryLock(name string) (unlock func(), ok bool, err error) {
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	return func() {
+		os.Remove(name)
+		f.Close()
+	}, true, nil
+}
