@@ -1,7 +1,10 @@
 package experiment
 
 import (
-	"path/filepath"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
 
 	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/toy"
@@ -47,8 +50,8 @@ type SimulateConfig struct {
 
 // Simulate runs SGD on a toy problem and writes Out/trajectory.csv and
 // Out/config.json (everything needed to rerun, with the SHA-256 of the data
-// and the problem's deterministic theory), atomically; on error nothing is
-// written.
+// and the problem's deterministic theory), as one unit with a manifest
+// (fileio.WriteSet); on error nothing is written.
 func Simulate(cfg SimulateConfig) (SimulateOutput, error) {
 	tc := cfg.Toy.Defaults()
 	p, err := tc.Build()
@@ -84,10 +87,17 @@ func Simulate(cfg SimulateConfig) (SimulateOutput, error) {
 	if err := fileio.MkdirClean(cfg.Out); err != nil {
 		return SimulateOutput{}, err
 	}
-	if err := fileio.WriteFile(filepath.Join(cfg.Out, "trajectory.csv"), tr.WriteCSV); err != nil {
+	// The trajectory and its configuration are one unit: committed together
+	// under a manifest with the configuration's hash as the run identity.
+	var cfgJSON bytes.Buffer
+	if err := encodeJSON(&cfgJSON, rec); err != nil {
 		return SimulateOutput{}, err
 	}
-	if err := writeJSONFile(filepath.Join(cfg.Out, "config.json"), rec); err != nil {
+	id := sha256.Sum256(cfgJSON.Bytes())
+	if err := fileio.WriteSet(cfg.Out, hex.EncodeToString(id[:8]), []fileio.File{
+		{Name: "trajectory.csv", Write: tr.WriteCSV},
+		{Name: "config.json", Write: func(w io.Writer) error { _, err := w.Write(cfgJSON.Bytes()); return err }},
+	}); err != nil {
 		return SimulateOutput{}, err
 	}
 	return SimulateOutput{Summary: tr.Summary, Out: cfg.Out}, nil

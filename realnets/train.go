@@ -371,28 +371,13 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 	if err := fileio.MkdirClean(cfg.Out); err != nil {
 		return err
 	}
-	cfgOut := runConfig{TrainConfig: cfg, RunID: cfg.RunID()}
-	cfgOut.Resume = false
-	if err := fileio.WriteFile(filepath.Join(cfg.Out, "config.json"), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(cfgOut)
-	}); err != nil {
-		return err
-	}
 	if ck == nil {
 		r.records = append(r.records, r.measure(0))
 		if err := r.measureSharpness(0); err != nil {
 			return err
 		}
 	}
-	if err := r.writeSharpness(); err != nil {
-		return err
-	}
-	if err := r.writeMetrics(); err != nil {
-		return err
-	}
-	if err := r.writeSteps(); err != nil {
+	if err := r.commit(); err != nil {
 		return err
 	}
 	return r.loop(ctx)
@@ -469,17 +454,16 @@ func (r *run) loop(ctx context.Context) error {
 			return fmt.Errorf("diverged in epoch %d: train loss %v, test loss %v, SI norm %v (metrics.jsonl holds the epochs before)", epoch, rec.TrainLoss, rec.TestLoss, rec.SINorm)
 		}
 		r.records = append(r.records, rec)
-		if err := r.writeMetrics(); err != nil {
-			return err
-		}
-		if err := r.writeSteps(); err != nil {
-			return err
-		}
 		last := epoch == cfg.Epochs
 		if isLogEpoch(epoch) || last {
 			if err := r.measureSharpness(epoch); err != nil {
 				return err
 			}
+		}
+		if err := r.commit(); err != nil {
+			return err
+		}
+		if isLogEpoch(epoch) || last {
 			if err := r.checkpoint(filepath.Join(cfg.Out, fmt.Sprintf("epoch-%06d.ckpt", epoch))); err != nil {
 				return err
 			}
@@ -540,11 +524,28 @@ func (r *run) checkpoint(name string) error {
 	return SaveCheckpoint(name, c)
 }
 
-// writeMetrics rewrites DIR/metrics.jsonl atomically from the records.
-func (r *run) writeMetrics() error {
-	return fileio.WriteFile(filepath.Join(r.cfg.Out, "metrics.jsonl"), func(w io.Writer) error {
-		return fileio.WriteJSONL(w, r.records)
-	})
+// commit rewrites the run folder's files from the run's state as one unit
+// (fileio.WriteSet, with the run identity in the manifest): config.json,
+// metrics.jsonl, steps.csv and, for runs that compute it, sharpness.jsonl.
+// A kill at any moment leaves a folder whose manifest matches its files or
+// one without a manifest, and the checkpoints (which carry the same state)
+// let -resume rewrite it.
+func (r *run) commit() error {
+	cfgOut := runConfig{TrainConfig: *r.cfg, RunID: r.cfg.RunID()}
+	cfgOut.Resume = false
+	files := []fileio.File{
+		{Name: "config.json", Write: func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(cfgOut)
+		}},
+		{Name: "metrics.jsonl", Write: func(w io.Writer) error { return fileio.WriteJSONL(w, r.records) }},
+		{Name: StepsFile, Write: func(w io.Writer) error { return WriteSteps(w, r.steps) }},
+	}
+	if r.cfg.Sharpness > 0 {
+		files = append(files, fileio.File{Name: "sharpness.jsonl", Write: func(w io.Writer) error { return fileio.WriteJSONL(w, r.sharp) }})
+	}
+	return fileio.WriteSet(r.cfg.Out, cfgOut.RunID, files)
 }
 
 // A SharpnessRecord is one line of DIR/sharpness.jsonl: the epoch and the
@@ -555,7 +556,7 @@ type SharpnessRecord struct {
 }
 
 // measureSharpness computes the sharpness at the current point when the run
-// asks for it, and rewrites DIR/sharpness.jsonl.
+// asks for it (commit writes it to DIR/sharpness.jsonl).
 func (r *run) measureSharpness(epoch int) error {
 	k := r.cfg.Sharpness
 	if k == 0 {
@@ -570,25 +571,7 @@ func (r *run) measureSharpness(epoch int) error {
 		return fmt.Errorf("sharpness at epoch %d: %v", epoch, err)
 	}
 	r.sharp = append(r.sharp, SharpnessRecord{Epoch: epoch, SharpnessResult: res})
-	return r.writeSharpness()
-}
-
-// writeSharpness rewrites DIR/sharpness.jsonl atomically (only for runs that
-// compute sharpness).
-func (r *run) writeSharpness() error {
-	if r.cfg.Sharpness == 0 {
-		return nil
-	}
-	return fileio.WriteFile(filepath.Join(r.cfg.Out, "sharpness.jsonl"), func(w io.Writer) error {
-		return fileio.WriteJSONL(w, r.sharp)
-	})
-}
-
-// writeSteps rewrites DIR/steps.csv atomically from the step records.
-func (r *run) writeSteps() error {
-	return fileio.WriteFile(filepath.Join(r.cfg.Out, StepsFile), func(w io.Writer) error {
-		return WriteSteps(w, r.steps)
-	})
+	return nil
 }
 
 func (r *run) showProgress(epoch, k, nb int, loss float64) {

@@ -355,6 +355,7 @@ func ExampleRun() {
 	// epoch-000001.ckpt
 	// epoch-000002.ckpt
 	// last.ckpt
+	// manifest.json
 	// metrics.jsonl
 	// steps.csv
 }
