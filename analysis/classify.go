@@ -3,7 +3,6 @@ package analysis
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/regime"
@@ -249,7 +248,7 @@ func Classify(in RegimeInput) (c Classification) {
 		g := Stationary(in.GradNorm)
 		c.GradNorm = &g
 		k := max(1, len(in.GradNorm)/10)
-		head, tail := median(in.GradNorm[:k]), median(in.GradNorm[len(in.GradNorm)-k:])
+		head, tail := Median(in.GradNorm[:k]), Median(in.GradNorm[len(in.GradNorm)-k:])
 		if head > 0 {
 			ev.GradTailRel = tail / head
 		}
@@ -276,7 +275,7 @@ func Classify(in RegimeInput) (c Classification) {
 		ref, refName = in.Loss[0], "first loss"
 	}
 	k := max(1, n/10)
-	tail := median(in.Loss[n-k:])
+	tail := Median(in.Loss[n-k:])
 	if ref > 0 {
 		ev.TailLossRel = tail / ref
 	}
@@ -399,21 +398,6 @@ func positive(x []float64) bool {
 		}
 	}
 	return true
-}
-
-// median returns the median of x (NaN for an empty slice) without
-// changing x.
-func median(x []float64) float64 {
-	if len(x) == 0 {
-		return math.NaN()
-	}
-	y := slices.Clone(x)
-	slices.Sort(y)
-	m := len(y) / 2
-	if len(y)%2 == 1 {
-		return y[m]
-	}
-	return (y[m-1] + y[m]) / 2
 }
 
 // LyapunovEvidenceOf returns the exponent and confidence interval of a

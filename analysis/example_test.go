@@ -68,3 +68,14 @@ func ExampleSphereEntropyKL() {
 	// Output:
 	// exact 0.535, k-NN 0.46 +- 0.03
 }
+
+func ExampleMeanCI() {
+	// Final test errors (%) of five seeds: by hand, sd = sqrt(0.212/4) =
+	// 0.2302 and t(0.975, 4) = 2.776, so the half-width is 0.286.
+	m := analysis.MeanCI([]float64{7.1, 6.8, 7.4, 7.0, 6.9}, 0.95)
+	fmt.Printf("%.2f [%.2f, %.2f] (n = %d, t = %.3f)\n", m.Mean, m.Lo, m.Hi, m.N, m.T)
+	fmt.Println(analysis.Median([]float64{7.1, math.NaN(), 6.8, 7.4}))
+	// Output:
+	// 7.04 [6.75, 7.33] (n = 5, t = 2.776)
+	// 7.1
+}

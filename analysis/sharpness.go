@@ -7,7 +7,6 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // A SymOperator is a symmetric linear operator on R^Dim given only through
@@ -89,15 +88,8 @@ func TraceFromSamples(s []float64, level float64) TraceEstimate {
 	if len(s) < 2 {
 		panic(fmt.Sprintf("analysis: a trace estimate needs at least 2 samples, got %d", len(s)))
 	}
-	n := float64(len(s))
-	mean := floats.Sum(s) / n
-	var ss float64
-	for _, v := range s {
-		ss += (v - mean) * (v - mean)
-	}
-	se := math.Sqrt(ss / (n - 1) / n)
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: n - 1}.Quantile(0.5 + level/2)
-	return TraceEstimate{Trace: mean, StdErr: se, Lo: mean - t*se, Hi: mean + t*se, Level: level, Probes: len(s)}
+	m := MeanCI(s, level)
+	return TraceEstimate{Trace: m.Mean, StdErr: m.SD / math.Sqrt(float64(m.N)), Lo: m.Lo, Hi: m.Hi, Level: level, Probes: len(s)}
 }
 
 // Hutchinson estimates the trace of a by Hutchinson's estimator with

@@ -96,9 +96,11 @@ func Conventional(cfg ConventionalConfig) (*ConvSummary, error) {
 
 	ew := cfg.LR * cfg.WD
 	sum := ConvSummary{Command: "regimes conventional", Toy: tc, Conv: c, Theory: th, Out: cfg.Out}
-	sum.Prediction.C = math.Sqrt(2*ew - ew*ew)
-	// tan(Delta) = ELR ||g~|| at the fixed point gives cos(Delta) = 1 - lr wd.
-	sum.Prediction.AngleRMS = math.Acos(1 - ew)
+	eq, err := analysis.ConventionalFixedPoint(cfg.LR, cfg.WD)
+	if err != nil {
+		return nil, err
+	}
+	sum.Prediction.C, sum.Prediction.AngleRMS = eq.C, eq.Angle
 	g := toy.GradientLevel(p, toy.SimConfig{Batch: cfg.Batch, Steps: cfg.LevelSteps, Seed: cfg.TheorySeed})
 	star, err := toy.EquilibriumELR(g, cfg.LR, cfg.WD, 0.01*th.ASThreshold, 100*th.GDThreshold)
 	if err != nil {

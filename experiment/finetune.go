@@ -14,9 +14,9 @@ import (
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/gonum/stat/distuv"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/realnets"
@@ -89,34 +89,15 @@ func (s CIStat) Clip(lo, hi float64) CIStat {
 	return s
 }
 
-// MeanCI returns the mean of x with the two-sided 95% Student t confidence
-// interval mean +- t(0.975, n-1) sd/sqrt(n), sd the sample standard
-// deviation (n-1 denominator). With fewer than two values the interval is
-// NaN, which finetune.json writes as null.
+// MeanCI returns analysis.MeanCI of x at the 95% level as a CIStat: the
+// mean with the two-sided Student t interval mean +- t(0.975, n-1)
+// sd/sqrt(n), noted when fewer than FewSeeds values make it. With fewer
+// than two values the interval is NaN, which finetune.json writes as null.
 func MeanCI(x []float64) CIStat {
-	n := len(x)
-	s := CIStat{N: n, Mean: math.NaN(), SD: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}
-	if n == 0 {
-		return s
-	}
-	var sum float64
-	for _, v := range x {
-		sum += v
-	}
-	s.Mean = sum / float64(n)
-	if n < 2 {
-		return s
-	}
-	var ss float64
-	for _, v := range x {
-		ss += (v - s.Mean) * (v - s.Mean)
-	}
-	s.SD = math.Sqrt(ss / float64(n-1))
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.975)
-	h := t * s.SD / math.Sqrt(float64(n))
-	s.Lo, s.Hi = s.Mean-h, s.Mean+h
-	if n < FewSeeds {
-		s.Note = fmt.Sprintf("%d seeds cannot support an interval: the 95%% t quantile is %.1f.", n, t)
+	m := analysis.MeanCI(x, 0.95)
+	s := CIStat{N: m.N, Mean: m.Mean, SD: m.SD, Lo: m.Lo, Hi: m.Hi}
+	if m.N >= 2 && m.N < FewSeeds {
+		s.Note = fmt.Sprintf("%d seeds cannot support an interval: the 95%% t quantile is %.1f.", m.N, m.T)
 	}
 	return s
 }
@@ -364,8 +345,8 @@ func ensureRun(ctx context.Context, cfg realnets.TrainConfig, progress io.Writer
 		if err := json.Unmarshal(old, &have); err != nil {
 			return nil, 0, fmt.Errorf("%s: %v", filepath.Join(cfg.Out, "config.json"), err)
 		}
-		if why := sameRun(have, cfg); why != "" {
-			return nil, 0, fmt.Errorf("%s holds another run (%s); remove it or choose another -out", cfg.Out, why)
+		if err := realnets.SameRun(have, cfg); err != nil {
+			return nil, 0, fmt.Errorf("%s holds another run (%v); remove it or choose another -out", cfg.Out, err)
 		}
 		recs, err := realnets.ReadMetrics(metrics)
 		if err == nil && len(recs) > 0 && recs[len(recs)-1].Epoch == cfg.Epochs {
@@ -405,41 +386,6 @@ func ensureRun(ctx context.Context, cfg realnets.TrainConfig, progress io.Writer
 		return nil, 0, fmt.Errorf("%s: the run ended before epoch %d", metrics, cfg.Epochs)
 	}
 	return recs, recs[len(recs)-1].WallTime, nil
-}
-
-// sameRun returns "" when the stored configuration have describes the run
-// want asks for, else the first difference.
-func sameRun(have, want realnets.TrainConfig) string {
-	type field struct {
-		name       string
-		have, want any
-	}
-	fs := []field{
-		{"model", have.Model, want.Model}, {"width", have.Width, want.Width},
-		{"data", have.Data.Name, want.Data.Name}, {"subset", have.Data.Subset, want.Data.Subset},
-		{"subset seed", have.Data.SubsetSeed, want.Data.SubsetSeed}, {"test subset", have.TestSubset, want.TestSubset},
-		{"elr", have.ELR, want.ELR}, {"seed", have.Seed, want.Seed}, {"head seed", have.HeadSeed, want.HeadSeed},
-		{"batch", have.Batch, want.Batch}, {"from", lastTwo(have.From), lastTwo(want.From)},
-	}
-	if want.Hidden != 0 {
-		fs = append(fs, field{"hidden", have.Hidden, want.Hidden})
-	}
-	for _, f := range fs {
-		if f.have != f.want {
-			return fmt.Sprintf("%s %v, want %v", f.name, f.have, f.want)
-		}
-	}
-	return ""
-}
-
-// lastTwo returns the last folder and file name of a checkpoint path: the
-// identity of a pre-training run inside a finetune folder, which stays the
-// same when the whole folder is moved.
-func lastTwo(name string) string {
-	if name == "" {
-		return ""
-	}
-	return filepath.Join(filepath.Base(filepath.Dir(name)), filepath.Base(name))
 }
 
 // hasCheckpoint reports whether dir holds a checkpoint to resume from.

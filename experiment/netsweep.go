@@ -137,7 +137,7 @@ func NetRunner(runs string, workers int) sweep.Runner {
 		cfg.ELR, cfg.Seed, cfg.Workers = pt.ELR, pt.Seed, workers
 		cfg.Out = filepath.Join(runs, rel)
 		cfg.CheckpointEvery = 1
-		if _, ok := realnets.FinishedRun(cfg.Out, cfg, sameTraining); ok {
+		if _, ok := realnets.FinishedRun(cfg.Out, cfg); ok {
 			// Finished earlier (its checkpoints may have been removed, as in
 			// the committed testdata/mnist): classify it again, train nothing.
 			return NetPointResult(cfg.Out, "runs/"+rel)
@@ -147,7 +147,7 @@ func NetRunner(runs string, workers int) sweep.Runner {
 			if err != nil {
 				return nil, err
 			}
-			if !sameTraining(c.Config, cfg) {
+			if realnets.SameRun(c.Config, cfg) != nil {
 				return nil, fmt.Errorf("%s holds a run of another configuration (ELR %v, seed %d): remove it or use another plan folder", cfg.Out, c.Config.ELR, c.Config.Seed)
 			}
 			cfg = realnets.TrainConfig{Out: cfg.Out, Resume: true, Epochs: cfg.Epochs, Workers: workers}
@@ -157,18 +157,6 @@ func NetRunner(runs string, workers int) sweep.Runner {
 		}
 		return NetPointResult(cfg.Out, "runs/"+rel)
 	}
-}
-
-// sameTraining reports whether a checkpoint's configuration is that of the
-// point about to run (all that determines the numbers).
-func sameTraining(ck, want realnets.TrainConfig) bool {
-	norm := func(c realnets.TrainConfig) string {
-		c = c.WithDefaults()
-		c.Out, c.Workers, c.Resume, c.Epochs, c.CheckpointEvery = "", 0, false, 0, 0
-		b, _ := json.Marshal(c)
-		return string(b)
-	}
-	return norm(ck) == norm(want)
 }
 
 // NetPointResult reads a finished run folder and returns its sweep result

@@ -12,6 +12,7 @@ import (
 
 	"gonum.org/v1/plot/vg"
 
+	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/realnets"
@@ -257,11 +258,11 @@ func shortPath(name string) string {
 // RealisedStats computes the equilibrium prediction of SCIENCE.md
 // section 3 from the tail of a conventional run's records.
 func RealisedStats(recs []realnets.Record, lr, wd, tail float64) (RealisedSummary, error) {
-	a := lr * wd
-	if !(lr > 0) || wd < 0 || a >= 1 {
-		return RealisedSummary{}, fmt.Errorf("lr %g and wd %g: want lr > 0, wd >= 0 and lr*wd < 1", lr, wd)
+	eq, err := analysis.ConventionalFixedPoint(lr, wd)
+	if err != nil {
+		return RealisedSummary{}, err
 	}
-	s := RealisedSummary{LR: lr, WD: wd, A: a, C: math.Sqrt(2*a - a*a), AnglePredicted: math.Acos(1 - a)}
+	s := RealisedSummary{LR: lr, WD: wd, A: eq.A, C: eq.C, AnglePredicted: eq.Angle}
 	// The tail: the last ceil(tail*E) epochs, E the last epoch (epoch 0 is
 	// the starting point and never in the tail unless tail = 1).
 	last := recs[len(recs)-1].Epoch
@@ -303,8 +304,8 @@ func RealisedStats(recs []realnets.Record, lr, wd, tail float64) (RealisedSummar
 	}
 	s.GRMSTail = math.Sqrt(g2 / float64(ng))
 	s.GMeanTail = g1 / float64(ng)
-	s.ELRStar = s.C / ((1 - a) * s.GRMSTail)
-	s.ELRStarMean = s.C / ((1 - a) * s.GMeanTail)
+	s.ELRStar = eq.RealisedELR(s.GRMSTail)
+	s.ELRStarMean = eq.RealisedELR(s.GMeanTail)
 	s.Ratio = s.ELRTail / s.ELRStar
 	return s, nil
 }

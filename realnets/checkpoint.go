@@ -105,6 +105,12 @@ func (c *Checkpoint) Restore(m Model) error {
 // their identities. Two configurations with the same RunID train bitwise the
 // same run.
 func (c TrainConfig) RunID() string {
+	h := sha256.Sum256(c.identity())
+	return hex.EncodeToString(h[:8])
+}
+
+// identity returns the JSON that RunID hashes.
+func (c TrainConfig) identity() []byte {
 	c.defaults()
 	c.Out, c.Workers, c.Resume, c.Epochs, c.CheckpointEvery = "", 0, false, 0, 0
 	c.Data.Dir = ""
@@ -115,8 +121,65 @@ func (c TrainConfig) RunID() string {
 	if err != nil {
 		panic(fmt.Sprintf("realnets: run identity: %v", err)) // a TrainConfig always encodes
 	}
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:8])
+	return b
+}
+
+// SameRun is the one rule for "this folder holds the run I want": it
+// returns nil when have and want have the same RunID (they train bitwise
+// the same run, whatever their output folders, worker counts, lengths and
+// checkpoint cadence), else an error naming the first field of the
+// identity that differs, for example `elr 0.01, want 0.02`. A stored run
+// of the same identity may be shorter (to resume) or as long as wanted (to
+// reuse); that is the caller's to check.
+func SameRun(have, want TrainConfig) error {
+	hb, wb := have.identity(), want.identity()
+	if string(hb) == string(wb) {
+		return nil
+	}
+	if k, h, w, ok := firstDiff("", hb, wb); ok {
+		return fmt.Errorf("%s %s, want %s", k, h, w)
+	}
+	return errors.New("another configuration")
+}
+
+// firstDiff returns the first key (in sorted order, dotted for nested
+// objects) at which the JSON objects a and b differ, with both values.
+func firstDiff(prefix string, a, b []byte) (key, va, vb string, ok bool) {
+	var ma, mb map[string]json.RawMessage
+	if json.Unmarshal(a, &ma) != nil || json.Unmarshal(b, &mb) != nil {
+		return prefix, string(a), string(b), prefix != ""
+	}
+	keys := make([]string, 0, len(ma)+len(mb))
+	for k := range ma {
+		keys = append(keys, k)
+	}
+	for k := range mb {
+		if _, dup := ma[k]; !dup {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if string(ma[k]) == string(mb[k]) {
+			continue
+		}
+		name := k
+		if prefix != "" {
+			name = prefix + "." + k
+		}
+		if len(ma[k]) > 0 && len(mb[k]) > 0 && ma[k][0] == '{' && mb[k][0] == '{' {
+			return firstDiff(name, ma[k], mb[k])
+		}
+		return name, orNone(ma[k]), orNone(mb[k]), true
+	}
+	return "", "", "", false
+}
+
+func orNone(v json.RawMessage) string {
+	if len(v) == 0 {
+		return "(none)"
+	}
+	return string(v)
 }
 
 // ErrCorruptCheckpoint is wrapped by the errors of LoadCheckpoint and

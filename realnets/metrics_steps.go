@@ -238,13 +238,13 @@ func ReadMetrics(name string) ([]Record, error) {
 }
 
 // FinishedRun returns the records of the finished run in dir when its
-// config.json describes want (compared by same) and its metrics.jsonl ends at
+// config.json describes want (SameRun) and its metrics.jsonl ends at
 // want.Epochs; ok is false when dir holds no finished run of that
 // configuration (missing, unfinished or another configuration: the caller
 // decides). A finished run needs no checkpoint to be reused.
-func FinishedRun(dir string, want TrainConfig, same func(have, want TrainConfig) bool) (recs []Record, ok bool) {
+func FinishedRun(dir string, want TrainConfig) (recs []Record, ok bool) {
 	have, err := readConfig(filepath.Join(dir, "config.json"))
-	if err != nil || !same(*have, want) {
+	if err != nil || SameRun(*have, want) != nil {
 		return nil, false
 	}
 	recs, err = ReadMetrics(filepath.Join(dir, "metrics.jsonl"))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/internal/fileio"
 )
 
@@ -12,21 +13,6 @@ import (
 // section 3) in the fixed-ELR regime picture: the equilibrium ELR that the
 // norm dynamics select, and the detection of the periodic behaviour of
 // Lobacheva et al. (2021) from a trajectory.
-
-// EquilibriumELRConst returns the fixed point of the ELR recursion of
-// SCIENCE.md section 3 for a constant effective gradient norm g (or
-// its root-mean-square for stochastic gradients):
-//
-//	ELR* = sqrt(2 eta wd - (eta wd)^2) / g.
-//
-// It panics unless 0 < eta wd < 1 and g > 0.
-func EquilibriumELRConst(eta, wd, g float64) float64 {
-	ew := eta * wd
-	if !(ew > 0 && ew < 1) || !(g > 0) {
-		panic("toy: EquilibriumELRConst needs 0 < eta*wd < 1 and g > 0")
-	}
-	return math.Sqrt(2*ew-ew*ew) / g
-}
 
 // GradientLevel returns the function G(e) used by EquilibriumELR on the toy
 // p: the root-mean-square batch gradient norm over the tail (last 20%) of a
@@ -71,14 +57,17 @@ var ErrNoEquilibrium = errors.New("no equilibrium ELR in the search interval: e 
 // it is not the bisection returns one crossing. EquilibriumELR returns
 // ErrNoEquilibrium if hi G(hi) < c, and an error if lo G(lo) >= c or G fails.
 func EquilibriumELR(g func(e float64) (float64, error), eta, wd, lo, hi float64) (float64, error) {
-	ew := eta * wd
-	if !(ew > 0 && ew < 1) {
+	if ew := eta * wd; !(ew > 0 && ew < 1) {
 		return 0, fmt.Errorf("need 0 < lr*wd < 1, have %g", ew)
 	}
 	if !(lo > 0 && hi > lo) || math.IsInf(hi, 0) {
 		return 0, fmt.Errorf("bad search interval [%g, %g]", lo, hi)
 	}
-	c := math.Sqrt(2*ew - ew*ew)
+	eq, err := analysis.ConventionalFixedPoint(eta, wd)
+	if err != nil {
+		return 0, err
+	}
+	c := eq.C
 	h := func(e float64) (float64, error) {
 		v, err := g(e)
 		return e*v - c, err
@@ -272,25 +261,10 @@ func ConventionalBehaviour(recs []Record, eta, wd, random, threshold float64, s 
 			ratio[k] = float64(c.Steps) / c.GrowthSteps
 			spike[k] = c.SpikeELR
 		}
-		out.GrowthRatio = median(ratio)
-		out.SpikeELRMedian = median(spike)
+		out.GrowthRatio = analysis.Median(ratio)
+		out.SpikeELRMedian = analysis.Median(spike)
 	}
 	return out
-}
-
-// median returns the median of x, reordering x.
-func median(x []float64) float64 {
-	// Insertion sort: the cycle lists are short.
-	for i := 1; i < len(x); i++ {
-		for j := i; j > 0 && x[j] < x[j-1]; j-- {
-			x[j], x[j-1] = x[j-1], x[j]
-		}
-	}
-	n := len(x)
-	if n%2 == 1 {
-		return x[n/2]
-	}
-	return (x[n/2-1] + x[n/2]) / 2
 }
 
 // MarshalJSON writes c with a NaN ThresholdSteps as null.

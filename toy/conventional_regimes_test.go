@@ -10,19 +10,6 @@ import (
 	"github.com/regimes/regimes/analysis"
 )
 
-// TestEquilibriumELRConst checks the closed form of section 3 against the
-// fixed point of the exact recursion 1/e' = q^2/e + e g^2, q = 1 - eta wd:
-// at e = ELR* the recursion returns e.
-func TestEquilibriumELRConst(t *testing.T) {
-	for _, tc := range []struct{ eta, wd, g float64 }{{0.1, 0.01, 1.3}, {1, 0.3, 0.2}, {0.5, 1e-4, 5}} {
-		e := EquilibriumELRConst(tc.eta, tc.wd, tc.g)
-		q := 1 - tc.eta*tc.wd
-		if got := 1 / (q*q/e + e*tc.g*tc.g); !scalar.EqualWithinRel(got, e, 1e-13) {
-			t.Errorf("%+v: recursion maps ELR* = %v to %v", tc, e, got)
-		}
-	}
-}
-
 // TestEquilibriumELRBisection checks the solver on a G with a known
 // solution: G(e) = k (e - 1) for e > 1 and 0 below (a toy "regime 1" below
 // e = 1), so e G(e) = c gives e* = (1 + sqrt(1 + 4c/k))/2.

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/regime"
 )
@@ -96,7 +97,7 @@ func Panels(files []string) (plots.Panels, error) {
 		if len(r.Time) == 0 {
 			return plots.Panels{}, fmt.Errorf("%s: no records", name)
 		}
-		r.ELR = median(elrs)
+		r.ELR = analysis.Median(elrs)
 		if !(r.ELR > 0) {
 			return plots.Panels{}, fmt.Errorf("%s: median elr is %g; want a positive ELR", name, r.ELR)
 		}
@@ -109,25 +110,6 @@ func Panels(files []string) (plots.Panels, error) {
 		d.TimeLabel = "epoch"
 	}
 	return d, nil
-}
-
-// median returns the median of the finite values of xs (NaN if none).
-func median(xs []float64) float64 {
-	var v []float64
-	for _, x := range xs {
-		if !math.IsNaN(x) && !math.IsInf(x, 0) {
-			v = append(v, x)
-		}
-	}
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	sort.Float64s(v)
-	n := len(v)
-	if n%2 == 1 {
-		return v[n/2]
-	}
-	return (v[n/2-1] + v[n/2]) / 2
 }
 
 // sweepRecord is the subset of a sweep JSON Lines record used by phase.
