@@ -15,10 +15,10 @@ import (
 	"strings"
 )
 
-// A Table is a rectangular data file read by ReadTable: named columns of
-// cells kept as text until a column is asked for, so that a log may carry
-// columns that are not numbers (dates, names) as long as they are not
-// analysed.
+// A Table is a rectangular data file read by ReadTableFile (or by ReadCSV
+// and ReadJSONLines from a reader): named columns of cells kept as text
+// until a column is asked for, so that a log may carry columns that are not
+// numbers (dates, names) as long as they are not analysed.
 type Table struct {
 	// Name is the file name used in error messages.
 	Name string

@@ -17,4 +17,10 @@
 //
 // Axis labels use the Symbols text handler, which draws η̃ (a combining
 // tilde over η) and subscripts such as λ_{max}.
+//
+// Package plots owns figure building only: it draws typed data it is given
+// and computes no science. It imports regime (the regime colours) and
+// internal/fileio (atomic figure files), never toy, realnets, sweep or
+// experiment; readers that turn result files into its data are
+// plots/figdata.
 package plots

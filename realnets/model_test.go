@@ -42,26 +42,6 @@ func (tm testModel) batch(seed uint64) ([]float32, []int) {
 	return x, y
 }
 
-// trainable returns the concatenated trainable parameters and gradients.
-func trainable(m Model) (data, grad []float32) {
-	for _, p := range m.Params() {
-		if !p.Frozen {
-			data = append(data, p.Data...)
-			grad = append(grad, p.Grad...)
-		}
-	}
-	return data, grad
-}
-
-func setTrainable(m Model, v []float32) {
-	for _, p := range m.Params() {
-		if !p.Frozen {
-			copy(p.Data, v)
-			v = v[len(p.Data):]
-		}
-	}
-}
-
 // TestModelGradient checks each model's float32 loss against the float64
 // reference of reference_test.go, and its gradient against central
 // differences of that reference along random unit directions, in each
@@ -378,8 +358,8 @@ func TestConvNetRunningStats(t *testing.T) {
 
 // TestForwardAllocs checks that a training step allocates nothing once the
 // buffers exist. The warm-up runs a few steps because gemm.Sgemm keeps its
-// packing buffers in a sync.Pool, which needs a few calls on each worker to
-// reach its largest size.
+// packing buffers on a free list of workspaces, which needs a few calls on
+// each worker to hold one for every goroutine.
 func TestForwardAllocs(t *testing.T) {
 	for _, tm := range testModels {
 		x, y := tm.batch(6)

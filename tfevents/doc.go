@@ -31,4 +31,6 @@
 // The protocol buffers are decoded with google.golang.org/protobuf's
 // encoding/protowire, so that no generated code is needed; unknown fields are
 // skipped as the protobuf rules require.
+//
+// Package tfevents imports none of the toolkit's packages.
 package tfevents

@@ -95,10 +95,6 @@ func (s *ConvStepper) Step(w []float64, b *Batch) (angle, elr float64) {
 	return s.ang, s.elr
 }
 
-// EffectiveGradNorm returns the effective norm ||grad f_B(w)|| ||w|| of the
-// last step's batch gradient, at w before the step (the norm at the unit point).
-func (s *ConvStepper) EffectiveGradNorm() float64 { return s.bgn }
-
 // SimulateConventional runs conventional SGD (SCIENCE.md section 3)
 // from w_0 = InitNorm * (unit initial direction) and records every cfg.Every
 // steps the fields of the trajectory CSV: loss and gradient norms at the unit

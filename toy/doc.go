@@ -5,4 +5,8 @@
 // The toy family (lsq, circle, vmf, logistic) is this project's own
 // reconstruction, specified in SCIENCE.md section 6; it is not the
 // toy example of Kodryan et al. (2022).
+//
+// Package toy owns the toy problems, their theory and the simulators. It
+// imports analysis and the internal packages only; never realnets, plots,
+// sweep or experiment.
 package toy

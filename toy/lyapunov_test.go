@@ -238,6 +238,8 @@ func TestLSQRegimeExponents(t *testing.T) {
 	t.Logf("ELR 100: Jacobian %v +- %v, two-copy %v +- %v", full.Exponent, full.StdErr, two.Exponent, two.StdErr)
 }
 
+// TestLSQExponentScan scans three data sets and six ELRs across the regimes
+// (with -long-as) and checks two relations that hold whatever the regime.
 func TestLSQExponentScan(t *testing.T) {
 	if !*longAS {
 		t.Skip("needs -long-as")
@@ -249,6 +251,22 @@ func TestLSQExponentScan(t *testing.T) {
 			full, tr, two := lsqExponents(p, elr, s)
 			t.Logf("data seed %d ELR %5.1f: top %.5f+-%.5f transverse %.5f+-%.5f two-copy %.5f+-%.5f",
 				seed, elr, full.Exponent, full.StdErr, tr.Exponent, tr.StdErr, two.Exponent, two.StdErr)
+			// The top exponent is the largest over all directions, so the
+			// one transverse to the neutral rotations cannot exceed it
+			// (up to 3 joint standard errors of the two estimates).
+			if tr.Exponent > full.Exponent+3*math.Hypot(tr.StdErr, full.StdErr) {
+				t.Errorf("seed %d ELR %g: transverse exponent %v above the top exponent %v", seed, elr, tr.Exponent, full.Exponent)
+			}
+			// Above the regime 1|2 threshold (2 for b = 1 and unit rows,
+			// SCIENCE.md 6.1) the chaotic trajectory has no neutral
+			// direction left on top, and the two-copy estimate, an
+			// independent method (separation of two nearby copies rather
+			// than the tangent map), must agree with the Jacobian one.
+			if elr >= 3 {
+				if d := math.Abs(two.Exponent - full.Exponent); d > 3*math.Hypot(two.StdErr, full.StdErr) {
+					t.Errorf("seed %d ELR %g: two-copy %v +- %v and Jacobian %v +- %v disagree", seed, elr, two.Exponent, two.StdErr, full.Exponent, full.StdErr)
+				}
+			}
 		}
 	}
 }

@@ -201,9 +201,6 @@ func NewMSOperator(a *mat.Dense, batch int, replace bool) (*MSOperator, RangeBas
 	return op, rb
 }
 
-// Rank returns r, the side of the matrices the operator acts on.
-func (op *MSOperator) Rank() int { return op.r }
-
 // noise stores (1/n) sum_i (b_i^T S b_i) b_i b_i^T = E_i[H_i S H_i] in op.e.
 func (op *MSOperator) noise(s *mat.Dense) {
 	op.p.Mul(op.b, s)

@@ -8,4 +8,6 @@
 //
 // Images are float32 in NCHW order, flattened: image i of a Set occupies
 // X[i*C*H*W : (i+1)*C*H*W].
+//
+// Package data imports only the standard library and the MNIST reader.
 package data
