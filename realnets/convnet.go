@@ -293,7 +293,7 @@ func (m *ConvNet) forwardTask(task, worker int) {
 		}
 		im2col3x3(col, m.input(li, i), l.cin, l.h, l.h)
 		z := l.z[i*l.cout*hw : (i+1)*l.cout*hw]
-		gemm.Sgemm(false, false, l.cout, hw, l.cin*9, 1, l.w.Data, l.cin*9, col, hw, 0, z, hw)
+		gemm.Sgemm(gemm.NoTrans, gemm.NoTrans, l.cout, hw, l.cin*9, 1, l.w.Data, l.cin*9, col, hw, 0, z, hw)
 		if m.mode != Eval {
 			for ch := 0; ch < l.cout; ch++ {
 				a, b := sumSq(z[ch*hw : (ch+1)*hw])
@@ -435,12 +435,12 @@ func (m *ConvNet) backwardTask(task, worker int) {
 		if i == lo {
 			beta = 0
 		}
-		gemm.Sgemm(false, true, l.cout, k, hw, 1, dz, hw, col, hw, beta, gw, k)
+		gemm.Sgemm(gemm.NoTrans, gemm.Trans, l.cout, k, hw, 1, dz, hw, col, hw, beta, gw, k)
 		if li == 0 {
 			continue
 		}
 		dcol := col // col is dead once the weight gradient has used it
-		gemm.Sgemm(true, false, k, hw, l.cout, 1, l.w.Data, k, dz, hw, 0, dcol, hw)
+		gemm.Sgemm(gemm.Trans, gemm.NoTrans, k, hw, l.cout, 1, l.w.Data, k, dz, hw, 0, dcol, hw)
 		dp := m.gB[(li-1)%2][i*len(in) : (i+1)*len(in)]
 		col2im3x3(dp, dcol, l.cin, l.h, l.h)
 		lp := &m.layers[li-1]

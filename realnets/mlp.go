@@ -224,7 +224,7 @@ func (m *MLP) forwardTask(task, _ int) {
 	c0, c1 := task*mlpBlock, min((task+1)*mlpBlock, l.out)
 	a, in := m.input(m.layer)
 	n, out := m.n, l.out
-	gemm.Sgemm(false, true, n, c1-c0, in, 1, a, in, l.w.Data[c0*in:], in, 0, l.z[c0:], out)
+	gemm.Sgemm(gemm.NoTrans, gemm.Trans, n, c1-c0, in, 1, a, in, l.w.Data[c0*in:], in, 0, l.z[c0:], out)
 	bn := &l.bn
 	var s, ss [mlpBlock]float64
 	if m.mode != Eval {
@@ -260,7 +260,7 @@ func (m *MLP) headTask(task, _ int) {
 		g = m.chunkGrad[task]
 		clear(g)
 	}
-	gemm.Sgemm(false, true, hi-lo, nc, nf, 1, l.a[lo*nf:], nf, m.head.Data, nf, 0, m.logits[lo*nc:], nc)
+	gemm.Sgemm(gemm.NoTrans, gemm.Trans, hi-lo, nc, nf, 1, l.a[lo*nf:], nf, m.head.Data, nf, 0, m.logits[lo*nc:], nc)
 	for i := lo; i < hi; i++ {
 		feat := l.a[i*nf : (i+1)*nf]
 		logits := m.logits[i*nc : (i+1)*nc]
@@ -301,10 +301,10 @@ func (m *MLP) backwardTask(task, _ int) {
 	n, out := m.n, l.out
 	if li == len(m.layers)-1 {
 		nc := m.Classes()
-		gemm.Sgemm(false, false, n, c1-c0, nc, 1, m.dlogits, nc, m.head.Data[c0:], out, 0, l.dz[c0:], out)
+		gemm.Sgemm(gemm.NoTrans, gemm.NoTrans, n, c1-c0, nc, 1, m.dlogits, nc, m.head.Data[c0:], out, 0, l.dz[c0:], out)
 	} else {
 		up := &m.layers[li+1]
-		gemm.Sgemm(false, false, n, c1-c0, up.out, 1, up.dz, up.out, up.w.Data[c0:], up.in, 0, l.dz[c0:], out)
+		gemm.Sgemm(gemm.NoTrans, gemm.NoTrans, n, c1-c0, up.out, 1, up.dz, up.out, up.w.Data[c0:], up.in, 0, l.dz[c0:], out)
 	}
 	var s, sx [mlpBlock]float64
 	reluBackSums(l.dz[c0:], l.z[c0:], n, c1-c0, out, &s, &sx)
@@ -325,7 +325,7 @@ func (m *MLP) backwardTask(task, _ int) {
 		}
 	}
 	a, in := m.input(li)
-	gemm.Sgemm(true, false, c1-c0, in, n, 1, l.dz[c0:], out, a, in, 0, l.w.Grad[c0*in:c1*in], in)
+	gemm.Sgemm(gemm.Trans, gemm.NoTrans, c1-c0, in, n, 1, l.dz[c0:], out, a, in, 0, l.w.Grad[c0*in:c1*in], in)
 }
 
 // colSums sets s and ss to the column sums of z and z*z over the n×w block

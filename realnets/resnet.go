@@ -409,7 +409,7 @@ func (m *ResNet) stemTask(task, worker int) {
 	for i := lo; i < hi; i++ {
 		im2col3x3(col, m.x[i*cin*hw:(i+1)*cin*hw], cin, s, s)
 		z := m.stemOut[i*k*hw : (i+1)*k*hw]
-		gemm.Sgemm(false, false, k, hw, cin*9, 1, m.stem.Data, cin*9, col, hw, 0, z, hw)
+		gemm.Sgemm(gemm.NoTrans, gemm.NoTrans, k, hw, cin*9, 1, m.stem.Data, cin*9, col, hw, 0, z, hw)
 		addPlaneSums(sum, sq, z, hw)
 	}
 }
@@ -437,7 +437,7 @@ func (m *ResNet) aTask(task, worker int) {
 		addPlaneSums(sS, ssS, a, hw)
 		l.im2col(col, a)
 		z := l.z[i*l.cout*how : (i+1)*l.cout*how]
-		gemm.Sgemm(false, false, l.cout, how, l.cin*9, 1, l.w1.Data, l.cin*9, col, how, 0, z, how)
+		gemm.Sgemm(gemm.NoTrans, gemm.NoTrans, l.cout, how, l.cin*9, 1, l.w1.Data, l.cin*9, col, how, 0, z, how)
 		addPlaneSums(s2, ss2, z, how)
 	}
 }
@@ -498,11 +498,11 @@ func (m *ResNet) bTask(task, worker int) {
 		}
 		im2col3x3(col, u, l.cout, l.ho, l.ho)
 		out := l.out[i*l.cout*how : (i+1)*l.cout*how]
-		gemm.Sgemm(false, false, l.cout, how, l.cout*9, 1, l.w2.Data, l.cout*9, col, how, 0, out, how)
+		gemm.Sgemm(gemm.NoTrans, gemm.NoTrans, l.cout, how, l.cout*9, 1, l.w2.Data, l.cout*9, col, how, 0, out, how)
 		if l.short {
 			vs := m.vs[worker][:l.cin*how]
 			m.shortcutInput(l, i, vs)
-			gemm.Sgemm(false, false, l.cout, how, l.cin, 1, l.ws.Data, l.cin, vs, how, 1, out, how)
+			gemm.Sgemm(gemm.NoTrans, gemm.NoTrans, l.cout, how, l.cin, 1, l.ws.Data, l.cin, vs, how, 1, out, how)
 		} else {
 			xin := m.input(b, i)
 			for j, v := range xin {
@@ -665,8 +665,8 @@ func (m *ResNet) bBackTask(task, worker int) {
 		if i == lo {
 			beta = 0
 		}
-		gemm.Sgemm(false, true, l.cout, l.cout*9, how, 1, g, how, col, how, beta, gw2, l.cout*9)
-		gemm.Sgemm(true, false, l.cout*9, how, l.cout, 1, l.w2.Data, l.cout*9, g, how, 0, col, how)
+		gemm.Sgemm(gemm.NoTrans, gemm.Trans, l.cout, l.cout*9, how, 1, g, how, col, how, beta, gw2, l.cout*9)
+		gemm.Sgemm(gemm.Trans, gemm.NoTrans, l.cout*9, how, l.cout, 1, l.w2.Data, l.cout*9, g, how, 0, col, how)
 		col2im3x3(du, col, l.cout, l.ho, l.ho)
 		dz := m.dZ[i*l.cout*how : (i+1)*l.cout*how]
 		for ch := 0; ch < l.cout; ch++ {
@@ -680,9 +680,9 @@ func (m *ResNet) bBackTask(task, worker int) {
 		vs := m.vs[worker][:l.cin*how]
 		m.shortcutInput(l, i, vs)
 		gws := cg[l.goffS : l.goffS+len(l.ws.Data)]
-		gemm.Sgemm(false, true, l.cout, l.cin, how, 1, g, how, vs, how, beta, gws, l.cin)
+		gemm.Sgemm(gemm.NoTrans, gemm.Trans, l.cout, l.cin, how, 1, g, how, vs, how, beta, gws, l.cin)
 		dv := m.dV[i*l.cin*how : (i+1)*l.cin*how]
-		gemm.Sgemm(true, false, l.cin, how, l.cout, 1, l.ws.Data, l.cin, g, how, 0, dv, how)
+		gemm.Sgemm(gemm.Trans, gemm.NoTrans, l.cin, how, l.cout, 1, l.ws.Data, l.cin, g, how, 0, dv, how)
 		for ch := 0; ch < l.cin; ch++ {
 			a, c := sumDot(dv[ch*how:(ch+1)*how], vs[ch*how:(ch+1)*how])
 			sS[ch] += a
@@ -719,8 +719,8 @@ func (m *ResNet) aBackTask(task, worker int) {
 		if i == lo {
 			beta = 0
 		}
-		gemm.Sgemm(false, true, l.cout, l.cin*9, how, 1, dz, how, col, how, beta, gw1, l.cin*9)
-		gemm.Sgemm(true, false, l.cin*9, how, l.cout, 1, l.w1.Data, l.cin*9, dz, how, 0, col, how)
+		gemm.Sgemm(gemm.NoTrans, gemm.Trans, l.cout, l.cin*9, how, 1, dz, how, col, how, beta, gw1, l.cin*9)
+		gemm.Sgemm(gemm.Trans, gemm.NoTrans, l.cin*9, how, l.cout, 1, l.w1.Data, l.cin*9, dz, how, 0, col, how)
 		l.col2im(da, col)
 		if l.short {
 			m.shortcutBackward(l, i, da, a)
@@ -777,7 +777,7 @@ func (m *ResNet) stemBackTask(task, worker int) {
 		if i == lo {
 			beta = 0
 		}
-		gemm.Sgemm(false, true, k, cin*9, hw, 1, g, hw, col, hw, beta, gw, cin*9)
+		gemm.Sgemm(gemm.NoTrans, gemm.Trans, k, cin*9, hw, 1, g, hw, col, hw, beta, gw, cin*9)
 	}
 }
 

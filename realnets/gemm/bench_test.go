@@ -55,7 +55,7 @@ func BenchmarkSgemm(b *testing.B) {
 		for _, k := range paths(b) {
 			b.Run(fmt.Sprintf("%s_M%dN%dK%d/%s", s.name, s.m, s.n, s.k, kernelName(k)), func(b *testing.B) {
 				withKernel(k, func() {
-					benchSgemm(b, s, Sgemm)
+					benchSgemm(b, s, boolSgemm)
 				})
 			})
 		}
@@ -105,4 +105,16 @@ func benchSgemm(b *testing.B, s benchShape, f func(transA, transB bool, m, n, k 
 		// to GFLOP/s for a single-threaded multiply on an idle machine.
 		b.ReportMetric(flops/cpu/1e9, "GFLOP/cpu-s")
 	}
+}
+
+// boolSgemm calls Sgemm with the transposes given as booleans, the form the
+// benchmark shapes and gonum's wrapper use.
+func boolSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	t := func(x bool) Transpose {
+		if x {
+			return Trans
+		}
+		return NoTrans
+	}
+	Sgemm(t(transA), t(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }

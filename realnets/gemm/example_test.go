@@ -19,11 +19,11 @@ func ExampleSgemm() {
 		11, 12,
 	}
 	c := make([]float32, 4)
-	gemm.Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2)
+	gemm.Sgemm(gemm.NoTrans, gemm.NoTrans, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2)
 	fmt.Println(c)
 
 	// C = A*Aᵀ: op(B) = Aᵀ is 3×2, stored as the 2×3 matrix A (ldb = 3).
-	gemm.Sgemm(false, true, 2, 2, 3, 1, a, 3, a, 3, 0, c, 2)
+	gemm.Sgemm(gemm.NoTrans, gemm.Trans, 2, 2, 3, 1, a, 3, a, 3, 0, c, 2)
 	fmt.Println(c)
 	// Output:
 	// [58 64 139 154]

@@ -26,7 +26,10 @@
 // same contract is used.
 package gemm
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+)
 
 // Register and cache blocking. mr×nr = 6×16 fills twelve of the sixteen YMM
 // registers with accumulators, as in BLIS's Haswell and Zen sgemm kernels.
@@ -100,14 +103,34 @@ func grow(s []float32, n int) []float32 {
 	return s[:n]
 }
 
+// Transpose says whether Sgemm uses an operand as stored or transposed, as
+// gonum's blas.Transpose does.
+type Transpose byte
+
+// The transpose operations.
+const (
+	NoTrans Transpose = 'N' // op(X) = X
+	Trans   Transpose = 'T' // op(X) = X^T
+)
+
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where
-// op(A) is m×k (A is k×m when transA), op(B) is k×n (B is n×k when transB) and
-// C is m×n. lda, ldb and ldc are the row strides. When beta is zero, C need not
-// be initialised: it is not read, so NaN or Inf there do not propagate.
+// op(A) is m×k (A is k×m when tA is Trans), op(B) is k×n (B is n×k when tB is
+// Trans) and C is m×n. lda, ldb and ldc are the row strides. When beta is
+// zero, C need not be initialised: it is not read, so NaN or Inf there do not
+// propagate.
 //
-// Sgemm panics with a "gemm: " message when a dimension is negative, a stride
-// is smaller than the row length it strides over, or a slice is too short.
-func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// Sgemm panics with a "gemm: " message when a transpose is neither NoTrans
+// nor Trans, a dimension is negative, a stride is smaller than the row length
+// it strides over, or a slice is too short.
+func Sgemm(tA, tB Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if (tA != NoTrans && tA != Trans) || (tB != NoTrans && tB != Trans) {
+		panic(fmt.Sprintf("gemm: bad transpose %q, %q (want NoTrans or Trans)", byte(tA), byte(tB)))
+	}
+	sgemm(tA == Trans, tB == Trans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemm is Sgemm with the transposes as booleans.
+func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
@@ -167,7 +190,7 @@ func swapped(transA, transB bool, m, n, k int, alpha float32, a []float32, lda i
 	t := w.t
 	// op(B)ᵀ is B itself when transB, and stored transposed otherwise;
 	// likewise op(A)ᵀ.
-	Sgemm(!transB, !transA, n, m, k, alpha, b, ldb, a, lda, 0, t, m)
+	sgemm(!transB, !transA, n, m, k, alpha, b, ldb, a, lda, 0, t, m)
 	for i := 0; i < m; i++ {
 		ci := c[i*ldc : i*ldc+n]
 		for j := range ci {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -132,7 +133,7 @@ func (p problem) check(t *testing.T, name string) {
 	}
 	got := buf[:len(p.c)]
 	want := append([]float32(nil), p.c...)
-	Sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, got, p.ldc)
+	sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, got, p.ldc)
 	for i, v := range buf[len(p.c):] {
 		if v != guardVal {
 			t.Fatalf("%s: wrote past the end of C at offset %d", name, len(p.c)+i)
@@ -276,7 +277,7 @@ func TestSgemmQuickReturns(t *testing.T) {
 	b := []float32{1, 2, 3, 4, 5, 6}
 	for _, tc := range tests {
 		c := append([]float32(nil), tc.c...)
-		Sgemm(false, false, tc.m, tc.n, tc.k, tc.alpha, a, max(1, tc.k), b, 2, tc.beta, c, 3)
+		Sgemm(NoTrans, NoTrans, tc.m, tc.n, tc.k, tc.alpha, a, max(1, tc.k), b, 2, tc.beta, c, 3)
 		for i := range c {
 			if c[i] != tc.want[i] {
 				t.Errorf("%s: c = %v, want %v", tc.name, c, tc.want)
@@ -308,7 +309,7 @@ func TestSgemmExact(t *testing.T) {
 	for _, kn := range paths(t) {
 		withKernel(kn, func() {
 			c := make([]float32, m*n)
-			Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+			Sgemm(NoTrans, NoTrans, m, n, k, 1, a, k, b, n, 0, c, n)
 			for i := 0; i < m; i++ {
 				for j := 0; j < n; j++ {
 					want := 0
@@ -331,13 +332,13 @@ func TestSgemmPanics(t *testing.T) {
 		want string
 		f    func()
 	}{
-		{"gemm: m < 0", func() { Sgemm(false, false, -1, 2, 2, 1, s, 2, s, 2, 0, s, 2) }},
-		{"gemm: bad lda", func() { Sgemm(false, false, 2, 2, 3, 1, s, 2, s, 2, 0, s, 2) }},
-		{"gemm: bad lda", func() { Sgemm(true, false, 4, 2, 3, 1, s, 3, s, 2, 0, s, 2) }},
-		{"gemm: bad ldb", func() { Sgemm(false, true, 2, 2, 3, 1, s, 3, s, 2, 0, s, 2) }},
-		{"gemm: bad ldc", func() { Sgemm(false, false, 2, 5, 3, 1, s, 3, s, 5, 0, s, 4) }},
-		{"gemm: short A", func() { Sgemm(false, false, 20, 2, 10, 1, s, 10, s, 2, 0, s, 2) }},
-		{"gemm: short C", func() { Sgemm(false, false, 2, 60, 1, 1, s, 1, s, 60, 0, s, 60) }},
+		{"gemm: m < 0", func() { Sgemm(NoTrans, NoTrans, -1, 2, 2, 1, s, 2, s, 2, 0, s, 2) }},
+		{"gemm: bad lda", func() { Sgemm(NoTrans, NoTrans, 2, 2, 3, 1, s, 2, s, 2, 0, s, 2) }},
+		{"gemm: bad lda", func() { Sgemm(Trans, NoTrans, 4, 2, 3, 1, s, 3, s, 2, 0, s, 2) }},
+		{"gemm: bad ldb", func() { Sgemm(NoTrans, Trans, 2, 2, 3, 1, s, 3, s, 2, 0, s, 2) }},
+		{"gemm: bad ldc", func() { Sgemm(NoTrans, NoTrans, 2, 5, 3, 1, s, 3, s, 5, 0, s, 4) }},
+		{"gemm: short A", func() { Sgemm(NoTrans, NoTrans, 20, 2, 10, 1, s, 10, s, 2, 0, s, 2) }},
+		{"gemm: short C", func() { Sgemm(NoTrans, NoTrans, 2, 60, 1, 1, s, 1, s, 60, 0, s, 60) }},
 	}
 	for _, tc := range tests {
 		func() {
@@ -355,7 +356,7 @@ func TestSgemmPanics(t *testing.T) {
 func TestSgemmAllocs(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(5, 6))
 	p := newProblem(rnd, false, true, 32, 300, 150, 0, 0, 0, 1, 0)
-	f := func() { Sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, p.c, p.ldc) }
+	f := func() { sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, p.c, p.ldc) }
 	f()
 	if n := testing.AllocsPerRun(20, f); n != 0 {
 		t.Errorf("Sgemm allocates %v times per call, want 0", n)
@@ -417,14 +418,14 @@ func TestSgemmConcurrent(t *testing.T) {
 		probs[i] = newProblem(rnd, i%2 == 1, i/2 == 1, 20+13*i, 300-40*i, 50+30*i, 0, 0, 0, 1, 0)
 		p := probs[i]
 		want[i] = make([]float32, len(p.c))
-		Sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, want[i], p.ldc)
+		sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, want[i], p.ldc)
 	}
 	errs := make(chan string, workers)
 	for i := range probs {
 		go func(p problem, want []float32) {
 			got := make([]float32, len(p.c))
 			for rep := 0; rep < 20; rep++ {
-				Sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, got, p.ldc)
+				sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, got, p.ldc)
 				for j := range got {
 					if got[j] != want[j] {
 						errs <- fmt.Sprintf("worker m=%d n=%d k=%d: C[%d] = %v, want %v", p.m, p.n, p.k, j, got[j], want[j])
@@ -463,8 +464,8 @@ func TestAVX512Bitwise(t *testing.T) {
 						k := []int{1, 9, 27, 257, 600}[rnd.IntN(5)]
 						p := newProblem(rnd, ta, tb, m, n, k, rnd.IntN(3), rnd.IntN(3), rnd.IntN(3), 0.75, [...]float32{0, 1, -0.5}[rnd.IntN(3)])
 						c2, c5 := append([]float32(nil), p.c...), append([]float32(nil), p.c...)
-						withKernel(kAVX2, func() { Sgemm(ta, tb, m, n, k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, c2, p.ldc) })
-						withKernel(kAVX512, func() { Sgemm(ta, tb, m, n, k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, c5, p.ldc) })
+						withKernel(kAVX2, func() { sgemm(ta, tb, m, n, k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, c2, p.ldc) })
+						withKernel(kAVX512, func() { sgemm(ta, tb, m, n, k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, c5, p.ldc) })
 						for i := range c2 {
 							if math.Float32bits(c2[i]) != math.Float32bits(c5[i]) {
 								t.Fatalf("ta=%v tb=%v m=%d n=%d k=%d th=%d: element %d: AVX2 %v, AVX-512 %v", ta, tb, m, n, k, th, i, c2[i], c5[i])
@@ -475,4 +476,51 @@ func TestAVX512Bitwise(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSgemmTranspose checks that the typed transposes select the operations
+// they name (against the reference on a 3x2 times 2x4 product stored both
+// ways) and that another value panics.
+func TestSgemmTranspose(t *testing.T) {
+	const m, n, k = 3, 4, 2
+	rng := rand.New(rand.NewPCG(5, 6))
+	a, at := make([]float32, m*k), make([]float32, k*m)
+	b, bt := make([]float32, k*n), make([]float32, n*k)
+	for i := range m {
+		for j := range k {
+			v := float32(rng.NormFloat64())
+			a[i*k+j], at[j*m+i] = v, v
+		}
+	}
+	for i := range k {
+		for j := range n {
+			v := float32(rng.NormFloat64())
+			b[i*n+j], bt[j*k+i] = v, v
+		}
+	}
+	want := make([]float32, m*n)
+	reference(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	for _, tc := range []struct {
+		ta, tb Transpose
+		a, b   []float32
+		lda    int
+		ldb    int
+	}{
+		{NoTrans, NoTrans, a, b, k, n}, {Trans, NoTrans, at, b, m, n},
+		{NoTrans, Trans, a, bt, k, k}, {Trans, Trans, at, bt, m, k},
+	} {
+		got := make([]float32, m*n)
+		Sgemm(tc.ta, tc.tb, m, n, k, 1, tc.a, tc.lda, tc.b, tc.ldb, 0, got, n)
+		for i := range got {
+			if d := got[i] - want[i]; d > 1e-6 || d < -1e-6 {
+				t.Fatalf("%c%c: C[%d] = %v, want %v", tc.ta, tc.tb, i, got[i], want[i])
+			}
+		}
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "gemm: bad transpose") {
+			t.Errorf("Sgemm('x', ...) did not panic with a gemm message: %v", r)
+		}
+	}()
+	Sgemm('x', NoTrans, m, n, k, 1, a, k, b, n, 0, make([]float32, m*n), n)
 }
