@@ -119,6 +119,14 @@ func (c *TrainConfig) defaults() {
 	}
 }
 
+// The errors of a TrainConfig that sets no optimizer or two. They name the
+// fields (ELR for training on the sphere; LR, WD and Momentum for
+// conventional SGD); a command line maps them to its flags.
+var (
+	ErrTwoOptimizers  = errors.New("set either ELR (training on the sphere) or LR, WD and Momentum (conventional SGD), not both")
+	ErrNoLearningRate = errors.New("no learning rate: set ELR (training on the sphere) or LR (conventional SGD)")
+)
+
 // validate returns an error naming the first invalid field.
 func (c *TrainConfig) validate() error {
 	switch {
@@ -147,9 +155,9 @@ func (c *TrainConfig) validate() error {
 	case c.Data.Subset < 0:
 		return fmt.Errorf("subset %d: want at least 2 images (0: the whole training set)", c.Data.Subset)
 	case c.ELR > 0 && (c.LR > 0 || c.WD > 0 || c.Momentum != 0):
-		return fmt.Errorf("give either -elr (training on the sphere) or -lr/-wd/-momentum (conventional), not both")
+		return ErrTwoOptimizers
 	case c.ELR == 0 && c.LR == 0:
-		return fmt.Errorf("no learning rate: give -elr (training on the sphere) or -lr (conventional)")
+		return ErrNoLearningRate
 	case c.Momentum < 0 || c.Momentum >= 1:
 		return fmt.Errorf("momentum %g: want 0 <= momentum < 1", c.Momentum)
 	case c.LR*c.WD >= 1:
@@ -280,7 +288,7 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 		c.Out = cfg.Out
 		if cfg.Epochs > 0 {
 			if cfg.Epochs < ck.Epoch {
-				return fmt.Errorf("resume %s: the run has completed %d epochs, -epochs %d would shorten it (give at least %d)", cfg.Out, ck.Epoch, cfg.Epochs, ck.Epoch)
+				return fmt.Errorf("resume %s: the run has completed %d epochs, %d epochs would shorten it (want at least %d)", cfg.Out, ck.Epoch, cfg.Epochs, ck.Epoch)
 			}
 			c.Epochs = cfg.Epochs
 		}
