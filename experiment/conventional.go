@@ -78,7 +78,7 @@ func Conventional(cfg ConventionalConfig) (*ConvSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	th, err := toy.NewLSQTheory(p.(*toy.LSQ).A(), cfg.Batch, true, cfg.TheorySeed)
+	th, err := toy.NewLSQTheory(p.(*toy.LSQ).A(), cfg.Batch, toy.IID, cfg.TheorySeed)
 	if err != nil {
 		return nil, err
 	}

@@ -330,7 +330,7 @@ func (d *demo) thresholds(name string, cfg toy.Config, phase []map[string]any) e
 	}
 	var rows [][]float64
 	for _, b := range demoBatches {
-		th, err := d.theory.LSQ(p, cfg, int(b), true)
+		th, err := d.theory.LSQ(p, cfg, int(b), toy.IID)
 		if err != nil {
 			return err
 		}

@@ -65,7 +65,7 @@ func Simulate(cfg SimulateConfig) (SimulateOutput, error) {
 	rec := SimulateRecord{Command: "regimes simulate", Toy: tc, DataSHA256: hash,
 		Theory: map[string]float64{"random_level": p.RandomLevel()}}
 	if l, ok := p.(*toy.LSQ); ok {
-		ms := toy.MSBounds(l.A(), cfg.Batch, cfg.Sampling != toy.Shuffle)
+		ms := toy.MSBounds(l.A(), cfg.Batch, cfg.Sampling)
 		rec.Theory["gd_threshold"] = toy.GDThreshold(l.A())
 		rec.Theory["ms_bound_lo"], rec.Theory["ms_bound_hi"] = ms[0], ms[1]
 	}

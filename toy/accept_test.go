@@ -76,7 +76,7 @@ func TestAcceptLSQThresholds(t *testing.T) {
 					t.Fatal(err)
 				}
 				th = as.ELR
-				ms, err := MSThreshold(a, b, true)
+				ms, err := MSThreshold(a, b, IID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -144,7 +144,7 @@ func TestAcceptBetweenThresholds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	op, rb := NewMSOperator(a, 4, true)
+	op, rb := NewMSOperator(a, 4, IID)
 	ms, err := op.Threshold()
 	if err != nil {
 		t.Fatal(err)

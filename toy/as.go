@@ -42,7 +42,7 @@ type ASResult struct {
 // the full batch), with default settings and batches seeded by seed. See
 // ASThresholdWith.
 func ASThreshold(a *mat.Dense, batch int, seed uint64) (ASResult, error) {
-	return ASThresholdWith(a, batch, true, seed, analysis.LyapunovSettings{})
+	return ASThresholdWith(a, batch, IID, seed, analysis.LyapunovSettings{})
 }
 
 // asRelTol and asCIRelTol are the relative widths at which the root searches
@@ -57,7 +57,7 @@ const (
 // toy (SCIENCE.md sections 6.1 and 7): the smallest ELR at which the
 // top Lyapunov exponent of the random product prod_t (I - ELR H_{B_t}) on
 // range(A^T) crosses zero. Batches of size batch are drawn i.i.d. with
-// replacement, or as batch distinct samples when replace is false. The
+// replacement (sampling IID or Full), or as batch distinct samples (Shuffle). The
 // exponent is estimated by analysis.ProductLyapunov with settings s (zero
 // values: its defaults), block i seeded by (seed, i). Every ELR uses the same
 // batch sequence (common random numbers), so the estimated exponent is a
@@ -75,7 +75,8 @@ const (
 // norms ||a_i||^2 = lambda it is exactly 2/lambda. Both are returned with
 // Exact set and no Lyapunov estimate. ASThresholdWith returns
 // an error for a zero data matrix or a negative batch size.
-func ASThresholdWith(a *mat.Dense, batch int, replace bool, seed uint64, s analysis.LyapunovSettings) (ASResult, error) {
+func ASThresholdWith(a *mat.Dense, batch int, sampling Sampling, seed uint64, s analysis.LyapunovSettings) (ASResult, error) {
+	replace := sampling != Shuffle
 	n, _ := a.Dims()
 	if batch < 0 {
 		return ASResult{}, fmt.Errorf("toy: almost-sure threshold: negative batch size %d", batch)
@@ -101,7 +102,7 @@ func ASThresholdWith(a *mat.Dense, batch int, replace bool, seed uint64, s analy
 		res.ELR, res.CI, res.Exact = 2/l, [2]float64{2 / l, 2 / l}, true
 		return res, nil
 	}
-	return asEstimate(a, rb, res, batch, replace, seed, s)
+	return asEstimate(a, rb, res, batch, sampling, seed, s)
 }
 
 // equalNorms returns lambda and true when every row of a has the squared norm
@@ -118,14 +119,14 @@ func equalNorms(a *mat.Dense) (float64, bool) {
 }
 
 // asEstimate is the numerical part of ASThresholdWith.
-func asEstimate(a *mat.Dense, rb RangeBasis, res ASResult, batch int, replace bool, seed uint64, s analysis.LyapunovSettings) (ASResult, error) {
+func asEstimate(a *mat.Dense, rb RangeBasis, res ASResult, batch int, sampling Sampling, seed uint64, s analysis.LyapunovSettings) (ASResult, error) {
 	cache := map[float64]analysis.LyapunovEstimate{}
 	est := func(e float64) analysis.LyapunovEstimate {
 		if v, ok := cache[e]; ok {
 			return v
 		}
 		v := analysis.ProductLyapunov(func(block int) analysis.LinearProduct {
-			return NewLSQProduct(rb, batch, replace, e, rand.New(rand.NewPCG(seed, uint64(block))))
+			return NewLSQProduct(rb, batch, sampling, e, rand.New(rand.NewPCG(seed, uint64(block))))
 		}, s)
 		cache[e] = v
 		res.Evaluations++
@@ -139,7 +140,7 @@ func asEstimate(a *mat.Dense, rb RangeBasis, res ASResult, batch int, replace bo
 	upper := func(e float64) (float64, float64) { v := est(e); return v.CI[1], v.StdErr / 5 }
 	lower := func(e float64) (float64, float64) { v := est(e); return v.CI[0], v.StdErr / 5 }
 
-	start := MSBounds(a, batch, replace)[0]
+	start := MSBounds(a, batch, sampling)[0]
 	e, err := rootFrom(mean, start, 1.25, false, asRelTol)
 	if err != nil {
 		return res, fmt.Errorf("toy: almost-sure threshold: %v", err)

@@ -25,7 +25,7 @@ func TestASThresholdFullBatch(t *testing.T) {
 		batch   int
 		replace bool
 	}{{0, true}, {0, false}, {8, false}, {12, false}} {
-		res, err := ASThresholdWith(a, tc.batch, tc.replace, 1, analysis.LyapunovSettings{})
+		res, err := ASThresholdWith(a, tc.batch, samplingOf(tc.replace), 1, analysis.LyapunovSettings{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +55,7 @@ func TestASThresholdEqualNorms(t *testing.T) {
 	}
 	// The estimator finds the same value. The root search stops at relative
 	// width 1e-6 (asRelTol).
-	res, err = asEstimate(a, Range(a), ASResult{}, 1, true, 7, analysis.LyapunovSettings{})
+	res, err = asEstimate(a, Range(a), ASResult{}, 1, IID, 7, analysis.LyapunovSettings{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,11 +74,11 @@ func TestASThresholdAboveMS(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, replace := range []bool{true, false} {
-			res, err := ASThresholdWith(a, 4, replace, 3, analysis.LyapunovSettings{})
+			res, err := ASThresholdWith(a, 4, samplingOf(replace), 3, analysis.LyapunovSettings{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			ms, err := MSThreshold(a, 4, replace)
+			ms, err := MSThreshold(a, 4, samplingOf(replace))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +104,7 @@ func TestASThresholdDeterministic(t *testing.T) {
 	var res []ASResult
 	for _, w := range []int{1, 3} {
 		s.Workers = w
-		r, err := ASThresholdWith(a, 2, true, 9, s)
+		r, err := ASThresholdWith(a, 2, IID, 9, s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +135,7 @@ func TestLSQProduct(t *testing.T) {
 	r := rb.Rank()
 	const elr = 0.7
 	// b = n without replacement: H_B = H, diagonal in the basis of Range.
-	p := NewLSQProduct(rb, 5, false, elr, rand.New(rand.NewPCG(1, 1)))
+	p := NewLSQProduct(rb, 5, Shuffle, elr, rand.New(rand.NewPCG(1, 1)))
 	v := []float64{1, -2, 0.5, 3, -1}
 	want := make([]float64, r)
 	for k, h := range rb.HEigen() {
@@ -148,7 +148,7 @@ func TestLSQProduct(t *testing.T) {
 	// b = 1 with replacement: v - e b_i <b_i, v> for the sample i the same
 	// generator draws, with b_i = V^T a_i computed here from a.
 	rng := rand.New(rand.NewPCG(2, 2))
-	p = NewLSQProduct(rb, 1, true, elr, rand.New(rand.NewPCG(2, 2)))
+	p = NewLSQProduct(rb, 1, IID, elr, rand.New(rand.NewPCG(2, 2)))
 	v = []float64{0.3, 1, -1, 2, 0}
 	for step := 0; step < 3; step++ {
 		i := rng.IntN(5)
@@ -174,7 +174,7 @@ func TestASThresholdPhaseDiagram(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ms, _ := MSThreshold(a, b, true)
+			ms, _ := MSThreshold(a, b, IID)
 			t.Logf("seed %d b %2d: MS %.4f AS %.4f CI %.4f GD %.4f", seed, b, ms, res.ELR, res.CI, GDThreshold(a))
 			if res.CI[1] < ms {
 				t.Errorf("almost-sure threshold below the mean-square one")
@@ -201,7 +201,7 @@ func BenchmarkASThresholdN8D24B16(b *testing.B) { benchmarkASThreshold(b, 16) }
 
 func BenchmarkLSQProduct(b *testing.B) {
 	a, _ := GenerateLSQ(8, 24, 1, "")
-	p := NewLSQProduct(Range(a), 4, true, 5, rand.New(rand.NewPCG(1, 1)))
+	p := NewLSQProduct(Range(a), 4, IID, 5, rand.New(rand.NewPCG(1, 1)))
 	vs := [][]float64{make([]float64, 8)}
 	vs[0][0] = 1
 	b.ReportAllocs()
@@ -220,7 +220,7 @@ func ExampleASThreshold() {
 	// one (Jensen), here by more than 10%.
 	a, _ := GenerateLSQ(8, 24, 1, "")
 	as, _ := ASThreshold(a, 4, 3)
-	ms, _ := MSThreshold(a, 4, true)
+	ms, _ := MSThreshold(a, 4, IID)
 	fmt.Printf("mean square %.1f, almost sure %.1f (95%% CI %.2f to %.2f)\n", ms, as.ELR, as.CI[0], as.CI[1])
 	// Output:
 	// mean square 5.1, almost sure 5.8 (95% CI 5.78 to 5.80)

@@ -59,7 +59,7 @@ func lsqReport(t *testing.T, elr float64, steps int, seed uint64) analysis.Repor
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms := toy.MSBounds(p.A(), 1, true)
+	ms := toy.MSBounds(p.A(), 1, toy.IID)
 	r, err := analysis.Analyze(tb, analysis.AnalyzeOptions{
 		Loss: "loss", Grad: "grad_norm", Angle: "angle",
 		RandomLevel: p.RandomLevel(),

@@ -59,7 +59,7 @@ func TestConventionalPeriodic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	th, err := NewLSQTheory(p.(*LSQ).A(), 4, true, 1)
+	th, err := NewLSQTheory(p.(*LSQ).A(), 4, IID, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@
 // reconstruction, specified in SCIENCE.md section 6; it is not the
 // toy example of Kodryan et al. (2022).
 //
-// Package toy owns the toy problems, their theory and the simulators. It
-// imports analysis and the internal packages only; never realnets, plots,
-// sweep or experiment.
+// Package toy owns the toy problems, their theory, the simulators and the
+// toy sweep point runner. It imports analysis, sweep and the internal
+// packages only; never realnets, plots or experiment.
 package toy

@@ -41,7 +41,8 @@ var _ analysis.LinearProduct = (*LSQProduct)(nil)
 // NewLSQProduct returns the linearised lsq product on the basis rb for
 // mini-batches of size batch (1 <= batch; without replacement batch <= n)
 // at the given ELR, drawing batches from rng.
-func NewLSQProduct(rb RangeBasis, batch int, replace bool, elr float64, rng *rand.Rand) *LSQProduct {
+func NewLSQProduct(rb RangeBasis, batch int, sampling Sampling, elr float64, rng *rand.Rand) *LSQProduct {
+	replace := sampling != Shuffle
 	n, _ := rb.Coord.Dims()
 	r := rb.Rank()
 	if r == 0 {

@@ -30,7 +30,7 @@ func TestExtremeDataRefused(t *testing.T) {
 		if _, err := NewLogistic(a, []float64{1, -1}, 0); err == nil || !strings.Contains(err.Error(), "outside") {
 			t.Errorf("NewLogistic, entries %g: err = %v, want a scale refusal", v, err)
 		}
-		if _, err := NewLSQTheory(a, 1, true, 1); err == nil || !strings.Contains(err.Error(), "outside") {
+		if _, err := NewLSQTheory(a, 1, IID, 1); err == nil || !strings.Contains(err.Error(), "outside") {
 			t.Errorf("NewLSQTheory, entries %g: err = %v, want a scale refusal", v, err)
 		}
 		if _, err := NewVMF(a.RawRowView(0), 1); err == nil {
@@ -53,7 +53,7 @@ func TestDataScaleCovariance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, err := NewLSQTheory(a, 2, true, 7)
+	ref, err := NewLSQTheory(a, 2, IID, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestDataScaleCovariance(t *testing.T) {
 	for _, c := range []float64{MaxDataScale / 4, MinDataScale * 4} {
 		var ca mat.Dense
 		ca.Scale(c, a)
-		th, err := NewLSQTheory(&ca, 2, true, 7)
+		th, err := NewLSQTheory(&ca, 2, IID, 7)
 		if err != nil {
 			t.Fatalf("c = %g: %v", c, err)
 		}
@@ -105,10 +105,10 @@ func TestDataScaleCovariance(t *testing.T) {
 // full-batch theory while Simulate refuses that batch.
 func TestTheoryBatchAboveNWithoutReplacement(t *testing.T) {
 	a, _ := GenerateLSQ(4, 10, 3, NormsUnit)
-	if _, err := NewLSQTheory(a, 5, false, 1); err == nil {
+	if _, err := NewLSQTheory(a, 5, Shuffle, 1); err == nil {
 		t.Error("NewLSQTheory(b=5 > n=4, without replacement): no error")
 	}
-	if _, err := NewLSQTheory(a, 4, false, 1); err != nil {
+	if _, err := NewLSQTheory(a, 4, Shuffle, 1); err != nil {
 		t.Errorf("b = n without replacement: %v", err)
 	}
 }

@@ -208,7 +208,7 @@ func TestMSThresholdBatches(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := MSThreshold(a, 1, true)
+		want, err := MSThreshold(a, 1, IID)
 		if err != nil {
 			t.Fatal(err)
 		}

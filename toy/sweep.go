@@ -86,7 +86,8 @@ type theoryEntry struct {
 // cfg (lambda_max, the GD, mean-square and almost-sure thresholds with the
 // latter's interval, and the random level) at the given batch size, or nil
 // when p is not lsq.
-func (c *TheoryCache) LSQ(p Problem, cfg Config, batch int, replace bool) (map[string]float64, error) {
+func (c *TheoryCache) LSQ(p Problem, cfg Config, batch int, sampling Sampling) (map[string]float64, error) {
+	replace := sampling != Shuffle
 	l, ok := p.(*LSQ)
 	if !ok {
 		return nil, nil
@@ -99,7 +100,7 @@ func (c *TheoryCache) LSQ(p Problem, cfg Config, batch int, replace bool) (map[s
 	e, _ := c.m.LoadOrStore(string(key), &theoryEntry{})
 	ent := e.(*theoryEntry)
 	ent.once.Do(func() {
-		th, err := NewLSQTheory(l.A(), batch, replace, 1)
+		th, err := NewLSQTheory(l.A(), batch, sampling, 1)
 		if err != nil {
 			ent.err = err
 			return
@@ -181,7 +182,7 @@ func RunSweepPoint(ctx context.Context, raw json.RawMessage, pt sweep.Point, c *
 	cl := analysis.Classify(in)
 	rec["regime"] = cl.Regime
 	rec["evidence"] = cl.Evidence
-	if th, err := c.LSQ(p, base.Toy, base.Batch, true); err != nil {
+	if th, err := c.LSQ(p, base.Toy, base.Batch, IID); err != nil {
 		return nil, err
 	} else if th != nil {
 		rec["theory"] = th

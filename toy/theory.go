@@ -155,7 +155,8 @@ func noiseFactor(n, b int, replace bool) float64 {
 // lambda_max)] from the trace argument, and the upper end 2/lambda_max (the
 // GD threshold), where c is the noise factor (1/b with replacement,
 // (n-b)/(b(n-1)) without, 0 for the full batch).
-func MSBounds(a *mat.Dense, batch int, replace bool) [2]float64 {
+func MSBounds(a *mat.Dense, batch int, sampling Sampling) [2]float64 {
+	replace := sampling != Shuffle
 	n, _ := a.Dims()
 	c := noiseFactor(n, batch, replace)
 	lmax := LambdaMax(a)
@@ -185,9 +186,10 @@ type MSOperator struct {
 
 // NewMSOperator returns the second-moment operator of the lsq toy with data
 // rows a_i for mini-batches of size batch (0 means the full batch), drawn
-// i.i.d. with replacement when replace is true and as one batch of distinct
+// i.i.d. with replacement for sampling IID (or Full) and as one batch of distinct
 // samples otherwise. It also returns the basis it works in.
-func NewMSOperator(a *mat.Dense, batch int, replace bool) (*MSOperator, RangeBasis) {
+func NewMSOperator(a *mat.Dense, batch int, sampling Sampling) (*MSOperator, RangeBasis) {
+	replace := sampling != Shuffle
 	rb := Range(a)
 	n, _ := a.Dims()
 	r := rb.Rank()
@@ -280,8 +282,8 @@ func (op *MSOperator) Threshold() (float64, error) {
 // MSThreshold returns the mean-square regime 1|2 threshold of the lsq toy
 // with data rows a_i (SCIENCE.md section 6.1): the smallest ELR e > 0
 // at which the spectral radius of the second-moment map T_e comes back to 1.
-// batch is the mini-batch size (0 means the full batch); replace selects
-// i.i.d. sampling with replacement, otherwise one batch of distinct samples
+// batch is the mini-batch size (0 means the full batch); sampling IID (or Full) selects
+// i.i.d. batches with replacement, Shuffle one batch of distinct samples
 // (noise factor (n-b)/(b(n-1)); b >= n is then the full batch).
 //
 // Rather than bisecting on rho(T_e) = 1, MSThreshold solves the equivalent
@@ -300,11 +302,11 @@ func (op *MSOperator) Threshold() (float64, error) {
 //
 // MSThreshold returns an error if A is zero or the iteration fails to
 // converge.
-func MSThreshold(a *mat.Dense, batch int, replace bool) (float64, error) {
+func MSThreshold(a *mat.Dense, batch int, sampling Sampling) (float64, error) {
 	if floats.Norm(a.RawMatrix().Data, 2) == 0 {
 		return 0, errors.New("toy: mean-square threshold of zero data is undefined")
 	}
-	op, _ := NewMSOperator(a, batch, replace)
+	op, _ := NewMSOperator(a, batch, sampling)
 	return op.Threshold()
 }
 

@@ -44,7 +44,8 @@ type LSQTheory struct {
 // threshold. It returns an error for zero data, data off the scale range
 // [MinDataScale, MaxDataScale], a negative batch size, a batch larger than n
 // without replacement, or a failed estimate.
-func NewLSQTheory(a *mat.Dense, batch int, replace bool, seed uint64) (LSQTheory, error) {
+func NewLSQTheory(a *mat.Dense, batch int, sampling Sampling, seed uint64) (LSQTheory, error) {
+	replace := sampling != Shuffle
 	if batch < 0 {
 		return LSQTheory{}, fmt.Errorf("toy: negative batch size %d", batch)
 	}
@@ -57,11 +58,11 @@ func NewLSQTheory(a *mat.Dense, batch int, replace bool, seed uint64) (LSQTheory
 	if err := checkScale("lsq", mat.DenseCopyOf(a).RawMatrix().Data, d); err != nil {
 		return LSQTheory{}, err
 	}
-	ms, err := MSThreshold(a, batch, replace)
+	ms, err := MSThreshold(a, batch, sampling)
 	if err != nil {
 		return LSQTheory{}, err
 	}
-	as, err := ASThresholdWith(a, batch, replace, seed, analysis.LyapunovSettings{})
+	as, err := ASThresholdWith(a, batch, sampling, seed, analysis.LyapunovSettings{})
 	if err != nil {
 		return LSQTheory{}, err
 	}
@@ -70,7 +71,7 @@ func NewLSQTheory(a *mat.Dense, batch int, replace bool, seed uint64) (LSQTheory
 		Batch: batch, Replace: replace,
 		LambdaMax: LambdaMax(a), LambdaStar: LambdaStar(a), RandomLevel: RandomLevel(a),
 		GDThreshold: GDThreshold(a),
-		MSThreshold: ms, MSBounds: MSBounds(a, batch, replace),
+		MSThreshold: ms, MSBounds: MSBounds(a, batch, sampling),
 		ASThreshold: as.ELR, ASThresholdCI: as.CI, ASLevel: as.Level, ASExact: as.Exact,
 	}, nil
 }

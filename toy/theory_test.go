@@ -114,7 +114,7 @@ func TestMSThresholdEqualNorms(t *testing.T) {
 		{8, 24, 1}, {8, 24, 2.5}, {20, 30, 1}, {3, 4, 0.7}, {50, 60, 1},
 	} {
 		a := gaussData(tc.n, tc.d, uint64(tc.n+tc.d), true, tc.lambda)
-		got, err := MSThreshold(a, 1, true)
+		got, err := MSThreshold(a, 1, IID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,7 +133,7 @@ func TestMSThresholdFullBatch(t *testing.T) {
 		b       int
 		replace bool
 	}{{0, true}, {0, false}, {8, false}, {12, false}} {
-		got, err := MSThreshold(a, tc.b, tc.replace)
+		got, err := MSThreshold(a, tc.b, samplingOf(tc.replace))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,12 +151,12 @@ func TestMSThresholdBounds(t *testing.T) {
 		a := gaussData(8, 24, seed, false, 0)
 		for _, b := range []int{1, 2, 4} {
 			for _, replace := range []bool{true, false} {
-				op, _ := NewMSOperator(a, b, replace)
+				op, _ := NewMSOperator(a, b, samplingOf(replace))
 				e, err := op.Threshold()
 				if err != nil {
 					t.Fatal(err)
 				}
-				bounds := MSBounds(a, b, replace)
+				bounds := MSBounds(a, b, samplingOf(replace))
 				if e < bounds[0]*(1-1e-12) || e > bounds[1]*(1+1e-12) {
 					t.Errorf("seed %d b=%d replace=%v: threshold %v outside bounds %v", seed, b, replace, e, bounds)
 				}
@@ -233,7 +233,7 @@ func TestMSOperatorExplicit(t *testing.T) {
 		b       int
 		replace bool
 	}{{1, true}, {2, true}, {3, true}, {2, false}, {3, false}, {4, false}} {
-		op, rb := NewMSOperator(a, tc.b, tc.replace)
+		op, rb := NewMSOperator(a, tc.b, samplingOf(tc.replace))
 		r := rb.Rank()
 		e := 0.8 * GDThreshold(a)
 		tm := explicitT(rb.Coord, tc.b, tc.replace, e)
@@ -295,9 +295,9 @@ func TestMSOperatorMonteCarlo(t *testing.T) {
 		reps  = 200000 // standard error of each entry about 1/sqrt(reps) relative
 	)
 	a := gaussData(n, d, 21, false, 0)
-	op, rb := NewMSOperator(a, b, true)
+	op, rb := NewMSOperator(a, b, IID)
 	r := rb.Rank()
-	e := 1.1 * MSBounds(a, b, true)[1] // above the GD threshold: the noise matters
+	e := 1.1 * MSBounds(a, b, IID)[1] // above the GD threshold: the noise matters
 	// Initial delta = first coordinate vector: Sigma0 = e1 e1^T.
 	sig := mat.NewDense(r, r, nil)
 	sig.Set(0, 0, 1)
@@ -404,7 +404,7 @@ func ExampleMSThreshold() {
 		0, 0, 1, 0, 0, 0,
 		0, 0, 0, 1, 0, 0,
 	})
-	ms, err := MSThreshold(a, 1, true)
+	ms, err := MSThreshold(a, 1, IID)
 	if err != nil {
 		panic(err)
 	}
@@ -418,7 +418,7 @@ func BenchmarkMSThreshold(b *testing.B) {
 		b.Run(fmt.Sprintf("n=%d,d=%d,b=%d", sz.n, sz.d, sz.batch), func(b *testing.B) {
 			a := gaussData(sz.n, sz.d, 1, false, 0)
 			for i := 0; i < b.N; i++ {
-				if _, err := MSThreshold(a, sz.batch, true); err != nil {
+				if _, err := MSThreshold(a, sz.batch, IID); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -428,7 +428,7 @@ func BenchmarkMSThreshold(b *testing.B) {
 
 func TestNewLSQTheory(t *testing.T) {
 	a := gaussData(8, 24, 17, false, 0) // unequal norms
-	th, err := NewLSQTheory(a, 2, true, 1)
+	th, err := NewLSQTheory(a, 2, IID, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,10 +449,19 @@ func TestNewLSQTheory(t *testing.T) {
 	if want := mat.Trace(hMatrix(a)) / 48; !scalar.EqualWithinRel(th.RandomLevel, want, 1e-13) {
 		t.Errorf("random_level %v, want %v", th.RandomLevel, want)
 	}
-	if _, err := NewLSQTheory(a, -1, true, 1); err == nil {
+	if _, err := NewLSQTheory(a, -1, IID, 1); err == nil {
 		t.Error("negative batch: no error")
 	}
-	if _, err := NewLSQTheory(mat.NewDense(2, 3, nil), 1, true, 1); err == nil {
+	if _, err := NewLSQTheory(mat.NewDense(2, 3, nil), 1, IID, 1); err == nil {
 		t.Error("zero data: no error")
 	}
+}
+
+// samplingOf returns IID for sampling with replacement and Shuffle for
+// distinct samples, the two cases the theory tests loop over.
+func samplingOf(replace bool) Sampling {
+	if replace {
+		return IID
+	}
+	return Shuffle
 }

@@ -39,7 +39,7 @@ func simulateLSQ(t *testing.T, dir string, elr float64, steps int, seed uint64) 
 		t.Fatal(err)
 	}
 	f.Close()
-	ms := toy.MSBounds(lsq.A(), 1, true)
+	ms := toy.MSBounds(lsq.A(), 1, toy.IID)
 	cfg := map[string]any{
 		"random_level": p.RandomLevel(),
 		"theory": map[string]float64{

@@ -79,7 +79,11 @@ func (c *theoryConfig) lsq() error {
 	if !ok {
 		return fmt.Errorf("lsq: unexpected problem type %T", p)
 	}
-	th, err := toy.NewLSQTheory(lsq.A(), c.batch, c.replace, c.seed)
+	sampling := toy.Shuffle // -replace=false: one batch of distinct samples
+	if c.replace {
+		sampling = toy.IID
+	}
+	th, err := toy.NewLSQTheory(lsq.A(), c.batch, sampling, c.seed)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ var rules = []struct {
 	{"analysis", []string{"toy", "realnets", "plots", "sweep", "experiment", "cmd"}},
 	{"plots", []string{"toy", "realnets", "sweep", "experiment", "cmd"}},
 	{"sweep", []string{"analysis", "toy", "realnets", "plots", "experiment", "cmd", "regime"}},
-	{"toy", []string{"realnets", "plots", "sweep", "experiment", "cmd"}},
+	{"toy", []string{"realnets", "plots", "experiment", "cmd"}}, // its sweep point runner uses sweep
 	{"realnets", []string{"toy", "plots", "sweep", "experiment", "cmd"}},
 	{"experiment", []string{"cmd"}},
 	{"tfevents", []string{"*"}},
