@@ -288,7 +288,7 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 		c.Out = cfg.Out
 		if cfg.Epochs > 0 {
 			if cfg.Epochs < ck.Epoch {
-				return fmt.Errorf("resume %s: the run has completed %d epochs, %d epochs would shorten it (want at least %d)", cfg.Out, ck.Epoch, cfg.Epochs, ck.Epoch)
+				return fmt.Errorf("resume %s: the run has completed %d epochs, -epochs %d would shorten it (give at least %d)", cfg.Out, ck.Epoch, cfg.Epochs, ck.Epoch)
 			}
 			c.Epochs = cfg.Epochs
 		}
