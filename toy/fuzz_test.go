@@ -46,7 +46,7 @@ func FuzzReadCSV(f *testing.F) {
 		_ = p.RandomLevel()
 		_ = GDThreshold(a)
 		_ = LambdaStar(a)
-		if _, err := MSThreshold(a, 1, true); err != nil {
+		if _, err := MSThreshold(a, 1, IID); err != nil {
 			return
 		}
 	})
