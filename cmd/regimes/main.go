@@ -43,6 +43,7 @@ var commands = []*Command{
 	cmdGrid,
 	cmdRealised,
 	cmdStability,
+	cmdThermo,
 }
 
 // A Command is one subcommand of regimes, in the style of the go command.

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/regimes/regimes/experiment"
+)
+
+var cmdThermo = &Command{
+	UsageLine: "thermo [-d D] [-mu M] [-sigma S] [-sphere-elrs LIST] [-elrs LIST] [-lrs LIST] [-wds LIST] [-momenta LIST] [-rows N] [-seed S] [-format png,svg] -out DIR [-force] | thermo -runs DIR1,DIR2,... [-out DIR]",
+	Short:     "the thermodynamic picture and rotational equilibrium: predictions against the vmf toy and network runs",
+	Long:      helpText("thermo"),
+	Flags:     thermoFlags,
+}
+
+func thermoFlags(fs *flag.FlagSet) func([]string) error {
+	def := experiment.DefaultThermoConfig()
+	list := func(xs []float64) string {
+		var p []string
+		for _, x := range xs {
+			p = append(p, strconv.FormatFloat(x, 'g', -1, 64))
+		}
+		return strings.Join(p, ",")
+	}
+	c := experiment.ThermoConfig{}
+	var sphereELRs, elrs, lrs, wds, moms, out, runs, format string
+	var force bool
+	fs.IntVar(&c.D, "d", def.D, "dimension D of the vmf toy")
+	fs.Float64Var(&c.Mu, "mu", def.Mu, "|mu|, the gradient of the loss <mu,u>")
+	fs.Float64Var(&c.Sigma, "sigma", def.Sigma, "noise scale sigma (one draw per step)")
+	fs.StringVar(&sphereELRs, "sphere-elrs", list(def.SphereELRs), "ELRs of the sphere protocol (comma-separated; empty: none)")
+	fs.StringVar(&elrs, "elrs", list(def.ELRs), "ELRs of the fixed-ELR protocol with weight decay")
+	fs.StringVar(&lrs, "lrs", list(def.LRs), "learning rates of the fixed-LR protocol with weight decay")
+	fs.StringVar(&wds, "wds", list(def.WDs), "weight decays of both weight-decay protocols")
+	fs.StringVar(&moms, "momenta", list(def.Momenta), "heavy-ball momenta of the fixed-LR protocol")
+	fs.IntVar(&c.Rows, "rows", def.Rows, "records per run")
+	fs.Uint64Var(&c.Seed, "seed", def.Seed, "base seed (run i uses seed+i)")
+	fs.IntVar(&c.Workers, "workers", 0, "runs in parallel (0: GOMAXPROCS); results do not depend on it")
+	fs.StringVar(&out, "out", "", "output folder")
+	fs.StringVar(&format, "format", "png,svg", "figure formats (comma-separated: png, svg, pdf)")
+	fs.BoolVar(&force, "force", false, "replace existing outputs")
+	fs.StringVar(&runs, "runs", "", "compare these network run folders with rotational equilibrium instead (comma-separated)")
+	return func(args []string) error {
+		if len(args) > 0 {
+			return fmt.Errorf("unexpected argument %q", args[0])
+		}
+		if runs != "" {
+			return runThermoNetworks(strings.Split(runs, ","), out, force)
+		}
+		return runThermo(c, sphereELRs, elrs, lrs, wds, moms, format, out, force)
+	}
+}
+
+// parseRates parses a comma-separated list of finite numbers; zero is
+// allowed only when zeroOK.
+func parseRates(name, s string, zeroOK bool) ([]float64, error) {
+	out := []float64{}
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil || math.IsInf(v, 0) || math.IsNaN(v) || v < 0 || (v == 0 && !zeroOK) {
+			return nil, fmt.Errorf("-%s: %q is not a positive number", name, f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func runThermo(c experiment.ThermoConfig, sphereELRs, elrs, lrs, wds, moms, format, out string, force bool) error {
+	if out == "" {
+		return errors.New("no output folder: give -out DIR")
+	}
+	var err error
+	for _, l := range []struct {
+		name, val string
+		dst       *[]float64
+		zero      bool
+	}{{"sphere-elrs", sphereELRs, &c.SphereELRs, false}, {"elrs", elrs, &c.ELRs, false}, {"lrs", lrs, &c.LRs, false},
+		{"wds", wds, &c.WDs, false}, {"momenta", moms, &c.Momenta, true}} {
+		if *l.dst, err = parseRates(l.name, l.val, l.zero); err != nil {
+			return err
+		}
+	}
+	exts := strings.Split(format, ",")
+	for _, e := range exts {
+		if e != "png" && e != "svg" && e != "pdf" {
+			return fmt.Errorf("-format: unknown figure format %q (want png, svg or pdf)", e)
+		}
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	js := filepath.Join(out, "thermo.json")
+	if _, err := os.Stat(js); err == nil && !force {
+		return fmt.Errorf("%s exists (use -force to overwrite)", js)
+	}
+	start := time.Now()
+	c.Progress = func(done, total int) {
+		el := time.Since(start).Seconds()
+		fmt.Fprintf(stderr, "thermo: %d/%d runs, %.1f s elapsed, ETA %.0f s\n", done, total, el, el/float64(done)*float64(total-done))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := experiment.Thermo(ctx, c)
+	if err != nil {
+		return err
+	}
+	if err := experiment.WriteThermoJSON(res, js, force); err != nil {
+		return err
+	}
+	if _, err := experiment.WriteThermoFigures(res, out, exts, force); err != nil {
+		return err
+	}
+	return res.WriteTable(stdout)
+}
+
+func runThermoNetworks(dirs []string, out string, force bool) error {
+	var rs []experiment.RotationalRunResult
+	for _, d := range dirs {
+		d = strings.TrimSpace(d)
+		if d == "" {
+			continue
+		}
+		r, err := experiment.RotationalRun(d)
+		if err != nil {
+			return err
+		}
+		rs = append(rs, r)
+	}
+	if len(rs) == 0 {
+		return errors.New("-runs: no run folders")
+	}
+	if out != "" {
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return err
+		}
+		name := filepath.Join(out, "rotational.json")
+		if _, err := os.Stat(name); err == nil && !force {
+			return fmt.Errorf("%s exists (use -force to overwrite)", name)
+		}
+		if err := writeJSONFile(name, rs); err != nil {
+			return err
+		}
+		fig, err := experiment.RotationalFigure(rs)
+		if err != nil {
+			return err
+		}
+		if _, err := experiment.WriteFigures([]experiment.NamedFigure{fig}, out, []string{"png", "svg"}, force); err != nil {
+			return err
+		}
+	}
+	return experiment.WriteRotationalTable(stdout, rs)
+}
