@@ -418,10 +418,34 @@ func (m *mnistRun) figures(final string) error {
 	if err := fileio.MkdirClean(figs); err != nil {
 		return err
 	}
-	var panels *plots.Figure
+	// The grid's runs, each coloured by the regime its own (first-stage)
+	// run was given, ELR order as lightness within the regime; and the
+	// longer runs of stages 2 and 3 (among them the chaotic-equilibrium
+	// run) in a figure of their own, whose time axis is 10-20 times longer.
+	var panels, long *plots.Figure
 	if len(m.metrics) > 0 {
 		var err error
-		if panels, err = m.figure("panels", m.metrics); err != nil {
+		if panels, err = m.panels(m.metrics, m.s.ELRs, m.s.GridRegimes); err != nil {
+			return err
+		}
+	}
+	var longFiles []string
+	var longELRs []float64
+	var longRegimes []regime.Regime
+	for i, l := range append(append([]LongRun(nil), m.s.Long...), m.s.Refine...) {
+		// The panel data of the run: per epoch, with the mean effective
+		// gradient norm of its steps (the gradient pass ran at log-spaced
+		// epochs only).
+		f := filepath.Join(figs, "data", fmt.Sprintf("long-%02d.jsonl", i))
+		if err := panelData(filepath.Join(m.cfg.Out, l.Run), f); err != nil {
+			m.progress("panels-long: %s: %v", l.Run, err)
+			continue
+		}
+		longFiles, longELRs, longRegimes = append(longFiles, f), append(longELRs, l.ELR), append(longRegimes, l.Regime)
+	}
+	if len(longFiles) > 0 {
+		var err error
+		if long, err = m.panels(longFiles, longELRs, longRegimes); err != nil {
 			return err
 		}
 	}
@@ -431,8 +455,14 @@ func (m *mnistRun) figures(final string) error {
 	}
 	phase.Title = fmt.Sprintf("ConvNetSI c=%d, MNIST (%d images): %s", m.a.Train.Width, m.s.Subset, m.s.Boundaries)
 	for _, ext := range []string{".png", ".svg"} {
+		size := plots.SizeFor(true, 0.75)
 		if panels != nil {
-			if err := plots.Save(panels, 6.5*vg.Inch, 4.5*vg.Inch, filepath.Join(figs, "panels"+ext), plots.SaveOptions{}); err != nil {
+			if err := plots.Save(panels, size.W, size.H, filepath.Join(figs, "panels"+ext), plots.SaveOptions{}); err != nil {
+				return err
+			}
+		}
+		if long != nil {
+			if err := plots.Save(long, size.W, size.H, filepath.Join(figs, "panels-long"+ext), plots.SaveOptions{}); err != nil {
 				return err
 			}
 		}
@@ -445,6 +475,21 @@ func (m *mnistRun) figures(final string) error {
 
 // figure draws a figure of the given kind (figdata.Figure), reporting what
 // it skipped on the progress writer.
+// panels draws the panels of the runs in files, each given the regime of
+// the sweep point at its ELR (figdata.LabelRuns).
+func (m *mnistRun) panels(files []string, elrs []float64, labels []regime.Regime) (*plots.Figure, error) {
+	d, err := figdata.Panels(files)
+	if err != nil {
+		return nil, err
+	}
+	figdata.LabelRuns(&d, elrs, labels, nil)
+	fig, skips, err := plots.NewPanels(d)
+	for _, sk := range plots.SummarizeSkips(skips) {
+		m.progress("panels: %s", sk)
+	}
+	return fig, err
+}
+
 func (m *mnistRun) figure(kind string, files []string) (*plots.Figure, error) {
 	fig, skips, notes, err := figdata.Figure(kind, files, figdata.Options{})
 	for _, n := range notes {
