@@ -206,7 +206,7 @@ func (m *mnistRun) grid(ctx context.Context) ([]sweep.PointResult, error) {
 	} else if err := WriteNetPlan(out, p); err != nil {
 		return nil, err
 	} else if m.cfg.Log != nil {
-		fmt.Fprintln(m.cfg.Log, NetPlanMessage(planFile, p))
+		fmt.Fprintln(m.cfg.Log, PlanMessage(planFile, p, "network points"))
 	}
 	points := filepath.Join(out, "points")
 	done := func(finished, total int) {

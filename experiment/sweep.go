@@ -49,8 +49,9 @@ func MergeSweep(p *sweep.Plan, dirs []string, out string, partial bool) (string,
 	return fmt.Sprintf("merged %d of %d points into %s and %s", len(recs), len(p.Points), jsonl, csv), nil
 }
 
-// NetPlanMessage is the line that reports a network plan written to name.
-func NetPlanMessage(name string, p *sweep.Plan) string {
-	return fmt.Sprintf("wrote %s: %d network points (%d ELRs x %d %s values x %d seeds), plan %.12s",
-		name, len(p.Points), len(p.ELR), len(p.Values), p.Param, len(p.Seeds), p.ID)
+// PlanMessage is the line that reports a plan written to name; kind names
+// its points ("points", "network points").
+func PlanMessage(name string, p *sweep.Plan, kind string) string {
+	return fmt.Sprintf("wrote %s: %d %s (%d ELRs x %d %s values x %d seeds), plan %.12s",
+		name, len(p.Points), kind, len(p.ELR), len(p.Values), p.Param, len(p.Seeds), p.ID)
 }

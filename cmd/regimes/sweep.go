@@ -100,8 +100,7 @@ func (g *gridFlags) writePlan(p *sweep.Plan, kind string) error {
 	if err := sweep.WritePlan(name, p); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d %s (%d ELRs x %d %s values x %d seeds), plan %.12s\n",
-		name, len(p.Points), kind, len(p.ELR), len(p.Values), p.Param, len(p.Seeds), p.ID)
+	fmt.Fprintln(stdout, experiment.PlanMessage(name, p, kind))
 	return nil
 }
 
