@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/floats"
 
 	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/realnets/data"
 )
 
 // Batches is a fixed set of images split into consecutive mini-batches of
@@ -254,4 +255,37 @@ func (l *Landscape) BatchSharpness() BatchSharpnessResult {
 		res.MeanStdErr = math.Sqrt(ss / (n - 1) / n)
 	}
 	return res
+}
+
+// EvalLoss returns the loss of the model on eval in Eval mode at SI vectors
+// x, with the BatchNorm running statistics recomputed at every point on
+// train (RecomputeBN in batches of batch), as the follow-up evaluates points
+// off a trajectory: the function for slices of test-mode losses. It leaves
+// the parameters and the running statistics as it found them. Each call
+// costs one Train-mode pass over train and one Eval-mode pass over eval.
+func (l *Landscape) EvalLoss(train, eval *data.Set, batch int) func(x []float64) float64 {
+	m := l.ops[0].m
+	ev := NewEvaluator(m)
+	return func(x []float64) float64 {
+		if len(x) != len(l.x0) {
+			panic(fmt.Sprintf("realnets: Landscape.EvalLoss at a point of length %d, want %d", len(x), len(l.x0)))
+		}
+		bufs := m.Buffers()
+		saved := make([][]float32, len(bufs))
+		for i, b := range bufs {
+			saved[i] = append([]float32(nil), b.Data...)
+		}
+		l.set(x)
+		defer func() {
+			l.set(nil)
+			for i, b := range bufs {
+				copy(b.Data, saved[i])
+			}
+		}()
+		if err := RecomputeBN(m, train, batch); err != nil {
+			return math.NaN()
+		}
+		loss, _ := ev.Loss(eval, Eval)
+		return loss
+	}
 }

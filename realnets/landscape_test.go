@@ -3,12 +3,14 @@ package realnets
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/regimes/regimes/analysis"
+	"github.com/regimes/regimes/realnets/data"
 )
 
 // tangentEigen returns the eigenvalues of the symmetric part of the dense
@@ -189,5 +191,65 @@ func TestLandscapeScaleInvariance(t *testing.T) {
 	}
 	if got := l.Loss(w); got != s1.Loss[0][5] {
 		t.Errorf("the slice at angle 0 (%v) is not the loss at the point (%v)", s1.Loss[0][5], got)
+	}
+}
+
+// TestLandscapeEvalLoss: the Eval-mode loss with BatchNorm statistics
+// recomputed per point equals, at the landscape's own point, the loss after
+// RecomputeBN; it restores the parameters and running statistics; and its
+// slices are scale invariant (the recomputed running variance scales with
+// the weights squared) to 1e-6 from 16 times the radius, as in
+// TestLandscapeScaleInvariance.
+func TestLandscapeEvalLoss(t *testing.T) {
+	m, x, y, _ := sharpMLP(5)
+	train := &data.Set{N: len(y), C: 1, H: 1, W: 8, Classes: 3, X: x, Y: y}
+	l, err := NewLandscape(m, Batches{X: x, Y: y, N: len(y)}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := l.Point()
+	params0 := SIVector(nil, m.Params())
+	var bufs0 []float32
+	for _, b := range m.Buffers() {
+		bufs0 = append(bufs0, b.Data...)
+	}
+	f := l.EvalLoss(train, train, 8)
+	got := f(w)
+	if !slices.Equal(SIVector(nil, m.Params()), params0) {
+		t.Fatal("EvalLoss changed the parameters")
+	}
+	var bufs1 []float32
+	for _, b := range m.Buffers() {
+		bufs1 = append(bufs1, b.Data...)
+	}
+	if !slices.Equal(bufs0, bufs1) {
+		t.Fatal("EvalLoss changed the running statistics")
+	}
+	if err := RecomputeBN(m, train, 8); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := NewEvaluator(m).Loss(train, Eval)
+	if got != want {
+		t.Errorf("EvalLoss at the point %v, loss after RecomputeBN %v", got, want)
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	dir := make([]float64, len(w))
+	analysis.FilterNormalized(dir, w, l.Filters(), rng)
+	angles := analysis.Grid(-0.5, 0.5, 5)
+	slice := func(c float64) analysis.Slice {
+		wc, dc := make([]float64, len(w)), make([]float64, len(w))
+		floats.ScaleTo(wc, c, w)
+		floats.ScaleTo(dc, c, dir)
+		s, err := analysis.Slice1D(f, wc, dc, angles)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a, b := slice(16), slice(256)
+	for j := range angles {
+		if e := math.Abs(a.Loss[0][j]-b.Loss[0][j]) / a.Loss[0][j]; e > 1e-6 {
+			t.Errorf("angle %v: eval slices at x16 and x256 differ by %.2g relative", angles[j], e)
+		}
 	}
 }
