@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -76,5 +77,33 @@ func TestRotationalFigure(t *testing.T) {
 func TestRotationalRunErrors(t *testing.T) {
 	if _, err := RotationalRun(t.TempDir()); err == nil {
 		t.Error("no error for an empty folder")
+	}
+}
+
+// TestRotationalCommitted recomputes testdata/thermo-mnist/rotational.json
+// (the MNIST comparison of `regimes thermo -runs`) from the committed run
+// folders.
+func TestRotationalCommitted(t *testing.T) {
+	data, err := os.ReadFile("../testdata/thermo-mnist/rotational.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var committed []map[string]any
+	if err := json.Unmarshal(data, &committed); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range committed {
+		dir := c["dir"].(string)
+		r, err := RotationalRun(filepath.Join("..", dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Dir = dir
+		b, _ := json.Marshal(r)
+		var got map[string]any
+		json.Unmarshal(b, &got)
+		if fmt.Sprint(got) != fmt.Sprint(c) {
+			t.Errorf("%s: recomputed comparison differs from the committed one", dir)
+		}
 	}
 }
