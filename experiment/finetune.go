@@ -30,28 +30,28 @@ import (
 // BaselineELRs for PreEpochs+FineEpochs epochs, for each seed. Its JSON form
 // is the config object of finetune.json.
 type FinetuneConfig struct {
-	Model        string    `json:"model"`
-	Width        int       `json:"width"`
-	Hidden       int       `json:"hidden,omitempty"`
-	Data         string    `json:"data"`
-	Subset       int       `json:"subset"`
-	SubsetSeed   uint64    `json:"subset_seed,omitempty"`
-	TestSubset   int       `json:"test_subset"`
-	PreELR       float64   `json:"pre_elr"`
-	FineELR      float64   `json:"fine_elr"`
-	PreEpochs    int       `json:"pre_epochs"`
-	FineEpochs   int       `json:"fine_epochs"`
-	BaselineELRs []float64 `json:"baseline_elrs"`
-	Seeds        []uint64  `json:"seeds"`
-	Batch        int       `json:"batch"`
-	HeadSeed     uint64    `json:"head_seed"`
+	Model        realnets.ModelKind `json:"model"`
+	Width        int                `json:"width"`
+	Hidden       int                `json:"hidden,omitempty"`
+	Data         string             `json:"data"`
+	Subset       int                `json:"subset"`
+	SubsetSeed   uint64             `json:"subset_seed,omitempty"`
+	TestSubset   int                `json:"test_subset"`
+	PreELR       float64            `json:"pre_elr"`
+	FineELR      float64            `json:"fine_elr"`
+	PreEpochs    int                `json:"pre_epochs"`
+	FineEpochs   int                `json:"fine_epochs"`
+	BaselineELRs []float64          `json:"baseline_elrs"`
+	Seeds        []uint64           `json:"seeds"`
+	Batch        int                `json:"batch"`
+	HeadSeed     uint64             `json:"head_seed"`
 
 	// DataDir is the folder of the data files ("" for MNIST: the GoMNIST
 	// module's).
 	DataDir string `json:"-"`
 	// GradMetrics are the gradient-pass metrics of the runs (all, log or
 	// none; "" means none): they do not enter the comparison.
-	GradMetrics string `json:"-"`
+	GradMetrics realnets.GradMetrics `json:"-"`
 	// Workers is the number of goroutines per forward pass (0: GOMAXPROCS);
 	// results do not depend on it.
 	Workers int `json:"-"`
@@ -181,7 +181,7 @@ func Finetune(ctx context.Context, cfg FinetuneConfig) (*FinetuneResult, []plots
 	}
 	gm := cfg.GradMetrics
 	if gm == "" {
-		gm = "none"
+		gm = realnets.GradNone
 	}
 	base := realnets.TrainConfig{
 		Model: cfg.Model, Width: cfg.Width, Hidden: cfg.Hidden,

@@ -28,18 +28,18 @@ import (
 // highest-FLR and the largest-K SWA solutions. Its JSON form is the config
 // object of grid.json.
 type GridConfig struct {
-	Model      string    `json:"model"`
-	Width      int       `json:"width"`
-	Hidden     int       `json:"hidden,omitempty"`
-	Data       string    `json:"data"`
-	Subset     int       `json:"subset"`
-	SubsetSeed uint64    `json:"subset_seed,omitempty"`
-	TestSubset int       `json:"test_subset"`
-	PLRs       []float64 `json:"plrs"`
-	FLRs       []float64 `json:"flrs"`
-	Seeds      []uint64  `json:"seeds"`
-	PreEpochs  int       `json:"pre_epochs"`
-	FineEpochs int       `json:"fine_epochs"`
+	Model      realnets.ModelKind `json:"model"`
+	Width      int                `json:"width"`
+	Hidden     int                `json:"hidden,omitempty"`
+	Data       string             `json:"data"`
+	Subset     int                `json:"subset"`
+	SubsetSeed uint64             `json:"subset_seed,omitempty"`
+	TestSubset int                `json:"test_subset"`
+	PLRs       []float64          `json:"plrs"`
+	FLRs       []float64          `json:"flrs"`
+	Seeds      []uint64           `json:"seeds"`
+	PreEpochs  int                `json:"pre_epochs"`
+	FineEpochs int                `json:"fine_epochs"`
 	// SWAKs are the numbers of last pre-training checkpoints (one per
 	// epoch) averaged; each at most PreEpochs.
 	SWAKs []int `json:"swa_ks"`

@@ -45,16 +45,16 @@ type MNISTConfig struct {
 
 // MNISTSummary is summary.json of the MNIST reproduction.
 type MNISTSummary struct {
-	Model   string          `json:"model"`
-	Width   int             `json:"width"`
-	Data    string          `json:"data"`
-	Subset  int             `json:"subset"`
-	Test    int             `json:"test_subset"`
-	Epochs  int             `json:"epochs"`
-	Batch   int             `json:"batch"`
-	ELRs    []float64       `json:"elrs"`
-	Regimes []regime.Regime `json:"regimes"`
-	Reasons []string        `json:"reasons"`
+	Model   realnets.ModelKind `json:"model"`
+	Width   int                `json:"width"`
+	Data    string             `json:"data"`
+	Subset  int                `json:"subset"`
+	Test    int                `json:"test_subset"`
+	Epochs  int                `json:"epochs"`
+	Batch   int                `json:"batch"`
+	ELRs    []float64          `json:"elrs"`
+	Regimes []regime.Regime    `json:"regimes"`
+	Reasons []string           `json:"reasons"`
 	// Failed lists the indices (into ELRs) of runs that failed; their
 	// regime is undetermined and their reason is the error.
 	Failed []int `json:"failed,omitempty"`

@@ -18,13 +18,34 @@ import (
 	"github.com/regimes/regimes/realnets/data"
 )
 
+// A ModelKind names a network architecture. Its JSON is the name.
+type ModelKind string
+
+// The models.
+const (
+	KindConvNet ModelKind = "convnet" // ConvNetSI (SCIENCE.md section 9)
+	KindResNet  ModelKind = "resnet"  // ResNet-18-SI
+	KindMLP     ModelKind = "mlp"     // the SI MLP
+)
+
+// GradMetrics says at which epochs a run computes the gradient metrics of
+// SCIENCE.md section 5. Its JSON is the name.
+type GradMetrics string
+
+// The gradient-metric schedules.
+const (
+	GradAll  GradMetrics = "all"  // after every epoch (the default)
+	GradLog  GradMetrics = "log"  // about ten epochs per decade, and the last
+	GradNone GradMetrics = "none" // never
+)
+
 // TrainConfig describes one training run. It is written to DIR/config.json
 // and stored in every checkpoint. The zero value of a field means its
 // documented default.
 type TrainConfig struct {
-	// Model is "convnet" (ConvNetSI, SCIENCE.md section 9), "resnet"
-	// (ResNet-18-SI, the same section) or "mlp" (the SI MLP).
-	Model string `json:"model"`
+	// Model is KindConvNet (ConvNetSI, SCIENCE.md section 9), KindResNet
+	// (ResNet-18-SI, the same section) or KindMLP (the SI MLP).
+	Model ModelKind `json:"model"`
 	// Width is the ConvNet's base width c (default 32), the ResNet's width
 	// k (default 32) or the width of the MLP's hidden layers (default 256).
 	Width int `json:"width"`
@@ -69,7 +90,7 @@ type TrainConfig struct {
 	// more epoch), "log" (only at epochs 0, 1, 2, 3, 4, 5, 6, 8, 10, 13, 16,
 	// 20, 25, 32, ..., about ten per decade, and the last) or "none". Records
 	// without them have null gradient metrics.
-	GradMetrics string `json:"grad_metrics,omitempty"`
+	GradMetrics GradMetrics `json:"grad_metrics,omitempty"`
 	// TestSubset, when positive, evaluates the test metrics on the first
 	// TestSubset test images only (for quick experiments and tests).
 	TestSubset int `json:"test_subset,omitempty"`
@@ -114,7 +135,7 @@ func (c *TrainConfig) defaults() {
 	if c.LogEvery == 0 {
 		c.LogEvery = 1
 	}
-	if (c.Model == "convnet" || c.Model == "resnet") && c.Data.Name == "mnist" {
+	if (c.Model == KindConvNet || c.Model == KindResNet) && c.Data.Name == "mnist" {
 		c.Data.Pad = true
 	}
 }
@@ -130,7 +151,7 @@ var (
 // validate returns an error naming the first invalid field.
 func (c *TrainConfig) validate() error {
 	switch {
-	case c.Model != "convnet" && c.Model != "resnet" && c.Model != "mlp":
+	case c.Model != KindConvNet && c.Model != KindResNet && c.Model != KindMLP:
 		return fmt.Errorf("model %q: want convnet, resnet or mlp", c.Model)
 	case c.Width < 1:
 		return fmt.Errorf("width %d: want at least 1", c.Width)
@@ -162,7 +183,7 @@ func (c *TrainConfig) validate() error {
 		return fmt.Errorf("momentum %g: want 0 <= momentum < 1", c.Momentum)
 	case c.LR*c.WD >= 1:
 		return fmt.Errorf("lr*wd = %g: want less than 1", c.LR*c.WD)
-	case c.GradMetrics != "all" && c.GradMetrics != "log" && c.GradMetrics != "none":
+	case c.GradMetrics != GradAll && c.GradMetrics != GradLog && c.GradMetrics != GradNone:
 		return fmt.Errorf("grad metrics %q: want all, log or none", c.GradMetrics)
 	case c.Out == "":
 		return fmt.Errorf("no output folder")
@@ -194,7 +215,7 @@ func (c TrainConfig) MemoryEstimate() float64 {
 		// about 1.1 MB of activations per image at width 32, linear in c.
 		params = 9*(3*w+2*w*w+8*w*w+32*w*w) + 8*w*classes
 		perImage = 1.5 * 1.1e6 * w / 32
-	} else if c.Model == "resnet" {
+	} else if c.Model == KindResNet {
 		// ResNet-18-SI: 2724 k^2 convolution weights (11.2M at k = 64) and
 		// the head, plus 16 chunk copies of the gradient (resMaxChunks);
 		// about 18k float32 activations and backward buffers per image per

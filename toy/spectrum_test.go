@@ -192,7 +192,7 @@ func TestSliceCircle(t *testing.T) {
 // lsq toy's samples (b_i its range coordinates), drawn uniformly, the map
 // E_i[(I - e H_i) S (I - e H_i)] is the toy's second-moment map at batch
 // size 1 with replacement, so analysis.MSThresholdBatches must give
-// toy.MSThreshold(a, 1, true); and its GD threshold 2/lambda_max(H).
+// toy.MSThreshold(a, 1, toy.IID); and its GD threshold 2/lambda_max(H).
 func TestMSThresholdBatches(t *testing.T) {
 	for seed := uint64(1); seed <= 3; seed++ {
 		a, _ := GenerateLSQ(8, 24, seed, NormsUnit)

@@ -89,7 +89,7 @@ func (n *netFlags) define(fs *flag.FlagSet, d netDefaults) {
 	if d.model == "" {
 		fromCkpt = " (default convnet, or the -from checkpoint's)"
 	}
-	fs.StringVar(&n.Model, "model", d.model, "network: convnet (ConvNetSI), mlp (SI MLP) or resnet (ResNet-18-SI)"+fromCkpt)
+	fs.StringVar((*string)(&n.Model), "model", d.model, "network: convnet (ConvNetSI), mlp (SI MLP) or resnet (ResNet-18-SI)"+fromCkpt)
 	fs.IntVar(&n.Width, "width", d.width, "ConvNet base width c (0: 32), ResNet width k (0: 32) or MLP hidden width (0: 256)")
 	fs.IntVar(&n.Hidden, "hidden", 0, "number of hidden layers of the MLP (0: 2)")
 	fs.StringVar(&n.Data.Name, "data", d.data, "data set: mnist, cifar10 or cifar100"+strings.ReplaceAll(fromCkpt, "convnet", "mnist"))
@@ -98,7 +98,7 @@ func (n *netFlags) define(fs *flag.FlagSet, d netDefaults) {
 	fs.IntVar(&n.TestSubset, "test-subset", 0, "evaluate on the first N test images (0: all)")
 	fs.IntVar(&n.Batch, "batch", 128, "mini-batch size")
 	fs.Uint64Var(&n.HeadSeed, "head-seed", 0, "seed of the frozen last layer")
-	fs.StringVar(&n.GradMetrics, "grad-metrics", d.gradMetrics, "gradient-pass metrics: all, log (log-spaced epochs) or none")
+	fs.StringVar((*string)(&n.GradMetrics), "grad-metrics", d.gradMetrics, "gradient-pass metrics: all, log (log-spaced epochs) or none")
 	if d.perRun {
 		fs.Uint64Var(&n.subsetSeed, "subset-seed", 0, "draw the -subset at random with this seed (0: the first N)")
 		fs.IntVar(&n.Workers, "workers", 0, "goroutines per forward pass (0: GOMAXPROCS); results do not depend on it")
