@@ -22,15 +22,13 @@ var cmdPlot = &Command{
 	Flags:     plotFlags,
 }
 
-// plotMaxReports is the number of skipped points listed on stderr.
-const plotMaxReports = 20
-
 // plotConfig holds the flags of the plot command.
 type plotConfig struct {
 	in, out, title string
 	dpi            int
 	embed          bool
 	width, height  float64
+	size           string
 	opts           figdata.Options
 }
 
@@ -43,6 +41,7 @@ func plotFlags(fs *flag.FlagSet) func([]string) error {
 	fs.StringVar(&c.opts.Metric, "metric", "regime", "phase: regime, lyapunov or a summary key")
 	fs.BoolVar(&c.opts.LogColor, "log-color", false, "phase: colour by log10 of the metric")
 	fs.Float64Var(&c.opts.Random, "random", 0, "stationary: random level to draw (0: none)")
+	fs.StringVar(&c.size, "size", "", "single (3.3 in, one column) or double (6.9 in, the text width); -width and -height override")
 	fs.Float64Var(&c.width, "width", 0, "figure width in inches (0: 6.5 for panels, 5 otherwise)")
 	fs.Float64Var(&c.height, "height", 0, "figure height in inches (0: 4.5 for panels, 3 otherwise)")
 	fs.StringVar(&c.title, "title", "", "figure title (default none)")
@@ -86,6 +85,18 @@ func (c *plotConfig) plot(kind string) error {
 	if kind == "panels" {
 		w, h = 6.5, 4.5
 	}
+	switch c.size {
+	case "":
+	case "single", "double":
+		aspect := 0.78
+		if kind == "panels" || kind == "phase" {
+			aspect = 0.6
+		}
+		s := plots.SizeFor(c.size == "double", aspect)
+		w, h = float64(s.W/vg.Inch), float64(s.H/vg.Inch)
+	default:
+		return fmt.Errorf("-size %q: want single or double", c.size)
+	}
 	if c.width > 0 {
 		w = c.width
 	}
@@ -95,12 +106,12 @@ func (c *plotConfig) plot(kind string) error {
 	if c.title != "" {
 		fig.Title = c.title
 	}
-	for i, s := range skips {
-		if i == plotMaxReports {
-			fmt.Fprintf(stderr, "regimes plot: ... and %d more skipped points\n", len(skips)-i)
-			break
-		}
-		fmt.Fprintf(stderr, "regimes plot: %v\n", s)
+	// One line per series and reason, however many points it skipped.
+	for _, s := range plots.SummarizeSkips(skips) {
+		fmt.Fprintf(stderr, "regimes plot: %s\n", s)
+	}
+	if err := plots.CheckLayout(fig, vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch); err != nil {
+		fmt.Fprintf(stderr, "regimes plot: warning: %v\n", err)
 	}
 	opts := plots.SaveOptions{DPI: c.dpi, EmbedFonts: c.embed}
 	return fileio.WriteFile(c.out, func(wr io.Writer) error {
