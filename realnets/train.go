@@ -293,23 +293,67 @@ func isGradEpoch(epoch int) bool {
 // checkpoint then lets -resume continue exactly: the numbers of a resumed run
 // are bitwise those of an uninterrupted one.
 func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
+	if cfg.Out == "" && !cfg.Resume {
+		return fmt.Errorf("no output folder (Fit trains in memory)")
+	}
+	_, err := train(ctx, cfg, progress, nil)
+	return err
+}
+
+// A Recorder receives a run's records as they are made: the starting point
+// (epoch 0) and then every epoch, in order. An error stops the run with
+// that error. It is the in-memory counterpart of metrics.jsonl, for
+// callers that watch or stop a run (as gonum's optimize.Recorder).
+type Recorder interface {
+	Record(Record) error
+}
+
+// A Result is a finished (or stopped) training run in memory.
+type Result struct {
+	// Config is the configuration with its defaults applied.
+	Config TrainConfig
+	// Model is the trained model.
+	Model Model
+	// Records, Steps and Sharpness are what metrics.jsonl, steps.csv and
+	// sharpness.jsonl would hold.
+	Records   []Record
+	Steps     []StepRecord
+	Sharpness []SharpnessRecord
+}
+
+// Fit runs the training that cfg describes and returns it in memory,
+// calling rec (when not nil) with every record as it is made. With cfg.Out
+// empty nothing is written (no folder, no checkpoints: such a run cannot be
+// resumed); with cfg.Out set it writes the run folder as Run does. The
+// numbers are bitwise those of Run with the same configuration. When ctx is
+// done or rec fails, Fit returns the run so far with the error.
+func Fit(ctx context.Context, cfg TrainConfig, rec Recorder) (*Result, error) {
+	r, err := train(ctx, cfg, nil, rec)
+	if r == nil {
+		return nil, err
+	}
+	return &Result{Config: *r.cfg, Model: r.model, Records: r.records, Steps: r.steps, Sharpness: r.sharp}, err
+}
+
+func train(ctx context.Context, cfg TrainConfig, progress io.Writer, rec Recorder) (*run, error) {
+	memory := cfg.Out == "" && !cfg.Resume
 	var ck *Checkpoint
 	if cfg.Resume {
 		if cfg.Out == "" {
-			return fmt.Errorf("resume needs the run's output folder")
+			return nil, fmt.Errorf("resume needs the run's output folder")
 		}
 		if cfg.Epochs < 0 || cfg.Workers < 0 {
-			return fmt.Errorf("resume %s: epochs %d, workers %d: want non-negative values (0: keep the run's)", cfg.Out, cfg.Epochs, cfg.Workers)
+			return nil, fmt.Errorf("resume %s: epochs %d, workers %d: want non-negative values (0: keep the run's)", cfg.Out, cfg.Epochs, cfg.Workers)
 		}
 		var err error
 		if _, ck, err = resumePoint(cfg.Out); err != nil {
-			return err
+			return nil, err
 		}
 		c := ck.Config
 		c.Out = cfg.Out
 		if cfg.Epochs > 0 {
 			if cfg.Epochs < ck.Epoch {
-				return fmt.Errorf("resume %s: the run has completed %d epochs, -epochs %d would shorten it (give at least %d)", cfg.Out, ck.Epoch, cfg.Epochs, ck.Epoch)
+				return nil, fmt.Errorf("resume %s: the run has completed %d epochs, -epochs %d would shorten it (give at least %d)", cfg.Out, ck.Epoch, cfg.Epochs, ck.Epoch)
 			}
 			c.Epochs = cfg.Epochs
 		}
@@ -323,7 +367,7 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 	if cfg.From != "" && !cfg.Resume {
 		var err error
 		if from, err = LoadCheckpoint(cfg.From); err != nil {
-			return err
+			return nil, err
 		}
 		fc := from.Config
 		if cfg.Model == "" {
@@ -340,12 +384,16 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 		}
 	}
 	cfg.defaults()
-	if err := cfg.validate(); err != nil {
-		return err
+	check := cfg
+	if memory {
+		check.Out = "(memory)" // training in memory needs no folder
+	}
+	if err := check.validate(); err != nil {
+		return nil, err
 	}
 	ds, err := data.Load(cfg.Data)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	test := ds.Test
 	if cfg.TestSubset > 0 && cfg.TestSubset < test.N {
@@ -354,23 +402,23 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 	}
 	train := ds.Train
 	if train.N < 2 {
-		return fmt.Errorf("training set has %d images; BatchNorm needs at least 2", train.N)
+		return nil, fmt.Errorf("training set has %d images; BatchNorm needs at least 2", train.N)
 	}
 	model, err := newModel(&cfg, train.C, train.H, train.W, train.Classes)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	params := model.Params()
 
-	r := &run{cfg: &cfg, model: model, train: train, test: test, eval: NewEvaluator(model), progress: progress}
+	r := &run{cfg: &cfg, recorder: rec, model: model, train: train, test: test, eval: NewEvaluator(model), progress: progress}
 	switch {
 	case ck != nil:
 		if err := ck.Restore(model); err != nil {
-			return fmt.Errorf("resume %s: %v", cfg.Out, err)
+			return nil, fmt.Errorf("resume %s: %v", cfg.Out, err)
 		}
 	case from != nil:
 		if err := from.Restore(model); err != nil {
-			return fmt.Errorf("from %s: %v", cfg.From, err)
+			return nil, fmt.Errorf("from %s: %v", cfg.From, err)
 		}
 	}
 	if cfg.ELR > 0 {
@@ -382,7 +430,7 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 	}
 	if ck != nil {
 		if err := r.opt.SetState(ck.Optim); err != nil {
-			return fmt.Errorf("resume %s: %v", cfg.Out, err)
+			return nil, fmt.Errorf("resume %s: %v", cfg.Out, err)
 		}
 		r.epoch, r.step, r.records, r.steps, r.wall0 = ck.Epoch, ck.Step, ck.Records, ck.Steps, ck.WallTime
 		r.sharp = ck.Sharpness
@@ -394,27 +442,33 @@ func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
 	r.start = time.Now()
 
 	if cfg.Sharpness > train.N {
-		return fmt.Errorf("sharpness subset of %d images: the training set has %d", cfg.Sharpness, train.N)
+		return nil, fmt.Errorf("sharpness subset of %d images: the training set has %d", cfg.Sharpness, train.N)
 	}
 	// Every check is done: the folder is made just before its first file.
-	if err := fileio.MkdirClean(cfg.Out); err != nil {
-		return err
+	if !memory {
+		if err := fileio.MkdirClean(cfg.Out); err != nil {
+			return nil, err
+		}
 	}
 	if ck == nil {
 		r.records = append(r.records, r.measure(0))
+		if err := r.record(); err != nil {
+			return r, err
+		}
 		if err := r.measureSharpness(0); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := r.commit(); err != nil {
-		return err
+		return nil, err
 	}
-	return r.loop(ctx)
+	return r, r.loop(ctx)
 }
 
 // run is the state of a training run.
 type run struct {
 	cfg         *TrainConfig
+	recorder    Recorder
 	model       Model
 	opt         Optimizer
 	train, test *data.Set
@@ -431,6 +485,14 @@ type run struct {
 
 	angleSum float64 // sum of this epoch's step angles
 	nsteps   int     // steps in this epoch
+}
+
+// record gives the newest record to the run's Recorder, if any.
+func (r *run) record() error {
+	if r.recorder == nil {
+		return nil
+	}
+	return r.recorder.Record(r.records[len(r.records)-1])
 }
 
 func (r *run) wall() float64 { return r.wall0 + time.Since(r.start).Seconds() }
@@ -483,6 +545,10 @@ func (r *run) loop(ctx context.Context) error {
 			return fmt.Errorf("diverged in epoch %d: train loss %v, test loss %v, SI norm %v (metrics.jsonl holds the epochs before)", epoch, rec.TrainLoss, rec.TestLoss, rec.SINorm)
 		}
 		r.records = append(r.records, rec)
+		if err := r.record(); err != nil {
+			r.endProgress()
+			return err
+		}
 		last := epoch == cfg.Epochs
 		if isLogEpoch(epoch) || last {
 			if err := r.measureSharpness(epoch); err != nil {
@@ -536,6 +602,9 @@ func (r *run) measure(epoch int) Record {
 }
 
 func (r *run) checkpoint(name string) error {
+	if r.cfg.Out == "" {
+		return nil // training in memory
+	}
 	c := &Checkpoint{
 		Config:    *r.cfg,
 		Epoch:     r.epoch,
@@ -560,6 +629,9 @@ func (r *run) checkpoint(name string) error {
 // one without a manifest, and the checkpoints (which carry the same state)
 // let -resume rewrite it.
 func (r *run) commit() error {
+	if r.cfg.Out == "" {
+		return nil // training in memory
+	}
 	cfgOut := runConfig{TrainConfig: *r.cfg, RunID: r.cfg.RunID()}
 	cfgOut.Resume = false
 	files := []fileio.File{
