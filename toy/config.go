@@ -9,12 +9,24 @@ import (
 	"github.com/regimes/regimes/internal/memguard"
 )
 
+// A Name names a toy problem. Its JSON is the name.
+type Name string
+
+// The toys.
+const (
+	ToyLSQ      Name = "lsq"      // SI least squares (SCIENCE.md 6.1), the default
+	ToyCircle   Name = "circle"   // the exactly solvable circle
+	ToyVMF      Name = "vmf"      // the von Mises-Fisher toy with isotropic noise
+	ToyLogistic Name = "logistic" // a network in miniature
+)
+
 // Config describes a toy problem completely, so that a run can write it to
 // JSON and rebuild the same problem later. The zero value of every field
 // means its documented default.
 type Config struct {
-	// Toy is the toy's name: lsq (the default), circle, vmf or logistic.
-	Toy string `json:"toy"`
+	// Toy is the toy's name: ToyLSQ (the default), ToyCircle, ToyVMF or
+	// ToyLogistic.
+	Toy Name `json:"toy"`
 	// Data is a CSV file with the samples (lsq and logistic; see ReadCSV).
 	// If empty, the data are generated from DataSeed.
 	Data string `json:"data,omitempty"`
@@ -26,7 +38,7 @@ type Config struct {
 	DataSeed uint64 `json:"data_seed"`
 	// Norms is the row-norm distribution of generated lsq data: NormsUnit
 	// (the default) or NormsGaussian.
-	Norms string `json:"norms,omitempty"`
+	Norms Norms `json:"norms,omitempty"`
 	// Lambda is the curvature of circle: default 1.
 	Lambda float64 `json:"lambda,omitempty"`
 	// Mu is ||mu|| of vmf, whose mean direction is mu = Mu e_1: default 1.

@@ -125,14 +125,17 @@ func WriteCSV(w io.Writer, a *mat.Dense, y []float64) error {
 	return bw.Flush()
 }
 
+// Norms is a row-norm distribution of GenerateLSQ. Its JSON is the name.
+type Norms string
+
 // Row-norm distributions of GenerateLSQ.
 const (
 	// NormsUnit normalises every Gaussian row to unit norm (lambda_i = 1).
-	NormsUnit = "unit"
+	NormsUnit Norms = "unit"
 	// NormsGaussian keeps the Gaussian rows, scaled by 1/sqrt(d) so that
 	// E[lambda_i] = 1; the lambda_i then vary (chi-squared with d degrees of
 	// freedom over d).
-	NormsGaussian = "gaussian"
+	NormsGaussian Norms = "gaussian"
 )
 
 // Random streams of the data generators; the data seed is the PCG seed.
@@ -145,7 +148,7 @@ const (
 // generator seeded by seed and normalised according to norms (NormsUnit or
 // "", or NormsGaussian). The default (n = 8, d = 24, unit norms) is the
 // reference data set of SCIENCE.md section 6.1.
-func GenerateLSQ(n, d int, seed uint64, norms string) (*mat.Dense, error) {
+func GenerateLSQ(n, d int, seed uint64, norms Norms) (*mat.Dense, error) {
 	if n < 1 || d < 1 {
 		return nil, fmt.Errorf("lsq: need n >= 1 and d >= 1, have n=%d, d=%d", n, d)
 	}

@@ -41,7 +41,7 @@ type toyDefaults struct {
 func (t *toyFlags) define(fs *flag.FlagSet, d toyDefaults) {
 	t.Toy = "lsq"
 	if !d.lsqOnly {
-		fs.StringVar(&t.Toy, "toy", "lsq", "toy problem: lsq, circle, vmf or logistic")
+		fs.StringVar((*string)(&t.Toy), "toy", "lsq", "toy problem: lsq, circle, vmf or logistic")
 		fs.Float64Var(&t.Lambda, "lambda", 0, "circle: curvature lambda (0 means 1)")
 		fs.Float64Var(&t.Mu, "mu", 0, "vmf: norm of mu (0 means 1)")
 		fs.Float64Var(&t.Sigma, "sigma", 0, "vmf: noise scale sigma of one draw (0 means 1)")
@@ -52,7 +52,7 @@ func (t *toyFlags) define(fs *flag.FlagSet, d toyDefaults) {
 	fs.IntVar(&t.N, "n", 0, "lsq, logistic: number of generated samples (0 means 8 for lsq, 64 for logistic)")
 	fs.IntVar(&t.D, "d", 0, "lsq, logistic, vmf: dimension (0 means 24)")
 	fs.Uint64Var(&t.DataSeed, "data-seed", d.dataSeed, "seed of the generated data")
-	fs.StringVar(&t.Norms, "norms", "", "lsq: row norms of generated data, unit or gaussian (default unit)")
+	fs.StringVar((*string)(&t.Norms), "norms", "", "lsq: row norms of generated data, unit or gaussian (default unit)")
 	fs.IntVar(&t.batch, "batch", 1, "mini-batch size; 0 means the full batch (a sweep over -param batch overrides it)")
 	fs.IntVar(&t.steps, "steps", d.steps, "number of steps")
 	fs.Float64Var(&t.momentum, "momentum", 0, "conventional SGD: heavy-ball momentum in [0, 1)")

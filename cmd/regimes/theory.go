@@ -28,12 +28,12 @@ type theoryConfig struct {
 
 func theoryFlags(fs *flag.FlagSet) func([]string) error {
 	var c theoryConfig
-	fs.StringVar(&c.cfg.Toy, "toy", "lsq", "toy problem: lsq, circle or vmf")
+	fs.StringVar((*string)(&c.cfg.Toy), "toy", "lsq", "toy problem: lsq, circle or vmf")
 	fs.StringVar(&c.cfg.Data, "data", "", "lsq: CSV `file` of sample rows (default: generate from -n, -d, -data-seed)")
 	fs.IntVar(&c.cfg.N, "n", 0, "lsq: number of generated samples (0 means 8)")
 	fs.IntVar(&c.cfg.D, "d", 0, "lsq, vmf: dimension (0 means 24)")
 	fs.Uint64Var(&c.cfg.DataSeed, "data-seed", 0, "lsq: seed of the generated data")
-	fs.StringVar(&c.cfg.Norms, "norms", "", "lsq: row norms of generated data, unit or gaussian (default unit)")
+	fs.StringVar((*string)(&c.cfg.Norms), "norms", "", "lsq: row norms of generated data, unit or gaussian (default unit)")
 	fs.IntVar(&c.batch, "batch", 1, "lsq, vmf: batch size; 0 means the full batch")
 	fs.BoolVar(&c.replace, "replace", true, "lsq: sample batches i.i.d. with replacement (false: distinct samples)")
 	fs.Uint64Var(&c.seed, "seed", 1, "lsq: seed of the almost-sure threshold estimate")
