@@ -155,7 +155,7 @@ func NewMeasuredPanels(d MeasuredPanels) (*Figure, []Skip, error) {
 	case hidden > 0 && shown == 0:
 		leg.Add("95% CIs within the markers")
 	case hidden > 0:
-		leg.Add("bars: 95% CI (none: within the marker)")
+		leg.Add("bars: 95% CI (none: within the marker, or no CI)")
 	case shown > 0:
 		leg.Add("bars: 95% CI")
 	}
