@@ -49,8 +49,6 @@ func (v Interval) Map(f func(float64) float64) Interval {
 // MarshalJSON encodes v with NaN as null.
 func (v Interval) MarshalJSON() ([]byte, error) { return fileio.MarshalFinite(v) }
 
-func intervalOf(s SeriesStats) Interval { return Interval{Value: s.Mean, CI95: s.CI95} }
-
 // windowMean returns the mean of x with its 95% CI by batch means (batches
 // of BatchTauFactor integrated autocorrelation times, Student t), without
 // cutting a transient: the caller has chosen the window.
