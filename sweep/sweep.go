@@ -222,6 +222,20 @@ func (s Shard) check() error {
 // String returns the shard as "i/n".
 func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
 
+// ChooseShard returns the shard a run takes: the one given as "i/n" when
+// given is not empty, else the cluster array job's (ShardFromEnv with
+// getenv and count), else every point (shard 0/1).
+func ChooseShard(given string, getenv func(string) string, count int) (Shard, error) {
+	if given != "" {
+		return ParseShard(given)
+	}
+	s, ok, err := ShardFromEnv(getenv, count)
+	if err != nil || !ok {
+		return Shard{Index: 0, Count: 1}, err
+	}
+	return s, nil
+}
+
 // ShardFromEnv returns the shard of a cluster array job: the index from
 // SLURM_ARRAY_TASK_ID (Slurm job arrays) or JOB_COMPLETION_INDEX (Kubernetes
 // Indexed Jobs), and the count from count when positive, else from

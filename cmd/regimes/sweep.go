@@ -148,7 +148,7 @@ func sweepRun(args []string) error {
 	if err != nil {
 		return err
 	}
-	shard, err := chooseShard(*shardFlag, *shards)
+	shard, err := sweep.ChooseShard(*shardFlag, os.Getenv, *shards)
 	if err != nil {
 		return err
 	}
@@ -168,19 +168,6 @@ func sweepRun(args []string) error {
 	}
 	fmt.Fprintf(stdout, "shard %v: ran %d points into %s\n", shard, n, dir)
 	return nil
-}
-
-// chooseShard returns the shard of -shard, else the one the cluster's
-// environment names, else all points.
-func chooseShard(flag string, shards int) (sweep.Shard, error) {
-	if flag != "" {
-		return sweep.ParseShard(flag)
-	}
-	s, ok, err := sweep.ShardFromEnv(os.Getenv, shards)
-	if err != nil || !ok {
-		return sweep.Shard{Index: 0, Count: 1}, err
-	}
-	return s, nil
 }
 
 // shardProgress reports a shard's progress on stderr when it is a terminal.
