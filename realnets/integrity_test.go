@@ -182,3 +182,35 @@ func TestRunID(t *testing.T) {
 }
 
 func runErr(c TrainConfig) error { return Run(context.Background(), c, nil) }
+
+// Defect 1 of issue 15: train into a folder holding an older run restarted
+// silently and left that run's later checkpoints behind for -resume to pick.
+// It is refused naming -resume and -force; -force replaces the old run.
+func TestTrainIntoAnotherRun(t *testing.T) {
+	mnist := smallMNIST(t, 300, 200)
+	a := smallConfig(t.TempDir(), mnist)
+	a.Epochs = 5
+	mustRun(t, a)
+	z := filepath.Join(t.TempDir(), "z")
+	copyDir(t, a.Out, z)
+	b := smallConfig(z, mnist)
+	b.ELR, b.Epochs = 1e-2, 2
+	err := runErr(b)
+	if err == nil || !strings.Contains(err.Error(), "another run") || !strings.Contains(err.Error(), "-resume") || !strings.Contains(err.Error(), "-force") {
+		t.Fatalf("train into another run's folder: %v", err)
+	}
+	same := a
+	same.Out = z
+	if err := runErr(same); err == nil || !strings.Contains(err.Error(), "this run already") {
+		t.Errorf("train the same run again into its folder: %v", err)
+	}
+	b.Force = true
+	mustRun(t, b)
+	if _, err := os.Stat(filepath.Join(z, "epoch-000005.ckpt")); !os.IsNotExist(err) {
+		t.Errorf("-force left the old run's epoch-5 checkpoint: %v", err)
+	}
+	mustRun(t, TrainConfig{Out: z, Resume: true, Epochs: 3})
+	if r := readRecords(t, z); len(r) != 4 || r[3].ELR < 0.0099 {
+		t.Errorf("resumed the replaced run: %d records, elr %v", len(r), r[len(r)-1].ELR)
+	}
+}

@@ -113,6 +113,10 @@ type TrainConfig struct {
 	// configuration stored there; only Epochs (to extend the run) and
 	// Workers may differ.
 	Resume bool `json:"-"`
+	// Force lets a new run replace the run in Out: its checkpoints and
+	// files are removed first. Without it a new run into a folder that holds
+	// another run, or this run with checkpoints, is refused.
+	Force bool `json:"-"`
 }
 
 func (c *TrainConfig) defaults() {
@@ -444,6 +448,11 @@ func train(ctx context.Context, cfg TrainConfig, progress io.Writer, rec Recorde
 	if cfg.Sharpness > train.N {
 		return nil, fmt.Errorf("sharpness subset of %d images: the training set has %d", cfg.Sharpness, train.N)
 	}
+	if ck == nil {
+		if err := claimFolder(&cfg); err != nil {
+			return err
+		}
+	}
 	// Every check is done: the folder is made just before its first file.
 	if !memory {
 		if err := fileio.MkdirClean(cfg.Out); err != nil {
@@ -730,6 +739,43 @@ func lastCheckpoint(dir string) string {
 		return last
 	}
 	return best
+}
+
+// claimFolder checks that a new run may write into cfg.Out: the folder is
+// new, empty of runs, or holds this same run without checkpoints (a start
+// killed before its first checkpoint). A folder with another run, or with
+// this run's checkpoints, is refused naming -resume and -force, unless
+// cfg.Force, which removes the old run's checkpoints and files.
+func claimFolder(cfg *TrainConfig) error {
+	dir := cfg.Out
+	ckpts, _ := filepath.Glob(filepath.Join(dir, "*.ckpt"))
+	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil && len(ckpts) == 0 {
+		return nil
+	}
+	if cfg.Force {
+		old := append(ckpts, filepath.Join(dir, fileio.ManifestFile), filepath.Join(dir, "config.json"),
+			filepath.Join(dir, "metrics.jsonl"), filepath.Join(dir, StepsFile), filepath.Join(dir, "sharpness.jsonl"))
+		for _, n := range old {
+			if err := os.Remove(n); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+		}
+		return nil
+	}
+	var have runConfig
+	if err == nil {
+		err = json.Unmarshal(b, &have)
+	}
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s holds checkpoints without a readable config.json (%v); replace them with -force", dir, err)
+	case SameRun(have.TrainConfig, *cfg) != nil:
+		return fmt.Errorf("%s holds another run (%s: %v); continue that run with -resume, or replace it with -force", dir, have.TrainConfig.Summary(), SameRun(have.TrainConfig, *cfg))
+	case len(ckpts) > 0:
+		return fmt.Errorf("%s holds this run already, with checkpoints; continue it with -resume, or start it again with -force", dir)
+	}
+	return nil
 }
 
 // waysOut ends the refusals of a resume: what the user can do instead.

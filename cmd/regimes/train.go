@@ -16,7 +16,7 @@ import (
 )
 
 var cmdTrain = &Command{
-	UsageLine: "train -model convnet|mlp [-width C] -data mnist|cifar10|cifar100 [-data-dir DIR] [-subset N] (-elr X | -lr X [-wd X] [-momentum X]) [-head-lr X] -epochs E [-batch 128] [-seed S] [-workers K] [-log-every K] [-sharpness N] -out DIR [-resume] [-from CKPT]",
+	UsageLine: "train -model convnet|mlp [-width C] -data mnist|cifar10|cifar100 [-data-dir DIR] [-subset N] (-elr X | -lr X [-wd X] [-momentum X]) [-head-lr X] -epochs E [-batch 128] [-seed S] [-workers K] [-log-every K] [-sharpness N] -out DIR [-resume] [-force] [-from CKPT]",
 	Short:     "train a scale-invariant network on real data",
 	Long:      helpText("train"),
 	Flags:     trainFlags,
@@ -35,6 +35,7 @@ func trainFlags(fs *flag.FlagSet) func([]string) error {
 	fs.Uint64Var(&c.Seed, "seed", 0, "seed of the SI weights and the training order")
 	fs.StringVar(&c.Out, "out", "", "output folder")
 	fs.BoolVar(&c.Resume, "resume", false, "continue the run in -out from its last checkpoint")
+	fs.BoolVar(&c.Force, "force", false, "replace the run in -out (its checkpoints and files) with this one")
 	fs.StringVar(&c.From, "from", "", "start from this checkpoint's weights")
 	fs.IntVar(&c.CheckpointEvery, "checkpoint-every", 0, "also write DIR/last.ckpt every N epochs (0: only log-spaced and final checkpoints)")
 	fs.IntVar(&c.LogEvery, "log-every", 1, "keep every k-th step in DIR/steps.csv")

@@ -1,0 +1,95 @@
+#!/bin/bash
+# killtest.sh: kill -9 at random moments of simulate, train and sweep run
+# (issue 15), then run the same command again to completion, and check after
+# every next run that the folder holds no temporary or lock file, that its
+# manifest (where the command writes one) matches its files, and that the
+# results are bitwise those of an uninterrupted run (train's wall times
+# aside). Usage: scripts/killtest.sh [KILLS] (default 30 per command).
+# It is not part of the test suite: it takes minutes.
+set -u
+KILLS=${1:-30}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+BIN=$W/regimes
+(cd "$ROOT" && go build -o "$BIN" ./cmd/regimes) || exit 1
+
+fail=0
+# check DIR: no temporaries or lock files, and a manifest that matches.
+check() {
+	local dir=$1 what=$2
+	local left
+	left=$(find "$dir" -name '.*.tmp*' -o -name '*.lock' | head -5)
+	if [ -n "$left" ]; then echo "FAIL $what: left behind: $left"; fail=$((fail+1)); fi
+	for m in $(find "$dir" -name manifest.json); do
+		python3 - "$m" <<'PY' || { echo "FAIL $what: $m does not match its files"; fail=$((fail+1)); }
+import hashlib, json, os, sys
+m = sys.argv[1]; d = os.path.dirname(m)
+for name, h in json.load(open(m))["files"].items():
+    if hashlib.sha256(open(os.path.join(d, name), "rb").read()).hexdigest() != h:
+        sys.exit(1)
+PY
+	done
+}
+# nowall FILE: FILE without its wall_time values and output folder.
+nowall() { sed -E 's/"wall_time": ?[0-9.e+-]+/"wall_time":T/g; s/"out": ?"[^"]*"/"out":O/' "$1"; }
+# killat CMD...: start CMD, kill it with SIGKILL after a random delay of up
+# to $MAXDELAY seconds; prints whether it had finished.
+killat() {
+	"$@" >/dev/null 2>&1 &
+	local pid=$!
+	sleep "$(python3 -c "import random; print(random.uniform(0, $MAXDELAY))")"
+	if kill -9 $pid 2>/dev/null; then wait $pid 2>/dev/null; echo killed; else wait $pid; echo finished; fi
+}
+
+# simulate: a trajectory of 1000001 rows (about 100 MB of CSV).
+SIM=(simulate -toy lsq -batch 2 -elr 1.5 -steps 1000000 -every 1 -seed 3)
+"$BIN" "${SIM[@]}" -out "$W/sim-ref" >/dev/null || exit 1
+MAXDELAY=3
+k=0
+for i in $(seq "$KILLS"); do
+	r=$(killat "$BIN" "${SIM[@]}" -out "$W/sim")
+	[ "$r" = killed ] && k=$((k+1))
+	"$BIN" "${SIM[@]}" -out "$W/sim" >/dev/null 2>&1 || { echo "FAIL simulate rerun $i"; fail=$((fail+1)); }
+	check "$W/sim" "simulate $i"
+	cmp -s "$W/sim/trajectory.csv" "$W/sim-ref/trajectory.csv" && cmp -s "$W/sim/config.json" "$W/sim-ref/config.json" || { echo "FAIL simulate $i: results differ"; fail=$((fail+1)); }
+done
+echo "simulate: $k of $KILLS runs killed mid-way; every next run left a consistent, bitwise identical folder unless FAIL above"
+
+# train: a tiny MLP on 300 MNIST images, 6 epochs, a checkpoint every epoch.
+TRAIN=(train -model mlp -width 16 -data mnist -subset 300 -test-subset 200 -elr 1e-3 -epochs 6 -batch 64 -seed 7 -checkpoint-every 1 -workers 1)
+"$BIN" "${TRAIN[@]}" -out "$W/tr-ref" >/dev/null || exit 1
+MAXDELAY=3
+k=0
+for i in $(seq "$KILLS"); do
+	rm -rf "$W/tr"
+	r=$(killat "$BIN" "${TRAIN[@]}" -out "$W/tr")
+	[ "$r" = killed ] && k=$((k+1))
+	if [ -e "$W/tr/last.ckpt" ] || ls "$W/tr"/epoch-*.ckpt >/dev/null 2>&1; then
+		"$BIN" train -resume -out "$W/tr" -epochs 6 >/dev/null 2>&1 || { echo "FAIL train resume $i"; fail=$((fail+1)); }
+	else
+		"$BIN" "${TRAIN[@]}" -out "$W/tr" >/dev/null 2>&1 || { echo "FAIL train rerun $i"; fail=$((fail+1)); }
+	fi
+	check "$W/tr" "train $i"
+	cmp -s <(nowall "$W/tr/metrics.jsonl") <(nowall "$W/tr-ref/metrics.jsonl") && cmp -s "$W/tr/steps.csv" "$W/tr-ref/steps.csv" && cmp -s <(nowall "$W/tr/config.json") <(nowall "$W/tr-ref/config.json") || { echo "FAIL train $i: results differ"; fail=$((fail+1)); }
+done
+echo "train: $k of $KILLS runs killed mid-way"
+
+# sweep run: 24 toy points; a killed runner is rerun, then merged.
+"$BIN" sweep plan -out "$W/sw-ref" -elr-min 0.5 -elr-max 20 -elr-points 6 -param batch -values 1,4 -seeds 2 -steps 100000 -lyapunov-steps 500 >/dev/null || exit 1
+"$BIN" sweep run -plan "$W/sw-ref/plan.json" -workers 2 >/dev/null 2>&1 || exit 1
+"$BIN" sweep merge -plan "$W/sw-ref/plan.json" >/dev/null 2>&1 || exit 1
+MAXDELAY=4
+k=0
+for i in $(seq "$KILLS"); do
+	rm -rf "$W/sw"; mkdir -p "$W/sw"; cp "$W/sw-ref/plan.json" "$W/sw/plan.json"
+	r=$(killat "$BIN" sweep run -plan "$W/sw/plan.json" -workers 2)
+	[ "$r" = killed ] && k=$((k+1))
+	"$BIN" sweep run -plan "$W/sw/plan.json" -workers 2 >/dev/null 2>&1 || { echo "FAIL sweep rerun $i"; fail=$((fail+1)); }
+	"$BIN" sweep merge -plan "$W/sw/plan.json" >/dev/null 2>&1 || { echo "FAIL sweep merge $i"; fail=$((fail+1)); }
+	check "$W/sw" "sweep $i"
+	cmp -s "$W/sw/results.jsonl" "$W/sw-ref/results.jsonl" || { echo "FAIL sweep $i: results differ"; fail=$((fail+1)); }
+done
+echo "sweep run: $k of $KILLS runs killed mid-way"
+echo "failures: $fail"
+[ $fail -eq 0 ]
