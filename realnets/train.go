@@ -448,9 +448,9 @@ func train(ctx context.Context, cfg TrainConfig, progress io.Writer, rec Recorde
 	if cfg.Sharpness > train.N {
 		return nil, fmt.Errorf("sharpness subset of %d images: the training set has %d", cfg.Sharpness, train.N)
 	}
-	if ck == nil {
+	if ck == nil && !memory {
 		if err := claimFolder(&cfg); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	// Every check is done: the folder is made just before its first file.
