@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/recorder"
@@ -295,7 +296,98 @@ func alignGrid(grid [][]*plot.Plot, c draw.Canvas) [][]draw.Canvas {
 		PadX: 3 * pad, PadY: 2 * pad,
 		PadTop: pad, PadBottom: pad, PadLeft: pad, PadRight: pad,
 	}
-	return plot.Align(grid, tiles, c)
+	var out [][]draw.Canvas
+	for _, row := range grid {
+		for _, p := range row {
+			if p != nil {
+				defer withoutLabels(p)()
+			}
+		}
+	}
+	out = plot.Align(grid, tiles, c)
+	return out
+}
+
+// The axis labels of grid panels are drawn by the Figure, not by
+// gonum/plot: gonum/plot places an axis label's glyph box at the axis's
+// linear midpoint (a FIXME in its axis.go), which on a logarithmic axis
+// lies near one end, and pads the data area for that misplaced box (the
+// wide gaps between rows of log-axis panels). The panel is laid out and
+// drawn without its labels in its tile cropped by the labels' room, and
+// the Figure draws the labels centred on the data area.
+
+// withoutLabels clears p's axis label texts and returns the function that
+// restores them.
+func withoutLabels(p *plot.Plot) func() {
+	x, y := p.X.Label.Text, p.Y.Label.Text
+	p.X.Label.Text, p.Y.Label.Text = "", ""
+	return func() { p.X.Label.Text, p.Y.Label.Text = x, y }
+}
+
+// inner returns the tile of p without the room of its axis labels.
+func inner(p *plot.Plot, tile draw.Canvas) draw.Canvas {
+	if t := p.Y.Label.Text; t != "" {
+		sty := p.Y.Label.TextStyle
+		tile.Min.X += sty.FontExtents().Descent + sty.Height(t) + p.Y.Label.Padding
+	}
+	if t := p.X.Label.Text; t != "" {
+		tile.Min.Y += p.X.Label.TextStyle.Height(t) + p.X.Label.Padding
+	}
+	return tile
+}
+
+// dataCanvas returns the data area of grid panel p drawn in tile.
+func dataCanvas(p *plot.Plot, tile draw.Canvas) draw.Canvas {
+	in := inner(p, tile)
+	defer withoutLabels(p)()
+	return p.DataCanvas(in)
+}
+
+// axisLabels returns the styles, positions and texts of p's axis labels in
+// tile: the y label rotated, centred on the data area's height at the
+// tile's left edge; the x label centred on its width at the tile's bottom.
+func axisLabels(p *plot.Plot, tile draw.Canvas) (out []struct {
+	kind string
+	sty  text.Style
+	at   vg.Point
+	txt  string
+}) {
+	dc := dataCanvas(p, tile)
+	if t := p.Y.Label.Text; t != "" {
+		sty := p.Y.Label.TextStyle
+		sty.Rotation = math.Pi / 2
+		sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
+		out = append(out, struct {
+			kind string
+			sty  text.Style
+			at   vg.Point
+			txt  string
+		}{"y label", sty, vg.Point{X: tile.Min.X, Y: (dc.Min.Y + dc.Max.Y) / 2}, t})
+	}
+	if t := p.X.Label.Text; t != "" {
+		sty := p.X.Label.TextStyle
+		sty.Rotation = 0
+		sty.XAlign, sty.YAlign = draw.XCenter, draw.YBottom
+		out = append(out, struct {
+			kind string
+			sty  text.Style
+			at   vg.Point
+			txt  string
+		}{"x label", sty, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: tile.Min.Y + sty.FontExtents().Descent}, t})
+	}
+	return out
+}
+
+// drawPanel draws grid panel p in tile with its axis labels.
+func drawPanel(c draw.Canvas, p *plot.Plot, tile draw.Canvas) {
+	labels := axisLabels(p, tile)
+	in := inner(p, tile)
+	restore := withoutLabels(p)
+	p.Draw(in)
+	restore()
+	for _, l := range labels {
+		c.FillText(l.sty, l.at, l.txt)
+	}
 }
 
 // layout lays f out on c.
@@ -377,7 +469,7 @@ func (f *Figure) placeBar(L *layout) {
 		if p == nil {
 			continue
 		}
-		dc := p.DataCanvas(L.tiles[0][i])
+		dc := dataCanvas(p, L.tiles[0][i])
 		L.colorBar.Min.Y = dc.Min.Y - f.ColorBar.Y.Padding
 		L.colorBar.Max.Y = dc.Max.Y
 		// The bar's own (hidden) x axis needs no room: it draws in the
@@ -427,7 +519,7 @@ func (f *Figure) emptyCorner(L layout) (vg.Rectangle, bool) {
 		return vg.Rectangle{}, false
 	}
 	w, h := f.Legend.size(1)
-	dc := p.DataCanvas(tile)
+	dc := dataCanvas(p, tile)
 	in := vg.Points(2)
 	if dc.Max.X-dc.Min.X < w+2*in || dc.Max.Y-dc.Min.Y < h+2*in {
 		return vg.Rectangle{}, false
@@ -538,7 +630,7 @@ func (f *Figure) Draw(c draw.Canvas) {
 	for j := range L.grid {
 		for i, p := range L.grid[j] {
 			if p != nil {
-				p.Draw(L.tiles[j][i])
+				drawPanel(c, p, L.tiles[j][i])
 			}
 		}
 	}
@@ -599,7 +691,7 @@ func LabelBoxes(f *Figure, w, h vg.Length) []LabelBox {
 	for j := range L.grid {
 		for i, p := range L.grid[j] {
 			if p != nil {
-				out = append(out, plotBoxes(p, L.tiles[j][i], [2]int{j, i})...)
+				out = append(out, panelBoxes(p, L.tiles[j][i], [2]int{j, i})...)
 			}
 		}
 	}
@@ -608,6 +700,21 @@ func LabelBoxes(f *Figure, w, h vg.Length) []LabelBox {
 	}
 	if L.legend.Max.X > L.legend.Min.X {
 		out = append(out, LabelBox{"legend", [2]int{-1, -1}, strings.Join(f.Legend.Names(), "; "), L.legend})
+	}
+	return out
+}
+
+// panelBoxes returns the label boxes of grid panel p drawn in tile: its
+// tick labels as gonum/plot lays them out in the tile without the labels'
+// room, and the axis labels the Figure draws.
+func panelBoxes(p *plot.Plot, tile draw.Canvas, panel [2]int) []LabelBox {
+	labels := axisLabels(p, tile)
+	in := inner(p, tile)
+	restore := withoutLabels(p)
+	out := plotBoxes(p, in, panel)
+	restore()
+	for _, l := range labels {
+		out = append(out, LabelBox{l.kind, panel, l.txt, l.sty.Rectangle(l.txt).Add(l.at)})
 	}
 	return out
 }
