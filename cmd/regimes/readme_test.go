@@ -98,7 +98,7 @@ func TestReadmeExamples(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for _, c := range []struct{ src, dst string }{{"testdata/finetune", "ft"}, {"testdata/conventional", "conventional"}} {
-		if err := copyTree(filepath.Join(root, c.src), filepath.Join(dir, c.dst)); err != nil {
+		if err := os.CopyFS(filepath.Join(dir, c.dst), os.DirFS(filepath.Join(root, c.src))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -235,22 +235,4 @@ func writeUserLog(src, dst string) error {
 	first, rest, _ := strings.Cut(string(b), "\n")
 	first = strings.NewReplacer("batch_loss", "batch_l", "loss", "train_loss", "angle", "angular_update").Replace(first)
 	return os.WriteFile(dst, []byte(first+"\n"+rest), 0o644)
-}
-
-// copyTree copies the files under src to dst.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, rel)), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
 }
