@@ -79,7 +79,7 @@ echo "train: $k of $KILLS runs killed mid-way"
 "$BIN" sweep plan -out "$W/sw-ref" -elr-min 0.5 -elr-max 20 -elr-points 6 -param batch -values 1,4 -seeds 2 -steps 100000 -lyapunov-steps 500 >/dev/null || exit 1
 "$BIN" sweep run -plan "$W/sw-ref/plan.json" -workers 2 >/dev/null 2>&1 || exit 1
 "$BIN" sweep merge -plan "$W/sw-ref/plan.json" >/dev/null 2>&1 || exit 1
-MAXDELAY=4
+MAXDELAY=2.5
 k=0
 for i in $(seq "$KILLS"); do
 	rm -rf "$W/sw"; mkdir -p "$W/sw"; cp "$W/sw-ref/plan.json" "$W/sw/plan.json"

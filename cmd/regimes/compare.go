@@ -50,7 +50,7 @@ func compareFlags(fs *flag.FlagSet) func([]string) error {
 			return err
 		}
 		if !cmp.Agree {
-			return fmt.Errorf("%s disagrees with %s: %s", args[0], args[1], strings.Join(cmp.Reasons, "; "))
+			return disagreement{fmt.Sprintf("%s disagrees with %s: %s", args[0], args[1], strings.Join(cmp.Reasons, "; "))}
 		}
 		return nil
 	}

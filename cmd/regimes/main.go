@@ -119,13 +119,29 @@ func run(args []string) int {
 	}
 	if err := runCmd(fs.Args()); err != nil {
 		if errors.Is(err, errUsage) {
-			return 2
+			return exitUsage
 		}
 		fmt.Fprintf(stderr, "regimes %s: %v\n", name, oneLine(err))
-		return 1
+		var d disagreement
+		if errors.As(err, &d) {
+			return exitDisagree
+		}
+		return exitError
 	}
 	return 0
 }
+
+// The exit codes, as "regimes help" lists them.
+const (
+	exitError    = 1 // an error: bad data, a failed run, a refused file
+	exitUsage    = 2 // a usage error: unknown command or flag, bad arguments
+	exitDisagree = 3 // compare: the run and the golden were compared and disagree
+)
+
+// disagreement is the error of a comparison whose runs disagree (exit 3).
+type disagreement struct{ msg string }
+
+func (d disagreement) Error() string { return d.msg }
 
 // lookup returns the command of that name, or nil.
 func lookup(name string) *Command {
@@ -171,6 +187,10 @@ The commands are:
 	}
 	fmt.Fprint(w, `
 Use "regimes help <command>" for more information about a command.
+
+Exit status: 0 on success, 1 on an error (bad data, a failed run, a refused
+file), 2 on a usage error (unknown command or flag, bad arguments), 3 when
+"regimes compare" compared the runs and they disagree.
 `)
 }
 
