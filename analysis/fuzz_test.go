@@ -86,3 +86,12 @@ func FuzzReadReport(f *testing.F) {
 		_ = Compare(r, r, Tolerance{})
 	})
 }
+
+// Defect 9 of issue 15: a duplicated column was accepted silently (the
+// second one was never read).
+func TestReadCSVDuplicateColumn(t *testing.T) {
+	_, err := ReadCSV(bytes.NewReader([]byte("step,loss,loss\n0,1,2\n")), "dup.csv")
+	if err == nil || !bytes.Contains([]byte(err.Error()), []byte(`dup.csv:1: column "loss" appears twice (columns 2 and 3)`)) {
+		t.Errorf("duplicated column: %v", err)
+	}
+}

@@ -135,6 +135,13 @@ func ReadCSV(r io.Reader, name string) (*Table, error) {
 	if len(header) > 0 {
 		header[0] = strings.TrimPrefix(header[0], "\ufeff")
 	}
+	seen := make(map[string]int, len(header))
+	for i, h := range header {
+		if j, dup := seen[h]; dup {
+			return nil, fmt.Errorf("%s:1: column %q appears twice (columns %d and %d)", name, h, j+1, i+1)
+		}
+		seen[h] = i
+	}
 	t := &Table{Name: name, Header: header}
 	for {
 		rec, err := cr.Read()
