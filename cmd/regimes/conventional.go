@@ -41,6 +41,8 @@ func conventionalFlags(fs *flag.FlagSet) func([]string) error {
 			return fmt.Errorf("-every must be >= 0, have %d", t.every)
 		case cfg.LevelSteps <= 0:
 			return fmt.Errorf("-level-steps must be positive, have %d", cfg.LevelSteps)
+		case !(t.initNorm > 0) || t.initNorm > 1e300:
+			return fmt.Errorf("-init-norm must be positive and finite, have %v", t.initNorm)
 		}
 		cfg.Toy, cfg.LR, cfg.WD, cfg.Momentum, cfg.InitNorm = t.Config, t.lr, t.wd, t.momentum, t.initNorm
 		cfg.Batch, cfg.Steps, cfg.Seed, cfg.Every = t.batch, t.steps, t.seed, t.every

@@ -92,3 +92,22 @@ func TestStaleTempsRemoved(t *testing.T) {
 		t.Errorf("the stale temporary file is still there: %v", err)
 	}
 }
+
+// Defect 9 of issue 15: -init-norm 0 and a negative -lyapunov-steps were
+// accepted silently.
+func TestMinorFlagRefusals(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"simulate", "-toy", "circle", "-lr", "0.1", "-wd", "1e-3", "-init-norm", "0", "-out", filepath.Join(dir, "a")},
+		{"simulate", "-toy", "circle", "-lr", "0.1", "-wd", "1e-3", "-init-norm", "-1", "-out", filepath.Join(dir, "b")},
+		{"sweep", "plan", "-lyapunov-steps", "-5", "-out", filepath.Join(dir, "c")},
+	} {
+		code, _, errs := runCmd(t, args...)
+		if code == 0 || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want a one-line refusal", args, code, errs)
+		}
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 0 {
+		t.Errorf("the refusals created %d entries", len(es))
+	}
+}

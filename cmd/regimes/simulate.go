@@ -65,6 +65,8 @@ func (t *toyFlags) simulateConfig(elr float64, out string) (experiment.SimulateC
 		return c, fmt.Errorf("-lr must be positive and finite, have %v", t.lr)
 	case !conventional && !(elr > 0 && !math.IsInf(elr, 0)):
 		return c, fmt.Errorf("-elr must be positive and finite, have %v", elr)
+	case !(t.initNorm > 0 && !math.IsInf(t.initNorm, 0)):
+		return c, fmt.Errorf("-init-norm must be positive and finite, have %v", t.initNorm)
 	}
 	return experiment.SimulateConfig{Toy: t.Config, Conventional: conventional, ELR: elr, LR: t.lr, WD: t.wd,
 		Momentum: t.momentum, InitNorm: t.initNorm, Batch: t.batch, Steps: t.steps, Every: t.every,

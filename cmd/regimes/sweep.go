@@ -117,6 +117,9 @@ func sweepPlan(args []string) error {
 	if g.out == "" {
 		return errors.New("plan: -out DIR is required")
 	}
+	if *lyap < 0 {
+		return fmt.Errorf("plan: -lyapunov-steps %d: want 0 (none) or a positive block length", *lyap)
+	}
 	vals, sds, err := g.parse()
 	if err != nil {
 		return err
