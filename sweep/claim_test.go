@@ -57,4 +57,13 @@ func TestRunShardClaimsPoints(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "point-000000.lock")); !os.IsNotExist(err) {
 		t.Errorf("stale lock file not removed: %v", err)
 	}
+	// A killed runner's lock file beside a finished point (killed between
+	// writing the result and removing its lock) is removed by the next run.
+	os.WriteFile(filepath.Join(dir, "point-000003.lock"), nil, 0o644)
+	if n, err := RunShard(context.Background(), p, Shard{Index: 0, Count: 1}, dir, 1, run, nil); err != nil || n != 0 {
+		t.Errorf("rerun of a finished shard: ran %d, %v", n, err)
+	}
+	if locks, _ := filepath.Glob(filepath.Join(dir, "*.lock")); len(locks) != 0 {
+		t.Errorf("lock files left after the next run: %v", locks)
+	}
 }

@@ -325,6 +325,13 @@ func RunShard(ctx context.Context, p *Plan, s Shard, dir string, workers int, ru
 	if err := fileio.MkdirClean(dir); err != nil {
 		return 0, err
 	}
+	// The lock files of killed runners (no process holds them) go too.
+	locks, _ := filepath.Glob(filepath.Join(dir, "point-*.lock"))
+	for _, l := range locks {
+		if unlock, held, err := fileio.TryLock(l); err == nil && held {
+			unlock()
+		}
+	}
 	var todo []Point
 	for _, pt := range p.ShardPoints(s) {
 		if pr, err := readPointResult(PointFile(dir, pt.Index)); err == nil && pr.Plan == p.ID {
