@@ -22,7 +22,15 @@ type ClassifySettings struct {
 	// Alpha is the significance level of the trend tests and of the
 	// comparison with the random level. Default 0.01.
 	Alpha float64 `json:"alpha"`
-	// MinRows is the least number of rows to classify at all. Default 200.
+	// MinRows is the least number of rows to classify at all. Default 20,
+	// the least the stationary-window rule MSER-5 works on (4 batches of
+	// 5 rows). It is no guarantee of a verdict: each rule asks its own
+	// statistics for enough evidence (the effective sample size of the
+	// loss for a stationary verdict, the confidence bound of the angle for
+	// the angular cap), and a run short of it is undetermined with a
+	// reason that says how many more rows the rule needs. Per-epoch logs,
+	// whose rows each average many steps, are classified this way whenever
+	// their evidence suffices.
 	MinRows int `json:"min_rows"`
 	// MinESS is the least effective sample size of the stationary window
 	// of the loss for a stationary verdict. Default 100 (with batches of
@@ -54,7 +62,7 @@ func (s ClassifySettings) withDefaults() ClassifySettings {
 		s.Alpha = 0.01
 	}
 	if s.MinRows == 0 {
-		s.MinRows = 200
+		s.MinRows = 20
 	}
 	if s.MinESS == 0 {
 		s.MinESS = 100
@@ -244,6 +252,13 @@ func Classify(in RegimeInput) (c Classification) {
 
 	// Summaries of the optional series come first: they are evidence
 	// whatever the verdict.
+	dropped := func(role string, x []float64) {
+		if i := firstNonFinite(x); i >= 0 {
+			say("note: the %s column is not used: its value at row %d is %v (a missing value is left out before; a NaN or infinity is not)", role, i, x[i])
+		}
+	}
+	dropped("gradient-norm", in.GradNorm)
+	dropped("angle", in.Angle)
 	if finite(in.GradNorm) && len(in.GradNorm) > 0 {
 		g := Stationary(in.GradNorm)
 		c.GradNorm = &g
@@ -345,7 +360,22 @@ func Classify(in RegimeInput) (c Classification) {
 	ev.LossTrendSlope, ev.LossTrendP = ls.TrendSlope, ls.TrendP
 	ev.Level, ev.LevelStdErr, ev.LevelESS = ls.Mean, ls.StdErr, ls.ESS
 	if !(ls.ESS >= s.MinESS) || ls.Batches < 2 {
-		say("too short: the stationary window (rows %d-%d) has an effective sample size of %.3g, fewer than %g", ls.TransientEnd, n-1, ls.ESS, s.MinESS)
+		// The loss is too short for a level verdict, but the angular-cap
+		// rule rests on the angle's own statistics: it may decide.
+		if a := c.Angle; a != nil {
+			if lower, ok := angleCap(a, s); ok {
+				ev.AngleLower = lower
+				say("the loss is too short for a level verdict (effective sample size %.3g, fewer than %g), but the angle decides:", ls.ESS, s.MinESS)
+				say("divergence: the angular update %.4g rad (%g%% lower bound %.4g over rows %d-%d of its own stationary window, no significant trend: p = %.2g) is at its cap pi/2 (at least %.4g): every step lands nearly orthogonal to the last, the ELR -> infinity limit", a.Mean, 100*(1-s.Alpha), lower, a.TransientEnd, a.N-1, a.TrendP, s.DivergenceAngle)
+				return verdict(regime.Divergence)
+			}
+		}
+		say("too short: the stationary window of the loss (rows %d-%d) has an effective sample size of %.3g, fewer than the %g a stationary verdict needs; %s", ls.TransientEnd, n-1, ls.ESS, s.MinESS, moreRowsForESS(ls, s.MinESS))
+		if a := c.Angle; a != nil {
+			if need := angleNeed(a, s); need != "" {
+				say("%s", need)
+			}
+		}
 		return c
 	}
 	q := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(ls.Batches - 1)}.Quantile(1 - s.Alpha)
@@ -360,8 +390,7 @@ func Classify(in RegimeInput) (c Classification) {
 	}
 	// Rule 6: the angular update at its cap.
 	if a := c.Angle; a != nil && a.Batches >= 2 {
-		qa := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(a.Batches - 1)}.Quantile(1 - s.Alpha)
-		ev.AngleLower = a.Mean - qa*a.StdErr
+		ev.AngleLower, _ = angleCap(a, s)
 		if ev.AngleLower >= s.DivergenceAngle {
 			say("divergence: the angular update %.4g rad (%g%% lower bound %.4g) is at its cap pi/2 (at least %.4g): every step lands nearly orthogonal to the last, the ELR -> infinity limit", a.Mean, 100*(1-s.Alpha), ev.AngleLower, s.DivergenceAngle)
 			return verdict(regime.Divergence)
@@ -378,6 +407,58 @@ func Classify(in RegimeInput) (c Classification) {
 	}
 	say("divergence: the level is not significantly below the random level %.4g (%g%% upper bound %.4g)", rl, 100*(1-s.Alpha), ev.LevelUpper)
 	return verdict(regime.Divergence)
+}
+
+// angleCap returns the one-sided (1 - s.Alpha) lower confidence bound of
+// the stationary mean angle (batch means, Student t with batches-1 degrees
+// of freedom) and whether the angle's own evidence puts the run at the
+// cap: at least two batches, no significant trend of the angle over its
+// window, and the bound at least s.DivergenceAngle.
+func angleCap(a *SeriesStats, s ClassifySettings) (lower float64, ok bool) {
+	if a.Batches < 2 || !(a.StdErr >= 0) {
+		return math.NaN(), false
+	}
+	q := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(a.Batches - 1)}.Quantile(1 - s.Alpha)
+	lower = a.Mean - q*a.StdErr
+	return lower, lower >= s.DivergenceAngle && !(a.TrendP < s.Alpha)
+}
+
+// moreRowsForESS says how many more rows bring the effective sample size
+// of a stationary window to minESS at its measured autocorrelation time:
+// ESS = window / IAT, so the window needs minESS * IAT rows.
+func moreRowsForESS(ls SeriesStats, minESS float64) string {
+	if !(ls.IAT >= 1) || ls.Window < 2 {
+		return "run longer"
+	}
+	more := int(math.Ceil(minESS*ls.IAT)) - ls.Window
+	return fmt.Sprintf("at its integrated autocorrelation time of %.3g rows it needs a window of %.0f rows: about %d more rows (if the transient stays %d rows long)", ls.IAT, math.Ceil(minESS*ls.IAT), more, ls.TransientEnd)
+}
+
+// angleNeed says what the angular-cap rule still needs when its mean is
+// above the cap but its lower confidence bound is not (or the angle has
+// too few batches): the number of batches B of the current size at which
+// t(1-alpha, B-1) * sd / sqrt(B) <= mean - cap, with sd the standard
+// deviation of the batch means as measured (StdErr * sqrt(batches)). It
+// returns "" when the angle is not above the cap.
+func angleNeed(a *SeriesStats, s ClassifySettings) string {
+	gap := a.Mean - s.DivergenceAngle
+	if !(gap > 0) {
+		return ""
+	}
+	if a.Batches < 2 || !(a.StdErr > 0) {
+		return fmt.Sprintf("the angle %.4g rad is above the cap %.4g but its window of %d rows has fewer than 2 batches of %d: the angular-cap rule needs at least %d rows in its window", a.Mean, s.DivergenceAngle, a.Window, a.BatchSize, 2*max(a.BatchSize, 1))
+	}
+	if a.TrendP < s.Alpha {
+		return fmt.Sprintf("the angle %.4g rad is above the cap %.4g but still has a significant trend (p = %.2g): run longer", a.Mean, s.DivergenceAngle, a.TrendP)
+	}
+	sd := a.StdErr * math.Sqrt(float64(a.Batches))
+	for b := a.Batches; b <= 1<<20; b++ {
+		q := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(b - 1)}.Quantile(1 - s.Alpha)
+		if q*sd/math.Sqrt(float64(b)) <= gap {
+			return fmt.Sprintf("the angular-cap rule needs the %g%% lower bound of the angle (mean %.4g rad, %d batches of %d rows) to reach %.4g: at the measured spread of its batch means, %d batches, about %d more rows", 100*(1-s.Alpha), a.Mean, a.Batches, a.BatchSize, s.DivergenceAngle, b, (b-a.Batches)*a.BatchSize)
+		}
+	}
+	return ""
 }
 
 func finite(x []float64) bool { return firstNonFinite(x) < 0 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/regimes/regimes/regime"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -15,6 +16,8 @@ const (
 	RoleLoss  = "loss"
 	RoleGrad  = "grad"
 	RoleAngle = "angle"
+	// RoleStep is the step or epoch column: reported, not analysed.
+	RoleStep = "step"
 )
 
 // A Report is the analysis of one trajectory file, as printed by
@@ -27,6 +30,13 @@ type Report struct {
 	// Roles maps each role (RoleLoss, RoleGrad, RoleAngle) to the name of
 	// the column that played it.
 	Roles map[string]string `json:"roles"`
+	// Chosen lists the roles whose column was chosen by its name
+	// (ChooseColumns) rather than given, with that column.
+	Chosen map[string]string `json:"chosen,omitempty"`
+	// Missing counts, by role, the rows without a value in that role's
+	// column (an empty cell, a null, an absent key); they are left out of
+	// that role's series. Roles with no missing rows are not listed.
+	Missing map[string]int `json:"missing,omitempty"`
 	// Columns holds the statistics of each analysed column, by column name.
 	Columns map[string]SeriesStats `json:"columns"`
 	// Regime and Evidence are the result of Classify.
@@ -45,6 +55,8 @@ type AnalyzeOptions struct {
 	// Grad and Angle name the gradient-norm and angular-update columns;
 	// empty means none.
 	Grad, Angle string
+	// Step names the step or epoch column (optional; reported in Roles).
+	Step string
 	// RandomLevel is the random level of the loss (0 or NaN: unknown).
 	RandomLevel float64
 	// Lyapunov is a Lyapunov estimate of the run, if any.
@@ -56,35 +68,64 @@ type AnalyzeOptions struct {
 }
 
 // Analyze computes the statistics of the chosen columns of t and the
-// regime of the run. Columns that are missing or hold a bad cell are
-// errors naming the file, line and column. The gradient-norm and angle
-// columns may hold NaN or infinite values only if the loss does too (the
-// run blew up); their statistics are then omitted.
+// regime of the run. A missing column or a bad cell is an error naming the
+// file, line and column. Rows where a column has no value (an empty cell,
+// a null, a key absent from a line) are left out of that column's series
+// and counted in Report.Missing: a PyTorch log without gradient keys at
+// epoch 0, or our own metrics.jsonl with a null angle there, keeps every
+// role. The gradient-norm and angle columns may hold NaN or infinite
+// values only if the loss does too (the run blew up); they are then not
+// used, and the evidence says so.
 func Analyze(t *Table, opt AnalyzeOptions) (Report, error) {
 	r := Report{File: t.Name, Rows: t.Len(), Roles: map[string]string{}, Columns: map[string]SeriesStats{}, Theory: opt.Theory}
 	in := RegimeInput{RandomLevel: opt.RandomLevel, Lyapunov: opt.Lyapunov, Settings: opt.Settings}
-	var err error
 	if opt.Loss == "" {
 		return r, fmt.Errorf("%s: no loss column given", t.Name)
 	}
-	if in.Loss, err = t.Column(opt.Loss); err != nil {
+	read := func(role, col string) ([]float64, error) {
+		x, missing, err := t.Present(col)
+		if err != nil {
+			return nil, err
+		}
+		r.Roles[role] = col
+		if missing > 0 {
+			if r.Missing == nil {
+				r.Missing = map[string]int{}
+			}
+			r.Missing[role] = missing
+		}
+		return x, nil
+	}
+	var err error
+	if in.Loss, err = read(RoleLoss, opt.Loss); err != nil {
 		return r, err
 	}
-	r.Roles[RoleLoss] = opt.Loss
+	if len(in.Loss) == 0 {
+		return r, fmt.Errorf("%s: column %q has no values", t.Name, opt.Loss)
+	}
 	if opt.Grad != "" {
-		if in.GradNorm, err = t.Column(opt.Grad); err != nil {
+		if in.GradNorm, err = read(RoleGrad, opt.Grad); err != nil {
 			return r, err
 		}
-		r.Roles[RoleGrad] = opt.Grad
 	}
 	if opt.Angle != "" {
-		if in.Angle, err = t.Column(opt.Angle); err != nil {
+		if in.Angle, err = read(RoleAngle, opt.Angle); err != nil {
 			return r, err
 		}
-		r.Roles[RoleAngle] = opt.Angle
+	}
+	if opt.Step != "" {
+		if !t.Has(opt.Step) {
+			return r, fmt.Errorf("%s: no column %q (columns: %s)", t.Name, opt.Step, strings.Join(t.Header, ", "))
+		}
+		r.Roles[RoleStep] = opt.Step
 	}
 	c := Classify(in)
 	r.Regime, r.Evidence = c.Regime, c.Evidence
+	for _, role := range []string{RoleLoss, RoleGrad, RoleAngle} {
+		if m := r.Missing[role]; m > 0 {
+			r.Evidence.Reasons = append(r.Evidence.Reasons, fmt.Sprintf("note: %d of %d rows have no %s value (column %q: empty, null or absent) and are left out of its series", m, r.Rows, role, r.Roles[role]))
+		}
+	}
 	if finite(in.Loss) {
 		if c.Loss.N == 0 {
 			c.Loss = Stationary(in.Loss)

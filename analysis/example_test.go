@@ -50,7 +50,7 @@ func ExampleClassify() {
 	// Output:
 	// chaotic equilibrium
 	// level 0.012 < upper bound 0.0122 < random level 0.0208
-	// undetermined: too short: 50 rows, fewer than the 200 needed
+	// undetermined: too short: the stationary window of the loss (rows 0-49) has an effective sample size of 41.7, fewer than the 100 a stationary verdict needs; at its integrated autocorrelation time of 1.2 rows it needs a window of 120 rows: about 70 more rows (if the transient stays 0 rows long)
 }
 
 // ExampleSphereEntropyKL estimates the entropy of 4000 exact von Mises-Fisher

@@ -11,8 +11,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/regimes/regimes/tfevents"
 )
 
 // A Table is a rectangular data file read by ReadTableFile (or by ReadCSV
@@ -46,13 +49,31 @@ func (t *Table) index(col string) int {
 
 // Column returns the values of the named column parsed as float64. NaN and
 // infinities written as NaN, Inf, +Inf or -Inf are accepted (a diverged
-// run logs them); an empty or non-numeric cell is an error naming the
-// file, line and column.
-func (t *Table) Column(col string) ([]float64, error) { return t.column(col, false) }
+// run logs them); a missing value (an empty cell, a JSON null or a key
+// absent from a line) or a non-numeric cell is an error naming the file,
+// line and column. Present skips missing values instead, and Values makes
+// them NaN.
+func (t *Table) Column(col string) ([]float64, error) {
+	x, _, err := t.values(col, missingError)
+	return x, err
+}
 
 // Values returns the named column as Column does, except that an empty cell
 // is NaN: the small CSV files of figures leave a cell empty for "no value".
-func (t *Table) Values(col string) ([]float64, error) { return t.column(col, true) }
+func (t *Table) Values(col string) ([]float64, error) {
+	x, _, err := t.values(col, missingNaN)
+	return x, err
+}
+
+// Present returns the values of the named column that are present, in row
+// order, and the number of rows where the value is missing (an empty cell,
+// a JSON null, or a key absent from a line of JSON Lines, as a PyTorch log
+// leaves the gradient keys out of epoch 0). A missing value is not a NaN:
+// NaN and infinities written as such are values (a diverged run logs
+// them). A non-numeric cell is an error naming the file, line and column.
+func (t *Table) Present(col string) (x []float64, missing int, err error) {
+	return t.values(col, missingSkip)
+}
 
 // Text returns the cells of the named column as text, trimmed.
 func (t *Table) Text(col string) ([]string, error) {
@@ -69,39 +90,56 @@ func (t *Table) Text(col string) ([]string, error) {
 	return x, nil
 }
 
-// Line returns the 1-based line of the file that holds data row i.
+// Line returns the 1-based line of the file that holds data row i (for a
+// table of TensorBoard scalars, its step).
 func (t *Table) Line(i int) int { return t.line[i] }
 
-func (t *Table) column(col string, emptyNaN bool) ([]float64, error) {
+// What values does with a missing value.
+const (
+	missingError = iota
+	missingNaN
+	missingSkip
+)
+
+func (t *Table) values(col string, missingMode int) ([]float64, int, error) {
 	j := t.index(col)
 	if j < 0 {
-		return nil, fmt.Errorf("%s: no column %q (columns: %s)", t.Name, col, strings.Join(t.Header, ", "))
+		return nil, 0, fmt.Errorf("%s: no column %q (columns: %s)", t.Name, col, strings.Join(t.Header, ", "))
 	}
-	x := make([]float64, len(t.rows))
+	x := make([]float64, 0, len(t.rows))
+	missing := 0
 	for i, r := range t.rows {
 		cell := ""
 		if j < len(r) {
 			cell = strings.TrimSpace(r[j])
 		}
-		if cell == "" && emptyNaN {
-			x[i] = math.NaN()
+		if cell == "" {
+			switch missingMode {
+			case missingError:
+				return nil, 0, fmt.Errorf("%s:%d: column %q is empty", t.Name, t.line[i], col)
+			case missingNaN:
+				x = append(x, math.NaN())
+			}
+			missing++
 			continue
 		}
 		v, err := strconv.ParseFloat(cell, 64)
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
-			if cell == "" {
-				return nil, fmt.Errorf("%s:%d: column %q is empty", t.Name, t.line[i], col)
-			}
-			return nil, fmt.Errorf("%s:%d: column %q: %q is not a number", t.Name, t.line[i], col, cell)
+			return nil, 0, fmt.Errorf("%s:%d: column %q: %q is not a number", t.Name, t.line[i], col, cell)
 		}
-		x[i] = v
+		x = append(x, v)
 	}
-	return x, nil
+	return x, missing, nil
 }
 
-// ReadTableFile reads a table from the named file: JSON Lines when the name
-// ends in .jsonl or .ndjson, CSV with a header line otherwise.
+// ReadTableFile reads a table from the named file: TensorBoard scalars
+// (ReadEventTable) when the name contains "tfevents" or is a folder, JSON
+// Lines when it ends in .jsonl or .ndjson, CSV with a header line
+// otherwise.
 func ReadTableFile(name string) (*Table, error) {
+	if fi, err := os.Stat(name); err == nil && fi.IsDir() || tfevents.IsEventFile(name) {
+		return ReadEventTable(name)
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
@@ -172,8 +210,9 @@ func csvError(name string, err error) error {
 // ReadJSONLines reads a JSON Lines file (one JSON object a line, blank
 // lines skipped), such as the per-epoch log of "regimes train". The columns
 // are the keys of the first object in order of appearance plus any key
-// first seen later; numbers are kept, null becomes NaN, and a key absent
-// from a line leaves an empty cell (an error only if that column is used).
+// first seen later; numbers are kept, and a null or a key absent from a
+// line is a missing value (see Present). Our own writers write NaN as
+// null, so a NaN in JSON Lines reads as missing.
 func ReadJSONLines(r io.Reader, name string) (*Table, error) {
 	t := &Table{Name: name}
 	col := map[string]int{}
@@ -217,8 +256,8 @@ func ReadJSONLines(r io.Reader, name string) (*Table, error) {
 }
 
 // decodeObject returns the keys of one JSON object in order and their
-// values as cells: numbers as written, null as NaN, strings as they are,
-// other values as their JSON text.
+// values as cells: numbers as written, null as an empty (missing) cell,
+// strings as they are, other values as their JSON text.
 func decodeObject(line []byte) (keys, vals []string, err error) {
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.UseNumber()
@@ -245,7 +284,7 @@ func decodeObject(line []byte) (keys, vals []string, err error) {
 		var cell string
 		switch v := v.(type) {
 		case nil:
-			cell = strconv.FormatFloat(math.NaN(), 'g', -1, 64)
+			cell = ""
 		case json.Number:
 			cell = v.String()
 		case string:
@@ -260,4 +299,58 @@ func decodeObject(line []byte) (keys, vals []string, err error) {
 		return nil, nil, err
 	}
 	return keys, vals, nil
+}
+
+// ReadEventTable reads the scalars of TensorBoard event files (a file, or
+// a folder whose event files are read in name order; see package
+// tfevents) as a table: a column "step" and one column per tag, in the
+// order the tags first appear, one row per step in increasing order. A
+// tag without a value at a step leaves a missing cell; a tag logged twice
+// at one step (a resumed run re-logging it) keeps the later value, as the
+// later write is the one a resumed run stands by. A record cut short at the
+// end of the last file (a writer still running) ends the reading.
+func ReadEventTable(path string) (*Table, error) {
+	scalars, err := tfevents.ReadScalars(path, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(scalars) == 0 {
+		return nil, fmt.Errorf("%s: no scalars in the event files", path)
+	}
+	t := &Table{Name: path, Header: []string{"step"}}
+	col := map[string]int{}
+	row := map[int64]int{}
+	var steps []int64
+	for _, s := range scalars {
+		if _, ok := col[s.Tag]; !ok {
+			if s.Tag == "step" {
+				return nil, fmt.Errorf("%s: a tag named \"step\" clashes with the step column", path)
+			}
+			col[s.Tag] = len(t.Header)
+			t.Header = append(t.Header, s.Tag)
+		}
+		if _, ok := row[s.Step]; !ok {
+			row[s.Step] = len(steps)
+			steps = append(steps, s.Step)
+		}
+	}
+	cells := make([][]string, len(steps))
+	for i, st := range steps {
+		cells[i] = make([]string, len(t.Header))
+		cells[i][0] = strconv.FormatInt(st, 10)
+	}
+	for _, s := range scalars {
+		cells[row[s.Step]][col[s.Tag]] = strconv.FormatFloat(s.X, 'g', -1, 64)
+	}
+	order := make([]int, len(steps))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return steps[order[a]] < steps[order[b]] })
+	for _, i := range order {
+		t.rows = append(t.rows, cells[i])
+		// Event files have no lines: the "line" of a row is its step.
+		t.line = append(t.line, int(steps[i]))
+	}
+	return t, nil
 }

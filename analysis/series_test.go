@@ -76,8 +76,83 @@ func TestReadJSONLines(t *testing.T) {
 		t.Errorf("header %s", got)
 	}
 	l, _ := tb.Column("train_loss")
-	g, _ := tb.Column("grad_norm_mean")
-	if l[0] != 2.3 || l[1] != 0.11 || !math.IsNaN(g[0]) || g[1] != 0.5 {
-		t.Errorf("train_loss %v grad_norm_mean %v", l, g)
+	// null is a missing value, not a NaN.
+	g, missing, err := tb.Present("grad_norm_mean")
+	if l[0] != 2.3 || l[1] != 0.11 || len(g) != 1 || g[0] != 0.5 || missing != 1 || err != nil {
+		t.Errorf("train_loss %v grad_norm_mean %v (%d missing, %v)", l, g, missing, err)
+	}
+	if _, err := tb.Column("grad_norm_mean"); err == nil || err.Error() != `log.jsonl:1: column "grad_norm_mean" is empty` {
+		t.Errorf("Column of a column with a null: %v", err)
+	}
+}
+
+func TestPresent(t *testing.T) {
+	// A PyTorch-style log: epoch 0 has no gradient key, epoch 2 a null
+	// angle, epoch 3 a NaN loss written as text in CSV.
+	const in = `{"epoch": 0, "loss": 2.3}
+{"epoch": 1, "loss": 1.5, "grad_norm": 0.5, "angle": 1.5}
+{"epoch": 2, "loss": 1.25, "grad_norm": 0.25, "angle": null}
+`
+	tb, err := ReadJSONLines(strings.NewReader(in), "log.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		col     string
+		want    []float64
+		missing int
+	}{
+		{"loss", []float64{2.3, 1.5, 1.25}, 0},
+		{"grad_norm", []float64{0.5, 0.25}, 1},
+		{"angle", []float64{1.5}, 2},
+	} {
+		x, missing, err := tb.Present(tc.col)
+		if err != nil || missing != tc.missing || len(x) != len(tc.want) {
+			t.Errorf("%s: %v, %d missing, %v; want %v, %d missing", tc.col, x, missing, err, tc.want, tc.missing)
+			continue
+		}
+		for i := range x {
+			if x[i] != tc.want[i] {
+				t.Errorf("%s: %v, want %v", tc.col, x, tc.want)
+			}
+		}
+	}
+	c, err := ReadCSV(strings.NewReader("step,loss,angle\n0,NaN,\n1,1,2\n"), "x.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, m, _ := c.Present("loss")
+	a, ma, _ := c.Present("angle")
+	if len(l) != 2 || !math.IsNaN(l[0]) || m != 0 || len(a) != 1 || ma != 1 {
+		t.Errorf("CSV: loss %v (%d missing), angle %v (%d missing): a NaN is a value, an empty cell missing", l, m, a, ma)
+	}
+}
+
+func TestReadEventTable(t *testing.T) {
+	// testdata/tfevents/fixture.json lists the scalars of the fixture:
+	// train/loss at steps 0-6 (NaN at 6), grad_norm, angle and lr at 1-5.
+	tb, err := ReadTableFile("../testdata/tfevents/events.out.tfevents.1700000000.fixture")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(tb.Header, ","); got != "step,train/loss,grad_norm,angle,lr" || tb.Len() != 7 {
+		t.Fatalf("header %s, %d rows", got, tb.Len())
+	}
+	steps, _ := tb.Column("step")
+	for i, s := range steps {
+		if s != float64(i) {
+			t.Fatalf("steps %v", steps)
+		}
+	}
+	loss, _, _ := tb.Present("train/loss")
+	g, gm, _ := tb.Present("grad_norm")
+	// 2.302585 rounded to float32, as simple_value holds it.
+	if len(loss) != 7 || loss[0] != float64(float32(2.302585)) || !math.IsNaN(loss[6]) || len(g) != 5 || gm != 2 || g[0] != 0.5 {
+		t.Errorf("loss %v, grad_norm %v (%d missing)", loss, g, gm)
+	}
+	// The folder reads the same.
+	tb2, err := ReadTableFile("../testdata/tfevents")
+	if err != nil || tb2.Len() != 7 {
+		t.Errorf("folder: %v", err)
 	}
 }

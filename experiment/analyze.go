@@ -16,8 +16,7 @@ import (
 )
 
 // minAnalyzeRows is the least number of rows AnalyzeFile accepts: the
-// MSER-5 rule needs 4 batches of 5 rows. Runs shorter than the classifier's
-// MinRows (200) are analysed but labelled undetermined.
+// MSER-5 rule needs 4 batches of 5 rows (the classifier's default MinRows).
 const minAnalyzeRows = 20
 
 // noColumn is the column name that turns an optional column off.
@@ -26,11 +25,12 @@ const noColumn = "none"
 // AnalyzeConfig says how AnalyzeFile reads a trajectory.
 type AnalyzeConfig struct {
 	// Loss, Grad and Angle name the columns of the loss, the gradient norm
-	// and the angular update; "" means the default for the file type (loss,
-	// grad_norm, angle for a CSV, batch_loss for a network's steps.csv;
-	// train_loss, grad_norm_mean, angle_step_mean for JSON Lines), and
-	// "none" turns an optional column off. An optional column the file
-	// lacks under its default name is left out.
+	// and the angular update (or TensorBoard tags); "" means the first of
+	// the file's columns that analysis.ChooseColumns recognises for the role
+	// (train_loss, loss, batch_loss; grad_norm_mean, grad_norm,
+	// mean_eff_grad_norm; angle_step_mean, angle, mean_angle,
+	// angular_update; see analysis.CommonColumns), and "none" turns an
+	// optional column off. An optional role without a column is left out.
 	Loss, Grad, Angle string
 	// RandomLevel is the random level of the loss; 0 means: from the side
 	// information beside the file (RandomLevelBeside).
@@ -43,7 +43,9 @@ type AnalyzeConfig struct {
 }
 
 // AnalyzeFile reads a trajectory (a toy trajectory CSV, a network's
-// steps.csv or metrics.jsonl, or any CSV with a header or JSON Lines log)
+// steps.csv or metrics.jsonl, any CSV with a header or JSON Lines log, or
+// TensorBoard event files: a file whose name contains "tfevents" or a
+// folder of them)
 // and returns its equilibrium statistics and regime (analysis.Analyze),
 // with the random level and theory found beside it.
 func AnalyzeFile(name string, c AnalyzeConfig) (analysis.Report, error) {
@@ -51,32 +53,38 @@ func AnalyzeFile(name string, c AnalyzeConfig) (analysis.Report, error) {
 	if err != nil {
 		return analysis.Report{}, err
 	}
-	lower := strings.ToLower(name)
-	jsonl := strings.HasSuffix(lower, ".jsonl") || strings.HasSuffix(lower, ".ndjson")
-	// col returns the column for a role: the name given, or else the
-	// default for the file type; an optional column that the file lacks
-	// under its default name is left out, but a name given must exist.
-	col := func(given, def, jsonlDef string, required bool) string {
+	// Each role's column: the name given, or else the one
+	// analysis.ChooseColumns recognises among the file's names (reported
+	// in Report.Chosen).
+	chosen := analysis.ChooseColumns(t.Header)
+	auto := map[string]string{}
+	col := func(role, given string, required bool) (string, error) {
 		switch {
 		case given == noColumn && !required:
-			return ""
+			return "", nil
 		case given != "":
-			return given
-		case jsonl:
-			def = jsonlDef
+			return given, nil
 		}
-		if required || t.Has(def) {
-			return def
+		c, ok := chosen[role]
+		if !ok && required {
+			return "", fmt.Errorf("%s: no %s column: none of %s (columns: %s); name it with -%s", name, role, strings.Join(analysis.CommonColumns[role], ", "), strings.Join(t.Header, ", "), role)
 		}
-		return ""
+		if ok {
+			auto[role] = c
+		}
+		return c, nil
 	}
 	opt := analysis.AnalyzeOptions{Settings: analysis.ClassifySettings{Alpha: c.Alpha, MinESS: c.MinESS}}
-	opt.Loss = col(c.Loss, "loss", "train_loss", true)
-	if c.Loss == "" && !jsonl && !t.Has("loss") && t.Has("batch_loss") {
-		opt.Loss = "batch_loss" // a network's steps.csv
+	if opt.Loss, err = col(analysis.RoleLoss, c.Loss, true); err != nil {
+		return analysis.Report{}, err
 	}
-	opt.Grad = col(c.Grad, "grad_norm", "grad_norm_mean", false)
-	opt.Angle = col(c.Angle, "angle", "angle_step_mean", false)
+	if opt.Grad, err = col(analysis.RoleGrad, c.Grad, false); err != nil {
+		return analysis.Report{}, err
+	}
+	if opt.Angle, err = col(analysis.RoleAngle, c.Angle, false); err != nil {
+		return analysis.Report{}, err
+	}
+	opt.Step = chosen[analysis.RoleStep]
 	if c.Alpha <= 0 || c.Alpha >= 1 {
 		return analysis.Report{}, fmt.Errorf("significance level %v: want a level in (0, 1)", c.Alpha)
 	}
@@ -98,7 +106,11 @@ func AnalyzeFile(name string, c AnalyzeConfig) (analysis.Report, error) {
 	if t.Len() < minAnalyzeRows {
 		return analysis.Report{}, fmt.Errorf("%s: %d data rows; want at least %d (MSER-5 needs 4 batches of 5)", name, t.Len(), minAnalyzeRows)
 	}
-	return analysis.Analyze(t, opt)
+	r, err := analysis.Analyze(t, opt)
+	if len(auto) > 0 {
+		r.Chosen = auto
+	}
+	return r, err
 }
 
 // RandomLevelBeside returns the random level of the loss of the trajectory

@@ -101,8 +101,14 @@ func TestClassifyLSQ(t *testing.T) {
 		{3, 5000, regime.Divergence, "not significantly below"},
 		{10, 5000, regime.Divergence, "not significantly below"},
 		{1e6, 5000, regime.Divergence, "at its cap pi/2"},
-		{2.2, 50, regime.Undetermined, "too short"},
-		{1e6, 50, regime.Undetermined, "too short"},
+		// 51 rows: no fixed row minimum, each rule asks its own
+		// statistics. Regime 2's loss is still falling at step 50 or has
+		// too small an effective sample size (undetermined, "run longer"
+		// or how many rows more)...
+		{2.2, 50, regime.Undetermined, "run longer|more rows"},
+		// ...while at ELR 1e6 every step turns by pi/2 within 1e-3 rad
+		// (SCIENCE.md 6.1, the ELR -> infinity limit), which 51 rows show.
+		{1e6, 50, regime.Divergence, "at its cap pi/2"},
 	} {
 		for seed := range uint64(2) {
 			r := lsqReport(t, tc.elr, tc.steps, seed+1)
@@ -110,11 +116,20 @@ func TestClassifyLSQ(t *testing.T) {
 			if r.Regime != tc.want {
 				t.Errorf("ELR %g, %d steps, seed %d: %s, want %s", tc.elr, tc.steps, seed+1, r.Regime, tc.want)
 			}
-			if !strings.Contains(strings.Join(r.Evidence.Reasons, "; "), tc.reason) {
+			if !containsAny(strings.Join(r.Evidence.Reasons, "; "), strings.Split(tc.reason, "|")) {
 				t.Errorf("ELR %g, %d steps, seed %d: reasons %v lack %q", tc.elr, tc.steps, seed+1, r.Evidence.Reasons, tc.reason)
 			}
 		}
 	}
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // goldenRegime2 is the project's golden for a regime-2 run: the analyze

@@ -37,7 +37,24 @@ func analyzeCmdFlags(fs *flag.FlagSet) func([]string) error {
 				return err
 			}
 		}
-		return printJSON(stdout, r)
+		if err := printJSON(stdout, r); err != nil {
+			return err
+		}
+		printChosen(args[0], r)
+		return nil
+	}
+}
+
+// printChosen says on stderr which columns were chosen by their names.
+func printChosen(name string, r analysis.Report) {
+	var parts []string
+	for _, role := range []string{analysis.RoleLoss, analysis.RoleGrad, analysis.RoleAngle} {
+		if c, ok := r.Chosen[role]; ok {
+			parts = append(parts, "-"+role+" "+c)
+		}
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(stderr, "analyze: %s: chose %s from the column names (flags override)\n", name, strings.Join(parts, " "))
 	}
 }
 
@@ -51,9 +68,9 @@ type analyzeFlags struct {
 func addAnalyzeFlags(fs *flag.FlagSet) *analyzeFlags {
 	af := &analyzeFlags{}
 	c := &af.cfg
-	fs.StringVar(&c.Loss, "loss", "", "name of the loss column (default loss, or train_loss for .jsonl)")
-	fs.StringVar(&c.Grad, "grad", "", "name of the gradient-norm column, or none (default grad_norm, or grad_norm_mean for .jsonl, if present)")
-	fs.StringVar(&c.Angle, "angle", "", "name of the angular-update column, or none (default angle, or angle_step_mean for .jsonl, if present)")
+	fs.StringVar(&c.Loss, "loss", "", "name of the loss column or TensorBoard tag (default: the first of "+strings.Join(analysis.CommonColumns[analysis.RoleLoss], ", ")+" in the file)")
+	fs.StringVar(&c.Grad, "grad", "", "name of the gradient-norm column, or none (default: the first of "+strings.Join(analysis.CommonColumns[analysis.RoleGrad], ", ")+", if any)")
+	fs.StringVar(&c.Angle, "angle", "", "name of the angular-update column, or none (default: the first of "+strings.Join(analysis.CommonColumns[analysis.RoleAngle], ", ")+", if any)")
 	fs.StringVar(&af.randomLevel, "random-level", "", "random level of the loss (default: from config.json beside the file, else unknown)")
 	fs.StringVar(&af.lyapunov, "lyapunov", "", "maximal Lyapunov exponent as X or X,LO,HI with its confidence interval")
 	fs.Float64Var(&c.Alpha, "alpha", 0.01, "significance level of the classifier's trend tests and level comparison")
