@@ -1,0 +1,223 @@
+// Package progress reports the progress of long work on a terminal or a
+// log: elapsed time, an estimate of the time left (ETA) and the current
+// phase.
+//
+// On a terminal a Reporter keeps one live line up to date (redrawn at most
+// every Interval). Elsewhere (a file, a pipe, a batch job's log) it prints
+// one line per finished unit (epoch, point, stage), so that a log shows
+// where a run is without filling up. A nil *Reporter reports nothing, which
+// is how -quiet is implemented.
+//
+// The ETA assumes the remaining work goes at the average pace of the work
+// done in this session: ETA = elapsed * (total - done) / (done - done at
+// start), with done counting fractions of a unit as the caller reports
+// them.
+package progress
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configures a Reporter. The zero value of a field means its
+// default.
+type Options struct {
+	// Label starts every line, for example "train" (default: none).
+	Label string
+	// Unit names the units of work, for example "epoch" (default "step").
+	Unit string
+	// Total is the number of units (required, at least 1).
+	Total int
+	// Terminal selects the live line: TerminalAuto (the default) when the
+	// writer is a terminal, TerminalYes or TerminalNo.
+	Terminal Terminal
+	// Now is the clock (default time.Now), for tests.
+	Now func() time.Time
+	// Interval is the least time between two redraws of the live line
+	// (default 200 ms).
+	Interval time.Duration
+}
+
+// Terminal says whether a Reporter draws a live line.
+type Terminal int
+
+const (
+	TerminalAuto Terminal = iota
+	TerminalYes
+	TerminalNo
+)
+
+// A Reporter reports the progress of one piece of work. Its methods are
+// safe for concurrent use, and do nothing on a nil *Reporter.
+type Reporter struct {
+	mu       sync.Mutex
+	w        io.Writer
+	opt      Options
+	tty      bool
+	start    time.Time
+	done0    float64 // units done when the reporter started (a resumed run)
+	done     float64 // units done, with fractions
+	phase    string
+	lastDraw time.Time
+	drawn    bool // a live line is on the terminal
+}
+
+// New returns a Reporter writing to w.
+func New(w io.Writer, opt Options) *Reporter {
+	if opt.Total < 1 {
+		panic("progress: Total must be at least 1")
+	}
+	if opt.Unit == "" {
+		opt.Unit = "step"
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Interval == 0 {
+		opt.Interval = 200 * time.Millisecond
+	}
+	tty := opt.Terminal == TerminalYes
+	if opt.Terminal == TerminalAuto {
+		tty = IsTerminal(w)
+	}
+	return &Reporter{w: w, opt: opt, tty: tty, start: opt.Now()}
+}
+
+// IsTerminal reports whether w is a terminal (a character device).
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// Resume says that done units were finished before this session (a
+// resumed run): they count as done but not toward the pace.
+func (r *Reporter) Resume(done int) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.done0, r.done = float64(done), float64(done)
+}
+
+// Phase reports the current phase of unit `unit` (1-based) and how much
+// of that unit is done (0 to 1). On a terminal it redraws the live line;
+// elsewhere it prints nothing.
+func (r *Reporter) Phase(unit int, frac float64, phase string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.phase = phase
+	r.done = max(r.done, float64(unit-1)+min(max(frac, 0), 1))
+	if r.tty {
+		now := r.opt.Now()
+		if !r.drawn || now.Sub(r.lastDraw) >= r.opt.Interval {
+			r.draw(now, unit)
+		}
+	}
+}
+
+// Done reports that unit `unit` (1-based) is finished, with an optional
+// note (for example the epoch's loss). Elsewhere than on a terminal it
+// prints one line.
+func (r *Reporter) Done(unit int, note string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.done = max(r.done, float64(unit))
+	now := r.opt.Now()
+	if r.tty {
+		r.phase = note
+		r.draw(now, min(unit+1, r.opt.Total))
+		return
+	}
+	line := r.line(now, unit, "done")
+	if note != "" {
+		line += ", " + note
+	}
+	fmt.Fprintln(r.w, line)
+}
+
+// Finish ends the live line on a terminal.
+func (r *Reporter) Finish() {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.tty && r.drawn {
+		fmt.Fprintln(r.w)
+		r.drawn = false
+	}
+}
+
+// Line returns the text of the live line now (for tests and logs).
+func (r *Reporter) Line(unit int) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.line(r.opt.Now(), unit, r.phase)
+}
+
+func (r *Reporter) draw(now time.Time, unit int) {
+	r.lastDraw, r.drawn = now, true
+	fmt.Fprintf(r.w, "\r%s\x1b[K", r.line(now, unit, r.phase))
+}
+
+// line formats "LABEL: UNIT u/N (P%), elapsed E, ETA T, PHASE".
+func (r *Reporter) line(now time.Time, unit int, phase string) string {
+	var b strings.Builder
+	if r.opt.Label != "" {
+		b.WriteString(r.opt.Label)
+		b.WriteString(": ")
+	}
+	elapsed := now.Sub(r.start)
+	fmt.Fprintf(&b, "%s %d/%d (%d%%), elapsed %s, ETA %s", r.opt.Unit, unit, r.opt.Total,
+		int(math.Floor(100*r.done/float64(r.opt.Total))), Duration(elapsed), r.eta(elapsed))
+	if phase != "" {
+		b.WriteString(", ")
+		b.WriteString(phase)
+	}
+	return b.String()
+}
+
+func (r *Reporter) eta(elapsed time.Duration) string {
+	worked := r.done - r.done0
+	left := float64(r.opt.Total) - r.done
+	switch {
+	case left <= 0:
+		return "0s"
+	case worked <= 0:
+		return "unknown"
+	}
+	return Duration(time.Duration(float64(elapsed) * left / worked))
+}
+
+// Duration formats d compactly and deterministically: "850ms", "12s",
+// "4m05s", "2h03m".
+func Duration(d time.Duration) string {
+	d = max(d, 0)
+	if d < time.Second {
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	}
+	if d = d.Round(time.Second); d < time.Minute {
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	}
+	if d < time.Hour {
+		return fmt.Sprintf("%dm%02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
+	}
+	d = d.Round(time.Minute)
+	return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
