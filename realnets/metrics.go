@@ -1,6 +1,8 @@
 package realnets
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 
 	"github.com/regimes/regimes/realnets/data"
@@ -224,4 +226,38 @@ func vectorGeometry(a, b []float32) (cos, dist, angle float64) {
 		ab += x * y
 	}
 	return ab / math.Sqrt(acc.xx*bb), math.Sqrt(acc.dd), acc.angle()
+}
+
+// Scalars returns the record's metrics as named scalars, in the order of
+// the fields of Record and under their JSON names (train_loss, test_error,
+// grad_norm_mean, angle_step_mean, ...), for logs such as TensorBoard's:
+// the epoch, step and wall time are left out (they are the log's own
+// coordinates), and so are metrics not measured at this epoch (null in
+// metrics.jsonl).
+func (r Record) Scalars() (names []string, xs []float64) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic("realnets: " + err.Error())
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	dec.Token() // {
+	for dec.More() {
+		tok, _ := dec.Token()
+		name, _ := tok.(string)
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			panic("realnets: " + err.Error())
+		}
+		n, ok := v.(json.Number)
+		if !ok || name == "epoch" || name == "step" || name == "wall_time" {
+			continue
+		}
+		x, err := n.Float64()
+		if err != nil {
+			continue
+		}
+		names, xs = append(names, name), append(xs, x)
+	}
+	return names, xs
 }

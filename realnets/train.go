@@ -117,6 +117,31 @@ type TrainConfig struct {
 	// files are removed first. Without it a new run into a folder that holds
 	// another run, or this run with checkpoints, is refused.
 	Force bool `json:"-"`
+	// Progress, when not nil, is called as the run goes (the trainer
+	// itself prints nothing through it): after every training batch,
+	// before each evaluation pass, and when an epoch's record is written
+	// (epoch 0, the starting point, included). It runs on the training
+	// goroutine and must be quick.
+	Progress func(TrainProgress) `json:"-"`
+}
+
+// TrainProgress is the state of a training run passed to
+// TrainConfig.Progress.
+type TrainProgress struct {
+	// Epoch is the epoch under way, 1 to Epochs (0 while the starting
+	// point is measured), and Epochs the run's last epoch.
+	Epoch, Epochs int
+	// FirstEpoch is the epoch this session started after (0, or the
+	// checkpoint's epoch of a resumed run).
+	FirstEpoch int
+	// Batch and Batches count the training batches of the epoch done so
+	// far (Batch = Batches during the evaluation passes).
+	Batch, Batches int
+	// Phase is "training", "evaluating the training set", "evaluating the
+	// test set", "gradient pass", "sharpness" or "checkpoint".
+	Phase string
+	// Record is the epoch's record once it is measured, else nil.
+	Record *Record
 }
 
 func (c *TrainConfig) defaults() {
@@ -437,6 +462,7 @@ func train(ctx context.Context, cfg TrainConfig, progress io.Writer, rec Recorde
 			return nil, fmt.Errorf("resume %s: %v", cfg.Out, err)
 		}
 		r.epoch, r.step, r.records, r.steps, r.wall0 = ck.Epoch, ck.Step, ck.Records, ck.Steps, ck.WallTime
+		r.first = ck.Epoch
 		r.sharp = ck.Sharpness
 		r.initSI = ck.InitSI
 	} else {
@@ -471,6 +497,9 @@ func train(ctx context.Context, cfg TrainConfig, progress io.Writer, rec Recorde
 	if err := r.commit(); err != nil {
 		return nil, err
 	}
+	if ck == nil {
+		r.report("", &r.records[0])
+	}
 	return r, r.loop(ctx)
 }
 
@@ -494,6 +523,19 @@ type run struct {
 
 	angleSum float64 // sum of this epoch's step angles
 	nsteps   int     // steps in this epoch
+
+	first          int // epoch this session started after
+	batch, batches int // progress within the epoch under way
+	progressEpoch  int
+}
+
+// report calls the Progress hook, if any.
+func (r *run) report(phase string, rec *Record) {
+	if r.cfg.Progress == nil {
+		return
+	}
+	r.cfg.Progress(TrainProgress{Epoch: r.progressEpoch, Epochs: r.cfg.Epochs, FirstEpoch: r.first,
+		Batch: r.batch, Batches: r.batches, Phase: phase, Record: rec})
 }
 
 // record gives the newest record to the run's Recorder, if any.
@@ -524,6 +566,7 @@ func (r *run) loop(ctx context.Context) error {
 		epoch := r.epoch + 1
 		data.Permutation(perm, cfg.Seed, epoch)
 		r.angleSum, r.nsteps = 0, 0
+		r.progressEpoch, r.batch, r.batches = epoch, 0, nb
 		for k := 0; k < nb; k++ {
 			if err := ctx.Err(); err != nil {
 				r.endProgress()
@@ -546,6 +589,8 @@ func (r *run) loop(ctx context.Context) error {
 				r.steps = append(r.steps, StepRecord{Step: r.step, Epoch: epoch, BatchLoss: loss, GradNorm: st.GradNorm, Angle: st.Angle, ELR: st.ELR})
 			}
 			r.showProgress(epoch, k+1, nb, loss)
+			r.batch = k + 1
+			r.report("training", nil)
 		}
 		r.epoch = epoch
 		rec := r.measure(epoch)
@@ -560,6 +605,9 @@ func (r *run) loop(ctx context.Context) error {
 		}
 		last := epoch == cfg.Epochs
 		if isLogEpoch(epoch) || last {
+			if cfg.Sharpness > 0 {
+				r.report("sharpness", nil)
+			}
 			if err := r.measureSharpness(epoch); err != nil {
 				return err
 			}
@@ -568,6 +616,7 @@ func (r *run) loop(ctx context.Context) error {
 			return err
 		}
 		if isLogEpoch(epoch) || last {
+			r.report("checkpoint", nil)
 			if err := r.checkpoint(filepath.Join(cfg.Out, fmt.Sprintf("epoch-%06d.ckpt", epoch))); err != nil {
 				return err
 			}
@@ -577,6 +626,7 @@ func (r *run) loop(ctx context.Context) error {
 				return err
 			}
 		}
+		r.report("", &r.records[len(r.records)-1])
 	}
 	r.endProgress()
 	return nil
@@ -586,11 +636,14 @@ func (r *run) loop(ctx context.Context) error {
 func (r *run) measure(epoch int) Record {
 	params := r.model.Params()
 	rec := Record{Epoch: epoch, Step: r.step}
+	r.report("evaluating the training set", nil)
 	rec.TrainLoss, rec.TrainAcc = r.eval.Loss(r.train, TrainEval)
 	var acc float64
+	r.report("evaluating the test set", nil)
 	rec.TestLoss, acc = r.eval.Loss(r.test, Eval)
 	rec.TestError = 100 - acc
 	if g := r.cfg.GradMetrics; g == "all" || g == "log" && (isGradEpoch(epoch) || epoch == r.cfg.Epochs) {
+		r.report("gradient pass", nil)
 		st := r.eval.Gradients(r.train)
 		if st.Batches > 0 {
 			rec.GradNormMean, rec.GradNormFull, rec.GradNoise = &st.Mean, &st.Full, &st.Noise
