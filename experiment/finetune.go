@@ -59,6 +59,9 @@ type FinetuneConfig struct {
 	Out string `json:"-"`
 	// Progress, if not nil, receives the trainer's progress.
 	Progress io.Writer `json:"-"`
+	// TrainProgress, if not nil, gives the progress hook
+	// (realnets.TrainConfig.Progress) of the training run in a folder.
+	TrainProgress func(out string) func(realnets.TrainProgress) `json:"-"`
 }
 
 // CIStat is a mean over seeds with its 95% Student t confidence interval.
@@ -251,7 +254,7 @@ func finetune(ctx context.Context, cfg FinetuneConfig, base realnets.TrainConfig
 		// last checkpoint at the regime-1 ELR.
 		pc := base
 		pc.ELR, pc.Epochs, pc.Seed, pc.Out = cfg.PreELR, cfg.PreEpochs, seed, filepath.Join(sdir, "pre-"+formatELR(cfg.PreELR))
-		pre, wt, err := ensureRun(ctx, pc, progress)
+		pre, wt, err := ensureRun(ctx, pc, progress, cfg.TrainProgress)
 		if err != nil {
 			return nil, err
 		}
@@ -259,7 +262,7 @@ func finetune(ctx context.Context, cfg FinetuneConfig, base realnets.TrainConfig
 		fc := base
 		fc.ELR, fc.Epochs, fc.Seed, fc.Out = cfg.FineELR, cfg.FineEpochs, seed, filepath.Join(sdir, fmt.Sprintf("fine-%s-from-pre-%s-e%d", formatELR(cfg.FineELR), formatELR(cfg.PreELR), cfg.PreEpochs))
 		fc.From = filepath.Join(pc.Out, "last.ckpt")
-		fine, wt, err := ensureRun(ctx, fc, progress)
+		fine, wt, err := ensureRun(ctx, fc, progress, cfg.TrainProgress)
 		if err != nil {
 			return nil, err
 		}
@@ -276,7 +279,7 @@ func finetune(ctx context.Context, cfg FinetuneConfig, base realnets.TrainConfig
 		for i, e := range cfg.BaselineELRs {
 			bc := base
 			bc.ELR, bc.Epochs, bc.Seed, bc.Out = e, total, seed, filepath.Join(sdir, "base-"+formatELR(e))
-			recs, wt, err := ensureRun(ctx, bc, progress)
+			recs, wt, err := ensureRun(ctx, bc, progress, cfg.TrainProgress)
 			if err != nil {
 				return nil, err
 			}
@@ -336,7 +339,10 @@ func seedResult(seed uint64, curve []realnets.Record, runs ...string) ArmSeed {
 // its records and training wall time: a finished run in cfg.Out is reused, an
 // interrupted one resumed from its last checkpoint, a missing one trained.
 // A folder holding a run of another configuration is an error.
-func ensureRun(ctx context.Context, cfg realnets.TrainConfig, progress io.Writer) ([]realnets.Record, float64, error) {
+func ensureRun(ctx context.Context, cfg realnets.TrainConfig, progress io.Writer, hook func(string) func(realnets.TrainProgress)) ([]realnets.Record, float64, error) {
+	if hook != nil {
+		cfg.Progress = hook(cfg.Out)
+	}
 	metrics := filepath.Join(cfg.Out, "metrics.jsonl")
 	old, err := os.ReadFile(filepath.Join(cfg.Out, "config.json"))
 	switch {
@@ -361,7 +367,7 @@ func ensureRun(ctx context.Context, cfg realnets.TrainConfig, progress io.Writer
 			fmt.Fprintf(progress, "%s: continuing\n", cfg.Out)
 		}
 		if hasCheckpoint(cfg.Out) {
-			rc := realnets.TrainConfig{Out: cfg.Out, Epochs: cfg.Epochs, Workers: cfg.Workers, Resume: true}
+			rc := realnets.TrainConfig{Out: cfg.Out, Epochs: cfg.Epochs, Workers: cfg.Workers, Resume: true, Progress: cfg.Progress}
 			if err := realnets.Run(ctx, rc, progress); err != nil {
 				return nil, 0, fmt.Errorf("resuming %s: %w", cfg.Out, err)
 			}
