@@ -356,7 +356,7 @@ func gridCell(ctx context.Context, cfg GridConfig, base realnets.TrainConfig, se
 		fc.ELR, fc.Epochs, fc.Seed = flr, cfg.FineEpochs, seed
 		fc.Out = filepath.Join(dir, "fine-"+formatELR(flr))
 		fc.From = filepath.Join(pc.Out, fmt.Sprintf("epoch-%06d.ckpt", cfg.PreEpochs))
-		if _, _, err := ensureRun(ctx, fc, cfg.RunProgress); err != nil {
+		if _, _, err := ensureRun(ctx, fc, cfg.RunProgress, nil); err != nil {
 			return nil, err
 		}
 		w, err := ckpt(fc.Out, cfg.FineEpochs)
@@ -450,7 +450,7 @@ func ensureEpochs(ctx context.Context, cfg realnets.TrainConfig, first int, prog
 		}
 		c := cfg
 		c.Epochs = e
-		if _, _, err := ensureRun(ctx, c, progress); err != nil {
+		if _, _, err := ensureRun(ctx, c, progress, nil); err != nil {
 			return nil, err
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/regimes/regimes/internal/fileio"
+	prog "github.com/regimes/regimes/internal/progress"
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/plots/figdata"
 	"github.com/regimes/regimes/realnets"
@@ -210,7 +211,8 @@ func (m *mnistRun) grid(ctx context.Context) ([]sweep.PointResult, error) {
 	}
 	points := filepath.Join(out, "points")
 	done := func(finished, total int) {
-		m.progress("%d/%d runs done (%.0f s)", finished, total, time.Since(m.start).Seconds())
+		el := time.Since(m.start)
+		m.progress("%d/%d runs done, elapsed %s, ETA %s", finished, total, prog.Duration(el), prog.Duration(el*time.Duration(total-finished)/time.Duration(max(finished, 1))))
 	}
 	if _, err := sweep.RunShard(ctx, p, sweep.Shard{Index: 0, Count: 1}, points, 1, NetRunner(NetRunsDir(planFile), m.cfg.Workers), done); err != nil {
 		return nil, err

@@ -30,6 +30,7 @@ func finetuneFlags(fs *flag.FlagSet) func([]string) error {
 	baselines := fs.String("baseline-elrs", "", "comma-separated ELRs of the baselines trained from scratch (regime 1)")
 	seeds := fs.Int("seeds", 3, "number of seeds (1..S); at least 2 for confidence intervals")
 	fs.StringVar(&cfg.Out, "out", "", "output folder")
+	quiet := fs.Bool("quiet", false, "no progress on stderr (by default one line per epoch of each run, or a live line on a terminal)")
 	return func(args []string) error {
 		if len(args) > 0 {
 			return fmt.Errorf("unexpected argument %q", args[0])
@@ -37,8 +38,9 @@ func finetuneFlags(fs *flag.FlagSet) func([]string) error {
 		if err := finetuneConfig(&cfg, n.config(), *baselines, *seeds); err != nil {
 			return err
 		}
-		if f, ok := stderr.(*os.File); ok && isTerminal(f) {
-			cfg.Progress = f
+		cfg.TrainProgress = func(out string) func(realnets.TrainProgress) {
+			h, _ := trainHook("train "+out, *quiet, "")
+			return h
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()

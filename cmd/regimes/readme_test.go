@@ -69,6 +69,7 @@ var readmeNoise = []struct {
 	{regexp.MustCompile(`\[ *[0-9.]+s\]`), `[Ts]`},
 	{regexp.MustCompile(`\([0-9.]+ s\)`), `(T s)`},
 	{regexp.MustCompile(`<dt>(Creation Time|Machine)</dt><dd>[^<]*</dd>`), `<dt>$1</dt><dd>T</dd>`},
+	{regexp.MustCompile(`elapsed [0-9hms]+, ETA [0-9a-z]+`), `elapsed T, ETA T`},
 }
 
 // pdfDates are the creation and modification dates of a PDF.

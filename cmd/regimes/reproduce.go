@@ -24,6 +24,7 @@ func reproduceFlags(fs *flag.FlagSet) func([]string) error {
 	fs.StringVar(&cfg.Out, "out", "mnist-repro", "output folder")
 	fs.BoolVar(&cfg.Quick, "quick", false, "a tiny version for tests (seconds)")
 	fs.IntVar(&cfg.Workers, "workers", runtime.GOMAXPROCS(0), "trainer goroutines")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	return func(args []string) error {
 		if len(args) < 1 || args[0] != "mnist" {
 			return errors.New("want the experiment name: regimes reproduce mnist [-out DIR] [-quick]")
@@ -38,6 +39,9 @@ func reproduceFlags(fs *flag.FlagSet) func([]string) error {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
 		cfg.Log, cfg.Progress = stdout, stderr
+		if *quiet {
+			cfg.Progress = nil
+		}
 		s, err := experiment.ReproduceMNIST(ctx, cfg)
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted; continue with: regimes reproduce mnist -out %s%s", cfg.Out, map[bool]string{true: " -quick"}[cfg.Quick])

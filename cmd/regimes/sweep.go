@@ -141,6 +141,7 @@ func sweepRun(args []string) error {
 	shards := fs.Int("shards", 0, "number of shards, with the index taken from the environment")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "points run in parallel (network sweeps: trainer goroutines, one point at a time)")
 	out := fs.String("out", "", "folder for the point results (default: points beside the plan)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr (by default: one line per finished point, or a live line on a terminal)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -165,26 +166,12 @@ func sweepRun(args []string) error {
 		// trainer goroutines.
 		runner, pointWorkers = experiment.NetRunner(experiment.NetRunsDir(*planFile), *workers), 1
 	}
-	n, err := sweep.RunShard(context.Background(), p, shard, dir, pointWorkers, runner, shardProgress(shard))
+	n, err := sweep.RunShard(context.Background(), p, shard, dir, pointWorkers, runner, pointsReporter(fmt.Sprintf("sweep shard %v", shard), *quiet))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "shard %v: ran %d points into %s\n", shard, n, dir)
 	return nil
-}
-
-// shardProgress reports a shard's progress on stderr when it is a terminal.
-func shardProgress(shard sweep.Shard) func(done, total int) {
-	f, ok := stderr.(*os.File)
-	if !ok || !isTerminal(f) {
-		return nil
-	}
-	return func(done, total int) {
-		fmt.Fprintf(stderr, "\rshard %v: %d/%d points", shard, done, total)
-		if done == total {
-			fmt.Fprintln(stderr)
-		}
-	}
 }
 
 func sweepMerge(args []string) error {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -40,15 +39,24 @@ func trainFlags(fs *flag.FlagSet) func([]string) error {
 	fs.IntVar(&c.CheckpointEvery, "checkpoint-every", 0, "also write DIR/last.ckpt every N epochs (0: only log-spaced and final checkpoints)")
 	fs.IntVar(&c.LogEvery, "log-every", 1, "keep every k-th step in DIR/steps.csv")
 	fs.IntVar(&c.Sharpness, "sharpness", 0, "compute the sharpness at checkpoint epochs on this many training images, e.g. 512 (0: none)")
+	var o trainOptions
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
+	fs.StringVar(&o.tensorboard, "tensorboard", "", "also write every epoch's metrics as TensorBoard scalars to an event file in this `folder`")
 	return func(args []string) error {
 		if len(args) > 0 {
 			return fmt.Errorf("unexpected argument %q", args[0])
 		}
-		return runTrain(n.config())
+		return runTrain(n.config(), o)
 	}
 }
 
-func runTrain(cfg realnets.TrainConfig) error {
+// trainOptions are the flags of train that are not the run's configuration.
+type trainOptions struct {
+	quiet       bool
+	tensorboard string
+}
+
+func runTrain(cfg realnets.TrainConfig, o trainOptions) error {
 	if cfg.Out == "" {
 		return errors.New("no output folder: give -out DIR")
 	}
@@ -64,13 +72,15 @@ func runTrain(cfg realnets.TrainConfig) error {
 	if !cfg.Resume && cfg.Epochs < 1 {
 		return fmt.Errorf("-epochs %d: want at least 1", cfg.Epochs)
 	}
-	var progress io.Writer
-	if f, ok := stderr.(*os.File); ok && isTerminal(f) {
-		progress = f
-	}
+	hook, closeHook := trainHook("train", o.quiet, o.tensorboard)
+	cfg.Progress = hook
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := realnets.Run(ctx, cfg, progress); err != nil {
+	err := realnets.Run(ctx, cfg, nil)
+	if cerr := closeHook(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted; continue with: regimes train -out %s -resume", cfg.Out)
 		}
