@@ -44,6 +44,7 @@ var commands = []*Command{
 	cmdRealised,
 	cmdStability,
 	cmdThermo,
+	cmdVersion,
 }
 
 // A Command is one subcommand of regimes, in the style of the go command.
@@ -101,6 +102,9 @@ func run(args []string) int {
 	if name == "help" || name == "-h" || name == "-help" || name == "--help" {
 		return help(args[1:])
 	}
+	if name == "-version" || name == "--version" {
+		name, args = "version", append([]string{"version"}, args[1:]...)
+	}
 	c := lookup(name)
 	if c == nil {
 		fmt.Fprintf(stderr, "regimes: unknown command %q\nRun 'regimes help' for usage.\n", name)
@@ -109,7 +113,8 @@ func run(args []string) int {
 	commandLine = append([]string{"regimes"}, args...)
 	plots.DefaultProvenance = provenance(false)
 	fs, runCmd := c.flagSet()
-	if err := fs.Parse(args[1:]); err != nil {
+	pos, err := parseArgs(fs, args[1:])
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printCommandHelp(stdout, c)
 			return 0
@@ -117,7 +122,7 @@ func run(args []string) int {
 		fmt.Fprintf(stderr, "regimes %s: %v\nRun 'regimes help %s' for usage.\n", name, err, name)
 		return 2
 	}
-	if err := runCmd(fs.Args()); err != nil {
+	if err := runCmd(pos); err != nil {
 		if errors.Is(err, errUsage) {
 			return exitUsage
 		}
@@ -187,6 +192,10 @@ The commands are:
 	}
 	fmt.Fprint(w, `
 Use "regimes help <command>" for more information about a command.
+
+To start: "regimes demo" runs the main job on built-in defaults, and
+"regimes reproduce mnist -quick" a tiny version of the MNIST reproduction
+of the three regimes (seconds; without -quick, the full one).
 
 Exit status: 0 on success, 1 on an error (bad data, a failed run, a refused
 file), 2 on a usage error (unknown command or flag, bad arguments), 3 when
