@@ -117,15 +117,20 @@ func TestForeignLogs(t *testing.T) {
 			if r.Missing[RoleAngle] != 1 || r.Roles[RoleAngle] == "" || math.IsNaN(r.Evidence.AngleLevel) {
 				t.Errorf("%s: angle role %q, %d missing, level %v: want the angle used with epoch 0 missing", file, r.Roles[RoleAngle], r.Missing[RoleAngle], r.Evidence.AngleLevel)
 			}
+			// The numbers the README quotes, rounded as it quotes them.
+			round := func(x float64, digits int) float64 {
+				p := math.Pow(10, float64(digits))
+				return math.Round(x*p) / p
+			}
 			switch run.name {
 			case "divergence":
 				// 20 epochs at the pi/2 cap: the angle decides.
-				if r.Regime != regime.Divergence || !strings.Contains(reasons, "at its cap pi/2") {
-					t.Errorf("%s: %s, want divergence by the angular cap", file, r.Regime)
+				if r.Regime != regime.Divergence || !strings.Contains(reasons, "at its cap pi/2") || round(r.Evidence.AngleLower, 3) != 1.571 {
+					t.Errorf("%s: %s, angle lower bound %v; want divergence by the angular cap, bound 1.571 (README)", file, r.Regime, r.Evidence.AngleLower)
 				}
 			case "chaotic":
-				if r.Regime != regime.Chaotic {
-					t.Errorf("%s: %s, want chaotic equilibrium", file, r.Regime)
+				if r.Regime != regime.Chaotic || round(r.Evidence.Level, 2) != 5.54 || round(r.Evidence.LevelStdErr, 2) != 0.16 || round(r.Evidence.LevelUpper, 2) != 5.96 {
+					t.Errorf("%s: %s, level %v +/- %v, upper %v; want chaotic equilibrium at 5.54 +/- 0.16, upper 5.96 (README)", file, r.Regime, r.Evidence.Level, r.Evidence.LevelStdErr, r.Evidence.LevelUpper)
 				}
 			case "convergence":
 				// 20 epochs are too few for the stationary verdict and for
@@ -134,8 +139,8 @@ func TestForeignLogs(t *testing.T) {
 				if r.Regime == regime.Divergence || r.Regime == regime.Chaotic {
 					t.Errorf("%s: %s for a converging run", file, r.Regime)
 				}
-				if r.Regime == regime.Undetermined && !strings.Contains(reasons, "more rows") && !strings.Contains(reasons, "run longer") {
-					t.Errorf("%s: undetermined without saying what more is needed: %s", file, reasons)
+				if r.Regime != regime.Undetermined || !strings.Contains(reasons, "about 107 more rows") || round(r.Evidence.LogLossTrendP, 3) != 0.017 {
+					t.Errorf("%s: %s, log-loss trend p %v: want undetermined, trend p 0.017 and \"about 107 more rows\" (README): %s", file, r.Regime, r.Evidence.LogLossTrendP, reasons)
 				}
 			}
 		}
