@@ -53,7 +53,8 @@ type RealisedSummary struct {
 // RealisedConfig configures the realised-ELR analysis of a conventional
 // network run (regimes train with lr and wd).
 type RealisedConfig struct {
-	// In is the run's metrics.jsonl.
+	// In is the run's metrics.jsonl, or its TensorBoard event files (a
+	// file or folder, read by realnets.ReadMetricsAny).
 	In string
 	// LR and WD are the run's learning rate and weight decay; LR = 0 reads
 	// both from config.json beside In (WD = 0 then also takes the run's).
@@ -82,7 +83,7 @@ func Realised(cfg RealisedConfig) (RealisedSummary, []plots.Skip, error) {
 	if _, err := plots.FormatOf(cfg.Figure); err != nil {
 		return RealisedSummary{}, nil, fmt.Errorf("figure %s: want a .png, .svg or .pdf file", cfg.Figure)
 	}
-	recs, err := realnets.ReadMetrics(cfg.In)
+	recs, err := realnets.ReadMetricsAny(cfg.In)
 	if err != nil {
 		return RealisedSummary{}, nil, err
 	}

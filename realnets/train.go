@@ -390,6 +390,7 @@ func train(ctx context.Context, cfg TrainConfig, progress io.Writer, rec Recorde
 			c.Workers = cfg.Workers
 		}
 		c.Resume = true
+		c.Progress = cfg.Progress
 		cfg = c
 	}
 	var from *Checkpoint

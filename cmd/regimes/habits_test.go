@@ -189,3 +189,16 @@ func TestTrainTensorBoard(t *testing.T) {
 		t.Errorf("event tags %v lack test_error or angle_step_mean", tab.Header)
 	}
 }
+
+// TestTrainProgressResume checks that a resumed run reports its epochs,
+// counted from where it resumed.
+func TestTrainProgressResume(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	if code, _, e := trainRun(t, append(tinyTrain(dir, "1"), "-quiet")...); code != 0 {
+		t.Fatal(e)
+	}
+	code, _, e := trainRun(t, "train", "-out", dir, "-resume", "-epochs", "3")
+	if code != 0 || strings.Count(e, "\n") != 2 || !strings.HasPrefix(e, "train: epoch 2/3 (66%)") || !strings.Contains(e, "train: epoch 3/3 (100%)") {
+		t.Errorf("resume from epoch 1 to 3: exit %d, stderr %q", code, e)
+	}
+}

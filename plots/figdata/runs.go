@@ -13,6 +13,7 @@ import (
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/regime"
+	"github.com/regimes/regimes/tfevents"
 )
 
 // runRecord is the subset of a network per-epoch JSON Lines record used by
@@ -35,7 +36,44 @@ func Panels(files []string) (plots.Panels, error) {
 	for _, name := range files {
 		var r plots.Run
 		var elrs []float64
-		if strings.HasSuffix(name, ".jsonl") || strings.HasSuffix(name, ".json") {
+		if fi, err := os.Stat(name); err == nil && fi.IsDir() || tfevents.IsEventFile(name) {
+			// TensorBoard event files of a network run (regimes train
+			// -tensorboard, or a PyTorch run's): x is the step (the epoch
+			// for a per-epoch log); the loss and gradient-norm tags are
+			// chosen by name as analyze chooses them.
+			epochs++
+			t, err := analysis.ReadEventTable(name)
+			if err != nil {
+				return plots.Panels{}, err
+			}
+			cols := analysis.ChooseColumns(t.Header)
+			loss, grad := cols[analysis.RoleLoss], cols[analysis.RoleGrad]
+			if loss == "" || !t.Has("elr") {
+				return plots.Panels{}, fmt.Errorf("%s: want a loss tag (%s) and an elr tag (tags: %s)", name, strings.Join(analysis.CommonColumns[analysis.RoleLoss], ", "), strings.Join(t.Header, ", "))
+			}
+			var err2 error
+			if r.Time, err2 = t.Values("step"); err2 == nil {
+				r.TrainLoss, err2 = t.Values(loss)
+			}
+			if err2 == nil {
+				elrs, err2 = t.Values("elr")
+			}
+			if err2 == nil && grad != "" {
+				r.GradNorm, err2 = t.Values(grad)
+			} else if err2 == nil {
+				r.GradNorm = make([]float64, len(r.Time))
+				for i := range r.GradNorm {
+					r.GradNorm[i] = math.NaN()
+				}
+			}
+			if err2 == nil && t.Has("test_error") {
+				r.TestError, err2 = t.Values("test_error")
+			}
+			if err2 != nil {
+				return plots.Panels{}, err2
+			}
+			elrs = finiteOnly(elrs)
+		} else if strings.HasSuffix(name, ".jsonl") || strings.HasSuffix(name, ".json") {
 			epochs++
 			f, err := os.Open(name)
 			if err != nil {
@@ -360,4 +398,15 @@ func ParamLabel(param string) string {
 		return "momentum"
 	}
 	return param
+}
+
+// finiteOnly returns the finite values of x.
+func finiteOnly(x []float64) []float64 {
+	var out []float64
+	for _, v := range x {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
