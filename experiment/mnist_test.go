@@ -82,9 +82,9 @@ func ExampleReproduceMNIST() {
 	fmt.Println(s.Boundaries)
 	// Output:
 	// ConvNetSI c=4 on 256 MNIST images, 3 epochs
-	// ELR 0.0001: undetermined (too short: 12 rows, fewer than the 200 needed)
-	// ELR 0.01: undetermined (too short: 12 rows, fewer than the 200 needed)
-	// ELR 1: undetermined (too short: 12 rows, fewer than the 200 needed)
+	// ELR 0.0001: undetermined (too short: 12 rows, fewer than the 20 needed)
+	// ELR 0.01: undetermined (too short: 12 rows, fewer than the 20 needed)
+	// ELR 1: undetermined (too short: 12 rows, fewer than the 20 needed)
 	// convergence up to none, chaotic none, divergence from none
 }
 

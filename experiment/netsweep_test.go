@@ -52,5 +52,5 @@ func ExampleNetRunner() {
 	fmt.Println(rec.Evidence.Reasons[0])
 	// Output:
 	// undetermined 2 epochs 16 steps in runs/point-000000
-	// too short: 16 rows, fewer than the 200 needed
+	// too short: 16 rows, fewer than the 20 needed
 }
