@@ -4,10 +4,12 @@
 # every next run that the folder holds no temporary or lock file, that its
 # manifest (where the command writes one) matches its files, and that the
 # results are bitwise those of an uninterrupted run (train's wall times
-# aside). Usage: scripts/killtest.sh [KILLS] (default 30 per command).
+# aside). Usage: scripts/killtest.sh [KILLS [COMMANDS]] (default 30 per
+# command; COMMANDS a list such as "simulate train sweep", the default).
 # It is not part of the test suite: it takes minutes.
 set -u
 KILLS=${1:-30}
+ONLY=${2:-simulate train sweep}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
@@ -33,6 +35,15 @@ PY
 }
 # nowall FILE: FILE without its wall_time values and output folder.
 nowall() { sed -E 's/"wall_time": ?[0-9.e+-]+/"wall_time":T/g; s/"out": ?"[^"]*"/"out":O/' "$1"; }
+# timed CMD...: run CMD and set MAXDELAY to 90% of its wall time, so that
+# the kills fall inside runs whatever the machine's speed.
+timed() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	"$@" >/dev/null 2>&1 || return 1
+	t1=$(date +%s.%N)
+	MAXDELAY=$(python3 -c "print(0.9*($t1-$t0))")
+}
 # killat CMD...: start CMD, kill it with SIGKILL after a random delay of up
 # to $MAXDELAY seconds; prints whether it had finished.
 killat() {
@@ -42,10 +53,10 @@ killat() {
 	if kill -9 $pid 2>/dev/null; then wait $pid 2>/dev/null; echo killed; else wait $pid; echo finished; fi
 }
 
+if [[ " $ONLY " == *" simulate "* ]]; then
 # simulate: a trajectory of 1000001 rows (about 100 MB of CSV).
 SIM=(simulate -toy lsq -batch 2 -elr 1.5 -steps 1000000 -every 1 -seed 3)
-"$BIN" "${SIM[@]}" -out "$W/sim-ref" >/dev/null || exit 1
-MAXDELAY=3
+timed "$BIN" "${SIM[@]}" -out "$W/sim-ref" || exit 1
 k=0
 for i in $(seq "$KILLS"); do
 	r=$(killat "$BIN" "${SIM[@]}" -out "$W/sim")
@@ -55,11 +66,12 @@ for i in $(seq "$KILLS"); do
 	cmp -s "$W/sim/trajectory.csv" "$W/sim-ref/trajectory.csv" && cmp -s "$W/sim/config.json" "$W/sim-ref/config.json" || { echo "FAIL simulate $i: results differ"; fail=$((fail+1)); }
 done
 echo "simulate: $k of $KILLS runs killed mid-way; every next run left a consistent, bitwise identical folder unless FAIL above"
+fi
+if [[ " $ONLY " == *" train "* ]]; then
 
 # train: a tiny MLP on 300 MNIST images, 6 epochs, a checkpoint every epoch.
 TRAIN=(train -model mlp -width 16 -data mnist -subset 300 -test-subset 200 -elr 1e-3 -epochs 6 -batch 64 -seed 7 -checkpoint-every 1 -workers 1)
-"$BIN" "${TRAIN[@]}" -out "$W/tr-ref" >/dev/null || exit 1
-MAXDELAY=3
+timed "$BIN" "${TRAIN[@]}" -out "$W/tr-ref" || exit 1
 k=0
 for i in $(seq "$KILLS"); do
 	rm -rf "$W/tr"
@@ -74,12 +86,13 @@ for i in $(seq "$KILLS"); do
 	cmp -s <(nowall "$W/tr/metrics.jsonl") <(nowall "$W/tr-ref/metrics.jsonl") && cmp -s "$W/tr/steps.csv" "$W/tr-ref/steps.csv" && cmp -s <(nowall "$W/tr/config.json") <(nowall "$W/tr-ref/config.json") || { echo "FAIL train $i: results differ"; fail=$((fail+1)); }
 done
 echo "train: $k of $KILLS runs killed mid-way"
+fi
+if [[ " $ONLY " == *" sweep "* ]]; then
 
 # sweep run: 24 toy points; a killed runner is rerun, then merged.
 "$BIN" sweep plan -out "$W/sw-ref" -elr-min 0.5 -elr-max 20 -elr-points 6 -param batch -values 1,4 -seeds 2 -steps 100000 -lyapunov-steps 500 >/dev/null || exit 1
-"$BIN" sweep run -plan "$W/sw-ref/plan.json" -workers 2 >/dev/null 2>&1 || exit 1
+timed "$BIN" sweep run -plan "$W/sw-ref/plan.json" -workers 2 || exit 1
 "$BIN" sweep merge -plan "$W/sw-ref/plan.json" >/dev/null 2>&1 || exit 1
-MAXDELAY=2.5
 k=0
 for i in $(seq "$KILLS"); do
 	rm -rf "$W/sw"; mkdir -p "$W/sw"; cp "$W/sw-ref/plan.json" "$W/sw/plan.json"
@@ -91,5 +104,6 @@ for i in $(seq "$KILLS"); do
 	cmp -s "$W/sw/results.jsonl" "$W/sw-ref/results.jsonl" || { echo "FAIL sweep $i: results differ"; fail=$((fail+1)); }
 done
 echo "sweep run: $k of $KILLS runs killed mid-way"
+fi
 echo "failures: $fail"
 [ $fail -eq 0 ]
