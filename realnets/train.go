@@ -613,9 +613,10 @@ func (r *run) loop(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := r.commit(); err != nil {
-			return err
-		}
+		// The epoch's checkpoints are written before its files are
+		// committed: a folder whose metrics.jsonl lists an epoch always
+		// holds that epoch's checkpoints (a kill in between leaves the
+		// checkpoints one epoch ahead, and the resume commits them).
 		if isLogEpoch(epoch) || last {
 			r.report("checkpoint", nil)
 			if err := r.checkpoint(filepath.Join(cfg.Out, fmt.Sprintf("epoch-%06d.ckpt", epoch))); err != nil {
@@ -626,6 +627,9 @@ func (r *run) loop(ctx context.Context) error {
 			if err := r.checkpoint(filepath.Join(cfg.Out, "last.ckpt")); err != nil {
 				return err
 			}
+		}
+		if err := r.commit(); err != nil {
+			return err
 		}
 		r.report("", &r.records[len(r.records)-1])
 	}
