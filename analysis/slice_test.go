@@ -156,3 +156,25 @@ func ExampleSlice1D() {
 	// angle 0.7854 loss 2.0000
 	// angle 1.5708 loss 3.0000
 }
+
+// TestSphereExp checks the great circle of SphereExp: at angle a the point
+// keeps the norm of x and makes the angle a with x (cos a = <x,dst>/|x|^2),
+// and a = 0 returns x.
+func TestSphereExp(t *testing.T) {
+	x := []float64{3, 0, 4}  // ||x|| = 5
+	tv := []float64{0, 5, 0} // orthogonal to x, of norm ||x||
+	dst := make([]float64, 3)
+	for _, a := range []float64{0, 0.3, math.Pi / 2, 2.5} {
+		SphereExp(dst, x, tv, a)
+		if n := floats.Norm(dst, 2); math.Abs(n-5) > 1e-12 {
+			t.Errorf("a = %v: norm %v, want 5", a, n)
+		}
+		if c := floats.Dot(x, dst) / 25; math.Abs(c-math.Cos(a)) > 1e-12 {
+			t.Errorf("a = %v: cos of the angle to x %v, want %v", a, c, math.Cos(a))
+		}
+	}
+	SphereExp(dst, x, tv, 0)
+	if !floats.EqualApprox(dst, x, 1e-15) {
+		t.Errorf("a = 0: %v, want x = %v", dst, x)
+	}
+}

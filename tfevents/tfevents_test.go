@@ -414,3 +414,24 @@ func TestPythonReader(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateNeverOverwrites checks that two event files created in one
+// folder at the same moment get different names (the second a numeric
+// suffix), both inside the folder, as Name reports them.
+func TestCreateNeverOverwrites(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Unix(1700000000, 0)
+	a, err := Create(dir, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Create(dir, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if a.Name() == b.Name() || filepath.Dir(a.Name()) != dir || b.Name() != a.Name()+".1" {
+		t.Errorf("names %q and %q, want two in %s, the second with suffix .1", a.Name(), b.Name(), dir)
+	}
+}

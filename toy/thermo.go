@@ -1,7 +1,6 @@
 package toy
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -59,8 +58,6 @@ func (p *ThermoProtocol) UnmarshalText(b []byte) error {
 	*p = q
 	return err
 }
-
-var _ json.Marshaler = (*ThermoRun)(nil)
 
 // ThermoConfig configures one run of a thermodynamic protocol on the vmf
 // toy in R^D: F(u) = Mu <e_1, u> (the toy's sign convention: the minimum
@@ -182,12 +179,6 @@ type ThermoRun struct {
 	Pressure []float64 `json:"pressure"`
 	// Dirs holds the unit direction u of each row, row-major (len D*rows).
 	Dirs []float64 `json:"-"`
-}
-
-// MarshalJSON encodes the run without its directions.
-func (r *ThermoRun) MarshalJSON() ([]byte, error) {
-	type plain ThermoRun
-	return json.Marshal((*plain)(r))
 }
 
 // Dir returns the direction of row i (a view into Dirs).

@@ -237,3 +237,24 @@ func TestThermoFirstOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestThermoStepperSphereNorm checks W on the sphere protocol: the projected
+// step with retraction keeps ||w|| = 1 (SCIENCE.md section 12: protocol (a)
+// lives on the unit sphere) and W has the toy's dimension.
+func TestThermoStepperSphereNorm(t *testing.T) {
+	s, err := NewThermoStepper(ThermoConfig{Protocol: Sphere, D: 5, ELR: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 1000; i++ {
+		s.Step()
+	}
+	w := s.W()
+	var n2 float64
+	for _, v := range w {
+		n2 += v * v
+	}
+	if len(w) != 5 || math.Abs(math.Sqrt(n2)-1) > 1e-12 {
+		t.Errorf("W has %d entries and norm %v, want 5 and 1", len(w), math.Sqrt(n2))
+	}
+}

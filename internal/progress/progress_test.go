@@ -80,3 +80,18 @@ func TestDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestLine checks the live line's text: unit, share, elapsed, ETA and phase.
+func TestLine(t *testing.T) {
+	c := newClock()
+	var buf bytes.Buffer
+	r := New(&buf, Options{Label: "train", Unit: "epoch", Total: 4, Terminal: TerminalNo, Now: c.now})
+	r.Phase(1, 0.5, "training")
+	c.add(10 * time.Second)
+	r.Done(1, "")
+	r.Phase(2, 0, "evaluating the test set")
+	got := r.Line(2)
+	if !strings.HasPrefix(got, "train: epoch 2/4") || !strings.Contains(got, "elapsed 10s") || !strings.HasSuffix(got, "evaluating the test set") {
+		t.Errorf("Line(2) = %q", got)
+	}
+}
