@@ -38,19 +38,36 @@ const renameOpen = true
 // lock of a killed process is released by the kernel, so its file may stay
 // behind, unlocked, until the next TryLock and unlock of the same name.
 func TryLock(name string) (unlock func(), ok bool, err error) {
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, false, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, false, nil
+	for {
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, false, err
 		}
-		return nil, false, err
-	}
-	return func() {
-		os.Remove(name)
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return nil, false, nil
+			}
+			return nil, false, err
+		}
+		// Another holder may have removed the name (its unlock) between
+		// our open and our lock: the lock is then on a file nobody else
+		// can find, and a third process could lock a new file of the same
+		// name. Hold the lock only while the name still is our file.
+		fi, ferr := f.Stat()
+		ni, nerr := os.Stat(name)
+		if ferr == nil && nerr == nil && os.SameFile(fi, ni) {
+			return func() {
+				os.Remove(name)
+				f.Close()
+			}, true, nil
+		}
 		f.Close()
-	}, true, nil
+		if ferr != nil {
+			return nil, false, ferr
+		}
+		if nerr != nil && !os.IsNotExist(nerr) {
+			return nil, false, nerr
+		}
+	}
 }
