@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,11 +11,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
+	"github.com/regimes/regimes/sweep"
 )
 
 // GridConfig configures the grid protocol of Sadrtdinov et al. 2024
@@ -212,47 +214,126 @@ type GridResult struct {
 	PLRs   []GridPLR  `json:"by_plr"`
 }
 
-// Grid runs the protocol of cfg: every run, checkpoint and cell result lives
-// under cfg.Out, so a killed grid (also kill -9) resumes where it stopped
-// and reaches the same results: finished runs and cells are reused,
-// interrupted runs resumed from their last checkpoint, and evaluations are
-// deterministic. It writes cfg.Out/grid.json and the figure
-// cfg.Out/grid.png and .svg (GridFigure) atomically and returns the result.
-func Grid(ctx context.Context, cfg GridConfig) (*GridResult, error) {
+// GridSweepBase is the base configuration of a grid's sweep plan: its
+// points are the (PLR, seed) cells of Config (sweep.Point.ELR is the PLR;
+// no second parameter). Grid tells the plan from a toy or network plan.
+type GridSweepBase struct {
+	Grid   bool       `json:"grid"`
+	Config GridConfig `json:"config"`
+	// DataDir is Config.DataDir (which GridConfig's JSON leaves out).
+	DataDir string `json:"data_dir,omitempty"`
+}
+
+// NewGridPlan checks cfg and numbers its cells as the points of a sweep
+// plan (sweep.NewPlan: PLR fastest, then seed, the order of grid.json's
+// cells), so that a grid runs as a sharded, resumable sweep: RunShard with
+// GridRunner on any number of shards (Slurm arrays, Kubernetes Indexed
+// Jobs: sweep.ShardFromEnv), then MergeGrid.
+func NewGridPlan(cfg GridConfig) (*sweep.Plan, error) {
 	cfg.defaults()
+	if cfg.Out == "" {
+		cfg.Out = "plan" // check wants a folder; the plan holds none
+	}
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	base := realnets.TrainConfig{
+	return sweep.NewPlan(GridSweepBase{Grid: true, Config: cfg, DataDir: cfg.DataDir}, cfg.PLRs, "none", nil, cfg.Seeds)
+}
+
+// IsGridPlan reports whether a plan's base describes a grid (NewGridPlan).
+func IsGridPlan(p *sweep.Plan) bool {
+	var b struct {
+		Grid bool `json:"grid"`
+	}
+	return json.Unmarshal(p.Base, &b) == nil && b.Grid
+}
+
+// GridPlanConfig returns the grid configuration of a grid plan, with its
+// DataDir and Out set to dir, the folder of the cells' runs.
+func GridPlanConfig(p *sweep.Plan, dir string) (GridConfig, error) {
+	var b GridSweepBase
+	if err := json.Unmarshal(p.Base, &b); err != nil || !b.Grid {
+		return GridConfig{}, fmt.Errorf("sweep plan %.12s is not a grid plan", p.ID)
+	}
+	b.Config.DataDir, b.Config.Out = b.DataDir, dir
+	return b.Config, nil
+}
+
+// GridCellDir returns the folder of the runs of the cell of seed and plr
+// under dir: dir/seed-S/plr-P.
+func GridCellDir(dir string, seed uint64, plr float64) string {
+	return filepath.Join(dir, fmt.Sprintf("seed-%d", seed), "plr-"+formatELR(plr))
+}
+
+// GridRunner returns the sweep runner of a grid plan's points: each point
+// trains and evaluates one cell (pre-training, fine-tuning at every FLR,
+// SWA at every K, the pairs' angles and paths) in GridCellDir(dir, seed,
+// PLR) with workers goroutines per forward pass, resuming the runs a killed
+// attempt left there, and returns its *GridCell, which depends only on the
+// plan and the point (not on the shard, the order or the workers).
+// runProgress, if not nil, receives the trainer's progress.
+func GridRunner(dir string, workers int, runProgress io.Writer) sweep.Runner {
+	var ev *gridEval // built on the first cell that needs evaluating
+	var mu sync.Mutex
+	return func(ctx context.Context, raw json.RawMessage, pt sweep.Point) (any, error) {
+		var b GridSweepBase
+		if err := json.Unmarshal(raw, &b); err != nil || !b.Grid {
+			return nil, fmt.Errorf("plan base is not a grid's: %v", err)
+		}
+		cfg := b.Config
+		cfg.DataDir, cfg.Out, cfg.Workers, cfg.RunProgress = b.DataDir, dir, workers, runProgress
+		mu.Lock()
+		defer mu.Unlock()
+		return gridCell(ctx, cfg, gridBase(cfg), pt.Seed, pt.ELR, GridCellDir(dir, pt.Seed, pt.ELR), &ev)
+	}
+}
+
+// gridBase is the training configuration shared by a grid's runs.
+func gridBase(cfg GridConfig) realnets.TrainConfig {
+	return realnets.TrainConfig{
 		Model: cfg.Model, Width: cfg.Width, Hidden: cfg.Hidden,
 		Data: data.Config{Name: cfg.Data, Dir: cfg.DataDir, Subset: cfg.Subset,
 			SubsetRandom: cfg.SubsetSeed != 0, SubsetSeed: cfg.SubsetSeed},
 		Batch: cfg.Batch, HeadSeed: cfg.HeadSeed, Workers: cfg.Workers,
 		GradMetrics: "none", TestSubset: cfg.TestSubset, CheckpointEvery: 1,
 	}
-	var ev *gridEval // built on the first cell that needs evaluating
+}
+
+// MergeGrid collects the cells of grid plan p from the point folders dirs
+// (sweep.Merge: each the output folder of one or more shards), summarises
+// and labels them (SCIENCE.md section 11.5), and writes out/grid.json and
+// the figure out/grid.png and .svg (GridFigure) atomically. Missing cells
+// are an error (a *MissingError) unless partial, when the summary is over
+// the cells there are; a failed cell is an error. Skipped figure series
+// are reported to progress when it is not nil.
+func MergeGrid(p *sweep.Plan, dirs []string, out string, partial bool, progress io.Writer) (*GridResult, error) {
+	cfg, err := GridPlanConfig(p, out)
+	if err != nil {
+		return nil, err
+	}
+	results, missing, err := sweep.Merge(p, dirs)
+	if err != nil {
+		return nil, err
+	}
+	if len(missing) > 0 && !partial {
+		return nil, &MissingError{Missing: missing, Total: len(p.Points)}
+	}
 	res := &GridResult{Config: cfg}
-	start := time.Now()
-	ncell, done := len(cfg.Seeds)*len(cfg.PLRs), 0
-	for _, seed := range cfg.Seeds {
-		for _, plr := range cfg.PLRs {
-			dir := filepath.Join(cfg.Out, fmt.Sprintf("seed-%d", seed), "plr-"+formatELR(plr))
-			cell, err := gridCell(ctx, cfg, base, seed, plr, dir, &ev)
-			if err != nil {
-				return nil, err
-			}
-			res.Cells = append(res.Cells, *cell)
-			done++
-			if cfg.Progress != nil {
-				el := time.Since(start)
-				eta := time.Duration(float64(el) / float64(done) * float64(ncell-done))
-				fmt.Fprintf(cfg.Progress, "grid: cell %d/%d (seed %d, PLR %g) done; elapsed %s, ETA %s\n",
-					done, ncell, seed, plr, el.Round(time.Second), eta.Round(time.Second))
-			}
+	for _, r := range results {
+		if r.Error != "" {
+			return nil, fmt.Errorf("grid cell %d (seed %d, PLR %g) failed: %s", r.Point.Index, r.Point.Seed, r.Point.ELR, r.Error)
 		}
+		var c GridCell
+		if err := json.Unmarshal(r.Result, &c); err != nil {
+			return nil, fmt.Errorf("grid cell %d: %v", r.Point.Index, err)
+		}
+		res.Cells = append(res.Cells, c)
 	}
 	res.PLRs = summariseGrid(cfg, res.Cells)
-	if err := writeJSONFile(filepath.Join(cfg.Out, "grid.json"), res); err != nil {
+	if err := fileio.MkdirClean(out); err != nil {
+		return nil, err
+	}
+	if err := writeJSONFile(filepath.Join(out, "grid.json"), res); err != nil {
 		return nil, err
 	}
 	fig, skips, err := GridFigure(res)
@@ -260,17 +341,78 @@ func Grid(ctx context.Context, cfg GridConfig) (*GridResult, error) {
 		return nil, err
 	}
 	for _, sk := range skips {
-		if cfg.Progress != nil {
-			fmt.Fprintf(cfg.Progress, "grid: figure: %v\n", sk)
+		if progress != nil {
+			fmt.Fprintf(progress, "grid: figure: %v\n", sk)
 		}
 	}
 	sz := plots.SizeFor(true, 0.75)
 	for _, ext := range []string{".png", ".svg"} {
-		if err := plots.Save(fig, sz.W, sz.H, filepath.Join(cfg.Out, "grid"+ext), plots.SaveOptions{}); err != nil {
+		if err := plots.Save(fig, sz.W, sz.H, filepath.Join(out, "grid"+ext), plots.SaveOptions{}); err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
+}
+
+// WriteGridPlan writes the grid plan p to dir/plan.json, creating dir,
+// unless the plan there is p already; another grid's plan there is an
+// error (the folder's cells belong to it).
+func WriteGridPlan(dir string, p *sweep.Plan) error {
+	planFile := filepath.Join(dir, "plan.json")
+	have, err := sweep.ReadPlan(planFile)
+	switch {
+	case err == nil && have.ID == p.ID:
+		return nil
+	case err == nil:
+		return fmt.Errorf("%s is the plan of another grid (%.12s, this one is %.12s): use another output folder, or remove it and %s to recompute the cells (the runs there are reused where they match)",
+			planFile, have.ID, p.ID, filepath.Join(dir, "points"))
+	case !errors.Is(err, os.ErrNotExist):
+		return err
+	}
+	if err := fileio.MkdirClean(dir); err != nil {
+		return err
+	}
+	return sweep.WritePlan(planFile, p)
+}
+
+// Grid runs the protocol of cfg in one process as the sweep of its plan
+// (NewGridPlan): it writes cfg.Out/plan.json (or reuses the one there, if
+// it is this grid's), runs every cell (sweep.RunShard with GridRunner,
+// shard 0/1, point files in cfg.Out/points) and merges them (MergeGrid).
+// Every run, checkpoint and cell result lives under cfg.Out, so a killed
+// grid (also kill -9) resumes where it stopped and reaches the same
+// results: finished cells are reused, interrupted runs resumed from their
+// last checkpoint, and evaluations are deterministic. The same folder can
+// instead be run as shards on a cluster (regimes sweep run -plan
+// cfg.Out/plan.json) and merged (regimes sweep merge), to the same
+// grid.json.
+func Grid(ctx context.Context, cfg GridConfig) (*GridResult, error) {
+	cfg.defaults()
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	p, err := NewGridPlan(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := WriteGridPlan(cfg.Out, p); err != nil {
+		return nil, err
+	}
+	points := filepath.Join(cfg.Out, "points")
+	start := time.Now()
+	done := func(finished, total int) {
+		if cfg.Progress == nil || total == 0 {
+			return
+		}
+		el := time.Since(start)
+		eta := time.Duration(float64(el) / float64(finished) * float64(total-finished))
+		fmt.Fprintf(cfg.Progress, "grid: cell %d/%d done; elapsed %s, ETA %s\n",
+			finished, total, el.Round(time.Second), eta.Round(time.Second))
+	}
+	if _, err := sweep.RunShard(ctx, p, sweep.Shard{Index: 0, Count: 1}, points, 1, GridRunner(cfg.Out, cfg.Workers, cfg.RunProgress), done); err != nil {
+		return nil, err
+	}
+	return MergeGrid(p, []string{points}, cfg.Out, false, cfg.Progress)
 }
 
 // gridEval holds the model and data sets the evaluations use.
@@ -279,27 +421,9 @@ type gridEval struct {
 	train, test *data.Set
 }
 
-// gridCell returns the cell of seed and plr, from dir/cell.json when a
-// previous run of the same configuration wrote it, else by training and
-// evaluating (and then writing cell.json).
+// gridCell trains (or reuses, or resumes) the runs of the cell of seed and
+// plr in dir and evaluates its solutions and pairs.
 func gridCell(ctx context.Context, cfg GridConfig, base realnets.TrainConfig, seed uint64, plr float64, dir string, ev **gridEval) (*GridCell, error) {
-	cellFile := filepath.Join(dir, "cell.json")
-	key, _ := json.Marshal(cfg)
-	if b, err := os.ReadFile(cellFile); err == nil {
-		var stored struct {
-			Config json.RawMessage `json:"config"`
-			Cell   GridCell        `json:"cell"`
-		}
-		if err := json.Unmarshal(b, &stored); err != nil {
-			return nil, fmt.Errorf("%s: %v", cellFile, err)
-		}
-		var have bytes.Buffer
-		if err := json.Compact(&have, stored.Config); err == nil && have.String() == string(key) {
-			return &stored.Cell, nil
-		}
-		// Another configuration (e.g. more PLRs): recompute the cell; its
-		// runs are reused where they match.
-	}
 	kmax := 0
 	for _, k := range cfg.SWAKs {
 		kmax = max(kmax, k)
@@ -426,12 +550,6 @@ func gridCell(ctx context.Context, cfg GridConfig, base realnets.TrainConfig, se
 			}
 		}
 		cell.Pairs = append(cell.Pairs, gp)
-	}
-	if err := writeJSONFile(cellFile, struct {
-		Config json.RawMessage `json:"config"`
-		Cell   *GridCell       `json:"cell"`
-	}{key, cell}); err != nil {
-		return nil, err
 	}
 	return cell, nil
 }

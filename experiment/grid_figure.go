@@ -1,11 +1,14 @@
 package experiment
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/regimes/regimes/plots"
+	"github.com/regimes/regimes/regime"
 )
 
 // GridFigure draws a grid's summary against the pre-training ELR (log
@@ -13,8 +16,8 @@ import (
 // (per K) solutions; the test-error barriers and the angles between the
 // pairs of solutions; and the epochs pre-training took to converge (over
 // the seeds that did; the axis covers those PLRs only). Points are means over seeds with their 95% t
-// intervals (clipped to the possible values); the title lists each PLR's
-// label.
+// intervals (clipped to the possible values); each PLR's label shades its
+// band (GridBands) and is listed in the title.
 func GridFigure(res *GridResult) (*plots.Figure, []plots.Skip, error) {
 	if len(res.PLRs) == 0 {
 		return nil, nil, fmt.Errorf("grid figure: no PLRs")
@@ -78,11 +81,54 @@ func GridFigure(res *GridResult) (*plots.Figure, []plots.Skip, error) {
 	}
 	xl := "pre-training ELR (PLR)"
 	return plots.NewMeasuredPanels(plots.MeasuredPanels{Cols: 2,
-		Title: "grid protocol; labels by PLR: " + strings.Join(labels, ", "),
+		Title:      "grid protocol; labels by PLR: " + strings.Join(labels, ", "),
+		Bands:      GridBands(res.PLRs),
+		BandSource: "each PLR's label (SCIENCE.md 11.5)",
 		Panels: []plots.MeasuredPanel{
 			{XLabel: xl, YLabel: "test error (%)", LogX: true, Series: collect("err")},
 			{XLabel: xl, YLabel: "test-error barrier (points)", LogX: true, Series: collect("bar")},
 			{XLabel: xl, YLabel: "angle (rad)", LogX: true, Series: collect("ang")},
 			{XLabel: xl, YLabel: "epochs to converge", LogX: true, Series: collect("conv")},
 		}})
+}
+
+// GridBands returns the regime bands of a grid's labelled PLRs on a log
+// axis: each PLR's band reaches half way (geometrically) to its
+// neighbours, and as far beyond the smallest and the largest PLR (a factor
+// 1.5 for a single PLR). Labels 1 and 3 take the colours of convergence and
+// divergence; 2A, 2B and 2 that of regime 2, 2B pale.
+func GridBands(plrs []GridPLR) []plots.Band {
+	gs := slices.Clone(plrs)
+	slices.SortFunc(gs, func(a, b GridPLR) int { return cmp.Compare(a.PLR, b.PLR) })
+	edge := func(i int) float64 { // the edge below gs[i]
+		switch {
+		case len(gs) == 1 && i == 0:
+			return gs[0].PLR / 1.5
+		case len(gs) == 1:
+			return gs[0].PLR * 1.5
+		case i == 0:
+			return gs[0].PLR / math.Sqrt(gs[1].PLR/gs[0].PLR)
+		case i == len(gs):
+			return gs[i-1].PLR * math.Sqrt(gs[i-1].PLR/gs[i-2].PLR)
+		}
+		return math.Sqrt(gs[i-1].PLR * gs[i].PLR)
+	}
+	var out []plots.Band
+	for i, g := range gs {
+		b := plots.Band{From: edge(i), To: edge(i + 1), Label: "regime " + g.Label}
+		switch g.Label {
+		case "1":
+			b.Regime = regime.Convergence
+		case "2A", "2":
+			b.Regime = regime.Chaotic
+		case "2B":
+			b.Regime, b.Pale = regime.Chaotic, true
+		case "3":
+			b.Regime = regime.Divergence
+		default:
+			continue
+		}
+		out = append(out, b)
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/regimes/regimes/sweep"
 )
 
 // tinyGrid is a grid small enough for a test: the SI MLP of width 16 on
@@ -25,9 +28,9 @@ func tinyGrid(out string) GridConfig {
 }
 
 // TestGrid runs the tiny grid and checks its structure and the identities
-// it must satisfy, then kills the same grid in a child process with SIGKILL
-// while it fine-tunes, resumes it in this process, and requires grid.json
-// to be byte-identical to the uninterrupted grid's.
+// it must satisfy; then runs it as a sharded sweep (testGridSharded) and
+// kills it with SIGKILL at several stages (testGridKill), both required to
+// reach a grid.json byte-identical to the uninterrupted grid's.
 func TestGrid(t *testing.T) {
 	if dir := os.Getenv("REGIMES_GRID_CHILD"); dir != "" {
 		Grid(context.Background(), tinyGrid(dir))
@@ -84,28 +87,142 @@ func TestGrid(t *testing.T) {
 		t.Logf("PLR %g: %s (%s)", g.PLR, g.Label, g.Why)
 	}
 
+	t.Run("sharded", func(t *testing.T) { testGridSharded(t, ref) })
+	t.Run("kill", func(t *testing.T) { testGridKill(t, ref) })
+}
+
+// testGridSharded runs the tiny grid as a sharded sweep, its two shards
+// taken from a Kubernetes and a Slurm array environment, with two trainer
+// goroutines instead of one and into two point folders, and requires the
+// merged grid.json to be byte-identical to the single-process grid's in
+// ref; the merge refuses the grid while a cell is missing, and -partial
+// summarises the cells there are.
+func testGridSharded(t *testing.T, ref string) {
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestGrid$")
-	cmd.Env = append(os.Environ(), "REGIMES_GRID_CHILD="+dir)
-	if err := cmd.Start(); err != nil {
-		t.Skipf("cannot start a child: %v", err)
+	cfg := tinyGrid(dir)
+	cfg.Workers = 2
+	p, err := NewGridPlan(cfg)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Kill while the second cell's first fine-tuning run is training.
-	trigger := filepath.Join(dir, "seed-1", "plr-0.03", "fine-0.0001", "config.json")
-	deadline := time.Now().Add(120 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, err := os.Stat(trigger); err == nil {
-			break
+	if !IsGridPlan(p) || IsNetPlan(p) || len(p.Points) != 2 {
+		t.Fatalf("grid plan: IsGridPlan %v, IsNetPlan %v, %d points", IsGridPlan(p), IsNetPlan(p), len(p.Points))
+	}
+	if err := WriteGridPlan(dir, p); err != nil {
+		t.Fatal(err)
+	}
+	// The file round trip of a cluster's shards.
+	if p, err = sweep.ReadPlan(filepath.Join(dir, "plan.json")); err != nil {
+		t.Fatal(err)
+	}
+	envs := []map[string]string{
+		{"JOB_COMPLETION_INDEX": "1"},
+		{"SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_MIN": "4", "SLURM_ARRAY_TASK_COUNT": "2"},
+	}
+	var dirs []string
+	for i, env := range envs {
+		sh, err := sweep.ChooseShard("", func(k string) string { return env[k] }, 0)
+		if i == 0 {
+			sh, err = sweep.ChooseShard("", func(k string) string { return env[k] }, 2)
 		}
-		time.Sleep(5 * time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := 1 - i; sh.Index != want || sh.Count != 2 {
+			t.Fatalf("shard %v from %v, want %d/2", sh, env, want)
+		}
+		pts := filepath.Join(dir, fmt.Sprintf("points-%d", sh.Index))
+		dirs = append(dirs, pts)
+		n, err := sweep.RunShard(context.Background(), p, sh, pts, 1, GridRunner(dir, 2, nil), nil)
+		if err != nil || n != 1 {
+			t.Fatalf("shard %v: ran %d cells, %v; want 1", sh, n, err)
+		}
+		if i == 0 {
+			var miss *MissingError
+			if _, err := MergeGrid(p, dirs, dir, false, nil); !errors.As(err, &miss) || len(miss.Missing) != 1 || miss.Missing[0] != 0 {
+				t.Fatalf("merging one of two shards: %v, want cell 0 missing", err)
+			}
+			res, err := MergeGrid(p, dirs, dir, true, nil)
+			if err != nil || len(res.Cells) != 1 || res.Cells[0].PLR != 3e-2 {
+				t.Fatalf("partial merge: %v", err)
+			}
+		}
 	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-		t.Fatalf("child was not killed: %v", cmd.ProcessState)
+	if _, err := MergeGrid(p, dirs, dir, false, nil); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "grid.json")); err == nil {
-		t.Fatal("the child finished before it was killed")
+	a, _ := os.ReadFile(filepath.Join(ref, "grid.json"))
+	b, _ := os.ReadFile(filepath.Join(dir, "grid.json"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("the sharded grid's grid.json differs from the single-process grid's (%d and %d bytes)", len(b), len(a))
+	}
+	// Another grid in the same folder is refused, not mixed.
+	cfg.PLRs = []float64{1e-3}
+	q, _ := NewGridPlan(cfg)
+	if err := WriteGridPlan(dir, q); err == nil || !strings.Contains(err.Error(), "another grid") {
+		t.Errorf("writing another grid's plan over a grid: %v", err)
+	}
+}
+
+// testGridKill kills the tiny grid, run by a child process, with SIGKILL
+// at six stages in turn (each child resuming what the last left): while
+// the first cell pre-trains, between its checkpoint epochs, while it
+// fine-tunes, when the second cell starts, while that fine-tunes, and
+// while it evaluates (or just after); then resumes it in this process and
+// requires grid.json to be byte-identical to the uninterrupted grid's in
+// ref, with no lock or temporary file left.
+func testGridKill(t *testing.T, ref string) {
+	dir := t.TempDir()
+	stages := []string{
+		"seed-1/plr-0.001/pre/config.json",
+		"seed-1/plr-0.001/pre/epoch-000002.ckpt",
+		"seed-1/plr-0.001/fine-0.001/config.json",
+		"points/point-000000.json",
+		"seed-1/plr-0.03/fine-0.0001/config.json",
+		"seed-1/plr-0.03/fine-0.001/epoch-000001.ckpt",
+	}
+	killed := 0
+	for i, stage := range stages {
+		trigger := filepath.Join(dir, stage)
+		if _, err := os.Stat(trigger); err == nil {
+			t.Logf("stage %d (%s): already passed by the last child", i, stage)
+			continue
+		}
+		cmd := exec.Command(os.Args[0], "-test.run=^TestGrid$")
+		cmd.Env = append(os.Environ(), "REGIMES_GRID_CHILD="+dir)
+		if err := cmd.Start(); err != nil {
+			t.Skipf("cannot start a child: %v", err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		deadline := time.After(120 * time.Second)
+	wait:
+		for {
+			select {
+			case <-exited:
+				break wait
+			case <-deadline:
+				break wait
+			default:
+			}
+			if _, err := os.Stat(trigger); err == nil {
+				break
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		cmd.Process.Signal(syscall.SIGKILL)
+		<-exited
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			killed++
+			continue
+		}
+		if i < len(stages)-1 {
+			t.Fatalf("stage %d (%s): the child ended (%v) before it was killed", i, stage, cmd.ProcessState)
+		}
+		t.Logf("stage %d (%s): the child finished before the kill arrived", i, stage)
+	}
+	if killed < len(stages)-2 {
+		t.Fatalf("%d of %d stages killed a child", killed, len(stages))
 	}
 	if _, err := Grid(context.Background(), tinyGrid(dir)); err != nil {
 		t.Fatalf("resuming the killed grid: %v", err)
@@ -113,8 +230,15 @@ func TestGrid(t *testing.T) {
 	a, _ := os.ReadFile(filepath.Join(ref, "grid.json"))
 	b, _ := os.ReadFile(filepath.Join(dir, "grid.json"))
 	if len(a) == 0 || !bytes.Equal(a, b) {
-		t.Errorf("grid.json after kill -9 and resume differs from the uninterrupted grid's (%d and %d bytes)", len(b), len(a))
+		t.Errorf("grid.json after %d kills (kill -9) and resumes differs from the uninterrupted grid's (%d and %d bytes)", killed, len(b), len(a))
 	}
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && (strings.HasSuffix(path, ".lock") || strings.Contains(d.Name(), ".tmp")) {
+			t.Errorf("left behind: %s", path)
+		}
+		return nil
+	})
+	t.Logf("%d kills at %d stages, resumed to the same grid.json", killed, len(stages))
 }
 
 // ExampleGrid runs the grid protocol on a tiny configuration (the SI MLP of
@@ -182,5 +306,33 @@ func TestGridCommitted(t *testing.T) {
 	}
 	if s := strings.Join(labels, " "); s != "1 1 2B 2B 3" {
 		t.Errorf("labels %s, the README says 1 1 2B 2B 3", s)
+	}
+}
+
+// TestGridBands checks the bands of labelled PLRs: sorted, adjoining at
+// the geometric midpoints, as wide beyond the ends as half a step, 2B pale.
+func TestGridBands(t *testing.T) {
+	bs := GridBands([]GridPLR{{PLR: 1e-1, Label: "3"}, {PLR: 1e-3, Label: "1"}, {PLR: 1e-2, Label: "2A"}, {PLR: 3e-2, Label: "2B"}})
+	want := []struct {
+		from, to float64
+		label    string
+		pale     bool
+	}{
+		{1e-3 / math.Sqrt(10), math.Sqrt(1e-5), "regime 1", false},
+		{math.Sqrt(1e-5), math.Sqrt(3e-4), "regime 2A", false},
+		{math.Sqrt(3e-4), math.Sqrt(3e-3), "regime 2B", true},
+		{math.Sqrt(3e-3), 1e-1 * math.Sqrt(1e-1/3e-2), "regime 3", false},
+	}
+	if len(bs) != len(want) {
+		t.Fatalf("%d bands, want %d", len(bs), len(want))
+	}
+	for i, w := range want {
+		b := bs[i]
+		if math.Abs(b.From/w.from-1) > 1e-12 || math.Abs(b.To/w.to-1) > 1e-12 || b.Label != w.label || b.Pale != w.pale {
+			t.Errorf("band %d: %+v, want %+v", i, b, w)
+		}
+	}
+	if one := GridBands([]GridPLR{{PLR: 1e-2, Label: "2"}}); len(one) != 1 || math.Abs(one[0].To/one[0].From-2.25) > 1e-12 {
+		t.Errorf("a single PLR's band %+v, want a factor 1.5 either side", one)
 	}
 }

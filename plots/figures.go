@@ -402,6 +402,19 @@ func dropMissing(s []Skip) []Skip {
 type Band struct {
 	From, To float64
 	Regime   regime.Regime
+	// Label, when not empty, names the band's legend entry instead of its
+	// regime (for example "regime 2A"); Pale shades it lighter than its
+	// regime's colour, to tell two labels of one regime apart (2A, 2B).
+	Label string
+	Pale  bool
+}
+
+// shade is the band's background colour.
+func (b Band) shade() color.Color {
+	if !b.Pale {
+		return bandColor(b.Regime)
+	}
+	return mixWhite(RegimeColor(b.Regime), 0.15)
 }
 
 // Lyapunov is the data of the Lyapunov figure.
@@ -484,22 +497,38 @@ func NewLyapunov(d Lyapunov) (*Figure, []Skip, error) {
 }
 
 // addRegimeBands shades the bands behind p's data with legend entries for
-// the regimes shown, headed by the bands' source when given.
+// the regimes shown (none when leg is nil), headed by the bands' source
+// when given. Bands with labels get one entry per label and shade, in
+// order of appearance; others one per regime, in regime order.
 func addRegimeBands(p *plot.Plot, leg *Legend, bs []Band, source string, skips *[]Skip) {
 	if len(bs) == 0 {
 		return
 	}
 	b := &bands{}
 	seen := map[regime.Regime]bool{}
+	type entry struct {
+		label string
+		pale  bool
+	}
+	var labelled []entry
+	seenLabel := map[entry]bool{}
 	for i, bd := range bs {
 		if !(bd.From > 0 && bd.To > bd.From) || math.IsInf(bd.To, 0) {
 			*skips = append(*skips, Skip{"regime bands", i, bd.From, bd.To, "band must have 0 < from < to < +Inf on a log axis"})
 			continue
 		}
 		b.bands = append(b.bands, bd)
-		seen[bd.Regime] = true
+		if bd.Label == "" {
+			seen[bd.Regime] = true
+		} else if e := (entry{bd.Label, bd.Pale}); !seenLabel[e] {
+			seenLabel[e] = true
+			labelled = append(labelled, e)
+		}
 	}
 	p.Add(b)
+	if leg == nil {
+		return
+	}
 	if source != "" {
 		leg.Add("bands: " + source)
 	}
@@ -508,12 +537,25 @@ func addRegimeBands(p *plot.Plot, leg *Legend, bs []Band, source string, skips *
 			leg.Add(r.String(), swatch{fill: bandColor(r)})
 		}
 	}
+	for _, e := range labelled {
+		for _, bd := range b.bands {
+			if bd.Label == e.label && bd.Pale == e.pale {
+				leg.Add(e.label, swatch{fill: bd.shade()})
+				break
+			}
+		}
+	}
 }
 
 // bandColor is the regime colour lightened for a background band.
 func bandColor(r regime.Regime) color.Color {
-	c := RegimeColor(r).(color.NRGBA)
-	mix := func(v uint8) uint8 { return uint8(math.Round(0.35*float64(v) + 0.65*255)) }
+	return mixWhite(RegimeColor(r), 0.35)
+}
+
+// mixWhite mixes the fraction w of colour c with white.
+func mixWhite(c0 color.Color, w float64) color.Color {
+	c := c0.(color.NRGBA)
+	mix := func(v uint8) uint8 { return uint8(math.Round(w*float64(v) + (1-w)*255)) }
 	return color.NRGBA{R: mix(c.R), G: mix(c.G), B: mix(c.B), A: 0xff}
 }
 
@@ -528,7 +570,7 @@ func (b *bands) Plot(c draw.Canvas, p *plot.Plot) {
 		if x1 <= x0 {
 			continue
 		}
-		c.SetColor(bandColor(bd.Regime))
+		c.SetColor(bd.shade())
 		c.Fill(vg.Rectangle{Min: vg.Point{X: x0, Y: c.Min.Y}, Max: vg.Point{X: x1, Y: c.Max.Y}}.Path())
 	}
 }

@@ -36,6 +36,11 @@ type MeasuredPanels struct {
 	Panels []MeasuredPanel
 	Cols   int
 	Title  string
+	// Bands are shaded behind the data of every log-x panel (x intervals
+	// labelled by a regime, as for NewLyapunov), with one legend entry per
+	// regime or label, headed by BandSource when it is not empty.
+	Bands      []Band
+	BandSource string
 }
 
 // seriesGlyphs are the glyph shapes of successive series.
@@ -90,6 +95,14 @@ func NewMeasuredPanels(d MeasuredPanels) (*Figure, []Skip, error) {
 		}
 		if pd.LogY {
 			setLog(&p.Y)
+		}
+		if pd.LogX && len(d.Bands) > 0 {
+			var bl *Legend
+			sk := &[]Skip{} // reported once, with the first panel's legend
+			if !named["\x00bands"] {
+				bl, sk, named["\x00bands"] = leg, &skips, true
+			}
+			addRegimeBands(p, bl, d.Bands, d.BandSource, sk)
 		}
 		ms := make([]measured, len(pd.Series))
 		lo, hi := math.Inf(1), math.Inf(-1)

@@ -1,15 +1,15 @@
 #!/bin/bash
-# killtest.sh: kill -9 at random moments of simulate, train and sweep run
-# (issue 15), then run the same command again to completion, and check after
+# killtest.sh: kill -9 at random moments of simulate, train, sweep run and
+# grid (issues 15 and 13), then run the same command again to completion, and check after
 # every next run that the folder holds no temporary or lock file, that its
 # manifest (where the command writes one) matches its files, and that the
 # results are bitwise those of an uninterrupted run (train's wall times
 # aside). Usage: scripts/killtest.sh [KILLS [COMMANDS]] (default 30 per
-# command; COMMANDS a list such as "simulate train sweep", the default).
+# command; COMMANDS a list such as "simulate train sweep grid", the default).
 # It is not part of the test suite: it takes minutes.
 set -u
 KILLS=${1:-30}
-ONLY=${2:-simulate train sweep}
+ONLY=${2:-simulate train sweep grid}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
@@ -104,6 +104,39 @@ for i in $(seq "$KILLS"); do
 	cmp -s "$W/sw/results.jsonl" "$W/sw-ref/results.jsonl" || { echo "FAIL sweep $i: results differ"; fail=$((fail+1)); }
 done
 echo "sweep run: $k of $KILLS runs killed mid-way"
+fi
+if [[ " $ONLY " == *" grid "* ]]; then
+
+# grid: the follow-up's protocol on a tiny SI MLP (2 PLRs, 2 FLRs, SWA,
+# paths); each round kills the same folder three times in a row, at
+# random moments, then lets the command finish; half the rounds run the
+# grid's plan as two shards (sweep run, then merge) instead.
+GRID=(grid -model mlp -width 16 -subset 300 -test-subset 200 -plrs 1e-3,3e-2 -flrs 1e-4,1e-3 -pre-epochs 3 -fine-epochs 2 -swa-ks 1,2 -path-points 2 -seeds 1 -workers 1)
+timed "$BIN" "${GRID[@]}" -out "$W/gr-ref" || exit 1
+k=0
+for i in $(seq "$KILLS"); do
+	rm -rf "$W/gr"
+	if [ $((i % 2)) = 0 ]; then
+		"$BIN" "${GRID[@]}" -out "$W/gr" -plan-only >/dev/null || exit 1
+		for j in 1 2 3; do
+			r=$(killat "$BIN" sweep run -plan "$W/gr/plan.json" -shard $((j % 2))/2 -workers 1)
+			[ "$r" = killed ] && k=$((k+1))
+		done
+		for s in 0/2 1/2; do
+			"$BIN" sweep run -plan "$W/gr/plan.json" -shard $s -workers 1 >/dev/null 2>&1 || { echo "FAIL grid shard $s rerun $i"; fail=$((fail+1)); }
+		done
+		"$BIN" sweep merge -plan "$W/gr/plan.json" >/dev/null 2>&1 || { echo "FAIL grid merge $i"; fail=$((fail+1)); }
+	else
+		for j in 1 2 3; do
+			r=$(killat "$BIN" "${GRID[@]}" -out "$W/gr")
+			[ "$r" = killed ] && k=$((k+1))
+		done
+		"$BIN" "${GRID[@]}" -out "$W/gr" >/dev/null 2>&1 || { echo "FAIL grid rerun $i"; fail=$((fail+1)); }
+	fi
+	check "$W/gr" "grid $i"
+	cmp -s "$W/gr/grid.json" "$W/gr-ref/grid.json" || { echo "FAIL grid $i: grid.json differs"; fail=$((fail+1)); }
+done
+echo "grid: $k of $((3 * KILLS)) runs killed mid-way (three in a row per round)"
 fi
 echo "failures: $fail"
 [ $fail -eq 0 ]

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/regimes/regimes/experiment"
+	"github.com/regimes/regimes/sweep"
 )
 
 var cmdGrid = &Command{
@@ -34,12 +36,25 @@ func gridCommandFlags(fs *flag.FlagSet) func([]string) error {
 	fs.Float64Var(&cfg.BarrierTol, "barrier-tol", 1, "test-error barrier (points) up to which two fine-tuned solutions are one basin")
 	seeds := fs.Int("seeds", 2, "number of seeds (1..S); at least 2 for confidence intervals")
 	fs.StringVar(&cfg.Out, "out", "", "output folder")
+	planOnly := fs.Bool("plan-only", false, "write DIR/plan.json and stop: run its cells as shards with 'regimes sweep run -plan DIR/plan.json', then 'regimes sweep merge'")
 	return func(args []string) error {
 		if len(args) > 0 {
 			return fmt.Errorf("unexpected argument %q", args[0])
 		}
 		if err := gridCommandConfig(&cfg, n, *plrs, *flrs, *ks, *seeds); err != nil {
 			return err
+		}
+		if *planOnly {
+			p, err := experiment.NewGridPlan(cfg)
+			if err != nil {
+				return err
+			}
+			if err := experiment.WriteGridPlan(cfg.Out, p); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "wrote %s: %d grid cells (%d PLRs x %d seeds), plan %.12s; run them with regimes sweep run -plan %[1]s\n",
+				filepath.Join(cfg.Out, "plan.json"), len(p.Points), len(p.ELR), len(p.Seeds), p.ID)
+			return nil
 		}
 		cfg.Progress = stderr
 		if f, ok := stderr.(*os.File); ok && isTerminal(f) {
@@ -54,11 +69,31 @@ func gridCommandFlags(fs *flag.FlagSet) func([]string) error {
 		if err != nil {
 			return err
 		}
-		for _, g := range res.PLRs {
-			fmt.Fprintf(stdout, "PLR %g: %s (%s)\n", g.PLR, g.Label, g.Why)
-		}
+		printGridLabels(res)
 		return nil
 	}
+}
+
+func printGridLabels(res *experiment.GridResult) {
+	for _, g := range res.PLRs {
+		fmt.Fprintf(stdout, "PLR %g: %s (%s)\n", g.PLR, g.Label, g.Why)
+	}
+}
+
+// gridMerge merges the cells of a grid plan (sweep merge) into out/grid.json
+// and the figure, and prints the labels.
+func gridMerge(p *sweep.Plan, dirs []string, out string, partial bool) error {
+	res, err := experiment.MergeGrid(p, dirs, out, partial, stderr)
+	var miss *experiment.MissingError
+	if errors.As(err, &miss) {
+		return fmt.Errorf("merge: %v; run the missing shards or pass -partial", err)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "merged %d of %d grid cells into %s\n", len(res.Cells), len(p.Points), filepath.Join(out, "grid.json"))
+	printGridLabels(res)
+	return nil
 }
 
 // gridCommandConfig checks the flags of grid and completes cfg with the network

@@ -161,10 +161,15 @@ func sweepRun(args []string) error {
 		dir = filepath.Join(filepath.Dir(*planFile), "points")
 	}
 	runner, pointWorkers := toy.SweepRunner(), *workers
-	if experiment.IsNetPlan(p) {
+	switch {
+	case experiment.IsNetPlan(p):
 		// Network points run one at a time; -workers is the number of
 		// trainer goroutines.
 		runner, pointWorkers = experiment.NetRunner(experiment.NetRunsDir(*planFile), *workers), 1
+	case experiment.IsGridPlan(p):
+		// A grid's cells (regimes grid -plan-only) train into the plan's
+		// folder, one at a time.
+		runner, pointWorkers = experiment.GridRunner(filepath.Dir(*planFile), *workers, nil), 1
 	}
 	n, err := sweep.RunShard(context.Background(), p, shard, dir, pointWorkers, runner, pointsReporter(fmt.Sprintf("sweep shard %v", shard), *quiet))
 	if err != nil {
@@ -201,6 +206,9 @@ func sweepMerge(args []string) error {
 	dir := *out
 	if dir == "" {
 		dir = filepath.Dir(*planFile)
+	}
+	if experiment.IsGridPlan(p) {
+		return gridMerge(p, dirs, dir, *partial)
 	}
 	msg, err := experiment.MergeSweep(p, dirs, dir, *partial)
 	var miss *experiment.MissingError
