@@ -16,7 +16,7 @@ import (
 )
 
 var cmdGrid = &Command{
-	UsageLine: "grid [-model resnet|convnet|mlp] [-width K] [-data mnist|cifar10|cifar100] [-subset N] [-test-subset M] -plrs P1,P2,... -flrs F1,F2,... -pre-epochs T -fine-epochs F [-swa-ks K1,K2,...] [-path-points 10] [-seeds S] -out DIR",
+	UsageLine: "grid [-model resnet|convnet|mlp] [-width K] [-data mnist|cifar10|cifar100] [-subset N] [-test-subset M] -plrs P1,P2,... -flrs F1,F2,... -pre-epochs T -fine-epochs F [-swa-ks K1,K2,...] [-path-points 10] [-seeds S] [-plan-only] -out DIR",
 	Short:     "the follow-up's grid: pre-training x fine-tuning ELRs x seeds, SWA, angles, barriers, the 2A/2B label",
 	Long:      helpText("grid"),
 	Flags:     gridCommandFlags,
