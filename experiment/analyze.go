@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/regimes/regimes/analysis"
-	"github.com/regimes/regimes/realnets"
+	"github.com/regimes/regimes/realnets/run"
 	"github.com/regimes/regimes/toy"
 )
 
@@ -127,7 +127,7 @@ func RandomLevelBeside(name string) (float64, map[string]float64, error) {
 		return level, nil, err
 	}
 	if math.IsNaN(level) {
-		if v, err := realnets.RandomLevel(filepath.Dir(name)); err == nil {
+		if v, err := run.RandomLevel(filepath.Dir(name)); err == nil {
 			level = v
 		}
 	}

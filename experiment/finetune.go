@@ -21,6 +21,7 @@ import (
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
+	"github.com/regimes/regimes/realnets/run"
 )
 
 // FinetuneConfig configures the "better optima" protocol (SCIENCE.md
@@ -368,7 +369,7 @@ func ensureRun(ctx context.Context, cfg realnets.TrainConfig, progress io.Writer
 		}
 		if hasCheckpoint(cfg.Out) {
 			rc := realnets.TrainConfig{Out: cfg.Out, Epochs: cfg.Epochs, Workers: cfg.Workers, Resume: true, Progress: cfg.Progress}
-			if err := realnets.Run(ctx, rc, progress); err != nil {
+			if err := run.Run(ctx, rc, progress); err != nil {
 				return nil, 0, fmt.Errorf("resuming %s: %w", cfg.Out, err)
 			}
 			break
@@ -378,7 +379,7 @@ func ensureRun(ctx context.Context, cfg realnets.TrainConfig, progress io.Writer
 		if progress != nil {
 			fmt.Fprintf(progress, "%s: training\n", cfg.Out)
 		}
-		if err := realnets.Run(ctx, cfg, progress); err != nil {
+		if err := run.Run(ctx, cfg, progress); err != nil {
 			return nil, 0, fmt.Errorf("training %s: %w", cfg.Out, err)
 		}
 	default:

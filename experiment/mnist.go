@@ -20,6 +20,7 @@ import (
 	"github.com/regimes/regimes/plots/figdata"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
+	"github.com/regimes/regimes/realnets/run"
 	"github.com/regimes/regimes/regime"
 	"github.com/regimes/regimes/sweep"
 )
@@ -528,7 +529,7 @@ func seedRun(src, dst string) error {
 	if _, err := os.Stat(filepath.Join(dst, "config.json")); err == nil {
 		return nil
 	}
-	ck := realnets.LastCheckpoint(src)
+	ck := run.LastCheckpoint(src)
 	if ck == "" {
 		return nil // nothing to continue from: dst trains from the start
 	}

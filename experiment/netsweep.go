@@ -14,6 +14,7 @@ import (
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/realnets"
+	"github.com/regimes/regimes/realnets/run"
 	"github.com/regimes/regimes/sweep"
 )
 
@@ -137,12 +138,12 @@ func NetRunner(runs string, workers int) sweep.Runner {
 		cfg.ELR, cfg.Seed, cfg.Workers = pt.ELR, pt.Seed, workers
 		cfg.Out = filepath.Join(runs, rel)
 		cfg.CheckpointEvery = 1
-		if _, ok := realnets.FinishedRun(cfg.Out, cfg); ok {
+		if _, ok := run.FinishedRun(cfg.Out, cfg); ok {
 			// Finished earlier (its checkpoints may have been removed, as in
 			// the committed testdata/mnist): classify it again, train nothing.
 			return NetPointResult(cfg.Out, "runs/"+rel)
 		}
-		if ck := realnets.LastCheckpoint(cfg.Out); ck != "" {
+		if ck := run.LastCheckpoint(cfg.Out); ck != "" {
 			c, err := realnets.LoadCheckpoint(ck)
 			if err != nil {
 				return nil, err
@@ -152,7 +153,7 @@ func NetRunner(runs string, workers int) sweep.Runner {
 			}
 			cfg = realnets.TrainConfig{Out: cfg.Out, Resume: true, Epochs: cfg.Epochs, Workers: workers}
 		}
-		if err := realnets.Run(ctx, cfg, nil); err != nil {
+		if err := run.Run(ctx, cfg, nil); err != nil {
 			return nil, err
 		}
 		return NetPointResult(cfg.Out, "runs/"+rel)
@@ -180,7 +181,7 @@ func NetPointResult(dir, rel string) (map[string]any, error) {
 	}
 	delete(cfg, "out")
 	delete(cfg, "workers")
-	cl, err := realnets.ClassifyRun(dir, analysis.ClassifySettings{})
+	cl, err := run.ClassifyRun(dir, analysis.ClassifySettings{})
 	if err != nil {
 		return nil, err
 	}

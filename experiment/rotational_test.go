@@ -12,6 +12,7 @@ import (
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
+	"github.com/regimes/regimes/realnets/run"
 )
 
 // tinyConventional trains a small SI MLP on 2560 MNIST images (20 steps per
@@ -20,7 +21,7 @@ func tinyConventional(parent string, momentum float64) (string, error) {
 	dir := filepath.Join(parent, "run")
 	cfg := realnets.TrainConfig{Model: "mlp", Width: 32, Data: data.Config{Name: "mnist", Subset: 2560},
 		LR: 0.1, WD: 0.03, Momentum: momentum, Epochs: 15, Batch: 128, Seed: 1, Out: dir, TestSubset: 500, GradMetrics: "all"}
-	return dir, realnets.Run(context.Background(), cfg, io.Discard)
+	return dir, run.Run(context.Background(), cfg, io.Discard)
 }
 
 // ExampleRotationalRun compares a tiny conventional MNIST run (an SI MLP of

@@ -12,6 +12,7 @@ import (
 	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
+	"github.com/regimes/regimes/realnets/run"
 )
 
 // StabilityRunConfig configures RunStability: fixed-ELR trainings of the
@@ -27,7 +28,7 @@ type StabilityRunConfig struct {
 	// are set per run).
 	Train realnets.TrainConfig `json:"train"`
 	// Epochs lists the checkpoint epochs measured (they must be epochs at
-	// which realnets.Run keeps checkpoints: 1, 2, 5 times a power of ten, or
+	// which run.Run keeps checkpoints: 1, 2, 5 times a power of ten, or
 	// the last); 0 is the starting point.
 	Epochs []int `json:"epochs"`
 	// Final is the configuration at the last epoch (with SLQ, say); Tracking
@@ -74,7 +75,7 @@ func RunStability(ctx context.Context, cfg StabilityRunConfig, progress io.Write
 			if progress != nil {
 				fmt.Fprintf(progress, "training ELR %.3g (%d/%d), %.0f s elapsed\n", elr, i+1, len(cfg.ELRs), time.Since(start).Seconds())
 			}
-			if err := realnets.Run(ctx, tc, nil); err != nil {
+			if err := run.Run(ctx, tc, nil); err != nil {
 				return out, fmt.Errorf("ELR %g: %v", elr, err)
 			}
 		}

@@ -3,8 +3,11 @@
 // rate or conventionally with weight decay, and computes the metrics of
 // SCIENCE.md section 5.
 //
-// Package realnets owns the models, layers, optimizers and the trainer. It
-// imports analysis (statistics and the regime classifier), its own
-// subpackages (data, gemm, internal) and internal/fileio and
-// internal/memguard; never toy, plots, sweep or experiment.
+// Package realnets owns the models, layers, optimizers, the trainer (Fit,
+// in memory), the checkpoint format and the run identity (RunID, SameRun).
+// Run folders (config.json, metrics.jsonl, steps.csv, checkpoints, resume)
+// are package realnets/run's, which Fit calls through a Store. It imports
+// analysis (statistics), its own subpackages data, gemm and internal, and
+// internal/fileio and internal/memguard; never realnets/run, toy, plots,
+// sweep or experiment.
 package realnets

@@ -2,18 +2,14 @@ package realnets
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/internal/memguard"
 	"github.com/regimes/regimes/realnets/data"
 )
@@ -39,9 +35,11 @@ const (
 	GradNone GradMetrics = "none" // never
 )
 
-// TrainConfig describes one training run. It is written to DIR/config.json
-// and stored in every checkpoint. The zero value of a field means its
-// documented default.
+// TrainConfig describes one training run. It is stored in every checkpoint
+// and, by realnets/run, in a run folder's config.json. The zero value of a
+// field means its documented default. Out, CheckpointEvery, Resume and
+// Force describe the run folder: realnets/run reads them, Fit ignores
+// them.
 type TrainConfig struct {
 	// Model is KindConvNet (ConvNetSI, SCIENCE.md section 9), KindResNet
 	// (ResNet-18-SI, the same section) or KindMLP (the SI MLP).
@@ -78,10 +76,10 @@ type TrainConfig struct {
 	// Workers is the number of goroutines inside a forward pass and a
 	// sphere step (default GOMAXPROCS); the numbers do not depend on it.
 	Workers int `json:"workers,omitempty"`
-	// Out is the output folder.
+	// Out is the run folder.
 	Out string `json:"out"`
 	// CheckpointEvery, when positive, also checkpoints every so many epochs
-	// to DIR/last.ckpt, so that -resume loses at most that many epochs.
+	// to DIR/last.ckpt, so that a resume loses at most that many epochs.
 	// Checkpoints DIR/epoch-NNNNNN.ckpt are always written at the epochs 1,
 	// 2, 5, 10, 20, 50, ... and at the end.
 	CheckpointEvery int `json:"checkpoint_every,omitempty"`
@@ -214,8 +212,6 @@ func (c *TrainConfig) validate() error {
 		return fmt.Errorf("lr*wd = %g: want less than 1", c.LR*c.WD)
 	case c.GradMetrics != GradAll && c.GradMetrics != GradLog && c.GradMetrics != GradNone:
 		return fmt.Errorf("grad metrics %q: want all, log or none", c.GradMetrics)
-	case c.Out == "":
-		return fmt.Errorf("no output folder")
 	}
 	what := fmt.Sprintf("a %s of width %d", c.Model, c.Width)
 	if c.Model == "mlp" {
@@ -261,6 +257,14 @@ func (c TrainConfig) MemoryEstimate() float64 {
 	return 10*4*params + n*perImage
 }
 
+// NewModel returns the model that cfg describes (with its defaults
+// applied), at its initial weights, for images of the shape of s's and
+// s.Classes classes: the model a run of cfg on s starts from.
+func NewModel(cfg TrainConfig, s *data.Set) (Model, error) {
+	cfg.defaults()
+	return newModel(&cfg, s.C, s.H, s.W, s.Classes)
+}
+
 // newModel builds the model of cfg for images of shape (ch, h, w) and the
 // given number of classes.
 func newModel(cfg *TrainConfig, ch, h, w, classes int) (Model, error) {
@@ -287,9 +291,10 @@ func newModel(cfg *TrainConfig, ch, h, w, classes int) (Model, error) {
 	}
 }
 
-// isLogEpoch reports whether epoch is 1, 2 or 5 times a power of ten: the
-// epochs at which checkpoints are kept.
-func isLogEpoch(epoch int) bool {
+// LogEpoch reports whether epoch is 1, 2 or 5 times a power of ten: the
+// epochs at which a run measures its sharpness and realnets/run keeps
+// checkpoints.
+func LogEpoch(epoch int) bool {
 	for epoch >= 10 && epoch%10 == 0 {
 		epoch /= 10
 	}
@@ -313,22 +318,6 @@ func isGradEpoch(epoch int) bool {
 	}
 }
 
-// Run runs the training that cfg describes, writing DIR/config.json,
-// DIR/metrics.jsonl (one Record per epoch, epoch 0 being the starting point),
-// DIR/steps.csv (one StepRecord per step, or per cfg.LogEvery steps, with
-// the header StepsHeader, rewritten at every epoch end) and checkpoints to
-// cfg.Out. It shows a progress line on progress when
-// progress is not nil. It stops with ctx's error when ctx is done; the last
-// checkpoint then lets -resume continue exactly: the numbers of a resumed run
-// are bitwise those of an uninterrupted one.
-func Run(ctx context.Context, cfg TrainConfig, progress io.Writer) error {
-	if cfg.Out == "" && !cfg.Resume {
-		return fmt.Errorf("no output folder (Fit trains in memory)")
-	}
-	_, err := train(ctx, cfg, progress, nil)
-	return err
-}
-
 // A Recorder receives a run's records as they are made: the starting point
 // (epoch 0) and then every epoch, in order. An error stops the run with
 // that error. It is the in-memory counterpart of metrics.jsonl, for
@@ -350,51 +339,106 @@ type Result struct {
 	Sharpness []SharpnessRecord
 }
 
-// Fit runs the training that cfg describes and returns it in memory,
-// calling rec (when not nil) with every record as it is made. With cfg.Out
-// empty nothing is written (no folder, no checkpoints: such a run cannot be
-// resumed); with cfg.Out set it writes the run folder as Run does. The
-// numbers are bitwise those of Run with the same configuration. When ctx is
-// done or rec fails, Fit returns the run so far with the error.
-func Fit(ctx context.Context, cfg TrainConfig, rec Recorder) (*Result, error) {
-	r, err := train(ctx, cfg, nil, rec)
+// A Store keeps a training run outside memory; realnets/run's run folders
+// are the Store of this module. Fit calls Open once the configuration
+// is checked, the data loaded and the model built, before the run's first
+// record; and Save with the run's state after its start (the starting
+// point measured, or a resumed run restored) and after every epoch's
+// record. An error from either stops the run with that error.
+type Store interface {
+	Open(s *State) error
+	Save(s *State) error
+}
+
+// A State is a training run as a Store sees it in Open and Save. Its
+// slices are the run's own: a Store reads them and keeps no reference.
+type State struct {
+	// Config is the run's configuration with its defaults applied.
+	Config TrainConfig
+	// Epoch and Step count the completed epochs and steps.
+	Epoch, Step int
+	// Trained is true after an epoch was trained, false at the run's start.
+	Trained bool
+	// Records, Steps and Sharpness are the records so far (what
+	// metrics.jsonl, steps.csv and sharpness.jsonl hold).
+	Records   []Record
+	Steps     []StepRecord
+	Sharpness []SharpnessRecord
+
+	r *run
+}
+
+// Checkpoint returns a checkpoint of the run's current state, from which
+// FitOptions.Start continues it bitwise.
+func (s *State) Checkpoint() *Checkpoint {
+	r := s.r
+	c := &Checkpoint{
+		Config:    *r.cfg,
+		Epoch:     r.epoch,
+		Step:      r.step,
+		Params:    tensors(r.model.Params()),
+		Buffers:   tensors(r.model.Buffers()),
+		Optim:     r.opt.State(),
+		InitSI:    r.initSI,
+		Records:   r.records,
+		Steps:     r.steps,
+		Sharpness: r.sharp,
+		WallTime:  r.wall(),
+	}
+	c.Config.Resume = false
+	return c
+}
+
+// Report tells the configuration's Progress hook, if any, that the run
+// entered phase (a Store's own work, such as "checkpoint").
+func (s *State) Report(phase string) { s.r.report(phase, nil) }
+
+// FitOptions are the optional parts of Fit.
+type FitOptions struct {
+	// Start, when not nil, continues the run of this checkpoint exactly
+	// where it stopped (a resume; realnets/run finds the checkpoint of a
+	// folder): the configuration given to Fit must be Start.Config, with
+	// only Epochs (at least Start.Epoch), Workers and Progress changed.
+	Start *Checkpoint
+	// Recorder, when not nil, receives every record as it is made.
+	Recorder Recorder
+	// Store, when not nil, keeps the run outside memory. Without it
+	// nothing is written.
+	Store Store
+	// Progress, when not nil, receives a progress bar of the batches.
+	Progress io.Writer
+}
+
+// Fit runs the training that cfg describes with the options opt, and
+// returns it in memory. With the zero options nothing is written (no
+// folder, no checkpoints: such a run cannot be resumed); realnets/run
+// trains into a run folder through a Store. The numbers depend on cfg
+// only: with or without a Store, and continued from a Start or trained
+// straight, they are bitwise the same. The fields Out, CheckpointEvery,
+// Resume and Force of cfg are the Store's; Fit ignores them. When ctx is
+// done, the Recorder or the Store fails, or the run diverges, Fit returns
+// the run so far with the error.
+func Fit(ctx context.Context, cfg TrainConfig, opt FitOptions) (*Result, error) {
+	r, err := train(ctx, cfg, opt)
 	if r == nil {
 		return nil, err
 	}
 	return &Result{Config: *r.cfg, Model: r.model, Records: r.records, Steps: r.steps, Sharpness: r.sharp}, err
 }
 
-func train(ctx context.Context, cfg TrainConfig, progress io.Writer, rec Recorder) (*run, error) {
-	memory := cfg.Out == "" && !cfg.Resume
-	var ck *Checkpoint
-	if cfg.Resume {
-		if cfg.Out == "" {
-			return nil, fmt.Errorf("resume needs the run's output folder")
+func train(ctx context.Context, cfg TrainConfig, opt FitOptions) (*run, error) {
+	ck := opt.Start
+	if ck == nil && cfg.Resume {
+		return nil, fmt.Errorf("resume: no checkpoint to start from (realnets/run resumes a run folder)")
+	}
+	if ck != nil {
+		cfg.Resume = true
+		if cfg.Epochs < ck.Epoch {
+			return nil, fmt.Errorf("resume: the run has completed %d epochs, %d would shorten it", ck.Epoch, cfg.Epochs)
 		}
-		if cfg.Epochs < 0 || cfg.Workers < 0 {
-			return nil, fmt.Errorf("resume %s: epochs %d, workers %d: want non-negative values (0: keep the run's)", cfg.Out, cfg.Epochs, cfg.Workers)
-		}
-		var err error
-		if _, ck, err = resumePoint(cfg.Out); err != nil {
-			return nil, err
-		}
-		c := ck.Config
-		c.Out = cfg.Out
-		if cfg.Epochs > 0 {
-			if cfg.Epochs < ck.Epoch {
-				return nil, fmt.Errorf("resume %s: the run has completed %d epochs, -epochs %d would shorten it (give at least %d)", cfg.Out, ck.Epoch, cfg.Epochs, ck.Epoch)
-			}
-			c.Epochs = cfg.Epochs
-		}
-		if cfg.Workers > 0 {
-			c.Workers = cfg.Workers
-		}
-		c.Resume = true
-		c.Progress = cfg.Progress
-		cfg = c
 	}
 	var from *Checkpoint
-	if cfg.From != "" && !cfg.Resume {
+	if cfg.From != "" && ck == nil {
 		var err error
 		if from, err = LoadCheckpoint(cfg.From); err != nil {
 			return nil, err
@@ -414,11 +458,7 @@ func train(ctx context.Context, cfg TrainConfig, progress io.Writer, rec Recorde
 		}
 	}
 	cfg.defaults()
-	check := cfg
-	if memory {
-		check.Out = "(memory)" // training in memory needs no folder
-	}
-	if err := check.validate(); err != nil {
+	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	ds, err := data.Load(cfg.Data)
@@ -440,11 +480,11 @@ func train(ctx context.Context, cfg TrainConfig, progress io.Writer, rec Recorde
 	}
 	params := model.Params()
 
-	r := &run{cfg: &cfg, recorder: rec, model: model, train: train, test: test, eval: NewEvaluator(model), progress: progress}
+	r := &run{cfg: &cfg, recorder: opt.Recorder, store: opt.Store, model: model, train: train, test: test, eval: NewEvaluator(model), progress: opt.Progress}
 	switch {
 	case ck != nil:
 		if err := ck.Restore(model); err != nil {
-			return nil, fmt.Errorf("resume %s: %v", cfg.Out, err)
+			return nil, fmt.Errorf("resume: %v", err)
 		}
 	case from != nil:
 		if err := from.Restore(model); err != nil {
@@ -460,7 +500,7 @@ func train(ctx context.Context, cfg TrainConfig, progress io.Writer, rec Recorde
 	}
 	if ck != nil {
 		if err := r.opt.SetState(ck.Optim); err != nil {
-			return nil, fmt.Errorf("resume %s: %v", cfg.Out, err)
+			return nil, fmt.Errorf("resume: %v", err)
 		}
 		r.epoch, r.step, r.records, r.steps, r.wall0 = ck.Epoch, ck.Step, ck.Records, ck.Steps, ck.WallTime
 		r.first = ck.Epoch
@@ -475,14 +515,8 @@ func train(ctx context.Context, cfg TrainConfig, progress io.Writer, rec Recorde
 	if cfg.Sharpness > train.N {
 		return nil, fmt.Errorf("sharpness subset of %d images: the training set has %d", cfg.Sharpness, train.N)
 	}
-	if ck == nil && !memory {
-		if err := claimFolder(&cfg); err != nil {
-			return nil, err
-		}
-	}
-	// Every check is done: the folder is made just before its first file.
-	if !memory {
-		if err := fileio.MkdirClean(cfg.Out); err != nil {
+	if r.store != nil {
+		if err := r.store.Open(r.state(false)); err != nil {
 			return nil, err
 		}
 	}
@@ -495,7 +529,7 @@ func train(ctx context.Context, cfg TrainConfig, progress io.Writer, rec Recorde
 			return nil, err
 		}
 	}
-	if err := r.commit(); err != nil {
+	if err := r.save(false); err != nil {
 		return nil, err
 	}
 	if ck == nil {
@@ -512,6 +546,7 @@ type run struct {
 	opt         Optimizer
 	train, test *data.Set
 	eval        *Evaluator
+	store       Store
 	progress    io.Writer
 
 	epoch, step    int
@@ -605,7 +640,7 @@ func (r *run) loop(ctx context.Context) error {
 			return err
 		}
 		last := epoch == cfg.Epochs
-		if isLogEpoch(epoch) || last {
+		if LogEpoch(epoch) || last {
 			if cfg.Sharpness > 0 {
 				r.report("sharpness", nil)
 			}
@@ -613,22 +648,7 @@ func (r *run) loop(ctx context.Context) error {
 				return err
 			}
 		}
-		// The epoch's checkpoints are written before its files are
-		// committed: a folder whose metrics.jsonl lists an epoch always
-		// holds that epoch's checkpoints (a kill in between leaves the
-		// checkpoints one epoch ahead, and the resume commits them).
-		if isLogEpoch(epoch) || last {
-			r.report("checkpoint", nil)
-			if err := r.checkpoint(filepath.Join(cfg.Out, fmt.Sprintf("epoch-%06d.ckpt", epoch))); err != nil {
-				return err
-			}
-		}
-		if last || (cfg.CheckpointEvery > 0 && epoch%cfg.CheckpointEvery == 0) {
-			if err := r.checkpoint(filepath.Join(cfg.Out, "last.ckpt")); err != nil {
-				return err
-			}
-		}
-		if err := r.commit(); err != nil {
+		if err := r.save(true); err != nil {
 			return err
 		}
 		r.report("", &r.records[len(r.records)-1])
@@ -668,52 +688,18 @@ func (r *run) measure(epoch int) Record {
 	return rec
 }
 
-func (r *run) checkpoint(name string) error {
-	if r.cfg.Out == "" {
-		return nil // training in memory
-	}
-	c := &Checkpoint{
-		Config:    *r.cfg,
-		Epoch:     r.epoch,
-		Step:      r.step,
-		Params:    tensors(r.model.Params()),
-		Buffers:   tensors(r.model.Buffers()),
-		Optim:     r.opt.State(),
-		InitSI:    r.initSI,
-		Records:   r.records,
-		Steps:     r.steps,
-		Sharpness: r.sharp,
-		WallTime:  r.wall(),
-	}
-	c.Config.Resume = false
-	return SaveCheckpoint(name, c)
+// state returns the run's state for its Store.
+func (r *run) state(trained bool) *State {
+	return &State{Config: *r.cfg, Epoch: r.epoch, Step: r.step, Trained: trained,
+		Records: r.records, Steps: r.steps, Sharpness: r.sharp, r: r}
 }
 
-// commit rewrites the run folder's files from the run's state as one unit
-// (fileio.WriteSet, with the run identity in the manifest): config.json,
-// metrics.jsonl, steps.csv and, for runs that compute it, sharpness.jsonl.
-// A kill at any moment leaves a folder whose manifest matches its files or
-// one without a manifest, and the checkpoints (which carry the same state)
-// let -resume rewrite it.
-func (r *run) commit() error {
-	if r.cfg.Out == "" {
-		return nil // training in memory
+// save gives the run's state to its Store, if any.
+func (r *run) save(trained bool) error {
+	if r.store == nil {
+		return nil
 	}
-	cfgOut := runConfig{TrainConfig: *r.cfg, RunID: r.cfg.RunID()}
-	cfgOut.Resume = false
-	files := []fileio.File{
-		{Name: "config.json", Write: func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", "  ")
-			return enc.Encode(cfgOut)
-		}},
-		{Name: "metrics.jsonl", Write: func(w io.Writer) error { return fileio.WriteJSONL(w, r.records) }},
-		{Name: StepsFile, Write: func(w io.Writer) error { return WriteSteps(w, r.steps) }},
-	}
-	if r.cfg.Sharpness > 0 {
-		files = append(files, fileio.File{Name: "sharpness.jsonl", Write: func(w io.Writer) error { return fileio.WriteJSONL(w, r.sharp) }})
-	}
-	return fileio.WriteSet(r.cfg.Out, cfgOut.RunID, files)
+	return r.store.Save(r.state(trained))
 }
 
 // A SharpnessRecord is one line of DIR/sharpness.jsonl: the epoch and the
@@ -777,141 +763,6 @@ func deref(p *float64) float64 {
 	return *p
 }
 
-// lastCheckpoint returns the checkpoint of dir with the most completed
-// epochs (last.ckpt or the latest epoch-NNNNNN.ckpt), or "" if there is none.
-func lastCheckpoint(dir string) string {
-	best, bestEpoch := "", -1
-	names, _ := filepath.Glob(filepath.Join(dir, "epoch-*.ckpt"))
-	for _, n := range names {
-		var e int
-		if _, err := fmt.Sscanf(filepath.Base(n), "epoch-%d.ckpt", &e); err == nil && e > bestEpoch {
-			best, bestEpoch = n, e
-		}
-	}
-	last := filepath.Join(dir, "last.ckpt")
-	if c, err := LoadCheckpoint(last); err == nil && c.Epoch >= bestEpoch {
-		return last
-	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-		// A broken last.ckpt is reported by the caller, never passed over
-		// for an older checkpoint without a word.
-		return last
-	}
-	return best
-}
-
-// claimFolder checks that a new run may write into cfg.Out: the folder is
-// new, empty of runs, or holds this same run without checkpoints (a start
-// killed before its first checkpoint). A folder with another run, or with
-// this run's checkpoints, is refused naming -resume and -force, unless
-// cfg.Force, which removes the old run's checkpoints and files.
-func claimFolder(cfg *TrainConfig) error {
-	dir := cfg.Out
-	ckpts, _ := filepath.Glob(filepath.Join(dir, "*.ckpt"))
-	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
-	if err != nil && len(ckpts) == 0 {
-		return nil
-	}
-	if cfg.Force {
-		old := append(ckpts, filepath.Join(dir, fileio.ManifestFile), filepath.Join(dir, "config.json"),
-			filepath.Join(dir, "metrics.jsonl"), filepath.Join(dir, StepsFile), filepath.Join(dir, "sharpness.jsonl"))
-		for _, n := range old {
-			if err := os.Remove(n); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return err
-			}
-		}
-		return nil
-	}
-	var have runConfig
-	if err == nil {
-		err = json.Unmarshal(b, &have)
-	}
-	switch {
-	case err != nil:
-		return fmt.Errorf("%s holds checkpoints without a readable config.json (%v); replace them with -force", dir, err)
-	case SameRun(have.TrainConfig, *cfg) != nil:
-		return fmt.Errorf("%s holds another run (%s: %v); continue that run with -resume, or replace it with -force", dir, have.TrainConfig.Summary(), SameRun(have.TrainConfig, *cfg))
-	case len(ckpts) > 0:
-		return fmt.Errorf("%s holds this run already, with checkpoints; continue it with -resume, or start it again with -force", dir)
-	}
-	return nil
-}
-
-// waysOut ends the refusals of a resume: what the user can do instead.
-const waysOut = "start afresh with -force, or from an intact checkpoint with -from FILE"
-
-// runConfig is the content of DIR/config.json: the configuration and its
-// run identity.
-type runConfig struct {
-	TrainConfig
-	RunID string `json:"run_id"`
-}
-
-// resumePoint returns the checkpoint a resumed run in dir continues from:
-// last.ckpt or an epoch-NNNNNN.ckpt with more completed epochs. It refuses
-// a folder without checkpoints, a last.ckpt or chosen checkpoint that is not
-// intact, and one of another run than dir/config.json's.
-func resumePoint(dir string) (string, *Checkpoint, error) {
-	last := filepath.Join(dir, "last.ckpt")
-	ck, err := LoadCheckpoint(last)
-	name := last
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		name, ck = "", nil
-	case err != nil:
-		return "", nil, fmt.Errorf("resume %s: %v; %s", dir, err, waysOut)
-	default:
-		if err := sameRunAsFolder(dir, last, ck); err != nil {
-			return "", nil, err
-		}
-	}
-	best, bestEpoch := "", -1
-	names, _ := filepath.Glob(filepath.Join(dir, "epoch-*.ckpt"))
-	for _, n := range names {
-		var e int
-		if _, err := fmt.Sscanf(filepath.Base(n), "epoch-%d.ckpt", &e); err == nil && e > bestEpoch {
-			best, bestEpoch = n, e
-		}
-	}
-	if best != "" && (ck == nil || bestEpoch > ck.Epoch) {
-		if ck, err = LoadCheckpoint(best); err != nil {
-			return "", nil, fmt.Errorf("resume %s: %v; %s", dir, err, waysOut)
-		}
-		if err := sameRunAsFolder(dir, best, ck); err != nil {
-			return "", nil, err
-		}
-		name = best
-	}
-	if ck == nil {
-		return "", nil, fmt.Errorf("%s: no checkpoint to resume from", dir)
-	}
-	return name, ck, nil
-}
-
-// sameRunAsFolder returns an error unless the checkpoint ck (read from the
-// file name) belongs to the run described by dir/config.json: its recorded
-// run identity (or, in a config.json written before identities, the one
-// computed from it) must be ck's.
-func sameRunAsFolder(dir, name string, ck *Checkpoint) error {
-	cfgName := filepath.Join(dir, "config.json")
-	b, err := os.ReadFile(cfgName)
-	if err != nil {
-		return fmt.Errorf("resume %s: %v (a checkpoint without its run's configuration); %s", dir, err, waysOut)
-	}
-	var rc runConfig
-	if err := json.Unmarshal(b, &rc); err != nil {
-		return fmt.Errorf("resume %s: %s: %v; %s", dir, cfgName, err, waysOut)
-	}
-	id := rc.RunID
-	if id == "" {
-		id = rc.TrainConfig.RunID()
-	}
-	if ck.RunID != id {
-		return fmt.Errorf("resume %s: %s is a checkpoint of another run (run %s: %s) than config.json's (run %s: %s); %s",
-			dir, filepath.Base(name), ck.RunID, ck.Config.Summary(), id, rc.TrainConfig.Summary(), waysOut)
-	}
-	return nil
-}
-
 // Summary returns a short description of the run c: model, width, data,
 // learning rate and seed, as in "convnet width 32 on mnist, elr 0.001,
 // seed 1".
@@ -924,19 +775,16 @@ func (c TrainConfig) Summary() string {
 	return fmt.Sprintf("%s width %d on %s, %s, seed %d", c.Model, c.Width, c.Data.Name, lr, c.Seed)
 }
 
-// LastCheckpoint returns the checkpoint in dir that a resumed run continues
-// from (last.ckpt or the latest epoch-NNNNNN.ckpt), or "" if there is none.
-func LastCheckpoint(dir string) string { return lastCheckpoint(dir) }
-
 // Check reports the first invalid field of c with its defaults applied, as
-// Run would, without touching any file.
+// Fit would, without touching any file. The output folder is not
+// checked (realnets/run's).
 func (c TrainConfig) Check() error {
 	c.defaults()
 	return c.validate()
 }
 
-// WithDefaults returns c with its zero fields set to their defaults, as Run
-// sets them.
+// WithDefaults returns c with its zero fields set to their defaults, as
+// Fit sets them.
 func (c TrainConfig) WithDefaults() TrainConfig {
 	c.defaults()
 	return c

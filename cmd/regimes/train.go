@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/regimes/regimes/realnets"
+	runfolder "github.com/regimes/regimes/realnets/run"
 )
 
 var cmdTrain = &Command{
@@ -76,7 +77,7 @@ func runTrain(cfg realnets.TrainConfig, o trainOptions) error {
 	cfg.Progress = hook
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	err := realnets.Run(ctx, cfg, nil)
+	err := runfolder.Run(ctx, cfg, nil)
 	if cerr := closeHook(); err == nil {
 		err = cerr
 	}

@@ -20,13 +20,14 @@ var rules = []struct {
 	pkg    string
 	forbid []string
 }{
-	// Data flow one way, cmd -> experiment -> (toy, realnets) -> analysis;
+	// Data flow one way, cmd -> experiment -> (toy, realnets/run -> realnets) -> analysis;
 	// plots draws and knows neither the toys nor the networks.
 	{"analysis", []string{"toy", "realnets", "plots", "sweep", "experiment", "cmd"}},
 	{"plots", []string{"toy", "realnets", "sweep", "experiment", "cmd"}},
 	{"sweep", []string{"analysis", "toy", "realnets", "plots", "experiment", "cmd", "regime"}},
 	{"toy", []string{"realnets", "plots", "experiment", "cmd"}}, // its sweep point runner uses sweep
-	{"realnets", []string{"toy", "plots", "sweep", "experiment", "cmd"}},
+	{"realnets", []string{"realnets/run", "toy", "plots", "sweep", "experiment", "cmd"}},
+	{"realnets/run", []string{"toy", "plots", "sweep", "experiment", "cmd"}},
 	{"experiment", []string{"cmd"}},
 	{"tfevents", []string{"*"}},
 	{"regime", []string{"*"}},
@@ -142,7 +143,7 @@ func TestImportRules(t *testing.T) {
 // does depend on regime, and experiment on realnets.
 func TestRulesBite(t *testing.T) {
 	root, _ := filepath.Abs(filepath.Join("..", ".."))
-	for _, c := range [][2]string{{"plots", "regime"}, {"experiment", "realnets"}, {"realnets", "realnets/gemm"}, {"cmd/regimes", "internal/fileio"}} {
+	for _, c := range [][2]string{{"plots", "regime"}, {"experiment", "realnets"}, {"realnets", "realnets/gemm"}, {"realnets/run", "realnets"}, {"experiment", "realnets/run"}, {"cmd/regimes", "internal/fileio"}} {
 		if _, ok := deps(t, root, c[0])[c[1]]; !ok {
 			t.Errorf("%s does not seem to depend on %s: the walk is broken", c[0], c[1])
 		}

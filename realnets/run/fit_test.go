@@ -1,4 +1,4 @@
-package realnets
+package run
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/regimes/regimes/realnets"
 )
 
 type countRecorder struct {
@@ -16,7 +18,7 @@ type countRecorder struct {
 
 var errStop = errors.New("stop")
 
-func (c *countRecorder) Record(r Record) error {
+func (c *countRecorder) Record(r realnets.Record) error {
 	c.epochs = append(c.epochs, r.Epoch)
 	if c.stop > 0 && r.Epoch == c.stop {
 		return errStop
@@ -33,7 +35,7 @@ func TestFitInMemory(t *testing.T) {
 	wd, _ := os.Getwd()
 	cfg := smallConfig("", mnist)
 	var rec countRecorder
-	res, err := Fit(context.Background(), cfg, &rec)
+	res, err := realnets.Fit(context.Background(), cfg, realnets.FitOptions{Recorder: &rec})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +47,7 @@ func TestFitInMemory(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "run")
 	mustRun(t, smallConfig(dir, mnist))
-	recs, err := ReadMetrics(filepath.Join(dir, "metrics.jsonl"))
+	recs, err := realnets.ReadMetrics(filepath.Join(dir, "metrics.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +61,7 @@ func TestFitInMemory(t *testing.T) {
 			t.Errorf("epoch %d: Fit %+v, Run %+v", i, b, a)
 		}
 	}
-	steps, err := ReadSteps(filepath.Join(dir, StepsFile))
+	steps, err := realnets.ReadSteps(filepath.Join(dir, realnets.StepsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +69,7 @@ func TestFitInMemory(t *testing.T) {
 		t.Errorf("steps differ: Fit %d, Run %d", len(res.Steps), len(steps))
 	}
 	stop := countRecorder{stop: 2}
-	res, err = Fit(context.Background(), cfg, &stop)
+	res, err = realnets.Fit(context.Background(), cfg, realnets.FitOptions{Recorder: &stop})
 	if !errors.Is(err, errStop) || res == nil || len(res.Records) != 3 {
 		t.Errorf("a recorder error at epoch 2: err %v, %d records; want errStop after 3", err, len(res.Records))
 	}
