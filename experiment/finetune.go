@@ -353,7 +353,7 @@ func ensureRun(ctx context.Context, cfg realnets.TrainConfig, progress io.Writer
 			return nil, 0, fmt.Errorf("%s: %v", filepath.Join(cfg.Out, "config.json"), err)
 		}
 		if err := realnets.SameRun(have, cfg); err != nil {
-			return nil, 0, fmt.Errorf("%s holds another run (%v); remove it or choose another -out", cfg.Out, err)
+			return nil, 0, fmt.Errorf("%s holds another run (%v); remove it or choose another output folder", cfg.Out, err)
 		}
 		recs, err := realnets.ReadMetrics(metrics)
 		if err == nil && len(recs) > 0 && recs[len(recs)-1].Epoch == cfg.Epochs {
@@ -362,7 +362,7 @@ func ensureRun(ctx context.Context, cfg realnets.TrainConfig, progress io.Writer
 			return recs, recs[len(recs)-1].WallTime, nil
 		}
 		if err == nil && len(recs) > 0 && recs[len(recs)-1].Epoch > cfg.Epochs {
-			return nil, 0, fmt.Errorf("%s has %d epochs, want %d; remove it or choose another -out", cfg.Out, recs[len(recs)-1].Epoch, cfg.Epochs)
+			return nil, 0, fmt.Errorf("%s has %d epochs, want %d; remove it or choose another output folder", cfg.Out, recs[len(recs)-1].Epoch, cfg.Epochs)
 		}
 		if progress != nil {
 			fmt.Fprintf(progress, "%s: continuing\n", cfg.Out)

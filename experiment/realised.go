@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -18,6 +19,10 @@ import (
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/regime"
 )
+
+// ErrNoGradMetrics is wrapped by the error of RealisedStats for a log
+// without gradient metrics in its tail.
+var ErrNoGradMetrics = errors.New("train with realnets.TrainConfig.GradMetrics all or log")
 
 // RealisedBand is an ELR interval with its regime, as given by -bands.
 type RealisedBand struct {
@@ -301,7 +306,7 @@ func RealisedStats(recs []realnets.Record, lr, wd, tail float64) (RealisedSummar
 		s.AngleTail = ang / float64(na)
 	}
 	if ng == 0 {
-		return s, fmt.Errorf("no gradient metrics in epochs %d..%d (train with -grad-metrics all or log)", first, last)
+		return s, fmt.Errorf("no gradient metrics in epochs %d..%d (%w)", first, last, ErrNoGradMetrics)
 	}
 	s.GRMSTail = math.Sqrt(g2 / float64(ng))
 	s.GMeanTail = g1 / float64(ng)

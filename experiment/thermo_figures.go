@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -300,6 +301,9 @@ func WriteThermoFigures(res *ThermoResult, dir string, exts []string, overwrite 
 	return WriteFigures(figs, dir, exts, overwrite)
 }
 
+// ErrExists is wrapped by the refusal to replace an existing result file.
+var ErrExists = errors.New("exists and overwrite is not set")
+
 // WriteFigures renders figs into dir as name.ext for each format ext and
 // returns the files written; an existing file is replaced only when
 // overwrite is set.
@@ -309,7 +313,7 @@ func WriteFigures(figs []NamedFigure, dir string, exts []string, overwrite bool)
 		for _, ext := range exts {
 			name := filepath.Join(dir, f.Name+"."+ext)
 			if !overwrite && exists(name) {
-				return files, fmt.Errorf("%s exists (use -force to overwrite)", name)
+				return files, fmt.Errorf("%s %w", name, ErrExists)
 			}
 			if err := plots.Save(f.Figure, f.Width, f.Height, name, plots.SaveOptions{}); err != nil {
 				return files, err
@@ -329,7 +333,7 @@ func exists(name string) bool {
 // existing file is replaced only when overwrite is set.
 func WriteThermoJSON(res *ThermoResult, file string, overwrite bool) error {
 	if !overwrite && exists(file) {
-		return fmt.Errorf("%s exists (use -force to overwrite)", file)
+		return fmt.Errorf("%s %w", file, ErrExists)
 	}
 	data, err := json.MarshalIndent(res, "", " ")
 	if err != nil {

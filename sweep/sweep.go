@@ -236,6 +236,11 @@ func ChooseShard(given string, getenv func(string) string, count int) (Shard, er
 	return s, nil
 }
 
+// ErrNoShardCount is wrapped by ShardFromEnv's error for an array job
+// whose shard count is neither given nor in SLURM_ARRAY_TASK_COUNT (a
+// Kubernetes Indexed Job, whose count the caller must pass).
+var ErrNoShardCount = errors.New("the shard count is unknown: pass the count")
+
 // ShardFromEnv returns the shard of a cluster array job: the index from
 // SLURM_ARRAY_TASK_ID (Slurm job arrays) or JOB_COMPLETION_INDEX (Kubernetes
 // Indexed Jobs), and the count from count when positive, else from
@@ -266,7 +271,7 @@ func ShardFromEnv(getenv func(string) string, count int) (s Shard, ok bool, err 
 	if count <= 0 {
 		c := getenv("SLURM_ARRAY_TASK_COUNT")
 		if c == "" {
-			return Shard{}, true, fmt.Errorf("%s is set but the shard count is unknown: pass -shards N", name)
+			return Shard{}, true, fmt.Errorf("%s is set but %w", name, ErrNoShardCount)
 		}
 		if count, err = strconv.Atoi(c); err != nil {
 			return Shard{}, true, fmt.Errorf("SLURM_ARRAY_TASK_COUNT=%q is not an integer", c)

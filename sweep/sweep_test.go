@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -172,6 +173,11 @@ func TestShardFromEnv(t *testing.T) {
 		if ok != tt.ok || (err != nil) != tt.err || (!tt.err && s != tt.want) {
 			t.Errorf("case %d: got %v %v %v, want %v %v err=%v", i, s, ok, err, tt.want, tt.ok, tt.err)
 		}
+	}
+	// A Kubernetes index without a count says so with a sentinel, which a
+	// command line maps to its flag.
+	if _, _, err := ShardFromEnv(env("JOB_COMPLETION_INDEX", "2"), 0); !errors.Is(err, ErrNoShardCount) {
+		t.Errorf("index without a count: %v, want ErrNoShardCount", err)
 	}
 }
 

@@ -126,7 +126,7 @@ func run(args []string) int {
 		if errors.Is(err, errUsage) {
 			return exitUsage
 		}
-		fmt.Fprintf(stderr, "regimes %s: %v\n", name, oneLine(err))
+		fmt.Fprintf(stderr, "regimes %s: %v\n", name, oneLine(flagWording(err)))
 		var d disagreement
 		if errors.As(err, &d) {
 			return exitDisagree
@@ -158,9 +158,9 @@ func lookup(name string) *Command {
 	return nil
 }
 
-// oneLine folds an error message onto a single line.
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
+// oneLine folds a message onto a single line.
+func oneLine(msg string) string {
+	return strings.Join(strings.Fields(msg), " ")
 }
 
 func help(args []string) int {

@@ -1,4 +1,6 @@
-// Package archtest holds the test that enforces the toolkit's import
-// rules (what each package may depend on, as the packages' doc.go files
-// state). It has no code of its own and imports nothing.
+// Package archtest holds the tests that enforce the toolkit's
+// architecture: the import rules (what each package may depend on, as the
+// packages' doc.go files state) and that library errors speak of
+// configuration fields, never of command-line flags (cmd/regimes maps
+// them to its flags). It has no code of its own and imports nothing.
 package archtest

@@ -300,10 +300,14 @@ func readMNISTPair(dir, prefix string) (raw, error) {
 	return raw{n: n, c: 1, h: h, w: w, classes: 10, pix: img.Data, y: y}, nil
 }
 
+// ErrNeedDir is wrapped by the errors of a data set that needs its files
+// folder: CIFAR always, MNIST when its module cannot be found.
+var ErrNeedDir = errors.New("give the folder holding the data set's files as Config.Dir")
+
 // loadCIFAR reads CIFAR-10 or CIFAR-100 from dir.
 func loadCIFAR(dir string, classes int) (train, test raw, err error) {
 	if dir == "" {
-		return raw{}, raw{}, fmt.Errorf("cifar%d needs a data folder (-data-dir) holding the binary version from https://www.cs.toronto.edu/~kriz/cifar.html", classes)
+		return raw{}, raw{}, fmt.Errorf("cifar%d needs the binary version from https://www.cs.toronto.edu/~kriz/cifar.html: %w", classes, ErrNeedDir)
 	}
 	var trainNames []string
 	var testName string

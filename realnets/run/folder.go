@@ -33,7 +33,7 @@ func LastCheckpoint(dir string) string {
 }
 
 // waysOut ends the refusals of a resume: what the user can do instead.
-const waysOut = "start afresh with -force, or from an intact checkpoint with -from FILE"
+const waysOut = "start afresh with {Force}, or from an intact checkpoint with {From}"
 
 // resumePoint returns the checkpoint a resumed run in dir continues from:
 // last.ckpt or an epoch-NNNNNN.ckpt with more completed epochs. It refuses
@@ -47,7 +47,7 @@ func resumePoint(dir string) (string, *realnets.Checkpoint, error) {
 	case errors.Is(err, os.ErrNotExist):
 		name, ck = "", nil
 	case err != nil:
-		return "", nil, fmt.Errorf("resume %s: %v; %s", dir, err, waysOut)
+		return "", nil, refuse(dir, err, "resume %s: %v; "+waysOut, dir, err)
 	default:
 		if err := sameRunAsFolder(dir, last, ck); err != nil {
 			return "", nil, err
@@ -63,7 +63,7 @@ func resumePoint(dir string) (string, *realnets.Checkpoint, error) {
 	}
 	if best != "" && (ck == nil || bestEpoch > ck.Epoch) {
 		if ck, err = realnets.LoadCheckpoint(best); err != nil {
-			return "", nil, fmt.Errorf("resume %s: %v; %s", dir, err, waysOut)
+			return "", nil, refuse(dir, err, "resume %s: %v; "+waysOut, dir, err)
 		}
 		if err := sameRunAsFolder(dir, best, ck); err != nil {
 			return "", nil, err
@@ -84,19 +84,19 @@ func sameRunAsFolder(dir, name string, ck *realnets.Checkpoint) error {
 	cfgName := filepath.Join(dir, ConfigFile)
 	b, err := os.ReadFile(cfgName)
 	if err != nil {
-		return fmt.Errorf("resume %s: %v (a checkpoint without its run's configuration); %s", dir, err, waysOut)
+		return refuse(dir, err, "resume %s: %v (a checkpoint without its run's configuration); "+waysOut, dir, err)
 	}
 	var rc runConfig
 	if err := json.Unmarshal(b, &rc); err != nil {
-		return fmt.Errorf("resume %s: %s: %v; %s", dir, cfgName, err, waysOut)
+		return refuse(dir, err, "resume %s: %s: %v; "+waysOut, dir, cfgName, err)
 	}
 	id := rc.RunID
 	if id == "" {
 		id = rc.TrainConfig.RunID()
 	}
 	if ck.RunID != id {
-		return fmt.Errorf("resume %s: %s is a checkpoint of another run (run %s: %s) than config.json's (run %s: %s); %s",
-			dir, filepath.Base(name), ck.RunID, ck.Config.Summary(), id, rc.TrainConfig.Summary(), waysOut)
+		return refuse(dir, nil, "resume %s: %s is a checkpoint of another run (run %s: %s) than config.json's (run %s: %s); "+waysOut,
+			dir, filepath.Base(name), ck.RunID, ck.Config.Summary(), id, rc.TrainConfig.Summary())
 	}
 	return nil
 }

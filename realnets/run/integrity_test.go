@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,20 +67,20 @@ func TestResumeRefusals(t *testing.T) {
 			b, _ := os.ReadFile(filepath.Join(dir, "last.ckpt"))
 			b[len(b)-10] ^= 1
 			os.WriteFile(filepath.Join(dir, "last.ckpt"), b, 0o644)
-		}, 3, []string{"last.ckpt", "checksum", "-force", "-from"}},
+		}, 3, []string{"last.ckpt", "checksum", "TrainConfig.Force", "TrainConfig.From"}},
 		{"truncated", func(dir string) {
 			b, _ := os.ReadFile(filepath.Join(dir, "last.ckpt"))
 			os.WriteFile(filepath.Join(dir, "last.ckpt"), b[:len(b)/3], 0o644)
-		}, 3, []string{"last.ckpt", "truncated", "-force", "-from"}},
+		}, 3, []string{"last.ckpt", "truncated", "TrainConfig.Force", "TrainConfig.From"}},
 		{"another run's checkpoint", func(dir string) {
 			b, _ := os.ReadFile(filepath.Join(other.Out, "last.ckpt"))
 			os.WriteFile(filepath.Join(dir, "last.ckpt"), b, 0o644)
-		}, 3, []string{"last.ckpt", "another run", "elr 0.01", "-force", "-from"}},
+		}, 3, []string{"last.ckpt", "another run", "elr 0.01", "TrainConfig.Force", "TrainConfig.From"}},
 		{"MLP of another width", func(dir string) {
 			b, _ := os.ReadFile(filepath.Join(mlp.Out, "last.ckpt"))
 			os.WriteFile(filepath.Join(dir, "epoch-000005.ckpt"), b, 0o644)
 		}, 6, []string{"epoch-000005.ckpt", "another run", "width 8"}},
-		{"epochs below completed", func(string) {}, 1, []string{"completed 2 epochs", "-epochs 1"}},
+		{"epochs below completed", func(string) {}, 1, []string{"completed 2 epochs", "TrainConfig.Epochs 1"}},
 	} {
 		dir := filepath.Join(t.TempDir(), "run")
 		copyDir(t, a.Out, dir)
@@ -92,6 +93,12 @@ func TestResumeRefusals(t *testing.T) {
 			continue
 		}
 		msg := err.Error()
+		var fe *FolderError
+		if !errors.As(err, &fe) {
+			t.Errorf("%s: %T is not a *FolderError", tc.name, err)
+		} else if txt := fe.Text(func(f string) string { return "-" + strings.ToLower(f) }); strings.Contains(txt, "TrainConfig") || !strings.Contains(txt, " -") {
+			t.Errorf("%s: Text with flag names: %q", tc.name, txt)
+		}
 		if strings.Contains(msg, "\n") {
 			t.Errorf("%s: error has several lines: %q", tc.name, msg)
 		}
@@ -135,7 +142,7 @@ func TestTrainIntoAnotherRun(t *testing.T) {
 	b := smallConfig(z, mnist)
 	b.ELR, b.Epochs = 1e-2, 2
 	err := runErr(b)
-	if err == nil || !strings.Contains(err.Error(), "another run") || !strings.Contains(err.Error(), "-resume") || !strings.Contains(err.Error(), "-force") {
+	if err == nil || !strings.Contains(err.Error(), "another run") || !strings.Contains(err.Error(), "TrainConfig.Resume") || !strings.Contains(err.Error(), "TrainConfig.Force") {
 		t.Fatalf("train into another run's folder: %v", err)
 	}
 	same := a

@@ -76,7 +76,7 @@ func resume(cfg realnets.TrainConfig) (realnets.TrainConfig, *realnets.Checkpoin
 	c.Out = cfg.Out
 	if cfg.Epochs > 0 {
 		if cfg.Epochs < ck.Epoch {
-			return cfg, nil, fmt.Errorf("resume %s: the run has completed %d epochs, -epochs %d would shorten it (give at least %d)", cfg.Out, ck.Epoch, cfg.Epochs, ck.Epoch)
+			return cfg, nil, refuse(cfg.Out, nil, "resume %s: the run has completed %d epochs, {Epochs} %d would shorten it (give at least %d)", cfg.Out, ck.Epoch, cfg.Epochs, ck.Epoch)
 		}
 		c.Epochs = cfg.Epochs
 	}
@@ -163,7 +163,7 @@ type runConfig struct {
 // claimFolder checks that a new run may write into cfg.Out: the folder is
 // new, empty of runs, or holds this same run without checkpoints (a start
 // killed before its first checkpoint). A folder with another run, or with
-// this run's checkpoints, is refused naming -resume and -force, unless
+// this run's checkpoints, is refused naming Resume and Force, unless
 // cfg.Force, which removes the old run's checkpoints and files.
 func claimFolder(cfg *realnets.TrainConfig) error {
 	dir := cfg.Out
@@ -188,11 +188,11 @@ func claimFolder(cfg *realnets.TrainConfig) error {
 	}
 	switch {
 	case err != nil:
-		return fmt.Errorf("%s holds checkpoints without a readable config.json (%v); replace them with -force", dir, err)
+		return refuse(dir, err, "%s holds checkpoints without a readable config.json (%v); replace them with {Force}", dir, err)
 	case realnets.SameRun(have.TrainConfig, *cfg) != nil:
-		return fmt.Errorf("%s holds another run (%s: %v); continue that run with -resume, or replace it with -force", dir, have.TrainConfig.Summary(), realnets.SameRun(have.TrainConfig, *cfg))
+		return refuse(dir, nil, "%s holds another run (%s: %v); continue that run with {Resume}, or replace it with {Force}", dir, have.TrainConfig.Summary(), realnets.SameRun(have.TrainConfig, *cfg))
 	case len(ckpts) > 0:
-		return fmt.Errorf("%s holds this run already, with checkpoints; continue it with -resume, or start it again with -force", dir)
+		return refuse(dir, nil, "%s holds this run already, with checkpoints; continue it with {Resume}, or start it again with {Force}", dir)
 	}
 	return nil
 }
