@@ -227,10 +227,12 @@ func TestTheoryErrors(t *testing.T) {
 		args []string
 		want string // a fragment of the one-line error
 	}{
-		{[]string{"-toy", "nope"}, `unknown -toy "nope"`},
-		{[]string{"-toy", "circle"}, "-elr must be a positive"},
-		{[]string{"-toy", "vmf", "-elr", "-1"}, "-elr must be a positive"},
-		{[]string{"-toy", "lsq", "-batch", "-1"}, "-batch must be >= 0"},
+		{[]string{"-toy", "nope"}, `unknown toy "nope"`},
+		{[]string{"-toy", "circle"}, "circle: ELR 0: want a positive finite number"},
+		{[]string{"-toy", "vmf", "-elr", "-1"}, "vmf: ELR -1: want a positive finite number"},
+		{[]string{"-toy", "vmf", "-elr", "1", "-mu", "0"}, "vmf: need mu > 0"},
+		{[]string{"-toy", "logistic"}, "no closed-form theory"},
+		{[]string{"-toy", "lsq", "-batch", "-1"}, "batch -1: want at least 0"},
 		{[]string{"-toy", "lsq", "-data", "no/such/file.csv"}, "no/such/file.csv"},
 		{[]string{"-toy", "circle", "-lambda", "-2", "-elr", "1"}, "lambda"},
 		{[]string{"-toy", "lsq", "extra"}, "unexpected arguments"},
