@@ -10,6 +10,7 @@ import (
 
 	"github.com/regimes/regimes/experiment"
 	"github.com/regimes/regimes/realnets"
+	runfolder "github.com/regimes/regimes/realnets/run"
 )
 
 var cmdFinetune = &Command{
@@ -39,7 +40,7 @@ func finetuneFlags(fs *flag.FlagSet) func([]string) error {
 			return err
 		}
 		cfg.TrainProgress = func(out string) func(realnets.TrainProgress) {
-			h, _ := trainHook("train "+out, *quiet, "")
+			h, _ := runfolder.Progress(progressOut(*quiet), "train "+out, "")
 			return h
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -22,6 +22,15 @@ func writeJSONFile(name string, v any) error {
 	return fileio.WriteFile(name, func(w io.Writer) error { return printJSON(w, v) })
 }
 
+// progressOut returns where long commands report progress: stderr, or
+// nil (no report) when quiet.
+func progressOut(quiet bool) io.Writer {
+	if quiet {
+		return nil
+	}
+	return stderr
+}
+
 // isTerminal reports whether f is a character device (a terminal), so that
 // long commands show progress only when a person is watching.
 func isTerminal(f *os.File) bool {

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"gonum.org/v1/plot/vg"
-
 	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/plots/figdata"
@@ -81,27 +79,9 @@ func (c *plotConfig) plot(kind string) error {
 	if err != nil {
 		return err
 	}
-	w, h := 5.0, 3.0
-	if kind == "panels" {
-		w, h = 6.5, 4.5
-	}
-	switch c.size {
-	case "":
-	case "single", "double":
-		aspect := 0.78
-		if kind == "panels" || kind == "phase" {
-			aspect = 0.6
-		}
-		s := plots.SizeFor(c.size == "double", aspect)
-		w, h = float64(s.W/vg.Inch), float64(s.H/vg.Inch)
-	default:
-		return fmt.Errorf("-size %q: want single or double", c.size)
-	}
-	if c.width > 0 {
-		w = c.width
-	}
-	if c.height > 0 {
-		h = c.height
+	w, h, err := figdata.Size(kind, c.size, c.width, c.height)
+	if err != nil {
+		return fmt.Errorf("-%v", err)
 	}
 	if c.title != "" {
 		fig.Title = c.title
@@ -110,11 +90,11 @@ func (c *plotConfig) plot(kind string) error {
 	for _, s := range plots.SummarizeSkips(skips) {
 		fmt.Fprintf(stderr, "regimes plot: %s\n", s)
 	}
-	if err := plots.CheckLayout(fig, vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch); err != nil {
+	if err := plots.CheckLayout(fig, w, h); err != nil {
 		fmt.Fprintf(stderr, "regimes plot: warning: %v\n", err)
 	}
 	opts := plots.SaveOptions{DPI: c.dpi, EmbedFonts: c.embed}
 	return fileio.WriteFile(c.out, func(wr io.Writer) error {
-		return plots.Render(wr, fig, vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch, format, opts)
+		return plots.Render(wr, fig, w, h, format, opts)
 	})
 }

@@ -171,7 +171,7 @@ func sweepRun(args []string) error {
 		// folder, one at a time.
 		runner, pointWorkers = experiment.GridRunner(filepath.Dir(*planFile), *workers, nil), 1
 	}
-	n, err := sweep.RunShard(context.Background(), p, shard, dir, pointWorkers, runner, pointsReporter(fmt.Sprintf("sweep shard %v", shard), *quiet))
+	n, err := sweep.RunShard(context.Background(), p, shard, dir, pointWorkers, runner, sweep.Progress(progressOut(*quiet), fmt.Sprintf("sweep shard %v", shard)))
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -73,7 +72,7 @@ func runTrain(cfg realnets.TrainConfig, o trainOptions) error {
 	if !cfg.Resume && cfg.Epochs < 1 {
 		return fmt.Errorf("-epochs %d: want at least 1", cfg.Epochs)
 	}
-	hook, closeHook := trainHook("train", o.quiet, o.tensorboard)
+	hook, closeHook := runfolder.Progress(progressOut(o.quiet), "train", o.tensorboard)
 	cfg.Progress = hook
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -87,7 +86,14 @@ func runTrain(cfg realnets.TrainConfig, o trainOptions) error {
 		}
 		return err
 	}
-	last, err := lastLine(filepath.Join(cfg.Out, "metrics.jsonl"))
+	recs, err := realnets.ReadMetrics(filepath.Join(cfg.Out, runfolder.MetricsFile))
+	if err != nil {
+		return err
+	}
+	if len(recs) == 0 {
+		return fmt.Errorf("%s: no records", filepath.Join(cfg.Out, runfolder.MetricsFile))
+	}
+	last, err := json.Marshal(recs[len(recs)-1])
 	if err != nil {
 		return err
 	}
@@ -97,28 +103,4 @@ func runTrain(cfg realnets.TrainConfig, o trainOptions) error {
 	}
 	rec["out"] = cfg.Out
 	return printJSON(stdout, rec)
-}
-
-// lastLine returns the last non-empty line of the named file.
-func lastLine(name string) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var last []byte
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		if len(sc.Bytes()) > 0 {
-			last = append(last[:0], sc.Bytes()...)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
-	}
-	if last == nil {
-		return nil, fmt.Errorf("%s: no records", name)
-	}
-	return last, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/regimes/regimes/plots"
+	"gonum.org/v1/plot/vg"
 )
 
 // Options are the settings of Figure that some kinds take.
@@ -66,4 +67,35 @@ func draw[D any](read func(string) (D, error), build func(D) (*plots.Figure, []p
 		}
 		return build(d)
 	}
+}
+
+// Size returns the size of a figure of the given kind: by default 5 x 3
+// inches (6.5 x 4.5 for panels); with size "single" or "double" the column
+// or text width of plots.SizeFor at the kind's aspect ratio (0.6 for
+// panels and phase diagrams, else 0.78). A positive width or height, in
+// inches, overrides it.
+func Size(kind, size string, width, height float64) (w, h vg.Length, err error) {
+	wi, hi := 5.0, 3.0 // inches
+	if kind == "panels" {
+		wi, hi = 6.5, 4.5
+	}
+	switch size {
+	case "":
+	case "single", "double":
+		aspect := 0.78
+		if kind == "panels" || kind == "phase" {
+			aspect = 0.6
+		}
+		s := plots.SizeFor(size == "double", aspect)
+		wi, hi = float64(s.W/vg.Inch), float64(s.H/vg.Inch)
+	default:
+		return 0, 0, fmt.Errorf("size %q: want single or double", size)
+	}
+	if width > 0 {
+		wi = width
+	}
+	if height > 0 {
+		hi = height
+	}
+	return vg.Length(wi) * vg.Inch, vg.Length(hi) * vg.Inch, nil
 }
