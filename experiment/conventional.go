@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -64,6 +65,21 @@ type ConventionalConfig struct {
 	Out string
 }
 
+// Check returns an error naming the first invalid field of c, or nil.
+func (c ConventionalConfig) Check() error {
+	switch {
+	case c.Out == "":
+		return errors.New("no output folder")
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("lr must be positive and finite, have %v", c.LR)
+	case !(c.WD > 0) || c.LR*c.WD >= 1:
+		return fmt.Errorf("wd must be positive with lr*wd < 1, have wd %v (lr*wd %v)", c.WD, c.LR*c.WD)
+	case c.LevelSteps <= 0:
+		return fmt.Errorf("level steps must be positive, have %d", c.LevelSteps)
+	}
+	return checkRun(c.Batch, c.Steps, c.Every, c.InitNorm)
+}
+
 // Conventional runs conventional SGD with weight decay on lsq and places it
 // in the fixed-ELR regime picture (SCIENCE.md section 3): the lsq theory,
 // the self-consistent equilibrium ELR*, the realised ELR's statistics over
@@ -71,6 +87,9 @@ type ConventionalConfig struct {
 // Out/trajectory.csv, Out/summary.json and the figure Out/realised_elr.png
 // and .svg, and returns the summary.
 func Conventional(cfg ConventionalConfig) (*ConvSummary, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
 	tc := cfg.Toy
 	tc.Toy = "lsq"
 	tc = tc.Defaults()

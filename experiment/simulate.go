@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
+	"math"
 
 	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/toy"
@@ -48,11 +51,46 @@ type SimulateConfig struct {
 	Out string
 }
 
+// checkRun checks the fields that a toy run of Simulate and Conventional
+// shares: the batch size, the number of steps, the thinning and the
+// initial norm of conventional SGD (0 means 1).
+func checkRun(batch, steps, every int, initNorm float64) error {
+	switch {
+	case batch < 0:
+		return fmt.Errorf("batch must be >= 0 (0 means the full batch), have %d", batch)
+	case steps <= 0:
+		return fmt.Errorf("steps must be positive, have %d", steps)
+	case every < 0:
+		return fmt.Errorf("every must be >= 0, have %d", every)
+	case initNorm < 0 || math.IsNaN(initNorm) || initNorm > 1e300:
+		return fmt.Errorf("init norm must be positive and finite (0: 1), have %v", initNorm)
+	}
+	return nil
+}
+
+// Check returns an error naming the first invalid field of c, or nil.
+func (c SimulateConfig) Check() error {
+	switch {
+	case c.Out == "":
+		return errors.New("no output folder")
+	case c.Conventional && c.ELR != 0:
+		return errors.New("ELR and conventional SGD are exclusive: ELR runs on the sphere, LR runs conventional SGD")
+	case c.Conventional && !(c.LR > 0 && !math.IsInf(c.LR, 0)):
+		return fmt.Errorf("lr must be positive and finite, have %v", c.LR)
+	case !c.Conventional && !(c.ELR > 0 && !math.IsInf(c.ELR, 0)):
+		return fmt.Errorf("elr must be positive and finite, have %v", c.ELR)
+	}
+	return checkRun(c.Batch, c.Steps, c.Every, c.InitNorm)
+}
+
 // Simulate runs SGD on a toy problem and writes Out/trajectory.csv and
 // Out/config.json (everything needed to rerun, with the SHA-256 of the data
 // and the problem's deterministic theory), as one unit with a manifest
 // (fileio.WriteSet); on error nothing is written.
 func Simulate(cfg SimulateConfig) (SimulateOutput, error) {
+	if err := cfg.Check(); err != nil {
+		return SimulateOutput{}, err
+	}
 	tc := cfg.Toy.Defaults()
 	p, err := tc.Build()
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math"
 
 	"github.com/regimes/regimes/experiment"
 )
@@ -24,25 +23,11 @@ func conventionalFlags(fs *flag.FlagSet) func([]string) error {
 	fs.Uint64Var(&cfg.TheorySeed, "theory-seed", 1, "seed of the almost-sure threshold estimate and of the G(e) runs")
 	fs.StringVar(&cfg.Out, "out", "", "output `folder` (required)")
 	return func(args []string) error {
-		switch {
-		case len(args) > 0:
+		if len(args) > 0 {
 			return fmt.Errorf("unexpected arguments %q", args)
-		case cfg.Out == "":
-			return errors.New("missing -out folder")
-		case !(t.lr > 0) || math.IsInf(t.lr, 0):
-			return fmt.Errorf("-lr must be positive and finite, have %v", t.lr)
-		case !(t.wd > 0) || t.lr*t.wd >= 1:
-			return fmt.Errorf("-wd must be positive with lr*wd < 1, have wd %v (lr*wd %v)", t.wd, t.lr*t.wd)
-		case t.batch < 0:
-			return fmt.Errorf("-batch must be >= 0 (0 means the full batch), have %d", t.batch)
-		case t.steps <= 0:
-			return fmt.Errorf("-steps must be positive, have %d", t.steps)
-		case t.every < 0:
-			return fmt.Errorf("-every must be >= 0, have %d", t.every)
-		case cfg.LevelSteps <= 0:
-			return fmt.Errorf("-level-steps must be positive, have %d", cfg.LevelSteps)
-		case !(t.initNorm > 0) || t.initNorm > 1e300:
-			return fmt.Errorf("-init-norm must be positive and finite, have %v", t.initNorm)
+		}
+		if cfg.Out == "" {
+			return errors.New("no output folder: give -out DIR")
 		}
 		cfg.Toy, cfg.LR, cfg.WD, cfg.Momentum, cfg.InitNorm = t.Config, t.lr, t.wd, t.momentum, t.initNorm
 		cfg.Batch, cfg.Steps, cfg.Seed, cfg.Every = t.batch, t.steps, t.seed, t.every

@@ -61,16 +61,16 @@ func TestConventionalCommand(t *testing.T) {
 }
 
 // TestConventionalBadFlags checks that bad input exits 1 with a one-line
-// error naming the flag, and writes nothing.
+// error naming the field (the flag's name), and writes nothing.
 func TestConventionalBadFlags(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"-wd", "0.1"}, "-lr"},
-		{[]string{"-lr", "1"}, "-wd"},
-		{[]string{"-lr", "1", "-wd", "2"}, "-wd"},
-		{[]string{"-lr", "1", "-wd", "0.1", "-steps", "0"}, "-steps"},
+		{[]string{"-wd", "0.1"}, "lr must be positive"},
+		{[]string{"-lr", "1"}, "wd must be positive"},
+		{[]string{"-lr", "1", "-wd", "2"}, "lr*wd < 1"},
+		{[]string{"-lr", "1", "-wd", "0.1", "-steps", "0"}, "steps must be positive"},
 	} {
 		dir := filepath.Join(t.TempDir(), "out")
 		code, _, errOut := runCmd(t, append(append([]string{"conventional"}, tc.args...), "-out", dir)...)

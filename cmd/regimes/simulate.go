@@ -1,9 +1,9 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
-	"math"
 
 	"github.com/regimes/regimes/experiment"
 	"github.com/regimes/regimes/toy"
@@ -27,6 +27,9 @@ func simulateFlags(fs *flag.FlagSet) func([]string) error {
 		if len(args) > 0 {
 			return fmt.Errorf("unexpected arguments %q", args)
 		}
+		if out == "" {
+			return errors.New("no output folder: give -out DIR")
+		}
 		cfg, err := t.simulateConfig(elr, out)
 		if err != nil {
 			return err
@@ -39,36 +42,13 @@ func simulateFlags(fs *flag.FlagSet) func([]string) error {
 	}
 }
 
-// simulateConfig checks the flags of simulate and returns its
-// configuration.
+// simulateConfig returns the configuration of simulate's flags.
 func (t *toyFlags) simulateConfig(elr float64, out string) (experiment.SimulateConfig, error) {
-	var c experiment.SimulateConfig
-	switch {
-	case out == "":
-		return c, fmt.Errorf("missing -out folder")
-	case t.batch < 0:
-		return c, fmt.Errorf("-batch must be >= 0 (0 means the full batch), have %d", t.batch)
-	case t.steps <= 0:
-		return c, fmt.Errorf("-steps must be positive, have %d", t.steps)
-	case t.every < 0:
-		return c, fmt.Errorf("-every must be >= 0, have %d", t.every)
-	}
 	sampling, err := toy.ParseSampling(t.sampling)
 	if err != nil {
-		return c, fmt.Errorf("-sampling: %v", err)
+		return experiment.SimulateConfig{}, fmt.Errorf("-sampling: %v", err)
 	}
-	conventional := t.lr != 0
-	switch {
-	case conventional && elr != 0:
-		return c, fmt.Errorf("-elr and -lr are exclusive: -elr runs on the sphere, -lr runs conventional SGD")
-	case conventional && !(t.lr > 0 && !math.IsInf(t.lr, 0)):
-		return c, fmt.Errorf("-lr must be positive and finite, have %v", t.lr)
-	case !conventional && !(elr > 0 && !math.IsInf(elr, 0)):
-		return c, fmt.Errorf("-elr must be positive and finite, have %v", elr)
-	case !(t.initNorm > 0 && !math.IsInf(t.initNorm, 0)):
-		return c, fmt.Errorf("-init-norm must be positive and finite, have %v", t.initNorm)
-	}
-	return experiment.SimulateConfig{Toy: t.Config, Conventional: conventional, ELR: elr, LR: t.lr, WD: t.wd,
+	return experiment.SimulateConfig{Toy: t.Config, Conventional: t.lr != 0, ELR: elr, LR: t.lr, WD: t.wd,
 		Momentum: t.momentum, InitNorm: t.initNorm, Batch: t.batch, Steps: t.steps, Every: t.every,
 		Sampling: sampling, Seed: t.seed, Out: out}, nil
 }

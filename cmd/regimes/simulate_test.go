@@ -160,13 +160,13 @@ func TestSimulateErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"-toy", "nope", "-elr", "1"}, `unknown toy "nope"`},
-		{[]string{"-elr", "0"}, "-elr must be positive"},
-		{[]string{"-elr", "-2"}, "-elr must be positive"},
+		{[]string{"-elr", "0"}, "elr must be positive"},
+		{[]string{"-elr", "-2"}, "elr must be positive"},
 		{[]string{"-elr", "1", "-lr", "1"}, "exclusive"},
 		{[]string{"-elr", "1", "-data", filepath.Join(dir, "missing.csv")}, "missing.csv"},
 		{[]string{"-elr", "1", "-data", bad}, "bad.csv:2:2:"},
 		{[]string{"-elr", "1", "-data", square}, "square.csv: lsq: need fewer samples"},
-		{[]string{"-elr", "1", "-batch", "-1"}, "-batch"},
+		{[]string{"-elr", "1", "-batch", "-1"}, "batch must be >= 0"},
 		{[]string{"-elr", "1", "-sampling", "random"}, "unknown sampling"},
 		{[]string{"-elr", "1", "-batch", "9", "-sampling", "shuffle"}, "batch 9 larger"},
 		{[]string{"-lr", "1", "-wd", "2"}, "weight decay"},
