@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -261,7 +262,7 @@ func TestLoadErrors(t *testing.T) {
 	if _, err := Load(Config{Name: "svhn"}); err == nil || !strings.Contains(err.Error(), `"svhn"`) {
 		t.Errorf("unknown set: %v", err)
 	}
-	if _, err := Load(Config{Name: "cifar10"}); err == nil || !strings.Contains(err.Error(), "-data-dir") {
+	if _, err := Load(Config{Name: "cifar10"}); !errors.Is(err, ErrNeedDir) || !strings.Contains(err.Error(), "cifar10") {
 		t.Errorf("cifar without folder: %v", err)
 	}
 }
