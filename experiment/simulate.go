@@ -53,7 +53,8 @@ type SimulateConfig struct {
 
 // checkRun checks the fields that a toy run of Simulate and Conventional
 // shares: the batch size, the number of steps, the thinning and the
-// initial norm of conventional SGD (0 means 1).
+// initial norm of conventional SGD (initNorm 1 for runs on the sphere,
+// where it plays no part).
 func checkRun(batch, steps, every int, initNorm float64) error {
 	switch {
 	case batch < 0:
@@ -62,8 +63,8 @@ func checkRun(batch, steps, every int, initNorm float64) error {
 		return fmt.Errorf("steps must be positive, have %d", steps)
 	case every < 0:
 		return fmt.Errorf("every must be >= 0, have %d", every)
-	case initNorm < 0 || math.IsNaN(initNorm) || initNorm > 1e300:
-		return fmt.Errorf("init norm must be positive and finite (0: 1), have %v", initNorm)
+	case !(initNorm > 0) || initNorm > 1e300:
+		return fmt.Errorf("init norm must be positive and finite, have %v", initNorm)
 	}
 	return nil
 }
@@ -80,7 +81,11 @@ func (c SimulateConfig) Check() error {
 	case !c.Conventional && !(c.ELR > 0 && !math.IsInf(c.ELR, 0)):
 		return fmt.Errorf("elr must be positive and finite, have %v", c.ELR)
 	}
-	return checkRun(c.Batch, c.Steps, c.Every, c.InitNorm)
+	initNorm := 1.0
+	if c.Conventional {
+		initNorm = c.InitNorm
+	}
+	return checkRun(c.Batch, c.Steps, c.Every, initNorm)
 }
 
 // Simulate runs SGD on a toy problem and writes Out/trajectory.csv and
