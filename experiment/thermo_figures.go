@@ -411,3 +411,63 @@ func WriteRotationalTable(w io.Writer, rs []RotationalRunResult) error {
 	}
 	return tw.Flush()
 }
+
+// CheckFormats returns an error unless every ext is a figure format of
+// WriteFigures: png, svg or pdf.
+func CheckFormats(exts []string) error {
+	for _, e := range exts {
+		if e != "png" && e != "svg" && e != "pdf" {
+			return fmt.Errorf("unknown figure format %q (want png, svg or pdf)", e)
+		}
+	}
+	return nil
+}
+
+// PrepareThermo makes the output folder dir of Thermo and refuses an
+// existing dir/thermo.json unless overwrite, before any run.
+func PrepareThermo(dir string, overwrite bool) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if js := filepath.Join(dir, "thermo.json"); !overwrite && exists(js) {
+		return fmt.Errorf("%s %w", js, ErrExists)
+	}
+	return nil
+}
+
+// WriteThermo writes res to dir: thermo.json and the figures in the
+// formats exts.
+func WriteThermo(res *ThermoResult, dir string, exts []string, overwrite bool) error {
+	if err := WriteThermoJSON(res, filepath.Join(dir, "thermo.json"), overwrite); err != nil {
+		return err
+	}
+	_, err := WriteThermoFigures(res, dir, exts, overwrite)
+	return err
+}
+
+// WriteRotational writes the rotational-equilibrium results rs to dir:
+// rotational.json and the figure rotational.png and .svg. Existing files
+// are replaced only when overwrite is set.
+func WriteRotational(rs []RotationalRunResult, dir string, overwrite bool) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	name := filepath.Join(dir, "rotational.json")
+	if !overwrite && exists(name) {
+		return fmt.Errorf("%s %w", name, ErrExists)
+	}
+	if err := fileio.WriteFile(name, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(rs)
+	}); err != nil {
+		return err
+	}
+	fig, err := RotationalFigure(rs)
+	if err != nil {
+		return err
+	}
+	_, err = WriteFigures([]NamedFigure{fig}, dir, []string{"png", "svg"}, overwrite)
+	return err
+}

@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -95,17 +94,11 @@ func runThermo(c experiment.ThermoConfig, sphereELRs, elrs, lrs, wds, moms, form
 		}
 	}
 	exts := strings.Split(format, ",")
-	for _, e := range exts {
-		if e != "png" && e != "svg" && e != "pdf" {
-			return fmt.Errorf("-format: unknown figure format %q (want png, svg or pdf)", e)
-		}
+	if err := experiment.CheckFormats(exts); err != nil {
+		return fmt.Errorf("-format: %v", err)
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := experiment.PrepareThermo(out, force); err != nil {
 		return err
-	}
-	js := filepath.Join(out, "thermo.json")
-	if _, err := os.Stat(js); err == nil && !force {
-		return fmt.Errorf("%s exists (use -force to overwrite)", js)
 	}
 	start := time.Now()
 	c.Progress = func(done, total int) {
@@ -118,10 +111,7 @@ func runThermo(c experiment.ThermoConfig, sphereELRs, elrs, lrs, wds, moms, form
 	if err != nil {
 		return err
 	}
-	if err := experiment.WriteThermoJSON(res, js, force); err != nil {
-		return err
-	}
-	if _, err := experiment.WriteThermoFigures(res, out, exts, force); err != nil {
+	if err := experiment.WriteThermo(res, out, exts, force); err != nil {
 		return err
 	}
 	return res.WriteTable(stdout)
@@ -144,21 +134,7 @@ func runThermoNetworks(dirs []string, out string, force bool) error {
 		return errors.New("-runs: no run folders")
 	}
 	if out != "" {
-		if err := os.MkdirAll(out, 0o755); err != nil {
-			return err
-		}
-		name := filepath.Join(out, "rotational.json")
-		if _, err := os.Stat(name); err == nil && !force {
-			return fmt.Errorf("%s exists (use -force to overwrite)", name)
-		}
-		if err := writeJSONFile(name, rs); err != nil {
-			return err
-		}
-		fig, err := experiment.RotationalFigure(rs)
-		if err != nil {
-			return err
-		}
-		if _, err := experiment.WriteFigures([]experiment.NamedFigure{fig}, out, []string{"png", "svg"}, force); err != nil {
+		if err := experiment.WriteRotational(rs, out, force); err != nil {
 			return err
 		}
 	}
