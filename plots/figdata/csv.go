@@ -15,6 +15,10 @@ import (
 type table struct {
 	*analysis.Table
 	cols map[string][]float64
+	// nan lists, by column, the rows whose cell holds a NaN written as
+	// such: unlike an empty cell ("no value") it is a point that cannot be
+	// drawn, and is listed (nanSkips).
+	nan map[string][]int
 }
 
 // readTable reads a CSV file with a header row of column names; the
@@ -24,7 +28,7 @@ func readTable(name string, text ...string) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
-	tb := &table{Table: t, cols: map[string][]float64{}}
+	tb := &table{Table: t, cols: map[string][]float64{}, nan: map[string][]int{}}
 	for _, h := range t.Header {
 		if contains(text, h) {
 			continue
@@ -32,8 +36,58 @@ func readTable(name string, text ...string) (*table, error) {
 		if tb.cols[h], err = t.Values(h); err != nil {
 			return nil, err
 		}
+		cells, _ := t.Text(h)
+		for i, v := range tb.cols[h] {
+			if math.IsNaN(v) && cells[i] != "" {
+				tb.nan[h] = append(tb.nan[h], i)
+			}
+		}
 	}
 	return tb, nil
+}
+
+// nanSkips lists the NaN cells written as such in the columns cols (all
+// numeric columns but x when cols is empty) as skipped points against the
+// column x: the figure builders take NaN for "no value here" and would
+// drop them without a word.
+func (t *table) nanSkips(x string, cols ...string) []plots.Skip {
+	if len(cols) == 0 {
+		for _, h := range t.Header {
+			if h != x && t.cols[h] != nil {
+				cols = append(cols, h)
+			}
+		}
+	}
+	var out []plots.Skip
+	for _, h := range cols {
+		for _, i := range t.nan[h] {
+			xv := math.NaN()
+			if xs := t.cols[x]; xs != nil {
+				xv = xs[i]
+			}
+			out = append(out, plots.Skip{
+				Series: fmt.Sprintf("%s column %q", t.Name, h), Index: i, X: xv, Y: math.NaN(),
+				Reason: fmt.Sprintf("NaN at line %d (an empty cell means no value)", t.Line(i)),
+			})
+		}
+	}
+	return out
+}
+
+// intervalNaNs lists the NaN cells written as such in the interval columns
+// lo and hi at rows where the other end is NaN too: the builders take such
+// an interval for absent (one NaN end they report themselves).
+func (t *table) intervalNaNs(x, lo, hi string) []plots.Skip {
+	var out []plots.Skip
+	for _, end := range [2][2]string{{lo, hi}, {hi, lo}} {
+		other := t.cols[end[1]]
+		for _, s := range t.nanSkips(x, end[0]) {
+			if other == nil || math.IsNaN(other[s.Index]) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 // col returns the named column, nil when the file has none.
@@ -98,36 +152,52 @@ func present(xs, ys []float64, more ...[]float64) (ox, oy []float64, om [][]floa
 
 // Thresholds reads the thresholds figure's CSV: header b and any of gd,
 // ms, as, as_lo, as_hi, converged, diverged; empty cells mean "no value".
+// A cell that holds NaN reads as NaN too; Figure lists it as a point it
+// could not draw.
 func Thresholds(name string) (plots.Thresholds, error) {
+	d, _, err := thresholds(name)
+	return d, err
+}
+
+// thresholds is Thresholds with the NaN cells written as such.
+func thresholds(name string) (plots.Thresholds, []plots.Skip, error) {
 	t, err := readTable(name)
 	if err != nil {
-		return plots.Thresholds{}, err
+		return plots.Thresholds{}, nil, err
 	}
 	if err := t.need("b"); err != nil {
-		return plots.Thresholds{}, err
+		return plots.Thresholds{}, nil, err
 	}
 	return plots.Thresholds{
 		B: t.col("b"), GD: t.col("gd"), MS: t.col("ms"), AS: t.col("as"),
 		ASLo: t.col("as_lo"), ASHi: t.col("as_hi"),
 		Converged: t.col("converged"), Diverged: t.col("diverged"),
-	}, nil
+	}, append(t.nanSkips("b", "gd", "ms", "as", "converged", "diverged"), t.intervalNaNs("b", "as_lo", "as_hi")...), nil
 }
 
 // Lyapunov reads the Lyapunov figure's CSV: header elr,exponent with
 // optional lo,hi (confidence interval) and regime; consecutive points with
 // the same regime form a band (Bands).
 func Lyapunov(name string) (plots.Lyapunov, error) {
+	d, _, err := lyapunov(name)
+	return d, err
+}
+
+// lyapunov is Lyapunov with the NaN cells written as such that the
+// builder would not report.
+func lyapunov(name string) (plots.Lyapunov, []plots.Skip, error) {
 	t, err := readTable(name, "regime")
 	if err != nil {
-		return plots.Lyapunov{}, err
+		return plots.Lyapunov{}, nil, err
 	}
 	if err := t.need("elr", "exponent"); err != nil {
-		return plots.Lyapunov{}, err
+		return plots.Lyapunov{}, nil, err
 	}
 	d := plots.Lyapunov{ELR: t.col("elr"), Exp: t.col("exponent"), Lo: t.col("lo"), Hi: t.col("hi")}
 	d.Linear = SymLogLinear(d.Exp)
+	nans := t.intervalNaNs("elr", "lo", "hi")
 	if !t.Has("regime") {
-		return d, nil
+		return d, nans, nil
 	}
 	cells, _ := t.Text("regime")
 	var elrs []float64
@@ -135,14 +205,14 @@ func Lyapunov(name string) (plots.Lyapunov, error) {
 	for i, c := range cells {
 		r, err := regime.Parse(c)
 		if err != nil {
-			return d, fmt.Errorf("%s:%d: %v", name, t.Line(i), err)
+			return d, nil, fmt.Errorf("%s:%d: %v", name, t.Line(i), err)
 		}
 		if d.ELR[i] > 0 {
 			elrs, regs = append(elrs, d.ELR[i]), append(regs, r)
 		}
 	}
 	d.Bands = Bands(elrs, regs)
-	return d, nil
+	return d, nans, nil
 }
 
 // SymLogLinear returns the linear half-width of a symmetric-log axis for
@@ -211,34 +281,61 @@ func Bands(elr []float64, regimes []regime.Regime) []plots.Band {
 // header, drawn through the rows where it has a value. random is the random
 // level to draw (0: none).
 func Stationary(name string, random float64) (plots.Stationary, error) {
+	d, _, err := stationary(name, random)
+	return d, err
+}
+
+// stationary is Stationary with the NaN cells written as such in the mean
+// and curve columns, which it leaves out, and in the interval columns at
+// rows without a mean.
+func stationary(name string, random float64) (plots.Stationary, []plots.Skip, error) {
 	t, err := readTable(name)
 	if err != nil {
-		return plots.Stationary{}, err
+		return plots.Stationary{}, nil, err
 	}
 	if err := t.need("elr", "mean"); err != nil {
-		return plots.Stationary{}, err
+		return plots.Stationary{}, nil, err
 	}
 	lo, hi := t.col("lo"), t.col("hi")
 	if (lo == nil) != (hi == nil) {
-		return plots.Stationary{}, fmt.Errorf("%s: give both lo and hi columns or neither", name)
+		return plots.Stationary{}, nil, fmt.Errorf("%s: give both lo and hi columns or neither", name)
 	}
 	x, mean, more := present(t.col("elr"), t.col("mean"), lo, hi)
+	var nans []plots.Skip
+	for _, h := range t.Header {
+		if h == "lo" || h == "hi" {
+			for _, s := range t.nanSkips("elr", h) {
+				if math.IsNaN(t.col("mean")[s.Index]) {
+					nans = append(nans, s)
+				}
+			}
+		} else if h != "elr" {
+			nans = append(nans, t.nanSkips("elr", h)...)
+		}
+	}
 	return plots.Stationary{
 		ELR: x, Mean: mean, Lo: more[0], Hi: more[1],
 		Curves: extraCurves(t, t.col("elr"), "elr", "mean", "lo", "hi"),
 		Random: random,
-	}, nil
+	}, nans, nil
 }
 
 // Bifurcation reads the bifurcation diagram's CSV: header x,y (attractor
 // points) and optional further columns, each a closed-form branch.
 func Bifurcation(name string) (plots.Bifurcation, error) {
+	d, _, err := bifurcation(name)
+	return d, err
+}
+
+// bifurcation is Bifurcation with the NaN cells written as such in the
+// columns other than x, which it leaves out.
+func bifurcation(name string) (plots.Bifurcation, []plots.Skip, error) {
 	t, err := readTable(name)
 	if err != nil {
-		return plots.Bifurcation{}, err
+		return plots.Bifurcation{}, nil, err
 	}
 	if err := t.need("x", "y"); err != nil {
-		return plots.Bifurcation{}, err
+		return plots.Bifurcation{}, nil, err
 	}
 	x, y, _ := present(t.col("x"), t.col("y"))
 	d := plots.Bifurcation{X: x, Y: y, Branches: extraCurves(t, t.col("x"), "x", "y")}
@@ -252,5 +349,5 @@ func Bifurcation(name string) (plots.Bifurcation, error) {
 			d.Marks = []plots.Mark{{Name: "bifurcation at " + fmt.Sprintf("%.3g", at), X: at, Label: fmt.Sprintf("%.3g", at)}}
 		}
 	}
-	return d, nil
+	return d, t.nanSkips("x"), nil
 }

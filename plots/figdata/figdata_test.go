@@ -103,3 +103,56 @@ func TestLabelRuns(t *testing.T) {
 		t.Errorf("labels %q %q %q", d.Runs[0].Label, d.Runs[1].Label, d.Runs[2].Label)
 	}
 }
+
+// Defect 9 of issue 15: a NaN written in a cell of the thresholds or
+// stationary CSV was dropped like an empty cell ("no value"), without the
+// listing that help promises for points that cannot be drawn. Figure now
+// lists every such cell with its file and line; empty cells stay silent.
+func TestNaNCellsListed(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		kind, csv string
+		want      []string
+	}{
+		{"thresholds", "b,gd,ms,as,as_lo,as_hi\n1,0.5,,0.3,NaN,NaN\n2,NaN,0.3,0.3,0.2,0.4\n4,0.2,0.1,,,\n",
+			[]string{`column "gd": point 1 (x=2, y=NaN) skipped: NaN at line 3`, `column "as_lo": point 0 (x=1, y=NaN) skipped: NaN at line 2`, `column "as_hi": point 0 (x=1, y=NaN) skipped: NaN at line 2`}},
+		{"stationary", "elr,mean,vmf\n0.001,0.5,\n0.01,NaN,0.4\n0.1,0.3,nan\n0.2,,0.2\n",
+			[]string{`column "mean": point 1 (x=0.01, y=NaN) skipped: NaN at line 3`, `column "vmf": point 2 (x=0.1, y=NaN) skipped: NaN at line 4`}},
+		{"lyapunov", "elr,exponent,lo,hi\n0.1,-1,NaN,NaN\n1,0.5,,\n",
+			[]string{`column "lo": point 0 (x=0.1, y=NaN) skipped: NaN at line 2`, `column "hi": point 0 (x=0.1, y=NaN) skipped: NaN at line 2`}},
+		{"bifurcation", "x,y,fixed\n0.1,NaN,1\n1,0.5,\n",
+			[]string{`column "y": point 0 (x=0.1, y=NaN) skipped: NaN at line 2`}},
+	} {
+		name := filepath.Join(dir, tc.kind+".csv")
+		if err := os.WriteFile(name, []byte(tc.csv), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, skips, _, err := Figure(tc.kind, []string{name}, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.kind, err)
+		}
+		lines := plots.SummarizeSkips(skips)
+		if len(lines) != len(tc.want) {
+			t.Errorf("%s: listed %q; want %d lines", tc.kind, lines, len(tc.want))
+			continue
+		}
+		for i, w := range tc.want {
+			if !strings.HasPrefix(lines[i], name+" ") || !strings.HasSuffix(lines[i], w+" (an empty cell means no value)") {
+				t.Errorf("%s: line %d is %q; want %q after the file name", tc.kind, i, lines[i], w)
+			}
+		}
+	}
+}
+
+// Defect 9 of issue 15: a negative ELR in sweep results stopped the phase
+// diagram with an error that named no file or line.
+func TestPhaseNegativeELR(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "results.jsonl")
+	os.WriteFile(name, []byte(`{"elr":1,"param":"batch","value":4,"seed":1,"regime":"convergence"}
+{"elr":-0.5,"param":"batch","value":4,"seed":1,"regime":"convergence"}
+`), 0o644)
+	_, _, _, err := Figure("phase", []string{name}, Options{})
+	if want := name + ":2: elr -0.5; the phase diagram's ELRs must be positive"; err == nil || err.Error() != want {
+		t.Errorf("got %v; want %q", err, want)
+	}
+}

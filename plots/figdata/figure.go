@@ -22,8 +22,10 @@ var Kinds = []string{"phase", "panels", "thresholds", "lyapunov", "stationary", 
 // Figure reads the files of a figure of the given kind and draws it with
 // the builder of package plots: phase (Phase), panels (Panels), thresholds,
 // lyapunov, stationary or bifurcation (one file each). It returns the
-// points the builder skipped and, for a phase diagram, the notes on
-// combined cells.
+// points that could not be drawn (those the builder skipped, and the cells
+// of the CSV kinds that hold a NaN written as such, which the readers take
+// for "no value" like an empty cell) and, for a phase diagram, the notes
+// on combined cells.
 func Figure(kind string, files []string, o Options) (*plots.Figure, []plots.Skip, []string, error) {
 	switch kind {
 	case "phase":
@@ -42,10 +44,10 @@ func Figure(kind string, files []string, o Options) (*plots.Figure, []plots.Skip
 		return fig, skips, nil, err
 	}
 	kinds := map[string]func(string) (*plots.Figure, []plots.Skip, error){
-		"thresholds":  draw(Thresholds, plots.NewThresholds),
-		"lyapunov":    draw(Lyapunov, plots.NewLyapunov),
-		"stationary":  draw(func(n string) (plots.Stationary, error) { return Stationary(n, o.Random) }, plots.NewStationary),
-		"bifurcation": draw(Bifurcation, plots.NewBifurcation),
+		"thresholds":  draw(thresholds, plots.NewThresholds),
+		"lyapunov":    draw(lyapunov, plots.NewLyapunov),
+		"stationary":  draw(func(n string) (plots.Stationary, []plots.Skip, error) { return stationary(n, o.Random) }, plots.NewStationary),
+		"bifurcation": draw(bifurcation, plots.NewBifurcation),
 	}
 	f, ok := kinds[kind]
 	if !ok {
@@ -58,14 +60,17 @@ func Figure(kind string, files []string, o Options) (*plots.Figure, []plots.Skip
 	return fig, skips, nil, err
 }
 
-// draw chains a reader of one file and a figure builder.
-func draw[D any](read func(string) (D, error), build func(D) (*plots.Figure, []plots.Skip, error)) func(string) (*plots.Figure, []plots.Skip, error) {
+// draw chains a reader of one file and a figure builder; the points the
+// reader left out (NaN cells written as such) are listed before those the
+// builder skipped.
+func draw[D any](read func(string) (D, []plots.Skip, error), build func(D) (*plots.Figure, []plots.Skip, error)) func(string) (*plots.Figure, []plots.Skip, error) {
 	return func(name string) (*plots.Figure, []plots.Skip, error) {
-		d, err := read(name)
+		d, nans, err := read(name)
 		if err != nil {
 			return nil, nil, err
 		}
-		return build(d)
+		fig, skips, err := build(d)
+		return fig, append(nans, skips...), err
 	}
 }
 

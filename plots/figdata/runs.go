@@ -208,6 +208,10 @@ func Phase(files []string, o PhaseOptions) (d plots.PhaseDiagram, notes []string
 				f.Close()
 				return d, nil, fmt.Errorf("%s:%d: record lacks elr or value", name, line)
 			}
+			if !(*rec.ELR > 0) {
+				f.Close()
+				return d, nil, fmt.Errorf("%s:%d: elr %g; the phase diagram's ELRs must be positive", name, line, *rec.ELR)
+			}
 			if param == "" {
 				param = rec.Param
 				if param == "none" { // a network sweep over ELR alone: a phase strip
