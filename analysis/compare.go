@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 
 	"github.com/regimes/regimes/regime"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -69,7 +68,7 @@ type AnalyzeOptions struct {
 
 // Analyze computes the statistics of the chosen columns of t and the
 // regime of the run. A missing column or a bad cell is an error naming the
-// file, line and column. Rows where a column has no value (an empty cell,
+// file, line and column, and so are steps (opt.Step) that do not increase. Rows where a column has no value (an empty cell,
 // a null, a key absent from a line) are left out of that column's series
 // and counted in Report.Missing: a PyTorch log without gradient keys at
 // epoch 0, or our own metrics.jsonl with a null angle there, keeps every
@@ -114,8 +113,8 @@ func Analyze(t *Table, opt AnalyzeOptions) (Report, error) {
 		}
 	}
 	if opt.Step != "" {
-		if !t.Has(opt.Step) {
-			return r, fmt.Errorf("%s: no column %q (columns: %s)", t.Name, opt.Step, strings.Join(t.Header, ", "))
+		if err := checkSteps(t, opt.Step); err != nil {
+			return r, err
 		}
 		r.Roles[RoleStep] = opt.Step
 	}
@@ -139,6 +138,32 @@ func Analyze(t *Table, opt AnalyzeOptions) (Report, error) {
 		r.Columns[opt.Angle] = *c.Angle
 	}
 	return r, nil
+}
+
+// checkSteps reports an error unless the values of t's step column
+// increase strictly from row to row: a log whose steps go back or repeat (a
+// run appended to after a restart, two runs in one file, rows out of
+// order) is not one time series. Rows without a step are skipped.
+func checkSteps(t *Table, col string) error {
+	x, err := t.Values(col)
+	if err != nil {
+		return err
+	}
+	cells, _ := t.Text(col)
+	prev := -1
+	for i, v := range x {
+		if cells[i] == "" {
+			continue
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%s:%d: column %q: step %g is not a finite number", t.Name, t.line[i], col, v)
+		}
+		if prev >= 0 && !(v > x[prev]) {
+			return fmt.Errorf("%s:%d: column %q: step %g after %g (line %d); the steps of a log must increase (rows out of order, or a log appended to after a restart?)", t.Name, t.line[i], col, v, x[prev], t.line[prev])
+		}
+		prev = i
+	}
+	return nil
 }
 
 // ReadReport decodes a Report from JSON, as written by "regimes analyze".

@@ -30,6 +30,9 @@ type Table struct {
 	// rows holds the cells; line[i] is the 1-based file line of rows[i].
 	rows [][]string
 	line []int
+	// str marks the cells of JSON Lines that were JSON strings, by row
+	// and column: a quoted number in a numeric column is an error.
+	str map[[2]int]bool
 }
 
 // Len returns the number of data rows.
@@ -52,7 +55,10 @@ func (t *Table) index(col string) int {
 // run logs them); a missing value (an empty cell, a JSON null or a key
 // absent from a line) or a non-numeric cell is an error naming the file,
 // line and column. Present skips missing values instead, and Values makes
-// them NaN.
+// them NaN. In JSON Lines a number must be a JSON number: a string such as
+// "0.5" is an error (a column of text, or a logger that quotes its
+// numbers), except the strings of NaN and the infinities ("NaN",
+// "Infinity", "-Infinity", "inf", ...), which JSON has no number for.
 func (t *Table) Column(col string) ([]float64, error) {
 	x, _, err := t.values(col, missingError)
 	return x, err
@@ -126,6 +132,9 @@ func (t *Table) values(col string, missingMode int) ([]float64, int, error) {
 		v, err := strconv.ParseFloat(cell, 64)
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
 			return nil, 0, fmt.Errorf("%s:%d: column %q: %q is not a number", t.Name, t.line[i], col, cell)
+		}
+		if t.str[[2]int{i, j}] && !math.IsNaN(v) && !math.IsInf(v, 0) {
+			return nil, 0, fmt.Errorf("%s:%d: column %q: the JSON string %q is not a number (write numbers unquoted)", t.Name, t.line[i], col, cell)
 		}
 		x = append(x, v)
 	}
@@ -212,7 +221,8 @@ func csvError(name string, err error) error {
 // are the keys of the first object in order of appearance plus any key
 // first seen later; numbers are kept, and a null or a key absent from a
 // line is a missing value (see Present). Our own writers write NaN as
-// null, so a NaN in JSON Lines reads as missing.
+// null, so a NaN in JSON Lines reads as missing. A key that appears twice
+// in one object is an error naming the line.
 func ReadJSONLines(r io.Reader, name string) (*Table, error) {
 	t := &Table{Name: name}
 	col := map[string]int{}
@@ -225,7 +235,7 @@ func ReadJSONLines(r io.Reader, name string) (*Table, error) {
 		if len(line) == 0 {
 			continue
 		}
-		keys, vals, err := decodeObject(line)
+		keys, vals, strs, err := decodeObject(line)
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %v", name, lineNo, err)
 		}
@@ -242,6 +252,12 @@ func ReadJSONLines(r io.Reader, name string) (*Table, error) {
 				row = append(row, "")
 			}
 			row[j] = vals[i]
+			if strs[i] {
+				if t.str == nil {
+					t.str = map[[2]int]bool{}
+				}
+				t.str[[2]int{len(t.rows), j}] = true
+			}
 		}
 		t.rows = append(t.rows, row)
 		t.line = append(t.line, lineNo)
@@ -257,48 +273,56 @@ func ReadJSONLines(r io.Reader, name string) (*Table, error) {
 
 // decodeObject returns the keys of one JSON object in order and their
 // values as cells: numbers as written, null as an empty (missing) cell,
-// strings as they are, other values as their JSON text.
-func decodeObject(line []byte) (keys, vals []string, err error) {
+// strings as they are (marked in strs), other values as their JSON text. A
+// key that appears twice is an error: which value would be meant?
+func decodeObject(line []byte) (keys, vals []string, strs []bool, err error) {
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.UseNumber()
 	tok, err := dec.Token()
 	if err != nil || tok != json.Delim('{') {
-		return nil, nil, fmt.Errorf("not a JSON object")
+		return nil, nil, nil, fmt.Errorf("not a JSON object")
 	}
+	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		k, _ := tok.(string)
+		if seen[k] {
+			return nil, nil, nil, fmt.Errorf("key %q appears twice", k)
+		}
+		seen[k] = true
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		var v any
 		d2 := json.NewDecoder(bytes.NewReader(raw))
 		d2.UseNumber()
 		if err := d2.Decode(&v); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		var cell string
+		isStr := false
 		switch v := v.(type) {
 		case nil:
 			cell = ""
 		case json.Number:
 			cell = v.String()
 		case string:
-			cell = v
+			cell, isStr = v, true
 		default:
 			cell = string(raw)
 		}
 		keys = append(keys, k)
 		vals = append(vals, cell)
+		strs = append(strs, isStr)
 	}
 	if _, err := dec.Token(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return keys, vals, nil
+	return keys, vals, strs, nil
 }
 
 // ReadEventTable reads the scalars of TensorBoard event files (a file, or
