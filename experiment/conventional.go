@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"path/filepath"
 
 	"gonum.org/v1/plot/vg"
 
@@ -85,7 +84,8 @@ func (c ConventionalConfig) Check() error {
 // the self-consistent equilibrium ELR*, the realised ELR's statistics over
 // the second half, and whether the run is periodic or stable. It writes
 // Out/trajectory.csv, Out/summary.json and the figure Out/realised_elr.png
-// and .svg, and returns the summary.
+// and .svg, committed together under a manifest (fileio.WriteSet), and
+// returns the summary.
 func Conventional(cfg ConventionalConfig) (*ConvSummary, error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
@@ -151,20 +151,29 @@ func Conventional(cfg ConventionalConfig) (*ConvSummary, error) {
 	if err := fileio.MkdirClean(cfg.Out); err != nil {
 		return nil, err
 	}
-	if err := fileio.WriteFile(filepath.Join(cfg.Out, "trajectory.csv"), thin.WriteCSV); err != nil {
+	// The trajectory, its summary and the figure are one unit, committed
+	// together under a manifest whose run identity is the hash of what
+	// determines them.
+	id, err := runID(struct {
+		Toy        toy.Config
+		Conv       toy.ConvConfig
+		LevelSteps int
+		TheorySeed uint64
+	}{tc, c, cfg.LevelSteps, cfg.TheorySeed})
+	if err != nil {
 		return nil, err
 	}
-	if err := writeJSONFile(filepath.Join(cfg.Out, "summary.json"), sum); err != nil {
-		return nil, err
+	files := []fileio.File{
+		{Name: "trajectory.csv", Write: thin.WriteCSV},
+		{Name: "summary.json", Write: func(w io.Writer) error { return encodeJSON(w, sum) }},
 	}
 	for _, f := range []plots.Format{plots.PNG, plots.SVG} {
-		name := filepath.Join(cfg.Out, "realised_elr."+string(f))
-		err := fileio.WriteFile(name, func(w io.Writer) error {
+		files = append(files, fileio.File{Name: "realised_elr." + string(f), Write: func(w io.Writer) error {
 			return plots.Render(w, fig, 7*vg.Inch, 4.5*vg.Inch, f, plots.SaveOptions{})
-		})
-		if err != nil {
-			return nil, err
-		}
+		}})
+	}
+	if err := fileio.WriteSet(cfg.Out, id, files); err != nil {
+		return nil, err
 	}
 	return &sum, nil
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/toy"
 )
 
@@ -31,6 +32,10 @@ func ExampleConventional() {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			fmt.Println(err)
 		}
+	}
+	// The four files are one unit under a manifest (issue 15).
+	if m, err := fileio.VerifySet(dir); err != nil || len(m.Files) != 4 || m.RunID == "" {
+		fmt.Println("manifest:", m, err)
 	}
 	// Output:
 	// ELR* above the almost-sure threshold: true

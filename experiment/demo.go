@@ -89,6 +89,7 @@ type demo struct {
 	start  time.Time
 	theory *toy.TheoryCache
 	runner sweep.Runner
+	plans  []string // the ids of the sweep plans run, for the run identity
 }
 
 func (d *demo) step(format string, a ...any) {
@@ -101,7 +102,9 @@ func (d *demo) step(format string, a ...any) {
 // batch size with the theory thresholds, the thresholds figure, the Lyapunov
 // scan, the circle's bifurcation diagram and the vmf equilibrium against
 // the von Mises-Fisher prediction (PNG and SVG), the data behind each in
-// the formats of package figdata, and index.html with a caption per figure.
+// the formats of package figdata, and index.html with a caption per figure;
+// a final manifest (fileio.Seal) lists every file of the folder with its
+// SHA-256 once all are written.
 func Demo(cfg DemoConfig) (*DemoResult, error) {
 	if cfg.Workers == 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
@@ -115,6 +118,11 @@ func Demo(cfg DemoConfig) (*DemoResult, error) {
 	}
 	out := cfg.Out
 	if err := fileio.MkdirClean(out); err != nil {
+		return nil, err
+	}
+	// The folder is rewritten file by file: it claims no consistent set
+	// until the final manifest (Seal) lists them all.
+	if err := fileio.Unseal(out); err != nil {
 		return nil, err
 	}
 	phase, err := d.data()
@@ -131,6 +139,16 @@ func Demo(cfg DemoConfig) (*DemoResult, error) {
 		return nil, err
 	}
 	if err := fileio.WriteFile(res.Index, page.Write); err != nil {
+		return nil, err
+	}
+	id, err := runID(struct {
+		Command string
+		Plans   []string
+	}{"regimes demo", d.plans})
+	if err != nil {
+		return nil, err
+	}
+	if err := fileio.Seal(out, id); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -239,6 +257,7 @@ func (d *demo) sweep(dir string, base toy.SweepBase, elrs, batches []float64, se
 	if err != nil {
 		return nil, err
 	}
+	d.plans = append(d.plans, p.ID)
 	planFile := filepath.Join(dir, "plan.json")
 	points := filepath.Join(dir, "points")
 	if old, err := sweep.ReadPlan(planFile); err != nil || old.ID != p.ID {
@@ -273,10 +292,7 @@ func (d *demo) sweep(dir string, base toy.SweepBase, elrs, batches []float64, se
 		recs[i] = map[string]any{}
 		json.Unmarshal(b, &recs[i])
 	}
-	if err := fileio.WriteFile(filepath.Join(dir, "results.jsonl"), func(w io.Writer) error { return fileio.WriteJSONL(w, recs) }); err != nil {
-		return nil, err
-	}
-	if err := fileio.WriteFile(filepath.Join(dir, "results.csv"), func(w io.Writer) error { return fileio.WriteFlatCSV(w, recs) }); err != nil {
+	if err := writeResults(dir, p.ID, recs); err != nil {
 		return nil, err
 	}
 	return recs, nil

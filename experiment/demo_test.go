@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/plots/figdata"
 	"github.com/regimes/regimes/regime"
 )
@@ -64,6 +65,14 @@ func ExampleDemo() {
 	checkDemoCaptions(dir)
 	if _, err := Demo(DemoConfig{Out: dir}); err != nil {
 		fmt.Println("second run:", err)
+	}
+	// The folder is sealed by a manifest over all its files, and each
+	// sweep's merged results by its own with the plan as run identity
+	// (issue 15).
+	m, err := fileio.VerifySet(dir)
+	inner, err2 := fileio.VerifySet(filepath.Join(dir, "phase"))
+	if err != nil || err2 != nil || m.Files["index.html"] == "" || m.Files["phase/results.jsonl"] == "" || inner.Files["results.csv"] == "" {
+		fmt.Println("manifests:", err, err2)
 	}
 	// Output:
 	// table shows convergence: true

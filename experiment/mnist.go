@@ -158,6 +158,10 @@ func ReproduceMNIST(ctx context.Context, cfg MNISTConfig) (*MNISTSummary, error)
 	if cfg.Out == "" {
 		return nil, errors.New("reproduce mnist: no output folder")
 	}
+	// The temporaries of a killed write go first.
+	if err := fileio.MkdirClean(cfg.Out); err != nil {
+		return nil, err
+	}
 	results, err := m.grid(ctx)
 	if err != nil {
 		return nil, err
@@ -209,6 +213,11 @@ func (m *mnistRun) grid(ctx context.Context) ([]sweep.PointResult, error) {
 		return nil, err
 	} else if m.cfg.Log != nil {
 		fmt.Fprintln(m.cfg.Log, PlanMessage(planFile, p, "network points"))
+	}
+	// The folder is written file by file over the stages: it claims no
+	// consistent set until the final manifest (Seal) lists them all.
+	if err := fileio.Unseal(out); err != nil {
+		return nil, err
 	}
 	points := filepath.Join(out, "points")
 	done := func(finished, total int) {
@@ -395,6 +404,9 @@ func (m *mnistRun) longRunAt(ctx context.Context, e float64, name string, why st
 // figures and writes summary.json.
 func (m *mnistRun) finish() error {
 	out, s := m.cfg.Out, &m.s
+	if err := fileio.Unseal(out); err != nil { // the grid's merge sealed results.*
+		return err
+	}
 	final := filepath.Join(out, "results-final.jsonl")
 	if err := fileio.WriteFile(final, func(w io.Writer) error { return fileio.WriteJSONL(w, m.final) }); err != nil {
 		return err
@@ -411,7 +423,14 @@ func (m *mnistRun) finish() error {
 		return err
 	}
 	s.WallTime = time.Since(m.start).Seconds()
-	return writeJSONFile(filepath.Join(out, "summary.json"), s)
+	if err := writeJSONFile(filepath.Join(out, "summary.json"), s); err != nil {
+		return err
+	}
+	p, err := NewNetPlan(m.a)
+	if err != nil {
+		return err
+	}
+	return fileio.Seal(out, p.ID)
 }
 
 // figures draws figures/panels (from the panel data of the grid's runs)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/regime"
 )
 
@@ -45,6 +46,11 @@ func TestReproduceMNISTQuick(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
+	// The folder is sealed by a final manifest over all its files, the
+	// plan's id its run identity (issue 15).
+	if m, err := fileio.VerifySet(dir); err != nil || m.RunID == "" || m.Files["summary.json"] == "" || m.Files["figures/phase.png"] == "" || m.Files["runs/point-000002/steps.csv"] == "" {
+		t.Errorf("manifest: %v", err)
+	}
 	before, _ := os.ReadFile(filepath.Join(dir, "points", "point-000001.json"))
 	var progress strings.Builder
 	if _, err := ReproduceMNIST(context.Background(), MNISTConfig{Out: dir, Quick: true, Progress: &progress}); err != nil || !strings.Contains(progress.String(), "continuing the experiment") {
@@ -57,6 +63,9 @@ func TestReproduceMNISTQuick(t *testing.T) {
 	// Another experiment in the same folder is refused.
 	if _, err := ReproduceMNIST(context.Background(), MNISTConfig{Out: dir}); err == nil || !strings.Contains(err.Error(), "holds another experiment") {
 		t.Errorf("full run in the quick folder: %v", err)
+	}
+	if _, err := fileio.VerifySet(dir); err != nil {
+		t.Errorf("the refused experiment unsealed the folder: %v", err)
 	}
 }
 

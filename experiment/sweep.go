@@ -22,8 +22,9 @@ func (e *MissingError) Error() string {
 }
 
 // MergeSweep merges the point results of plan p found in dirs into
-// out/results.jsonl and out/results.csv, atomically, and returns the line
-// that says so. With points missing it writes nothing and returns a
+// out/results.jsonl and out/results.csv, committed together under a
+// manifest with the plan's id as the run identity (fileio.WriteSet), and
+// returns the line that says so. With points missing it writes nothing and returns a
 // *MissingError, unless partial.
 func MergeSweep(p *sweep.Plan, dirs []string, out string, partial bool) (string, error) {
 	results, missing, err := sweep.Merge(p, dirs)
@@ -40,10 +41,7 @@ func MergeSweep(p *sweep.Plan, dirs []string, out string, partial bool) (string,
 		}
 	}
 	jsonl, csv := filepath.Join(out, "results.jsonl"), filepath.Join(out, "results.csv")
-	if err := fileio.WriteFile(jsonl, func(w io.Writer) error { return fileio.WriteJSONL(w, recs) }); err != nil {
-		return "", err
-	}
-	if err := fileio.WriteFile(csv, func(w io.Writer) error { return fileio.WriteFlatCSV(w, recs) }); err != nil {
+	if err := writeResults(out, p.ID, recs); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("merged %d of %d points into %s and %s", len(recs), len(p.Points), jsonl, csv), nil
@@ -54,4 +52,16 @@ func MergeSweep(p *sweep.Plan, dirs []string, out string, partial bool) (string,
 func PlanMessage(name string, p *sweep.Plan, kind string) string {
 	return fmt.Sprintf("wrote %s: %d %s (%d ELRs x %d %s values x %d seeds), plan %.12s",
 		name, len(p.Points), kind, len(p.ELR), len(p.Values), p.Param, len(p.Seeds), p.ID)
+}
+
+// writeResults commits a sweep's merged records to dir/results.jsonl and
+// dir/results.csv as one unit, with the plan's id as the run identity.
+func writeResults(dir, planID string, recs []map[string]any) error {
+	if err := fileio.MkdirClean(dir); err != nil {
+		return err
+	}
+	return fileio.WriteSet(dir, planID, []fileio.File{
+		{Name: "results.jsonl", Write: func(w io.Writer) error { return fileio.WriteJSONL(w, recs) }},
+		{Name: "results.csv", Write: func(w io.Writer) error { return fileio.WriteFlatCSV(w, recs) }},
+	})
 }

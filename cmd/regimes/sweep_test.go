@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/regime"
+	"github.com/regimes/regimes/sweep"
 )
 
 func planSweep(t *testing.T, dir string, extra ...string) string {
@@ -55,6 +57,15 @@ func TestSweepEndToEnd(t *testing.T) {
 		t.Fatalf("sweep merge: exit %d: %s", code, e)
 	}
 	recs := readResults(t, filepath.Join(dir, "results.jsonl"))
+	// results.jsonl and results.csv are one unit under a manifest with the
+	// plan's id as run identity (issue 15).
+	p, err := sweep.ReadPlan(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := fileio.VerifySet(dir); err != nil || m.RunID != p.ID || len(m.Files) != 2 {
+		t.Errorf("merged results: manifest %+v, %v", m, err)
+	}
 	// 6 ELRs x 2 batch sizes x 2 seeds.
 	if len(recs) != 24 {
 		t.Fatalf("got %d records, want 24", len(recs))

@@ -148,3 +148,55 @@ func VerifySet(dir string) (Manifest, error) {
 	}
 	return m, nil
 }
+
+// Unseal removes dir's manifest before a run rewrites the folder's files
+// one by one (WriteFile) rather than as one WriteSet: from then until Seal
+// the folder has no manifest and so claims no consistent set. A folder
+// without a manifest, or no folder, is not an error.
+func Unseal(dir string) error {
+	err := os.Remove(filepath.Join(dir, ManifestFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// Seal writes dir's manifest, the final marker of a run that wrote its
+// files one by one after Unseal: runID and the SHA-256 of every regular
+// file under dir (by its slash-separated path relative to dir), except
+// manifests, temporaries (of WriteFile) and lock files (*.lock). A kill
+// before Seal leaves a folder without a manifest, never one that lies.
+func Seal(dir, runID string) error {
+	m := Manifest{RunID: runID, Files: map[string]string{}}
+	err := filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		base := e.Name()
+		if !e.Type().IsRegular() || base == ManifestFile || isTemp(base) || filepath.Ext(base) == ".lock" {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		h := sha256.Sum256(b)
+		m.Files[filepath.ToSlash(rel)] = hex.EncodeToString(h[:])
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return WriteFile(filepath.Join(dir, ManifestFile), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(&m)
+	})
+}

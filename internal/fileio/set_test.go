@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -49,5 +50,47 @@ func TestWriteSet(t *testing.T) {
 		if isTemp(e.Name()) || e.Name() == "a" {
 			t.Errorf("left %s", e.Name())
 		}
+	}
+}
+
+// A folder written file by file is sealed by a final manifest over its
+// whole tree; Unseal withdraws the claim before the files change.
+func TestSeal(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "figures"), 0o755)
+	os.WriteFile(filepath.Join(dir, "summary.json"), []byte("{}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "figures", "phase.png"), []byte("png"), 0o644)
+	os.WriteFile(filepath.Join(dir, "point-000001.lock"), nil, 0o644)
+	os.WriteFile(filepath.Join(dir, ".summary.json.tmp123"), []byte("{"), 0o644)
+	if err := WriteSet(filepath.Join(dir, "figures"), "inner", []File{{"a.csv", text("x\n")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Seal(dir, "repro"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := VerifySet(dir)
+	if err != nil || m.RunID != "repro" {
+		t.Fatalf("VerifySet: %+v, %v", m, err)
+	}
+	var names []string
+	for n := range m.Files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	if want := []string{"figures/a.csv", "figures/phase.png", "summary.json"}; !slices.Equal(names, want) {
+		t.Errorf("sealed %v; want %v", names, want)
+	}
+	os.WriteFile(filepath.Join(dir, "figures", "phase.png"), []byte("other"), 0o644)
+	if _, err := VerifySet(dir); err == nil || !strings.Contains(err.Error(), "phase.png") {
+		t.Errorf("a changed file: %v", err)
+	}
+	if err := Unseal(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ManifestFile)); !os.IsNotExist(err) {
+		t.Errorf("Unseal left the manifest: %v", err)
+	}
+	if err := Unseal(dir); err != nil {
+		t.Errorf("Unseal of an unsealed folder: %v", err)
 	}
 }
