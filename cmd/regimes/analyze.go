@@ -26,7 +26,7 @@ func analyzeCmdFlags(fs *flag.FlagSet) func([]string) error {
 	out := fs.String("o", "", "also write the JSON report to this file (atomically)")
 	return func(args []string) error {
 		if len(args) != 1 {
-			return fmt.Errorf("want one FILE argument, got %d (usage: regimes %s)", len(args), analyzeUsage)
+			return usagef("want one FILE argument, got %d (usage: regimes %s)", len(args), analyzeUsage)
 		}
 		r, err := af.analyze(args[0])
 		if err != nil {

@@ -25,7 +25,7 @@ func compareFlags(fs *flag.FlagSet) func([]string) error {
 	rel := fs.Float64("theory-rel", 1e-6, "relative tolerance on the theory values and the random level")
 	return func(args []string) error {
 		if len(args) != 2 {
-			return fmt.Errorf("want RUN and GOLDEN, got %d arguments (usage: regimes %s)", len(args), compareUsage)
+			return usagef("want RUN and GOLDEN, got %d arguments (usage: regimes %s)", len(args), compareUsage)
 		}
 		if !(*alpha > 0 && *alpha < 1) {
 			return fmt.Errorf("-compare-alpha %v: want a level in (0, 1)", *alpha)

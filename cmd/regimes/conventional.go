@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"flag"
-	"fmt"
 
 	"github.com/regimes/regimes/experiment"
 )
@@ -24,10 +22,10 @@ func conventionalFlags(fs *flag.FlagSet) func([]string) error {
 	fs.StringVar(&cfg.Out, "out", "", "output `folder` (required)")
 	return func(args []string) error {
 		if len(args) > 0 {
-			return fmt.Errorf("unexpected arguments %q", args)
+			return usagef("unexpected arguments %q", args)
 		}
 		if cfg.Out == "" {
-			return errors.New("no output folder: give -out DIR")
+			return usagef("no output folder: give -out DIR")
 		}
 		cfg.Toy, cfg.LR, cfg.WD, cfg.Momentum, cfg.InitNorm = t.Config, t.lr, t.wd, t.momentum, t.initNorm
 		cfg.Batch, cfg.Steps, cfg.Seed, cfg.Every = t.batch, t.steps, t.seed, t.every

@@ -24,7 +24,7 @@ func demoFlags(fs *flag.FlagSet) func([]string) error {
 	fs.IntVar(&cfg.Workers, "workers", runtime.GOMAXPROCS(0), "parallel runs")
 	return func(args []string) error {
 		if len(args) > 0 {
-			return fmt.Errorf("unexpected argument %q", args[0])
+			return usagef("unexpected argument %q", args[0])
 		}
 		if cfg.Workers < 1 {
 			return fmt.Errorf("-workers %d: need at least 1", cfg.Workers)

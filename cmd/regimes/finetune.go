@@ -34,7 +34,7 @@ func finetuneFlags(fs *flag.FlagSet) func([]string) error {
 	quiet := fs.Bool("quiet", false, "no progress on stderr (by default one line per epoch of each run, or a live line on a terminal)")
 	return func(args []string) error {
 		if len(args) > 0 {
-			return fmt.Errorf("unexpected argument %q", args[0])
+			return usagef("unexpected argument %q", args[0])
 		}
 		if err := finetuneConfig(&cfg, n.config(), *baselines, *seeds); err != nil {
 			return err
@@ -63,7 +63,7 @@ func finetuneFlags(fs *flag.FlagSet) func([]string) error {
 // network n, the baselines and the seeds 1..seeds.
 func finetuneConfig(cfg *experiment.FinetuneConfig, n realnets.TrainConfig, baselines string, seeds int) error {
 	if cfg.Out == "" {
-		return errors.New("no output folder: give -out DIR")
+		return usagef("no output folder: give -out DIR")
 	}
 	switch {
 	case !(cfg.PreELR > 0) || !(cfg.FineELR > 0):

@@ -39,7 +39,7 @@ func gridCommandFlags(fs *flag.FlagSet) func([]string) error {
 	planOnly := fs.Bool("plan-only", false, "write DIR/plan.json and stop: run its cells as shards with 'regimes sweep run -plan DIR/plan.json', then 'regimes sweep merge'")
 	return func(args []string) error {
 		if len(args) > 0 {
-			return fmt.Errorf("unexpected argument %q", args[0])
+			return usagef("unexpected argument %q", args[0])
 		}
 		if err := gridCommandConfig(&cfg, n, *plrs, *flrs, *ks, *seeds); err != nil {
 			return err
@@ -100,7 +100,7 @@ func gridMerge(p *sweep.Plan, dirs []string, out string, partial bool) error {
 // n, the ELR lists, the SWA sizes and the seeds 1..seeds.
 func gridCommandConfig(cfg *experiment.GridConfig, n netFlags, plrs, flrs, ks string, seeds int) error {
 	if cfg.Out == "" {
-		return errors.New("no output folder: give -out DIR")
+		return usagef("no output folder: give -out DIR")
 	}
 	if seeds < 1 {
 		return fmt.Errorf("-seeds %d: want at least 1", seeds)

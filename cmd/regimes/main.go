@@ -126,6 +126,11 @@ func run(args []string) int {
 		if errors.Is(err, errUsage) {
 			return exitUsage
 		}
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "regimes %s: %v\nRun 'regimes help %s' for usage.\n", name, oneLine(flagWording(err)), name)
+			return exitUsage
+		}
 		fmt.Fprintf(stderr, "regimes %s: %v\n", name, oneLine(flagWording(err)))
 		var d disagreement
 		if errors.As(err, &d) {
@@ -142,6 +147,17 @@ const (
 	exitUsage    = 2 // a usage error: unknown command or flag, bad arguments
 	exitDisagree = 3 // compare: the run and the golden were compared and disagree
 )
+
+// usageError is an error in the shape of the command line (exit 2): a
+// missing or extra argument, an unknown KIND or step, a missing required
+// flag, a flag that does not parse.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+// usagef returns a usageError with the formatted message.
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
 // disagreement is the error of a comparison whose runs disagree (exit 3).
 type disagreement struct{ msg string }
@@ -197,9 +213,11 @@ To start: "regimes demo" runs the main job on built-in defaults, and
 "regimes reproduce mnist -quick" a tiny version of the MNIST reproduction
 of the three regimes (seconds; without -quick, the full one).
 
-Exit status: 0 on success, 1 on an error (bad data, a failed run, a refused
-file), 2 on a usage error (unknown command or flag, bad arguments), 3 when
-"regimes compare" compared the runs and they disagree.
+Exit status: 0 on success; 1 on an error (bad data, a flag value out of
+range, a failed run, a refused file); 2 on a usage error (an unknown
+command, flag, KIND or step, a flag value that does not parse, a missing
+required flag or argument, an extra argument); 3 when "regimes compare"
+compared the runs and they disagree.
 `)
 }
 

@@ -46,10 +46,55 @@ func TestCommandTable(t *testing.T) {
 			t.Errorf("help %s: exit %d, %q", c.Name(), code, out)
 		}
 	}
-	if code, _, e := runCmd(t, "reproduce", "cifar"); code != 1 || !strings.Contains(e, "want the experiment name") {
+	if code, _, e := runCmd(t, "reproduce", "cifar"); code != exitUsage || !strings.Contains(e, "want the experiment name") {
 		t.Errorf("reproduce cifar: exit %d, %q", code, e)
 	}
 	if code, _, e := runCmd(t, "nosuch"); code != 2 || !strings.Contains(e, `unknown command "nosuch"`) {
 		t.Errorf("unknown command: exit %d, %q", code, e)
+	}
+}
+
+// TestExitCodes checks the three kinds of failure that "regimes help"
+// documents, each with its own exit code (issue 15): usage errors (2), errors
+// in the data or the run (1), and a comparison whose runs disagree (3,
+// TestCompare).
+func TestExitCodes(t *testing.T) {
+	_, out, _ := runCmd(t, "help")
+	for _, w := range []string{"0 on success", "1 on an error", "2 on a usage error", "3 when \"regimes compare\""} {
+		if !strings.Contains(strings.Join(strings.Fields(out), " "), w) {
+			t.Errorf("regimes help does not document %q", w)
+		}
+	}
+	dir := t.TempDir()
+	bad := dir + "/bad.csv"
+	os.WriteFile(bad, []byte("step,loss\n0,1\n1,x\n"), 0o644)
+	for _, tc := range []struct {
+		code int
+		args []string
+	}{
+		{exitUsage, []string{"nosuch"}},
+		{exitUsage, []string{"analyze"}},
+		{exitUsage, []string{"analyze", "a.csv", "b.csv"}},
+		{exitUsage, []string{"analyze", "-nosuch", bad}},
+		{exitUsage, []string{"simulate", "-elr", "abc", "-out", dir + "/s"}},
+		{exitUsage, []string{"simulate", "-elr", "0.1"}},
+		{exitUsage, []string{"theory", "extra"}},
+		{exitUsage, []string{"plot", "nosuch", "-in", bad, "-out", dir + "/x.png"}},
+		{exitUsage, []string{"sweep"}},
+		{exitUsage, []string{"sweep", "plan", "-nosuch"}},
+		{exitUsage, []string{"sweep", "run", "-workers", "x"}},
+		{exitUsage, []string{"compare", bad}},
+		{exitError, []string{"analyze", bad}},
+		{exitError, []string{"analyze", dir + "/none.csv"}},
+		{exitError, []string{"simulate", "-elr", "-1", "-out", dir + "/s"}},
+		{exitError, []string{"plot", "thresholds", "-in", bad, "-out", dir + "/x.png"}},
+	} {
+		code, _, e := runCmd(t, tc.args...)
+		if code != tc.code {
+			t.Errorf("%v: exit %d, want %d (%s)", tc.args, code, tc.code, strings.TrimSpace(e))
+		}
+		if first, _, _ := strings.Cut(e, "\n"); !strings.HasPrefix(first, "regimes") || first == "" {
+			t.Errorf("%v: stderr %q; want a line naming the command", tc.args, e)
+		}
 	}
 }

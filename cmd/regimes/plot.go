@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -45,14 +44,14 @@ func plotFlags(fs *flag.FlagSet) func([]string) error {
 	fs.StringVar(&c.title, "title", "", "figure title (default none)")
 	return func(args []string) error {
 		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-			return errors.New("want a KIND (phase, panels, thresholds, lyapunov, stationary, bifurcation) before the flags")
+			return usagef("want a KIND (phase, panels, thresholds, lyapunov, stationary, bifurcation) before the flags")
 		}
 		// Flags may follow KIND: parse them now.
 		if err := fs.Parse(args[1:]); err != nil {
-			return err
+			return usageError{explainFlagError(fs, err)}
 		}
 		if rest := fs.Args(); len(rest) > 0 {
-			return fmt.Errorf("unexpected argument %q", rest[0])
+			return usagef("unexpected argument %q", rest[0])
 		}
 		return c.plot(args[0])
 	}
@@ -60,7 +59,7 @@ func plotFlags(fs *flag.FlagSet) func([]string) error {
 
 func (c *plotConfig) plot(kind string) error {
 	if c.in == "" || c.out == "" {
-		return errors.New("both -in and -out are required")
+		return usagef("both -in and -out are required")
 	}
 	format, err := plots.FormatOf(c.out)
 	if err != nil {
@@ -70,7 +69,7 @@ func (c *plotConfig) plot(kind string) error {
 		return fmt.Errorf("-dpi %d must be positive", c.dpi)
 	}
 	if !slices.Contains(figdata.Kinds, kind) {
-		return fmt.Errorf("unknown KIND %q (want phase, panels, thresholds, lyapunov, stationary or bifurcation)", kind)
+		return usagef("unknown KIND %q (want phase, panels, thresholds, lyapunov, stationary or bifurcation)", kind)
 	}
 	fig, skips, notes, err := figdata.Figure(kind, strings.Split(c.in, ","), c.opts)
 	for _, n := range notes {

@@ -29,10 +29,10 @@ func realisedFlags(fs *flag.FlagSet) func([]string) error {
 	fs.Float64Var(&cfg.Tail, "tail", 0.5, "fraction of the epochs at the end used for G and the measured ELR")
 	return func(args []string) error {
 		if len(args) > 0 {
-			return fmt.Errorf("unexpected argument %q", args[0])
+			return usagef("unexpected argument %q", args[0])
 		}
 		if cfg.In == "" || cfg.Figure == "" {
-			return errors.New("both -in and -out are required")
+			return usagef("both -in and -out are required")
 		}
 		if _, err := plots.FormatOf(cfg.Figure); err != nil {
 			return fmt.Errorf("-out %s: want a .png, .svg or .pdf file", cfg.Figure)

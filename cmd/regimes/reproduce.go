@@ -27,14 +27,14 @@ func reproduceFlags(fs *flag.FlagSet) func([]string) error {
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	return func(args []string) error {
 		if len(args) < 1 || args[0] != "mnist" {
-			return errors.New("want the experiment name: regimes reproduce mnist [-out DIR] [-quick]")
+			return usagef("want the experiment name: regimes reproduce mnist [-out DIR] [-quick]")
 		}
 		// Flags may follow the experiment's name.
 		if err := fs.Parse(args[1:]); err != nil {
-			return err
+			return usageError{explainFlagError(fs, err)}
 		}
 		if rest := fs.Args(); len(rest) > 0 {
-			return fmt.Errorf("unexpected argument %q", rest[0])
+			return usagef("unexpected argument %q", rest[0])
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()

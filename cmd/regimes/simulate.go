@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 
@@ -25,10 +24,10 @@ func simulateFlags(fs *flag.FlagSet) func([]string) error {
 	fs.StringVar(&out, "out", "", "output `folder` (required)")
 	return func(args []string) error {
 		if len(args) > 0 {
-			return fmt.Errorf("unexpected arguments %q", args)
+			return usagef("unexpected arguments %q", args)
 		}
 		if out == "" {
-			return errors.New("no output folder: give -out DIR")
+			return usagef("no output folder: give -out DIR")
 		}
 		cfg, err := t.simulateConfig(elr, out)
 		if err != nil {

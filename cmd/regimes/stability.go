@@ -33,7 +33,7 @@ func stabilityFlags(fs *flag.FlagSet) func([]string) error {
 	fd := fs.Float64("fd-step", 0, "with CHECKPOINT: finite-difference step (an angle in radians) of the Hessian-vector products (0: 1e-3)")
 	return func(args []string) error {
 		if len(args) > 1 {
-			return fmt.Errorf("want at most one CHECKPOINT, got %d arguments (usage: regimes %s)", len(args), stabilityUsage)
+			return usagef("want at most one CHECKPOINT, got %d arguments (usage: regimes %s)", len(args), stabilityUsage)
 		}
 		if len(args) == 1 {
 			if *fd < 0 || *batches < 0 || *topK < 0 || *probes < 0 {

@@ -26,7 +26,7 @@ var cmdSweep = &Command{
 
 func runSweep(args []string) error {
 	if len(args) == 0 {
-		return errors.New("missing step: plan, run or merge (see 'regimes help sweep')")
+		return usagef("missing step: plan, run or merge (see 'regimes help sweep')")
 	}
 	switch args[0] {
 	case "plan":
@@ -39,7 +39,7 @@ func runSweep(args []string) error {
 	case "merge":
 		return sweepMerge(args[1:])
 	}
-	return fmt.Errorf("unknown step %q: want plan, run or merge", args[0])
+	return usagef("unknown step %q: want plan, run or merge", args[0])
 }
 
 func newSubFlags(name string) *flag.FlagSet {
@@ -112,10 +112,10 @@ func sweepPlan(args []string) error {
 	g.define(fs, gridDefaults{elrMin: 0.5, elrMax: 50, elrPoints: 12, param: "batch", values: "1", params: toy.SweepParams})
 	lyap := fs.Int("lyapunov-steps", 0, "steps per block of the Lyapunov estimate (0: none)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return usageError{explainFlagError(fs, err)}
 	}
 	if g.out == "" {
-		return errors.New("plan: -out DIR is required")
+		return usagef("plan: -out DIR is required")
 	}
 	if *lyap < 0 {
 		return fmt.Errorf("plan: -lyapunov-steps %d: want 0 (none) or a positive block length", *lyap)
@@ -143,10 +143,10 @@ func sweepRun(args []string) error {
 	out := fs.String("out", "", "folder for the point results (default: points beside the plan)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr (by default: one line per finished point, or a live line on a terminal)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return usageError{explainFlagError(fs, err)}
 	}
 	if *planFile == "" {
-		return errors.New("run: -plan FILE is required")
+		return usagef("run: -plan FILE is required")
 	}
 	p, err := sweep.ReadPlan(*planFile)
 	if err != nil {
@@ -185,10 +185,10 @@ func sweepMerge(args []string) error {
 	out := fs.String("out", "", "output folder for results.jsonl and results.csv (default: beside the plan)")
 	partial := fs.Bool("partial", false, "write the results even when points are missing")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return usageError{explainFlagError(fs, err)}
 	}
 	if *planFile == "" {
-		return errors.New("merge: -plan FILE is required")
+		return usagef("merge: -plan FILE is required")
 	}
 	p, err := sweep.ReadPlan(*planFile)
 	if err != nil {

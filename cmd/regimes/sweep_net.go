@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -33,7 +32,7 @@ func netSweepPlan(args []string) error {
 	var g gridFlags
 	g.define(fs, gridDefaults{elrMin: 1e-5, elrMax: 1, elrPoints: 13, param: "none", values: "0", params: experiment.NetSweepParams})
 	if err := fs.Parse(args); err != nil {
-		return err
+		return usageError{explainFlagError(fs, err)}
 	}
 	vals, sds, err := g.parse()
 	if err != nil {
@@ -45,7 +44,7 @@ func netSweepPlan(args []string) error {
 		return fmt.Errorf("plan: %v", err)
 	}
 	if g.out == "" {
-		return errors.New("plan: -out DIR is required")
+		return usagef("plan: -out DIR is required")
 	}
 	return g.writePlan(p, "network points")
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"flag"
-	"fmt"
 
 	"github.com/regimes/regimes/toy"
 )
@@ -34,7 +33,7 @@ func theoryFlags(fs *flag.FlagSet) func([]string) error {
 	fs.Float64Var(&r.ELR, "elr", 0, "circle, vmf: effective learning rate (required, > 0)")
 	return func(args []string) error {
 		if len(args) > 0 {
-			return fmt.Errorf("unexpected arguments %q", args)
+			return usagef("unexpected arguments %q", args)
 		}
 		r.Sampling = toy.Shuffle // -replace=false: one batch of distinct samples
 		if replace {

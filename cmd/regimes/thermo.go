@@ -51,7 +51,7 @@ func thermoFlags(fs *flag.FlagSet) func([]string) error {
 	fs.StringVar(&runs, "runs", "", "compare these network run folders with rotational equilibrium instead (comma-separated)")
 	return func(args []string) error {
 		if len(args) > 0 {
-			return fmt.Errorf("unexpected argument %q", args[0])
+			return usagef("unexpected argument %q", args[0])
 		}
 		if runs != "" {
 			return runThermoNetworks(strings.Split(runs, ","), out, force)
@@ -80,7 +80,7 @@ func parseRates(name, s string, zeroOK bool) ([]float64, error) {
 
 func runThermo(c experiment.ThermoConfig, sphereELRs, elrs, lrs, wds, moms, format, out string, force bool) error {
 	if out == "" {
-		return errors.New("no output folder: give -out DIR")
+		return usagef("no output folder: give -out DIR")
 	}
 	var err error
 	for _, l := range []struct {

@@ -44,7 +44,7 @@ func trainFlags(fs *flag.FlagSet) func([]string) error {
 	fs.StringVar(&o.tensorboard, "tensorboard", "", "also write every epoch's metrics as TensorBoard scalars to an event file in this `folder`")
 	return func(args []string) error {
 		if len(args) > 0 {
-			return fmt.Errorf("unexpected argument %q", args[0])
+			return usagef("unexpected argument %q", args[0])
 		}
 		return runTrain(n.config(), o)
 	}
@@ -58,7 +58,7 @@ type trainOptions struct {
 
 func runTrain(cfg realnets.TrainConfig, o trainOptions) error {
 	if cfg.Out == "" {
-		return errors.New("no output folder: give -out DIR")
+		return usagef("no output folder: give -out DIR")
 	}
 	if cfg.From == "" && !cfg.Resume {
 		// With -from, model and data default to the checkpoint's.

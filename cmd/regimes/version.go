@@ -18,7 +18,7 @@ same.
 `,
 	Run: func(args []string) error {
 		if len(args) > 0 {
-			return fmt.Errorf("unexpected argument %q", args[0])
+			return usagef("unexpected argument %q", args[0])
 		}
 		_, err := fmt.Fprintf(stdout, "regimes %s\n", buildinfo.Read())
 		return err
