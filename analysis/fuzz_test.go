@@ -56,6 +56,7 @@ func FuzzReadJSONLines(f *testing.F) {
 		`{"epoch":0,"train_loss":2.3,"grad_norm_mean":null,"angle_step_mean":0.1}` + "\n" + `{"epoch":1,"train_loss":1.2,"grad_norm_mean":1,"angle_step_mean":0.1}` + "\n",
 		`{"a":"0.5"}` + "\n",
 		`{"a":1,"a":2}` + "\n",
+		`{"a":NaN,"b":"x\"NaN","c":-Infinity}` + "\n",
 		`{"step":2,"loss":"NaN"}` + "\n" + `{"step":1,"loss":"0.5"}` + "\n",
 		`[1,2]` + "\n",
 		`{"a":{"b":1}}` + "\n",
@@ -161,5 +162,22 @@ func TestAnalyzeRefusesAmbiguousLogs(t *testing.T) {
 	}
 	if x, err := tb.Column("train_loss"); err != nil || !math.IsNaN(x[0]) || !math.IsInf(x[1], 1) {
 		t.Errorf("the strings NaN and Infinity: %v, %v", x, err)
+	}
+}
+
+// Python's json module writes a diverged loss as the bare tokens NaN,
+// Infinity and -Infinity (not JSON); they read as those values, and the same
+// words inside strings are left alone.
+func TestReadJSONLinesPythonNonFinite(t *testing.T) {
+	tb, err := ReadJSONLines(strings.NewReader(`{"epoch": 0, "loss": NaN, "note": "NaN \"Infinity\""}`+"\n"+`{"epoch": 1, "loss": -Infinity}`+"\n"+`{"epoch": 2, "loss": Infinity}`+"\n"), "py.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := tb.Column("loss")
+	if err != nil || !math.IsNaN(x[0]) || !math.IsInf(x[1], -1) || !math.IsInf(x[2], 1) {
+		t.Errorf("loss %v, %v", x, err)
+	}
+	if n, _ := tb.Text("note"); n[0] != `NaN "Infinity"` {
+		t.Errorf("note %q", n[0])
 	}
 }

@@ -221,8 +221,9 @@ func csvError(name string, err error) error {
 // are the keys of the first object in order of appearance plus any key
 // first seen later; numbers are kept, and a null or a key absent from a
 // line is a missing value (see Present). Our own writers write NaN as
-// null, so a NaN in JSON Lines reads as missing. A key that appears twice
-// in one object is an error naming the line.
+// null, so a NaN in JSON Lines reads as missing; the bare NaN, Infinity
+// and -Infinity of Python's json module read as those values. A key that
+// appears twice in one object is an error naming the line.
 func ReadJSONLines(r io.Reader, name string) (*Table, error) {
 	t := &Table{Name: name}
 	col := map[string]int{}
@@ -235,7 +236,7 @@ func ReadJSONLines(r io.Reader, name string) (*Table, error) {
 		if len(line) == 0 {
 			continue
 		}
-		keys, vals, strs, err := decodeObject(line)
+		keys, vals, strs, err := decodeObject(quoteNonFinite(line))
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %v", name, lineNo, err)
 		}
@@ -269,6 +270,46 @@ func ReadJSONLines(r io.Reader, name string) (*Table, error) {
 		return nil, fmt.Errorf("%s: empty file (want one JSON object a line)", name)
 	}
 	return t, nil
+}
+
+// quoteNonFinite returns line with the bare tokens NaN, Infinity and
+// -Infinity outside strings, which Python's json module writes for a
+// diverged run's loss (not JSON), quoted as the strings that Column reads
+// as those values. A line without them is returned as it is.
+func quoteNonFinite(line []byte) []byte {
+	if !bytes.Contains(line, []byte("NaN")) && !bytes.Contains(line, []byte("Infinity")) {
+		return line
+	}
+	var out []byte
+	in, esc := false, false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case in:
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				in = false
+			}
+		case c == '"':
+			in = true
+		default:
+			for _, tok := range []string{"NaN", "Infinity", "-Infinity"} {
+				if bytes.HasPrefix(line[i:], []byte(tok)) {
+					out = append(out, '"')
+					out = append(out, tok...)
+					c = '"'
+					i += len(tok) - 1
+					break
+				}
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // decodeObject returns the keys of one JSON object in order and their
