@@ -188,8 +188,8 @@ func TestAnalyzeBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := runCmd(t, append([]string{"analyze"}, tc.args...)...)
-			if code != 1 {
-				t.Errorf("exit %d, want 1", code)
+			if code != wantExit(tc.want) {
+				t.Errorf("exit %d, want %d", code, wantExit(tc.want))
 			}
 			if !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "regimes analyze: ") {
 				t.Errorf("stderr %q, want one line containing %q", stderr, tc.want)

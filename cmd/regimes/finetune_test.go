@@ -22,7 +22,7 @@ func TestFinetuneFlagErrors(t *testing.T) {
 		stderr = &errb
 		code := run(append([]string{"finetune"}, tc.args...))
 		stderr = os.Stderr
-		if code != 1 || !strings.Contains(errb.String(), tc.want) || strings.Count(errb.String(), "\n") != 1 {
+		if code != wantExit(tc.want) || !strings.Contains(errb.String(), tc.want) || strings.Count(errb.String(), "\n") != 1 {
 			t.Errorf("finetune %v: exit %d, stderr %q, want one line with %q", tc.args, code, errb.String(), tc.want)
 		}
 	}

@@ -25,7 +25,7 @@ func TestGridErrors(t *testing.T) {
 		{[]string{"-out", ""}, "no output folder"},
 	} {
 		code, _, errOut := runCmd(t, append(append([]string{}, base...), tc.extra...)...)
-		if code != 1 || !strings.Contains(errOut, tc.want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+		if code != wantExit(tc.want) || !strings.Contains(errOut, tc.want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
 			t.Errorf("%v: exit %d, stderr %q; want 1 and one line containing %q", tc.extra, code, errOut, tc.want)
 		}
 	}

@@ -128,7 +128,7 @@ func run(args []string) int {
 		}
 		var ue usageError
 		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "regimes %s: %v\nRun 'regimes help %s' for usage.\n", name, oneLine(flagWording(err)), name)
+			fmt.Fprintf(stderr, "regimes %s: %v\n", name, oneLine(flagWording(err)))
 			return exitUsage
 		}
 		fmt.Fprintf(stderr, "regimes %s: %v\n", name, oneLine(flagWording(err)))

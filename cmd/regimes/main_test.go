@@ -98,3 +98,16 @@ func TestExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// wantExit returns the exit code of a refusal whose message contains want:
+// exitUsage for the errors in the shape of a command line (usageError),
+// exitError otherwise.
+func wantExit(want string) int {
+	for _, u := range []string{"want one FILE argument", "want RUN and GOLDEN", "unexpected argument", "no output folder",
+		"missing -out", "are required", "is required", "unknown KIND", "want a KIND", "want the experiment name", "unknown step", "missing step", "want at most one CHECKPOINT"} {
+		if strings.Contains(want, u) {
+			return exitUsage
+		}
+	}
+	return exitError
+}

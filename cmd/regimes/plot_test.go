@@ -134,8 +134,8 @@ func TestPlotBadInput(t *testing.T) {
 		{[]string{"stationary", "-in", filepath.Join(dir, "missing.csv"), "-out", out}, "missing.csv"},
 	} {
 		code, _, errOut := plotCmd(t, tc.args...)
-		if code != 1 {
-			t.Errorf("%v: exit %d, want 1", tc.args, code)
+		if code != wantExit(tc.want) {
+			t.Errorf("%v: exit %d, want %d", tc.args, code, wantExit(tc.want))
 		}
 		if !strings.Contains(errOut, tc.want) || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%v: stderr %q, want one line containing %q", tc.args, errOut, tc.want)

@@ -179,7 +179,7 @@ func TestSimulateErrors(t *testing.T) {
 			t.Fatalf("%v: output folder created on error", tc.args)
 		}
 	}
-	if code, _, errs := runCmd(t, "simulate", "-elr", "1"); code != 1 || !strings.Contains(errs, "-out") {
+	if code, _, errs := runCmd(t, "simulate", "-elr", "1"); code != exitUsage || !strings.Contains(errs, "-out") {
 		t.Errorf("missing -out: exit %d, %q", code, errs)
 	}
 }
