@@ -57,9 +57,10 @@ type ThermoPrediction struct {
 	// tangent step is isotropic Gaussian noise at leading order).
 	AngleRMS  float64 `json:"angle_rms"`
 	AngleMean float64 `json:"angle_mean"`
-	// NormRelaxation is the e-folding time of the norm, in steps:
-	// 1/(ELR^2 G) for FixedELR, (1-beta)/(4 LR WD) for FixedLR,
-	// 0 on the sphere. DirRelaxation is that of the direction,
+	// NormRelaxation is the e-folding time of a small deviation of the
+	// norm from r*, in steps: 1/(ELR^2 G) for FixedELR,
+	// HeavyBallRelaxation(LR, WD, beta) for FixedLR (about
+	// (1-beta)/(4 LR WD)), 0 on the sphere. DirRelaxation is that of the direction,
 	// 1/(DirELR (Mu + (D-1) T)) (the drift rate Mu for a concentrated law,
 	// the diffusion rate (D-1) T of the first harmonic for a diffuse one).
 	NormRelaxation float64 `json:"norm_relaxation"`
@@ -122,7 +123,7 @@ func ThermoPredict(cfg ThermoConfig) (ThermoPrediction, error) {
 		p.RealisedELR = c.LR / ((1 - c.LR*c.WD) * p.Radius * p.Radius)
 		p.Pressure = c.WD
 		p.AngleRMS = math.Sqrt(2 * c.LR * c.WD / (1 + b))
-		p.NormRelaxation = (1 - b) / (4 * c.LR * c.WD)
+		p.NormRelaxation = HeavyBallRelaxation(c.LR, c.WD, b)
 	}
 	t1 := p.Temperature
 	for range 100 {
@@ -154,4 +155,27 @@ func ChiMean(k int) float64 {
 	a, _ := math.Lgamma(float64(k+1) / 2)
 	b, _ := math.Lgamma(float64(k) / 2)
 	return math.Sqrt2 * math.Exp(a-b)
+}
+
+// HeavyBallRelaxation returns the e-folding time in steps of a small
+// deviation of r^2 from its equilibrium under SGD with learning rate lr,
+// weight decay wd and heavy-ball momentum beta (SCIENCE.md section 12.5).
+// Without momentum the deviation shrinks by 4 lr wd per step; both the
+// weight decay and the noise's growth of the norm enter the weights through
+// the velocity, so with momentum the deviation follows the heavy ball
+// d_{t+1} - d_t = beta (d_t - d_{t-1}) - 4 lr wd d_t, whose slow root z of
+// z^2 - (1 + beta - 4 lr wd) z + beta = 0 gives the time -1/log z:
+//
+//	(1-beta)/(4 lr wd) / (1 + 4 beta lr wd/(1-beta)^2 + ...),
+//
+// 1/(-log(1 - 4 lr wd)) without momentum. When the roots are complex
+// (4 lr wd > (1 - sqrt(beta))^2, the deviation oscillates) it is the
+// envelope's time -2/log(beta).
+func HeavyBallRelaxation(lr, wd, beta float64) float64 {
+	a := 1 + beta - 4*lr*wd
+	disc := a*a - 4*beta
+	if disc < 0 {
+		return -2 / math.Log(beta)
+	}
+	return -1 / math.Log((a+math.Sqrt(disc))/2)
 }
