@@ -23,6 +23,8 @@ type RotationalRunResult struct {
 	WD       float64 `json:"wd"`
 	Momentum float64 `json:"momentum"`
 	Epochs   int     `json:"epochs"`
+	// Batches is the number of batches (steps) per epoch.
+	Batches int `json:"batches"`
 	// WallTime is the run's training wall time in seconds (the last
 	// record's wall_time).
 	WallTime float64 `json:"wall_time"`
@@ -37,10 +39,15 @@ func (r RotationalRunResult) MarshalJSON() ([]byte, error) { return analysis.Mar
 // RotationalRun reads the conventional run in dir (config.json, steps.csv
 // and metrics.jsonl of `regimes train -lr -wd [-momentum]`) and compares
 // its stationary norm, realised ELR and angle per step with the
-// predictions from its measured gradient second moment. The gradient-noise
-// trace tr Sigma_1 at unit norm is grad_noise^2 of the epochs' gradient
-// passes (one pass over the training set at the epoch's end weights) inside
-// the stationary window. steps.csv must log every step (-log-every 1).
+// predictions from its gradient statistics. The headline prediction comes
+// from the checkpoint measurements: the gradient-noise trace tr Sigma_1 at
+// unit norm (grad_noise^2) and the squared mean gradient (grad_norm_full^2)
+// of the gradient pass at each epoch's end weights (a fixed number of
+// batches, every full batch of the training set in its order, at fixed
+// weights: not the training steps), over the epochs inside the stationary
+// window. The epoch's number of batches (the steps of epoch 1 in steps.csv)
+// sets the without-replacement correction of runs with momentum
+// (analysis.ShuffleFactor). steps.csv must log every step (-log-every 1).
 func RotationalRun(dir string) (RotationalRunResult, error) {
 	var res RotationalRunResult
 	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
@@ -79,25 +86,23 @@ func RotationalRun(dir string) (RotationalRunResult, error) {
 		in.GradNorm = append(in.GradNorm, s.GradNorm)
 		in.ELR = append(in.ELR, s.ELR)
 		in.Angle = append(in.Angle, s.Angle)
+		if s.Epoch == 1 {
+			in.Batches++
+		}
 	}
-	// A first pass finds the window; the noise trace then comes from the
-	// gradient passes at its epochs.
+	for _, r := range recs {
+		if r.Epoch > 0 && r.GradNoise != nil && r.GradNormFull != nil {
+			in.NoiseTrace = append(in.NoiseTrace, *r.GradNoise**r.GradNoise)
+			in.FullSq = append(in.FullSq, *r.GradNormFull**r.GradNormFull)
+			in.CheckpointStep = append(in.CheckpointStep, r.Step)
+		}
+	}
 	eq, err := analysis.Rotational(in)
 	if err != nil {
 		return res, fmt.Errorf("%s: %v", dir, err)
 	}
-	startEpoch := steps[eq.Start].Epoch
-	for _, r := range recs {
-		if r.Epoch >= startEpoch && r.GradNoise != nil && r.GradNormFull != nil {
-			in.NoiseTrace = append(in.NoiseTrace, *r.GradNoise**r.GradNoise)
-			in.FullSq = append(in.FullSq, *r.GradNormFull**r.GradNormFull)
-		}
-	}
-	if eq, err = analysis.Rotational(in); err != nil {
-		return res, fmt.Errorf("%s: %v", dir, err)
-	}
 	res = RotationalRunResult{Dir: dir, Model: cfg.Model, Width: cfg.Width, LR: cfg.LR, WD: cfg.WD, Momentum: cfg.Momentum,
-		Equilibrium: eq, WallTime: math.NaN(), FinalTrainLoss: math.NaN()}
+		Batches: in.Batches, Equilibrium: eq, WallTime: math.NaN(), FinalTrainLoss: math.NaN()}
 	if n := len(recs); n > 0 {
 		res.Epochs = recs[n-1].Epoch
 		res.WallTime = recs[n-1].WallTime
@@ -106,55 +111,83 @@ func RotationalRun(dir string) (RotationalRunResult, error) {
 	return res, nil
 }
 
-// RotationalFigure draws the network comparison: the measured stationary SI
-// norm and RMS angle per step (with 95% CIs) against their predictions, one
-// series per model and momentum, with the diagonal.
+// RotationalFigure draws the network comparison: the measured stationary
+// SI norm, realised ELR and RMS angle per step, each divided by its
+// prediction, against the weight decay, one series per model and momentum
+// (error bars: the measured value's 95% CI over the prediction), with the
+// level 1 of agreement. The norm panel adds, for runs with momentum, the
+// ratio to the independent-draws prediction from the same measurements
+// (no without-replacement correction).
 func RotationalFigure(rs []RotationalRunResult) (NamedFigure, error) {
-	name := func(r RotationalRunResult) string {
-		return fmt.Sprintf("%s, momentum %g", r.Model, r.Momentum)
-	}
-	var norm, angle []plots.MeasuredSeries
-	at := map[string]int{}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	alo, ahi := math.Inf(1), math.Inf(-1)
-	for _, r := range rs {
-		n := name(r)
-		i, ok := at[n]
-		if !ok {
-			i = len(norm)
-			at[n] = i
-			norm = append(norm, plots.MeasuredSeries{Name: n})
-			angle = append(angle, plots.MeasuredSeries{Name: n})
-		}
-		e := r.Equilibrium
-		add := func(s *plots.MeasuredSeries, x float64, m analysis.Interval) {
-			s.X = append(s.X, x)
-			s.Y = append(s.Y, m.Value)
-			s.Lo = append(s.Lo, m.CI95[0])
-			s.Hi = append(s.Hi, m.CI95[1])
-		}
-		add(&norm[i], e.PredNorm.Value, e.Norm)
-		add(&angle[i], e.PredAngleRMS, e.AngleRMS)
-		lo, hi = math.Min(lo, math.Min(e.PredNorm.Value, e.Norm.Value)), math.Max(hi, math.Max(e.PredNorm.Value, e.Norm.Value))
-		alo, ahi = math.Min(alo, math.Min(e.PredAngleRMS, e.AngleRMS.Value)), math.Max(ahi, math.Max(e.PredAngleRMS, e.AngleRMS.Value))
-	}
-	if len(norm) == 0 {
+	if len(rs) == 0 {
 		return NamedFigure{}, fmt.Errorf("rotational figure: no runs")
 	}
-	diag := func(a, b float64) plots.Curve {
-		return plots.Curve{Name: "measured = predicted", X: []float64{a / 1.1, b * 1.1}, Y: []float64{a / 1.1, b * 1.1}}
+	type key struct {
+		name  string
+		extra bool
 	}
-	f, sk, err := plots.NewMeasuredPanels(plots.MeasuredPanels{Cols: 2,
-		Title: "conventional runs against rotational equilibrium (prediction from each run's G)",
+	var keys []key
+	series := map[key]*[3]plots.MeasuredSeries{}
+	get := func(k key) *[3]plots.MeasuredSeries {
+		s, ok := series[k]
+		if !ok {
+			s = new([3]plots.MeasuredSeries)
+			for i := range s {
+				s[i].Name = k.name
+			}
+			series[k] = s
+			keys = append(keys, k)
+		}
+		return s
+	}
+	add := func(s *plots.MeasuredSeries, x float64, m analysis.Interval, pred float64) {
+		s.X = append(s.X, x)
+		s.Y = append(s.Y, m.Value/pred)
+		s.Lo = append(s.Lo, m.CI95[0]/pred)
+		s.Hi = append(s.Hi, m.CI95[1]/pred)
+	}
+	for _, r := range rs {
+		e := r.Equilibrium
+		s := get(key{name: fmt.Sprintf("%s, momentum %g", r.Model, r.Momentum)})
+		add(&s[0], r.WD, e.Norm, e.PredNorm.Value)
+		add(&s[1], r.WD, e.ELR, e.PredELR.Value)
+		add(&s[2], r.WD, e.AngleRMS, e.PredAngleRMS)
+		if r.Momentum > 0 {
+			u := get(key{name: fmt.Sprintf("%s, momentum %g, over independent-draws r*", r.Model, r.Momentum), extra: true})
+			add(&u[0], r.WD, e.Norm, e.PredNormIndependent.Value)
+		}
+	}
+	// Series are offset by a few percent in x, so that markers at one
+	// weight decay do not hide each other.
+	var panels [3][]plots.MeasuredSeries
+	wlo, whi := math.Inf(1), math.Inf(-1)
+	for j, k := range keys {
+		s := series[k]
+		dodge := 1 + 0.04*(float64(j)-float64(len(keys)-1)/2)
+		for i := range panels {
+			if len(s[i].X) > 0 {
+				for n, x := range s[i].X {
+					wlo, whi = math.Min(wlo, x), math.Max(whi, x)
+					s[i].X[n] = x * dodge
+				}
+				panels[i] = append(panels[i], s[i])
+			}
+		}
+	}
+	level := []plots.Curve{{Name: "measured = predicted", X: []float64{wlo / 1.5, whi * 1.5}, Y: []float64{1, 1}}}
+	mk := func(y string, s []plots.MeasuredSeries) plots.MeasuredPanel {
+		return plots.MeasuredPanel{XLabel: "weight decay", YLabel: y, LogX: true, Series: s, Curves: level}
+	}
+	f, sk, err := plots.NewMeasuredPanels(plots.MeasuredPanels{Cols: 3,
+		Title: "rotational equilibrium on networks: measured / predicted (from checkpoint gradient passes; markers offset in x)",
 		Panels: []plots.MeasuredPanel{
-			{XLabel: "predicted r* = (lr G/(2 wd (1-beta)))^(1/4)", YLabel: "stationary SI norm", LogX: true, LogY: true,
-				Series: norm, Curves: []plots.Curve{diag(lo, hi)}},
-			{XLabel: "sqrt(2 lr wd/(1+beta))", YLabel: "RMS angle per step (rad)", LogX: true, LogY: true,
-				Series: angle, Curves: []plots.Curve{diag(alo, ahi)}},
+			mk("SI norm / predicted r*", panels[0]),
+			mk("realised ELR / predicted", panels[1]),
+			mk("RMS angle / sqrt(2 lr wd/(1+beta))", panels[2]),
 		}})
 	if err != nil {
 		return NamedFigure{}, err
 	}
-	sz := plots.SizeFor(true, 0.5)
+	sz := plots.SizeFor(true, 0.45)
 	return NamedFigure{Name: "rotational", Figure: f, Width: sz.W, Height: sz.H, Skips: sk}, nil
 }

@@ -394,20 +394,25 @@ func (res *ThermoResult) WriteTable(w io.Writer) error {
 }
 
 // WriteRotationalTable writes the measured-versus-predicted table of
-// network runs (RotationalRun): model, rates, window, the p-value of the
-// realised ELR's trend over the window, the SI norm, realised
-// ELR and RMS angle, each measured [95% CI] against its prediction, and the
-// noise-only radius.
+// network runs (RotationalRun): the run, rates, steps per epoch, the
+// window's length and checkpoints, the p-value of the realised ELR's trend
+// over the window, the shuffle factor f, the SI norm, realised ELR and RMS
+// angle, each measured [95% CI] against its prediction (from the checkpoint
+// passes), and the other readings of the radius: from the checkpoint passes
+// without the correction (independent draws), from the training steps' G
+// with the correction and without it, and from tr Sigma_1 alone.
 func WriteRotationalTable(w io.Writer, rs []RotationalRunResult) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "run\tmodel\tlr\twd\tmom\tsteps\ttrend p\tnorm [95% CI]\tpred\tnoise-only\tELR [95% CI]\tpred\tangle rms [95% CI]\tpred")
+	fmt.Fprintln(tw, "run\tlr\twd\tmom\tsteps/ep\twindow\tckpts\ttrend p\tf\tnorm [95% CI]\tpred [95% CI]\tELR [95% CI]\tpred [95% CI]\tangle rms [95% CI]\tpred\tindep.\tsteps' G\tsteps' G indep.\tnoise-only")
+	iv := func(v analysis.Interval) string {
+		return fmt.Sprintf("%.4g [%.4g, %.4g]", v.Value, v.CI95[0], v.CI95[1])
+	}
 	for _, r := range rs {
 		e := r.Equilibrium
-		fmt.Fprintf(tw, "%s\t%s\t%g\t%g\t%g\t%d\t%.2g\t%.4g [%.4g, %.4g]\t%.4g [%.4g, %.4g]\t%.4g\t%.4g [%.4g, %.4g]\t%.4g [%.4g, %.4g]\t%.4g [%.4g, %.4g]\t%.4g\n",
-			filepath.Base(r.Dir), r.Model, r.LR, r.WD, r.Momentum, e.Steps, e.TrendP,
-			e.Norm.Value, e.Norm.CI95[0], e.Norm.CI95[1], e.PredNorm.Value, e.PredNorm.CI95[0], e.PredNorm.CI95[1], e.PredNormNoiseOnly,
-			e.ELR.Value, e.ELR.CI95[0], e.ELR.CI95[1], e.PredELR.Value, e.PredELR.CI95[0], e.PredELR.CI95[1],
-			e.AngleRMS.Value, e.AngleRMS.CI95[0], e.AngleRMS.CI95[1], e.PredAngleRMS)
+		fmt.Fprintf(tw, "%s\t%g\t%g\t%g\t%d\t%d\t%d\t%.2g\t%.3f\t%s\t%s\t%s\t%s\t%s\t%.4g\t%.4g\t%.4g\t%.4g\t%.4g\n",
+			filepath.Base(r.Dir), r.LR, r.WD, r.Momentum, r.Batches, e.Steps, e.Checkpoints, e.TrendP, e.ShuffleFactor,
+			iv(e.Norm), iv(e.PredNorm), iv(e.ELR), iv(e.PredELR), iv(e.AngleRMS), e.PredAngleRMS,
+			e.PredNormIndependent.Value, e.PredNormStream.Value, e.PredNormStreamIndependent.Value, e.PredNormNoiseOnly.Value)
 	}
 	return tw.Flush()
 }
