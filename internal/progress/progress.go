@@ -55,16 +55,17 @@ const (
 // A Reporter reports the progress of one piece of work. Its methods are
 // safe for concurrent use, and do nothing on a nil *Reporter.
 type Reporter struct {
-	mu       sync.Mutex
-	w        io.Writer
-	opt      Options
-	tty      bool
-	start    time.Time
-	done0    float64 // units done when the reporter started (a resumed run)
-	done     float64 // units done, with fractions
-	phase    string
-	lastDraw time.Time
-	drawn    bool // a live line is on the terminal
+	mu        sync.Mutex
+	w         io.Writer
+	opt       Options
+	tty       bool
+	start     time.Time
+	done0     float64 // units done when the reporter started (a resumed run)
+	done      float64 // units done, with fractions
+	phase     string
+	lastDraw  time.Time
+	drawn     bool // a live line is on the terminal
+	drawnUnit int  // the unit it shows
 }
 
 // New returns a Reporter writing to w.
@@ -151,6 +152,94 @@ func (r *Reporter) Done(unit int, note string) {
 	fmt.Fprintln(r.w, line)
 }
 
+// Stage reports that a stage of unit `unit` (1-based) has finished and
+// frac of the unit is done (0 to 1), with a note naming the stage: on a
+// terminal it redraws the live line, elsewhere it prints one line. It is
+// for units long enough that a log should show their parts (a grid cell's
+// training epochs, a stability check's measurements).
+func (r *Reporter) Stage(unit int, frac float64, note string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.phase = note
+	r.done = max(r.done, float64(unit-1)+min(max(frac, 0), 1))
+	now := r.opt.Now()
+	if r.tty {
+		r.draw(now, unit)
+		return
+	}
+	fmt.Fprintln(r.w, r.line(now, unit, note))
+}
+
+// Skip reports that the units before `unit` and frac of unit `unit`
+// (1-based) were done before this session (a finished cell reused from
+// disk, a training run found complete): they count as done but not toward
+// the pace, as with Resume. It prints nothing.
+func (r *Reporter) Skip(unit int, frac float64) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if inc := float64(unit-1) + min(max(frac, 0), 1) - r.done; inc > 0 {
+		r.done0 += inc
+		r.done += inc
+	}
+}
+
+// Counter returns a callback that reports finished units as a count
+// (done of total, as sweep.RunShard and experiment.Thermo call it) on w:
+// a live line on a terminal, else one line per finished unit. It returns
+// nil, which such callers take as silence, when w is nil (-quiet).
+func Counter(w io.Writer, label, unit string) func(done, total int) {
+	if w == nil {
+		return nil
+	}
+	var (
+		mu  sync.Mutex
+		rep *Reporter
+	)
+	return func(done, total int) {
+		if total < 1 {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if rep == nil {
+			rep = New(w, Options{Label: label, Unit: unit, Total: total})
+		}
+		if done > 0 {
+			rep.Done(done, "")
+		}
+		if done == total {
+			rep.Finish()
+		}
+	}
+}
+
+// Printf prints a message (a note, a warning) on a line of its own,
+// after the label: on a terminal it clears the live line first and draws
+// it again after the message.
+func (r *Reporter) Printf(format string, args ...any) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	msg := fmt.Sprintf(format, args...)
+	if r.opt.Label != "" {
+		msg = r.opt.Label + ": " + msg
+	}
+	if r.tty && r.drawn {
+		fmt.Fprintf(r.w, "\r\x1b[K%s\n", msg)
+		r.draw(r.opt.Now(), r.drawnUnit)
+		return
+	}
+	fmt.Fprintln(r.w, msg)
+}
+
 // Finish ends the live line on a terminal.
 func (r *Reporter) Finish() {
 	if r == nil {
@@ -172,7 +261,7 @@ func (r *Reporter) Line(unit int) string {
 }
 
 func (r *Reporter) draw(now time.Time, unit int) {
-	r.lastDraw, r.drawn = now, true
+	r.lastDraw, r.drawn, r.drawnUnit = now, true, unit
 	fmt.Fprintf(r.w, "\r%s\x1b[K", r.line(now, unit, r.phase))
 }
 

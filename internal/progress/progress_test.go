@@ -95,3 +95,77 @@ func TestLine(t *testing.T) {
 		t.Errorf("Line(2) = %q", got)
 	}
 }
+
+// TestStage checks that off a terminal every stage prints a line with the
+// ETA of the whole work, and that units skipped (reused from disk) do not
+// set the pace.
+func TestStage(t *testing.T) {
+	c := newClock()
+	var buf bytes.Buffer
+	r := New(&buf, Options{Label: "grid", Unit: "cell", Total: 4, Terminal: TerminalNo, Now: c.now})
+	r.Skip(2, 1)                // cells 1 and 2 were finished before
+	r.Phase(3, 0.1, "training") // off a terminal: no line
+	c.add(10 * time.Second)
+	r.Stage(3, 0.25, "pre-training epoch 1/4")
+	c.add(30 * time.Second)
+	r.Done(3, "seed 1")
+	r.Skip(3, 1) // no-op: already done
+	// After the stage 2.25 of 4 cells are done, 0.25 of them in this
+	// session's 10 s: 1.75 cells left at 40 s a cell, 1m10s.
+	want := `grid: cell 3/4 (56%), elapsed 10s, ETA 1m10s, pre-training epoch 1/4
+grid: cell 3/4 (75%), elapsed 40s, ETA 40s, done, seed 1
+`
+	if buf.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
+	}
+	var tty bytes.Buffer
+	r = New(&tty, Options{Label: "grid", Unit: "cell", Total: 2, Terminal: TerminalYes, Now: c.now})
+	c.add(5 * time.Second)
+	r.Stage(1, 0.5, "fine-tuning")
+	if got := tty.String(); got != "\rgrid: cell 1/2 (25%), elapsed 5s, ETA 15s, fine-tuning\x1b[K" {
+		t.Errorf("terminal stage %q", got)
+	}
+}
+
+// TestCounter checks the count callback: one line per finished unit off a
+// terminal, and nil (silence) without a writer.
+func TestCounter(t *testing.T) {
+	if Counter(nil, "thermo", "run") != nil {
+		t.Fatal("Counter(nil) is not nil")
+	}
+	var buf bytes.Buffer
+	f := Counter(&buf, "thermo", "run")
+	f(0, 3)
+	for i := 1; i <= 3; i++ {
+		f(i, 3)
+	}
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "thermo: run 1/3 (33%), elapsed ") || !strings.Contains(lines[2], "run 3/3 (100%)") || !strings.Contains(lines[2], "ETA 0s") {
+		t.Errorf("counter lines %q", lines)
+	}
+}
+
+// TestPrintf checks that a message keeps the live line: cleared, the
+// message on its own line, and the line drawn again.
+func TestPrintf(t *testing.T) {
+	c := newClock()
+	var buf bytes.Buffer
+	r := New(&buf, Options{Label: "demo", Unit: "stage", Total: 2, Terminal: TerminalYes, Now: c.now})
+	r.Printf("before any line")
+	r.Phase(1, 0.5, "sweep")
+	r.Printf("cell %d: seeds disagree", 3)
+	r.Finish()
+	want := "demo: before any line\n" +
+		"\rdemo: stage 1/2 (25%), elapsed 0ms, ETA 0ms, sweep\x1b[K" +
+		"\r\x1b[Kdemo: cell 3: seeds disagree\n" +
+		"\rdemo: stage 1/2 (25%), elapsed 0ms, ETA 0ms, sweep\x1b[K\n"
+	if buf.String() != want {
+		t.Errorf("got %q\nwant %q", buf.String(), want)
+	}
+	buf.Reset()
+	r = New(&buf, Options{Label: "demo", Total: 2, Terminal: TerminalNo, Now: c.now})
+	r.Printf("a note")
+	if buf.String() != "demo: a note\n" {
+		t.Errorf("off a terminal: %q", buf.String())
+	}
+}
