@@ -366,17 +366,39 @@ func FuzzReader(f *testing.F) {
 	})
 }
 
+// havePythonProtobuf reports whether protoc and Debian's python3-protobuf
+// are installed.
+func havePythonProtobuf() bool {
+	_, err := exec.LookPath("protoc")
+	return err == nil && exec.Command("/usr/bin/python3", "-c", "import google.protobuf").Run() == nil
+}
+
+// needPythonProtobuf skips the test without protoc and python3-protobuf,
+// except in CI (CI=true, as .ci/run is run) or with REGIMES_APT=1, where it
+// installs them (scripts/apt-install) so that the cross-check runs on a
+// clean machine.
+func needPythonProtobuf(t *testing.T) {
+	t.Helper()
+	if havePythonProtobuf() {
+		return
+	}
+	if os.Getenv("CI") != "true" && os.Getenv("REGIMES_APT") != "1" {
+		t.Skip("protoc or python3-protobuf missing: apt-get install protobuf-compiler python3-protobuf (CI, or REGIMES_APT=1, installs them)")
+	}
+	if out, err := exec.Command("bash", "../scripts/apt-install", "protobuf-compiler", "python3-protobuf").CombinedOutput(); err != nil {
+		t.Fatalf("installing protobuf-compiler and python3-protobuf: %v\n%s", err, out)
+	}
+	if !havePythonProtobuf() {
+		t.Fatal("protoc or python3-protobuf still missing after apt-install")
+	}
+}
+
 // TestPythonReader checks that the protobuf runtime reads our writer's
-// files: tb_fixture.py parses them with protoc-generated classes and its
-// own CRC-32C. It needs protoc and python3-protobuf and is skipped without
-// them.
+// files: tb_fixture.py parses them with protoc-generated classes of
+// TensorBoard's messages and its own CRC-32C. It needs protoc and
+// python3-protobuf (needPythonProtobuf).
 func TestPythonReader(t *testing.T) {
-	if _, err := exec.LookPath("protoc"); err != nil {
-		t.Skip("protoc not installed (apt-get install protobuf-compiler python3-protobuf)")
-	}
-	if err := exec.Command("/usr/bin/python3", "-c", "import google.protobuf").Run(); err != nil {
-		t.Skip("python3-protobuf not installed")
-	}
+	needPythonProtobuf(t)
 	dir := t.TempDir()
 	now := time.Unix(1700000000, 0)
 	f, err := Create(dir, now)
@@ -413,6 +435,31 @@ func TestPythonReader(t *testing.T) {
 			t.Errorf("python read %+v, want %+v", got[i], want[i])
 		}
 	}
+	// The event files of testdata/foreign, which our writer made from
+	// real training logs: the Python reader and ours agree on every scalar.
+	tbs, _ := filepath.Glob("../testdata/foreign/*.tb")
+	if len(tbs) == 0 {
+		t.Fatal("no testdata/foreign/*.tb")
+	}
+	for _, tb := range tbs {
+		out, err := exec.Command("/usr/bin/python3", filepath.Join(fixtureDir, "tb_fixture.py"), "read", tb).Output()
+		if err != nil {
+			t.Fatalf("tb_fixture.py read %s: %v", tb, err)
+		}
+		py := readFixtureJSON(t, bytes.NewReader(out))
+		ours, err := ReadScalars(tb, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(py) != len(ours) || len(ours) == 0 {
+			t.Fatalf("%s: python read %d scalars, we read %d", tb, len(py), len(ours))
+		}
+		for i := range py {
+			if py[i].tag != ours[i].Tag || py[i].step != ours[i].Step || !sameFloat(py[i].x, ours[i].X) {
+				t.Errorf("%s scalar %d: python %+v, ours %+v", tb, i, py[i], ours[i])
+			}
+		}
+	}
 }
 
 // TestCreateNeverOverwrites checks that two event files created in one
@@ -433,5 +480,29 @@ func TestCreateNeverOverwrites(t *testing.T) {
 	defer b.Close()
 	if a.Name() == b.Name() || filepath.Dir(a.Name()) != dir || b.Name() != a.Name()+".1" {
 		t.Errorf("names %q and %q, want two in %s, the second with suffix .1", a.Name(), b.Name(), dir)
+	}
+}
+
+// TestFixtureRegenerates checks that the committed fixture is what
+// tb_fixture.py writes: the event file byte for byte and the scalars it
+// lists.
+func TestFixtureRegenerates(t *testing.T) {
+	needPythonProtobuf(t)
+	dir := t.TempDir()
+	if out, err := exec.Command("/usr/bin/python3", filepath.Join(fixtureDir, "tb_fixture.py"), "write", dir).CombinedOutput(); err != nil {
+		t.Fatalf("tb_fixture.py write: %v\n%s", err, out)
+	}
+	for _, name := range []string{"events.out.tfevents.1700000000.fixture", "fixture.json"} {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(filepath.Join(fixtureDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("tb_fixture.py write makes another %s (%d bytes, committed %d)", name, len(got), len(want))
+		}
 	}
 }

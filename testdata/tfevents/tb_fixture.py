@@ -19,7 +19,9 @@ scalars skips, and a NaN.
                                 and DIR/fixture.json (the scalars it holds)
     tb_fixture.py read PATH     print the scalars of an event file as JSON
                                 lines [tag, step, value] (value null for NaN),
-                                checking both CRCs of every record
+                                checking both CRCs of every record and that
+                                each record is the protobuf encoding of the
+                                Event it parses to
 
 Requires: apt-get install protobuf-compiler python3-protobuf.
 """
@@ -165,6 +167,10 @@ def read(path):
         with open(name, "rb") as f:
             for data in records(f):
                 ev = pb.Event.FromString(data)
+                # Every byte is a field TensorBoard's messages define, in
+                # protobuf's own encoding: re-serializing gives the record.
+                if ev.SerializeToString() != data:
+                    raise ValueError("%s: a record is not the protobuf encoding of its Event" % name)
                 if ev.WhichOneof("what") != "summary":
                     continue
                 for v in ev.summary.value:
