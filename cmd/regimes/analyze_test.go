@@ -226,3 +226,32 @@ func TestAnalyzeSimulateConfig(t *testing.T) {
 		t.Errorf("random level %v, regime %s", r.Evidence.RandomLevel, r.Regime)
 	}
 }
+
+// TestAnalyzeForeignLog runs analyze as a PyTorch user would on a
+// per-epoch log (testdata/foreign: epoch 0 has no gradient or angle key):
+// without flags it says on stderr which columns it chose; with the
+// gradient column named (flags after FILE) it no longer stops at the
+// missing key of epoch 0; from JSON Lines and event files alike, the run
+// at ELR 1 is divergence.
+func TestAnalyzeForeignLog(t *testing.T) {
+	jl := filepath.Join("..", "..", "testdata", "foreign", "divergence.jsonl")
+	tb := filepath.Join("..", "..", "testdata", "foreign", "divergence.tb")
+	for _, tc := range []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{jl}, "chose -loss train_loss -grad mean_eff_grad_norm -angle mean_angle from the column names"},
+		{[]string{jl, "-grad", "mean_eff_grad_norm", "-loss", "train_loss"}, "chose -angle mean_angle from the column names"},
+		{[]string{tb}, "chose -loss Loss/train -angle angle/mean from the column names"},
+	} {
+		code, out, e := runCmd(t, append([]string{"analyze"}, tc.args...)...)
+		var r analysis.Report
+		if code != 0 || json.Unmarshal([]byte(out), &r) != nil || !strings.Contains(e, tc.stderr) {
+			t.Errorf("analyze %v: exit %d, stderr %q; want %q", tc.args, code, e, tc.stderr)
+			continue
+		}
+		if r.Regime != regime.Divergence || r.Missing[analysis.RoleAngle] != 1 {
+			t.Errorf("analyze %v: %s with %d angles missing; want divergence, epoch 0's angle missing", tc.args, r.Regime, r.Missing[analysis.RoleAngle])
+		}
+	}
+}
