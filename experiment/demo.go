@@ -14,10 +14,10 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/internal/fileio"
+	"github.com/regimes/regimes/internal/progress"
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/plots/figdata"
 	"github.com/regimes/regimes/regime"
@@ -33,7 +33,12 @@ type DemoConfig struct {
 	Out string
 	// Workers is the number of parallel runs (0: GOMAXPROCS).
 	Workers int
-	// Progress, if not nil, receives a line per step with the elapsed time.
+	// Progress, if not nil, receives the demo's progress in its six
+	// stages (the phase sweep, the Lyapunov sweep, three data sets, the
+	// figures) with the elapsed time and an ETA: a live line on a
+	// terminal, else a line at the start of each stage and per tenth of a
+	// sweep's points, and its notes (seeds that disagree) on lines of
+	// their own.
 	Progress io.Writer
 	// Provenance is recorded in every figure (PNG text chunks, SVG
 	// comment): the command line, version and commit, as the caller knows
@@ -83,18 +88,46 @@ func mergeGrids(grids ...[]float64) []float64 {
 	return slices.Compact(out)
 }
 
+// demoStages is the number of stages of the demo's progress, and
+// demoStageWeights their shares of its time (seconds of each on 2 cores:
+// the phase sweep 23, the Lyapunov sweep 8, thresholds and bifurcation
+// under 0.5, vmf 3, the figures 2), which the ETA weighs them by.
+const demoStages = 6
+
+var demoStageWeights = []float64{23, 8, 0.3, 0.3, 3, 2}
+
 // demo is the state of one demo run.
 type demo struct {
 	cfg    DemoConfig
-	start  time.Time
+	rep    *progress.Reporter // nil: silent
+	stage  int                // the stage under way, 1-based
+	what   string             // its name
 	theory *toy.TheoryCache
 	runner sweep.Runner
 	plans  []string // the ids of the sweep plans run, for the run identity
 }
 
+// step starts the next stage.
 func (d *demo) step(format string, a ...any) {
-	if d.cfg.Progress != nil {
-		fmt.Fprintf(d.cfg.Progress, "[%5.1fs] %s\n", time.Since(d.start).Seconds(), fmt.Sprintf(format, a...))
+	d.stage++
+	d.what = fmt.Sprintf(format, a...)
+	d.rep.Stage(d.stage, 0, d.what)
+}
+
+// points returns the callback of a sweep's finished points: the live
+// line, and a line per tenth of the points.
+func (d *demo) points() func(done, total int) {
+	if d.rep == nil {
+		return nil
+	}
+	return func(done, total int) {
+		frac := float64(done) / float64(total)
+		note := fmt.Sprintf("%s: %d/%d points", d.what, done, total)
+		if done*10/total > (done-1)*10/total {
+			d.rep.Stage(d.stage, frac, note)
+		} else {
+			d.rep.Phase(d.stage, frac, note)
+		}
 	}
 }
 
@@ -112,7 +145,11 @@ func Demo(cfg DemoConfig) (*DemoResult, error) {
 	if cfg.Workers < 1 {
 		return nil, fmt.Errorf("demo: %d workers: need at least 1", cfg.Workers)
 	}
-	d := &demo{cfg: cfg, start: time.Now(), theory: new(toy.TheoryCache)}
+	d := &demo{cfg: cfg, theory: new(toy.TheoryCache)}
+	if cfg.Progress != nil {
+		d.rep = progress.New(cfg.Progress, progress.Options{Label: "demo", Unit: "stage", Total: demoStages, Weights: demoStageWeights})
+	}
+	defer d.rep.Finish()
 	d.runner = func(ctx context.Context, raw json.RawMessage, pt sweep.Point) (any, error) {
 		return toy.RunSweepPoint(ctx, raw, pt, d.theory)
 	}
@@ -151,6 +188,7 @@ func Demo(cfg DemoConfig) (*DemoResult, error) {
 	if err := fileio.Seal(out, id); err != nil {
 		return nil, err
 	}
+	d.rep.Done(demoStages, "figures and index.html written")
 	return res, nil
 }
 
@@ -218,10 +256,10 @@ func (d *demo) figures() error {
 			return fmt.Errorf("drawing %s: %v", f.name, err)
 		}
 		for _, n := range notes {
-			d.step("%s: %s", f.name, n)
+			d.rep.Printf("%s: %s", f.name, n)
 		}
 		for _, sk := range plots.SummarizeSkips(skips) {
-			d.step("%s: %s", f.name, sk)
+			d.rep.Printf("%s: %s", f.name, sk)
 		}
 		if err := plots.CheckLayout(fig, f.size.W, f.size.H); err != nil {
 			return fmt.Errorf("drawing %s: %v", f.name, err)
@@ -272,7 +310,7 @@ func (d *demo) sweep(dir string, base toy.SweepBase, elrs, batches []float64, se
 	if err := sweep.WritePlan(planFile, p); err != nil {
 		return nil, err
 	}
-	if _, err := sweep.RunShard(context.Background(), p, sweep.Shard{Index: 0, Count: 1}, points, d.cfg.Workers, d.runner, nil); err != nil {
+	if _, err := sweep.RunShard(context.Background(), p, sweep.Shard{Index: 0, Count: 1}, points, d.cfg.Workers, d.runner, d.points()); err != nil {
 		return nil, err
 	}
 	results, missing, err := sweep.Merge(p, []string{points})

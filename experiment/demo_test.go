@@ -27,11 +27,13 @@ func ExampleDemo() {
 		return
 	}
 	defer os.RemoveAll(dir)
-	res, err := Demo(DemoConfig{Out: dir})
+	var log strings.Builder
+	res, err := Demo(DemoConfig{Out: dir, Progress: &log})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
+	fmt.Println("progress lines with elapsed time and ETA, stages 1 to 6, ending at 100%:", demoLogOK(log.String()))
 	var table strings.Builder
 	res.WriteTable(&table)
 	for _, r := range []regime.Regime{regime.Convergence, regime.Chaotic, regime.Divergence} {
@@ -75,6 +77,7 @@ func ExampleDemo() {
 		fmt.Println("manifests:", err, err2)
 	}
 	// Output:
+	// progress lines with elapsed time and ETA, stages 1 to 6, ending at 100%: true
 	// table shows convergence: true
 	// table shows chaotic equilibrium: true
 	// table shows divergence: true
@@ -169,4 +172,32 @@ func checkDemoCaptions(dir string) {
 		}
 	}
 	fmt.Println("vmf caption: first departure as recomputed from vmf.csv:", caps["vmf"].Facts["first_off"] == first)
+}
+
+// demoLogOK reports whether the demo's progress off a terminal is a line
+// per stage start and per tenth of a sweep, each with the elapsed time and
+// an ETA, and its notes (seeds that disagree): every stage 1..6 shown, the
+// share never decreasing, the last line at 100% with ETA 0s.
+func demoLogOK(log string) bool {
+	line := regexp.MustCompile(`^demo: stage ([1-6])/6 \((\d+)%\), elapsed [0-9hms]+, ETA ([0-9hms]+|unknown), .+$`)
+	lines := strings.Split(strings.TrimSuffix(log, "\n"), "\n")
+	stages, last := map[string]bool{}, -1
+	for _, l := range lines {
+		if strings.HasPrefix(l, "demo: phase: cell ") {
+			continue // a note
+		}
+		m := line.FindStringSubmatch(l)
+		if m == nil {
+			fmt.Printf("not a progress line: %q\n", l)
+			return false
+		}
+		pct, _ := strconv.Atoi(m[2])
+		if pct < last {
+			fmt.Printf("share down: %q\n", l)
+			return false
+		}
+		stages[m[1]], last = true, pct
+	}
+	end := lines[len(lines)-1]
+	return len(stages) == 6 && strings.HasPrefix(end, "demo: stage 6/6 (100%)") && strings.Contains(end, "ETA 0s, done")
 }

@@ -12,9 +12,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/regimes/regimes/internal/fileio"
+	"github.com/regimes/regimes/internal/progress"
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
@@ -65,11 +65,13 @@ type GridConfig struct {
 	Workers int `json:"-"`
 	// Out is the folder of the runs, the cells and grid.json.
 	Out string `json:"-"`
-	// Progress, if not nil, receives a line per finished cell with the
-	// elapsed time and an ETA.
+	// Progress, if not nil, receives Grid's progress, one unit a cell,
+	// with the elapsed time and an ETA (package internal/progress): on a
+	// terminal a live line, elsewhere a line per training epoch of each
+	// run, per evaluation and per finished cell.
 	Progress io.Writer `json:"-"`
-	// RunProgress, if not nil, receives the trainer's progress (a
-	// terminal's progress bar).
+	// RunProgress, if not nil and Progress is nil, receives the trainer's
+	// progress (a terminal's progress bar).
 	RunProgress io.Writer `json:"-"`
 }
 
@@ -273,6 +275,11 @@ func GridCellDir(dir string, seed uint64, plr float64) string {
 // plan and the point (not on the shard, the order or the workers).
 // runProgress, if not nil, receives the trainer's progress.
 func GridRunner(dir string, workers int, runProgress io.Writer) sweep.Runner {
+	return gridRunner(dir, workers, runProgress, &gridProgress{})
+}
+
+// gridRunner is GridRunner reporting each cell's stages to g.
+func gridRunner(dir string, workers int, runProgress io.Writer, g *gridProgress) sweep.Runner {
 	var ev *gridEval // built on the first cell that needs evaluating
 	var mu sync.Mutex
 	return func(ctx context.Context, raw json.RawMessage, pt sweep.Point) (any, error) {
@@ -284,7 +291,8 @@ func GridRunner(dir string, workers int, runProgress io.Writer) sweep.Runner {
 		cfg.DataDir, cfg.Out, cfg.Workers, cfg.RunProgress = b.DataDir, dir, workers, runProgress
 		mu.Lock()
 		defer mu.Unlock()
-		return gridCell(ctx, cfg, gridBase(cfg), pt.Seed, pt.ELR, GridCellDir(dir, pt.Seed, pt.ELR), &ev)
+		g.start(cfg, fmt.Sprintf("seed %d, PLR %g", pt.Seed, pt.ELR))
+		return gridCell(ctx, cfg, gridBase(cfg), pt.Seed, pt.ELR, GridCellDir(dir, pt.Seed, pt.ELR), &ev, g)
 	}
 }
 
@@ -399,17 +407,24 @@ func Grid(ctx context.Context, cfg GridConfig) (*GridResult, error) {
 		return nil, err
 	}
 	points := filepath.Join(cfg.Out, "points")
-	start := time.Now()
-	done := func(finished, total int) {
-		if cfg.Progress == nil || total == 0 {
-			return
+	g, runProgress := &gridProgress{}, cfg.RunProgress
+	var done func(finished, total int)
+	if cfg.Progress != nil {
+		// Cells finished before (their point files) count as done, but not
+		// toward the pace.
+		results, _, _ := sweep.Merge(p, []string{points})
+		g.before = len(results)
+		g.rep = progress.New(cfg.Progress, progress.Options{Label: "grid", Unit: "cell", Total: len(p.Points)})
+		g.rep.Resume(g.before)
+		done = func(finished, total int) {
+			g.rep.Done(g.before+finished, g.what)
+			g.finished = finished
 		}
-		el := time.Since(start)
-		eta := time.Duration(float64(el) / float64(finished) * float64(total-finished))
-		fmt.Fprintf(cfg.Progress, "grid: cell %d/%d done; elapsed %s, ETA %s\n",
-			finished, total, el.Round(time.Second), eta.Round(time.Second))
+		runProgress = nil // the live line shows the runs
 	}
-	if _, err := sweep.RunShard(ctx, p, sweep.Shard{Index: 0, Count: 1}, points, 1, GridRunner(cfg.Out, cfg.Workers, cfg.RunProgress), done); err != nil {
+	_, err = sweep.RunShard(ctx, p, sweep.Shard{Index: 0, Count: 1}, points, 1, gridRunner(cfg.Out, cfg.Workers, runProgress, g), done)
+	g.rep.Finish()
+	if err != nil {
 		return nil, err
 	}
 	return MergeGrid(p, []string{points}, cfg.Out, false, cfg.Progress)
@@ -423,17 +438,20 @@ type gridEval struct {
 
 // gridCell trains (or reuses, or resumes) the runs of the cell of seed and
 // plr in dir and evaluates its solutions and pairs.
-func gridCell(ctx context.Context, cfg GridConfig, base realnets.TrainConfig, seed uint64, plr float64, dir string, ev **gridEval) (*GridCell, error) {
+func gridCell(ctx context.Context, cfg GridConfig, base realnets.TrainConfig, seed uint64, plr float64, dir string, ev **gridEval, g *gridProgress) (*GridCell, error) {
 	kmax := 0
 	for _, k := range cfg.SWAKs {
 		kmax = max(kmax, k)
 	}
 	pc := base
 	pc.ELR, pc.Epochs, pc.Seed, pc.Out = plr, cfg.PreEpochs, seed, filepath.Join(dir, "pre")
+	w0 := g.w
+	pc.Progress = g.train("pre-training", cfg.PreEpochs)
 	recs, err := ensureEpochs(ctx, pc, max(1, cfg.PreEpochs-kmax+1), cfg.RunProgress)
 	if err != nil {
 		return nil, err
 	}
+	g.w = w0 + float64(cfg.PreEpochs)
 	cell := &GridCell{Seed: seed, PLR: plr, EpochsToConverge: -1}
 	last := recs[len(recs)-1]
 	cell.PreTrainErr, cell.PreTestErr = 100-last.TrainAcc, last.TestError
@@ -453,10 +471,12 @@ func gridCell(ctx context.Context, cfg GridConfig, base realnets.TrainConfig, se
 	e := *ev
 	sols := map[string][]realnets.Tensor{}
 	addSolution := func(name string, w []realnets.Tensor) error {
+		g.phase("evaluating " + name)
 		pm, err := realnets.EvaluatePoint(e.m, w, e.train, e.test, cfg.Batch)
 		if err != nil {
 			return fmt.Errorf("%s %s: %v", dir, name, err)
 		}
+		g.stage(1, fmt.Sprintf("%s evaluated: test error %.3g%%", name, pm.TestErr))
 		sols[name] = w
 		cell.Solutions = append(cell.Solutions, GridSolution{Name: name, PointMetrics: pm})
 		return nil
@@ -480,9 +500,12 @@ func gridCell(ctx context.Context, cfg GridConfig, base realnets.TrainConfig, se
 		fc.ELR, fc.Epochs, fc.Seed = flr, cfg.FineEpochs, seed
 		fc.Out = filepath.Join(dir, "fine-"+formatELR(flr))
 		fc.From = filepath.Join(pc.Out, fmt.Sprintf("epoch-%06d.ckpt", cfg.PreEpochs))
+		w0 := g.w
+		fc.Progress = g.train("fine-tuning at FLR "+formatELR(flr), cfg.FineEpochs)
 		if _, _, err := ensureRun(ctx, fc, cfg.RunProgress, nil); err != nil {
 			return nil, err
 		}
+		g.w = w0 + float64(cfg.FineEpochs)
 		w, err := ckpt(fc.Out, cfg.FineEpochs)
 		if err != nil {
 			return nil, err
@@ -531,6 +554,7 @@ func gridCell(ctx context.Context, cfg GridConfig, base realnets.TrainConfig, se
 			return nil, err
 		}
 		for _, kind := range []realnets.PathKind{realnets.LinearPath, realnets.GreatCirclePath} {
+			g.phase(fmt.Sprintf("%s path %s-%s", kind, p[0], p[1]))
 			pts, err := realnets.Path(e.m, a, b, kind, alphas, e.train, e.test, cfg.Batch)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %s path %s-%s: %v", dir, kind, p[0], p[1], err)
@@ -548,6 +572,7 @@ func gridCell(ctx context.Context, cfg GridConfig, base realnets.TrainConfig, se
 			} else {
 				gp.GreatCircle = path
 			}
+			g.stage(1, fmt.Sprintf("%s path %s-%s: test-error barrier %.3g", kind, p[0], p[1], path.TestErr))
 		}
 		cell.Pairs = append(cell.Pairs, gp)
 	}
@@ -685,5 +710,74 @@ func labelGrid(cfg GridConfig, plrs []GridPLR) {
 			g.Label = "2B"
 			g.Why = fmt.Sprintf("best %s %.2f%% against regime 1's best (%s, %.2f%%); fine-tuned barrier %.2f points (one basin up to %g)", at, b, refAt, ref, barrier, cfg.BarrierTol)
 		}
+	}
+}
+
+// gridProgress reports the stages of a grid's cells to rep (nil: silent):
+// one unit a cell, measured in work units of one training epoch or one
+// evaluation (a solution, a path) each.
+type gridProgress struct {
+	rep              *progress.Reporter
+	before, finished int     // cells finished before this session, and in it
+	total            float64 // work units of a cell
+	w                float64 // work units of the cell under way done
+	what             string  // the cell: "seed 1, PLR 0.01"
+}
+
+// start starts a cell of the grid cfg.
+func (g *gridProgress) start(cfg GridConfig, what string) {
+	// The pairs gridCell measures: lowest-highest FLR when they differ,
+	// and each of them with the largest SWA.
+	ends := 1
+	if slices.Min(cfg.FLRs) != slices.Max(cfg.FLRs) {
+		ends = 2
+	}
+	pairs := ends - 1
+	if len(cfg.SWAKs) > 0 {
+		pairs += ends
+	}
+	g.total = float64(cfg.PreEpochs + len(cfg.FLRs)*cfg.FineEpochs + 1 + len(cfg.FLRs) + len(cfg.SWAKs) + 2*pairs)
+	g.w, g.what = 0, what
+}
+
+// cell is the cell under way, 1-based.
+func (g *gridProgress) cell() int { return g.before + g.finished + 1 }
+
+func (g *gridProgress) frac(w float64) float64 {
+	if g.total == 0 {
+		return 0
+	}
+	return min(w/g.total, 1)
+}
+
+// phase shows what the cell is doing on the live line.
+func (g *gridProgress) phase(note string) {
+	g.rep.Phase(g.cell(), g.frac(g.w), g.what+": "+note)
+}
+
+// stage records units of work done, with a line off a terminal.
+func (g *gridProgress) stage(units float64, note string) {
+	g.w += units
+	g.rep.Stage(g.cell(), g.frac(g.w), g.what+": "+note)
+}
+
+// train returns the progress hook of a training run of the cell that ends
+// at epoch epochs: a stage per epoch (nil when silent).
+func (g *gridProgress) train(run string, epochs int) func(realnets.TrainProgress) {
+	if g.rep == nil {
+		return nil
+	}
+	w0 := g.w
+	return func(p realnets.TrainProgress) {
+		if p.Record != nil {
+			if p.Epoch > 0 {
+				g.w = w0 + float64(p.Epoch)
+				g.rep.Stage(g.cell(), g.frac(g.w), fmt.Sprintf("%s: %s epoch %d/%d, train loss %.4g, test error %.3g%%",
+					g.what, run, p.Epoch, epochs, p.Record.TrainLoss, p.Record.TestError))
+			}
+			return
+		}
+		w := w0 + float64(max(p.Epoch-1, 0)) + float64(p.Batch)/float64(max(p.Batches, 1))
+		g.rep.Phase(g.cell(), g.frac(w), fmt.Sprintf("%s: %s epoch %d/%d, %s", g.what, run, max(p.Epoch, 1), epochs, p.Phase))
 	}
 }

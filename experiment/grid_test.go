@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -40,10 +42,16 @@ func TestGrid(t *testing.T) {
 		t.Skip("trains 6 small runs twice, once in a child process")
 	}
 	ref := t.TempDir()
-	res, err := Grid(context.Background(), tinyGrid(ref))
+	cfg := tinyGrid(ref)
+	var log bytes.Buffer
+	cfg.Progress = &log // not a terminal: a line per epoch, evaluation and cell
+	res, err := Grid(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Per cell: 3 pre-training and 2 fine-tuning epochs, 5 solutions, 3
+	// pairs of 2 paths, and the cell itself.
+	checkGridLog(t, log.String(), 2*(5+5+6+1))
 	if len(res.Cells) != 2 || len(res.PLRs) != 2 {
 		t.Fatalf("%d cells and %d PLR summaries, want 2 and 2", len(res.Cells), len(res.PLRs))
 	}
@@ -333,5 +341,41 @@ func TestGridBands(t *testing.T) {
 	}
 	if one := GridBands([]GridPLR{{PLR: 1e-2, Label: "2"}}); len(one) != 1 || math.Abs(one[0].To/one[0].From-2.25) > 1e-12 {
 		t.Errorf("a single PLR's band %+v, want a factor 1.5 either side", one)
+	}
+}
+
+// checkGridLog checks a grid's progress off a terminal: n lines, each with
+// the cell, its share done, the elapsed time and an ETA, the share never
+// decreasing and the last line the end.
+func checkGridLog(t *testing.T, log string, n int) {
+	t.Helper()
+	line := regexp.MustCompile(`^grid: cell ([12])/2 \((\d+)%\), elapsed [0-9hms]+, ETA ([0-9hms]+|unknown), (done, seed 1, PLR 0\.0(01|3)|seed 1, PLR 0\.0(01|3): .+)$`)
+	var kept []string
+	for _, l := range strings.Split(strings.TrimSuffix(log, "\n"), "\n") {
+		if !strings.HasPrefix(l, "grid: figure:") {
+			kept = append(kept, l)
+		}
+	}
+	if len(kept) != n {
+		t.Errorf("%d progress lines, want %d:\n%s", len(kept), n, log)
+	}
+	last := -1
+	for i, l := range kept {
+		m := line.FindStringSubmatch(l)
+		if m == nil {
+			t.Errorf("line %d %q is not a progress line", i+1, l)
+			continue
+		}
+		pct, _ := strconv.Atoi(m[2])
+		if pct < last {
+			t.Errorf("line %d %q: share down from %d%%", i+1, l, last)
+		}
+		last = pct
+	}
+	if end := kept[len(kept)-1]; !strings.HasPrefix(end, "grid: cell 2/2 (100%)") || !strings.Contains(end, "ETA 0s, done, seed 1, PLR 0.03") {
+		t.Errorf("last line %q: want cell 2/2 done", end)
+	}
+	if !strings.Contains(log, "pre-training epoch 3/3, train loss") || !strings.Contains(log, "fine-tuning at FLR 0.001 epoch 1/1") || !strings.Contains(log, "great-circle path") {
+		t.Errorf("the log lacks the epochs or the paths:\n%s", log)
 	}
 }

@@ -1,17 +1,21 @@
 package experiment
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/realnets"
+	"github.com/regimes/regimes/realnets/data"
 )
 
 // tinyMLPn returns an 8-6-5-3 MLP (78 SI weights) and n Gaussian images
@@ -163,6 +167,44 @@ func TestStabilityFigures(t *testing.T) {
 	for _, f := range []string{"track.png", "check.svg", "summary.json"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// TestRunStabilityProgress runs RunStability on two tiny MLP runs and
+// checks its progress off a terminal: a line per training epoch and per
+// measurement (one a run), each with the elapsed time and an ETA, ending at 100%; a
+// second run reuses the trainings and reports only the measurements.
+func TestRunStabilityProgress(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains two small runs")
+	}
+	sc := StabilityConfig{Batches: 2, TopK: 2, LanczosSteps: 6, Bootstrap: 20, FDStep: 3e-4, Seed: 1}
+	cfg := StabilityRunConfig{
+		Out:  t.TempDir(),
+		ELRs: []float64{1e-3, 3e-3},
+		Train: realnets.TrainConfig{Model: "mlp", Width: 16, Data: data.Config{Name: "mnist", Subset: 256},
+			Epochs: 2, Batch: 64, Seed: 1, TestSubset: 100, GradMetrics: "none", Workers: 1},
+		Epochs: []int{2}, Final: sc, Tracking: sc,
+	}
+	line := regexp.MustCompile(`^stability: stage ([12])/2 \((\d+)%\), elapsed [0-9hms]+, ETA ([0-9hms]+), ELR 0\.00[13]:? (training epoch [12]/2, train loss|epoch [12]: lambda_max) `)
+	for round, want := range []int{6, 2} {
+		var log strings.Builder
+		rs, err := RunStability(context.Background(), cfg, &log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(log.String(), "\n"), "\n")
+		if len(rs) != 2 || len(lines) != want {
+			t.Fatalf("round %d: %d results, %d lines, want 2 and %d:\n%s", round+1, len(rs), len(lines), want, log.String())
+		}
+		for i, l := range lines {
+			if !line.MatchString(l) {
+				t.Errorf("round %d line %d %q does not match %v", round+1, i+1, l, line)
+			}
+		}
+		if end := lines[len(lines)-1]; !strings.HasPrefix(end, "stability: stage 2/2 (100%)") || !strings.Contains(end, "ETA 0s") {
+			t.Errorf("round %d: last line %q", round+1, end)
 		}
 	}
 }

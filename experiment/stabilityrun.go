@@ -7,9 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/regimes/regimes/internal/fileio"
+	"github.com/regimes/regimes/internal/progress"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
 	"github.com/regimes/regimes/realnets/run"
@@ -57,29 +57,51 @@ func MNISTStabilityConfig(out string, elrs []float64) StabilityRunConfig {
 
 // RunStability trains every ELR of cfg (reusing a finished run in its
 // folder) and measures the stability at cfg.Epochs, writing
-// Out/stability.jsonl atomically after every measurement. It reports
-// progress with elapsed time on progress (nil: quiet).
-func RunStability(ctx context.Context, cfg StabilityRunConfig, progress io.Writer) ([]StabilityResult, error) {
+// Out/stability.jsonl atomically after every measurement. It reports its
+// progress on w (nil: quiet), one stage an ELR, with the elapsed time and
+// an ETA: a live line on a terminal, else a line per training epoch and
+// per measurement.
+func RunStability(ctx context.Context, cfg StabilityRunConfig, w io.Writer) ([]StabilityResult, error) {
+	var rep *progress.Reporter
+	if w != nil {
+		rep = progress.New(w, progress.Options{Label: "stability", Unit: "stage", Total: max(len(cfg.ELRs), 1)})
+	}
+	defer rep.Finish()
+	return runStability(ctx, cfg, rep)
+}
+
+// runStability is RunStability reporting stage i+1 for ELR i on rep:
+// training is the first half of a stage, the measurements the second.
+func runStability(ctx context.Context, cfg StabilityRunConfig, rep *progress.Reporter) ([]StabilityResult, error) {
 	if err := fileio.MkdirClean(cfg.Out); err != nil {
 		return nil, err
 	}
-	start := time.Now()
 	var out []StabilityResult
-	total := len(cfg.ELRs) * len(cfg.Epochs)
 	for i, elr := range cfg.ELRs {
 		dir := filepath.Join(cfg.Out, fmt.Sprintf("elr-%02d", i))
 		tc := cfg.Train
 		tc.ELR, tc.Out = elr, dir
 		last := filepath.Join(dir, fmt.Sprintf("epoch-%06d.ckpt", tc.Epochs))
 		if _, err := os.Stat(last); err != nil {
-			if progress != nil {
-				fmt.Fprintf(progress, "training ELR %.3g (%d/%d), %.0f s elapsed\n", elr, i+1, len(cfg.ELRs), time.Since(start).Seconds())
+			if rep != nil {
+				tc.Progress = func(p realnets.TrainProgress) {
+					frac := 0.5 * (float64(max(p.Epoch-1, 0)) + float64(p.Batch)/float64(max(p.Batches, 1))) / float64(max(tc.Epochs, 1))
+					if p.Record == nil {
+						rep.Phase(i+1, frac, fmt.Sprintf("ELR %.3g: training epoch %d/%d, %s", elr, max(p.Epoch, 1), tc.Epochs, p.Phase))
+					} else if p.Epoch > 0 {
+						rep.Stage(i+1, 0.5*float64(p.Epoch)/float64(max(tc.Epochs, 1)), fmt.Sprintf("ELR %.3g: training epoch %d/%d, train loss %.4g",
+							elr, p.Epoch, tc.Epochs, p.Record.TrainLoss))
+					}
+				}
 			}
 			if err := run.Run(ctx, tc, nil); err != nil {
 				return out, fmt.Errorf("ELR %g: %v", elr, err)
 			}
+		} else {
+			rep.Skip(i+1, 0.5)
 		}
 		for j, ep := range cfg.Epochs {
+			rep.Phase(i+1, 0.5+0.5*float64(j)/float64(len(cfg.Epochs)), fmt.Sprintf("ELR %.3g: measuring epoch %d", elr, ep))
 			sc := cfg.Tracking
 			if ep == tc.Epochs {
 				sc = cfg.Final
@@ -92,12 +114,8 @@ func RunStability(ctx context.Context, cfg StabilityRunConfig, progress io.Write
 			if err := writeJSONL(filepath.Join(cfg.Out, "stability.jsonl"), out); err != nil {
 				return out, err
 			}
-			if progress != nil {
-				done := i*len(cfg.Epochs) + j + 1
-				el := time.Since(start).Seconds()
-				fmt.Fprintf(progress, "ELR %.3g epoch %d: lambda_max %.4g, GD threshold %.3g, MS %.3g, batch %.3g (%d/%d, %.0f s elapsed, ETA %.0f s)\n",
-					elr, ep, r.LambdaMax, r.GDThreshold, r.MSThreshold, r.BatchThreshold, done, total, el, el/float64(done)*float64(total-done))
-			}
+			rep.Stage(i+1, 0.5+0.5*float64(j+1)/float64(len(cfg.Epochs)), fmt.Sprintf("ELR %.3g epoch %d: lambda_max %.4g, GD threshold %.3g, MS %.3g, batch %.3g",
+				elr, ep, r.LambdaMax, r.GDThreshold, r.MSThreshold, r.BatchThreshold))
 		}
 	}
 	return out, nil
@@ -134,7 +152,7 @@ type StabilityCheckConfig struct {
 // RunStability, draws the figures and writes summary.json into
 // Run.Out/figures (StabilityFigures), and, when asked, computes the slices
 // into Run.Out/slices.json and draws them (SliceFigures).
-func StabilityCheck(ctx context.Context, cfg StabilityCheckConfig, progress io.Writer) (PredictionSummary, error) {
+func StabilityCheck(ctx context.Context, cfg StabilityCheckConfig, w io.Writer) (PredictionSummary, error) {
 	bracket, err := Boundary12(cfg.Summary)
 	if err != nil {
 		return PredictionSummary{}, err
@@ -143,7 +161,13 @@ func StabilityCheck(ctx context.Context, cfg StabilityCheckConfig, progress io.W
 	if cfg.Slices && (cfg.SliceFrom < 0 || cfg.SliceFrom >= n || cfg.SliceTo < 0 || cfg.SliceTo >= n || cfg.SliceFrom == cfg.SliceTo) {
 		return PredictionSummary{}, fmt.Errorf("slices from run %d to run %d: want two different indices into the %d ELRs", cfg.SliceFrom, cfg.SliceTo, n)
 	}
-	rs, err := RunStability(ctx, cfg.Run, progress)
+	var rep *progress.Reporter
+	if w != nil {
+		// One stage an ELR, and the slices one more.
+		rep = progress.New(w, progress.Options{Label: "stability", Unit: "stage", Total: max(n, 1) + map[bool]int{true: 1}[cfg.Slices]})
+	}
+	defer rep.Finish()
+	rs, err := runStability(ctx, cfg.Run, rep)
 	if err != nil {
 		return PredictionSummary{}, err
 	}
@@ -155,13 +179,12 @@ func StabilityCheck(ctx context.Context, cfg StabilityCheckConfig, progress io.W
 	last := func(i int) string {
 		return filepath.Join(cfg.Run.Out, fmt.Sprintf("elr-%02d", i), fmt.Sprintf("epoch-%06d.ckpt", cfg.Run.Train.Epochs))
 	}
-	if progress != nil {
-		fmt.Fprintln(progress, "slices through", last(cfg.SliceFrom))
-	}
+	rep.Phase(n+1, 0, "slices through "+last(cfg.SliceFrom))
 	sl, err := SlicesAt(last(cfg.SliceFrom), last(cfg.SliceTo), cfg.SliceConfig)
 	if err != nil {
 		return sum, err
 	}
+	rep.Done(n+1, "slices through "+last(cfg.SliceFrom))
 	if err := writeJSONL(filepath.Join(cfg.Run.Out, "slices.json"), []SliceResult{sl}); err != nil {
 		return sum, err
 	}

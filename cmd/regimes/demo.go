@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"time"
 
 	"github.com/regimes/regimes/experiment"
 )
@@ -22,6 +21,7 @@ func demoFlags(fs *flag.FlagSet) func([]string) error {
 	var cfg experiment.DemoConfig
 	fs.StringVar(&cfg.Out, "out", "regimes-demo", "output folder")
 	fs.IntVar(&cfg.Workers, "workers", runtime.GOMAXPROCS(0), "parallel runs")
+	quiet := fs.Bool("quiet", false, "no progress on stderr (by default a line per stage and per tenth of a sweep, or a live line on a terminal)")
 	return func(args []string) error {
 		if len(args) > 0 {
 			return usagef("unexpected argument %q", args[0])
@@ -29,8 +29,7 @@ func demoFlags(fs *flag.FlagSet) func([]string) error {
 		if cfg.Workers < 1 {
 			return fmt.Errorf("-workers %d: need at least 1", cfg.Workers)
 		}
-		start := time.Now()
-		cfg.Progress = stderr
+		cfg.Progress = progressOut(*quiet)
 		cfg.Provenance = provenance(false)
 		cfg.PageProvenance = provenance(true)
 		if sci, err := filepath.Abs("SCIENCE.md"); err == nil {
@@ -45,7 +44,6 @@ func demoFlags(fs *flag.FlagSet) func([]string) error {
 		res.WriteTable(stdout)
 		abs, _ := filepath.Abs(cfg.Out)
 		fmt.Fprintf(stdout, "\nFigures, data and captions: %s\nOpen %s in a browser.\n", abs, filepath.Join(abs, "index.html"))
-		fmt.Fprintf(stderr, "[%5.1fs] done\n", time.Since(start).Seconds())
 		return nil
 	}
 }

@@ -36,6 +36,7 @@ func gridCommandFlags(fs *flag.FlagSet) func([]string) error {
 	fs.Float64Var(&cfg.BarrierTol, "barrier-tol", 1, "test-error barrier (points) up to which two fine-tuned solutions are one basin")
 	seeds := fs.Int("seeds", 2, "number of seeds (1..S); at least 2 for confidence intervals")
 	fs.StringVar(&cfg.Out, "out", "", "output folder")
+	quiet := fs.Bool("quiet", false, "no progress on stderr (by default a line per epoch, evaluation and cell, or a live line on a terminal)")
 	planOnly := fs.Bool("plan-only", false, "write DIR/plan.json and stop: run its cells as shards with 'regimes sweep run -plan DIR/plan.json', then 'regimes sweep merge'")
 	return func(args []string) error {
 		if len(args) > 0 {
@@ -56,10 +57,7 @@ func gridCommandFlags(fs *flag.FlagSet) func([]string) error {
 				filepath.Join(cfg.Out, "plan.json"), len(p.Points), len(p.ELR), len(p.Seeds), p.ID)
 			return nil
 		}
-		cfg.Progress = stderr
-		if f, ok := stderr.(*os.File); ok && isTerminal(f) {
-			cfg.RunProgress = f
-		}
+		cfg.Progress = progressOut(*quiet)
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
 		res, err := experiment.Grid(ctx, cfg)

@@ -30,6 +30,7 @@ func stabilityFlags(fs *flag.FlagSet) func([]string) error {
 	batches := fs.Int("batches", 0, "with CHECKPOINT: training batches the Hessians average over (0: 8)")
 	topK := fs.Int("top-k", 0, "with CHECKPOINT: top eigenvectors spanning the mean-square subspace (0: 8)")
 	probes := fs.Int("slq-probes", 0, "with CHECKPOINT: SLQ probe vectors (0: none)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr (by default a line per training epoch and measurement, or a live line on a terminal)")
 	fd := fs.Float64("fd-step", 0, "with CHECKPOINT: finite-difference step (an angle in radians) of the Hessian-vector products (0: 1e-3)")
 	return func(args []string) error {
 		if len(args) > 1 {
@@ -57,7 +58,7 @@ func stabilityFlags(fs *flag.FlagSet) func([]string) error {
 		sum, err := experiment.StabilityCheck(context.Background(), experiment.StabilityCheckConfig{
 			Run: experiment.MNISTStabilityConfig(*out, es), Summary: *summary,
 			Slices: *slices, SliceFrom: *from, SliceTo: *to, SliceConfig: experiment.SliceConfig{Seed: 1},
-		}, stderr)
+		}, progressOut(*quiet))
 		if err != nil {
 			return err
 		}

@@ -10,9 +10,9 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/regimes/regimes/experiment"
+	"github.com/regimes/regimes/internal/progress"
 )
 
 var cmdThermo = &Command{
@@ -33,7 +33,7 @@ func thermoFlags(fs *flag.FlagSet) func([]string) error {
 	}
 	c := experiment.ThermoConfig{}
 	var sphereELRs, elrs, lrs, wds, moms, out, runs, format string
-	var force bool
+	var force, quiet bool
 	fs.IntVar(&c.D, "d", def.D, "dimension D of the vmf toy")
 	fs.Float64Var(&c.Mu, "mu", def.Mu, "|mu|, the gradient of the loss <mu,u>")
 	fs.Float64Var(&c.Sigma, "sigma", def.Sigma, "noise scale sigma (one draw per step)")
@@ -48,6 +48,7 @@ func thermoFlags(fs *flag.FlagSet) func([]string) error {
 	fs.StringVar(&out, "out", "", "output folder")
 	fs.StringVar(&format, "format", "png,svg", "figure formats (comma-separated: png, svg, pdf)")
 	fs.BoolVar(&force, "force", false, "replace existing outputs")
+	fs.BoolVar(&quiet, "quiet", false, "no progress on stderr (by default a line per finished run, or a live line on a terminal)")
 	fs.StringVar(&runs, "runs", "", "compare these network run folders with rotational equilibrium instead (comma-separated)")
 	return func(args []string) error {
 		if len(args) > 0 {
@@ -55,6 +56,9 @@ func thermoFlags(fs *flag.FlagSet) func([]string) error {
 		}
 		if runs != "" {
 			return runThermoNetworks(strings.Split(runs, ","), out, force)
+		}
+		if !quiet {
+			c.Progress = progress.Counter(stderr, "thermo", "run")
 		}
 		return runThermo(c, sphereELRs, elrs, lrs, wds, moms, format, out, force)
 	}
@@ -99,11 +103,6 @@ func runThermo(c experiment.ThermoConfig, sphereELRs, elrs, lrs, wds, moms, form
 	}
 	if err := experiment.PrepareThermo(out, force); err != nil {
 		return err
-	}
-	start := time.Now()
-	c.Progress = func(done, total int) {
-		el := time.Since(start).Seconds()
-		fmt.Fprintf(stderr, "thermo: %d/%d runs, %.1f s elapsed, ETA %.0f s\n", done, total, el, el/float64(done)*float64(total-done))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -14,7 +14,7 @@ func TestThermoCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if !strings.Contains(out, "T1, elr") || !strings.Contains(errs, "thermo: 6/6 runs") {
+	if !strings.Contains(out, "T1, elr") || !strings.Contains(errs, "thermo: run 6/6 (100%), elapsed ") {
 		t.Errorf("output lacks the breakdown or the progress:\n%s\n%s", out, errs)
 	}
 	for _, f := range []string{"thermo.json", "thermo_energy_entropy.png", "thermo_error_map.png", "thermo_maxwell.png"} {
@@ -24,6 +24,13 @@ func TestThermoCommand(t *testing.T) {
 	}
 	if code, _, errs := runCmd(t, args...); code == 0 || !strings.Contains(errs, "exists") {
 		t.Errorf("second run without -force: exit %d, %s", code, errs)
+	}
+	// Off a terminal: one progress line per run with an ETA; -quiet: none.
+	if lines := strings.Split(strings.TrimSpace(errs), "\n"); len(lines) != 6 || !strings.Contains(lines[0], "thermo: run 1/6 (16%), elapsed ") || !strings.Contains(lines[0], ", ETA ") {
+		t.Errorf("progress %q: want 6 lines with an ETA", lines)
+	}
+	if code, _, errs := runCmd(t, append(args, "-force", "-quiet")...); code != 0 || errs != "" {
+		t.Errorf("-quiet: exit %d, stderr %q", code, errs)
 	}
 	for _, bad := range [][]string{
 		{"thermo", "-out", dir, "-force", "-wds", "-1"},

@@ -9,9 +9,9 @@
 // is how -quiet is implemented.
 //
 // The ETA assumes the remaining work goes at the average pace of the work
-// done in this session: ETA = elapsed * (total - done) / (done - done at
-// start), with done counting fractions of a unit as the caller reports
-// them.
+// done in this session: ETA = elapsed * (total - done) / (done - done
+// before the session), with done counting fractions of a unit as the
+// caller reports them, and units weighed by Options.Weights when given.
 package progress
 
 import (
@@ -41,6 +41,11 @@ type Options struct {
 	// Interval is the least time between two redraws of the live line
 	// (default 200 ms).
 	Interval time.Duration
+	// Weights, if not nil, holds the share of the work of each of the
+	// Total units (any positive scale), for work whose units differ in
+	// size (the stages of the demo); the share done and the ETA weigh the
+	// units by it. Nil weighs them equally.
+	Weights []float64
 }
 
 // Terminal says whether a Reporter draws a live line.
@@ -60,7 +65,7 @@ type Reporter struct {
 	opt       Options
 	tty       bool
 	start     time.Time
-	done0     float64 // units done when the reporter started (a resumed run)
+	skipped   float64 // work done before this session (a resumed run), in weights
 	done      float64 // units done, with fractions
 	phase     string
 	lastDraw  time.Time
@@ -72,6 +77,9 @@ type Reporter struct {
 func New(w io.Writer, opt Options) *Reporter {
 	if opt.Total < 1 {
 		panic("progress: Total must be at least 1")
+	}
+	if opt.Weights != nil && len(opt.Weights) != opt.Total {
+		panic("progress: Weights must have Total elements")
 	}
 	if opt.Unit == "" {
 		opt.Unit = "step"
@@ -107,7 +115,8 @@ func (r *Reporter) Resume(done int) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.done0, r.done = float64(done), float64(done)
+	r.done = float64(done)
+	r.skipped = r.work(r.done)
 }
 
 // Phase reports the current phase of unit `unit` (1-based) and how much
@@ -183,9 +192,9 @@ func (r *Reporter) Skip(unit int, frac float64) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if inc := float64(unit-1) + min(max(frac, 0), 1) - r.done; inc > 0 {
-		r.done0 += inc
-		r.done += inc
+	if d := float64(unit-1) + min(max(frac, 0), 1); d > r.done {
+		r.skipped += r.work(d) - r.work(r.done)
+		r.done = d
 	}
 }
 
@@ -274,7 +283,7 @@ func (r *Reporter) line(now time.Time, unit int, phase string) string {
 	}
 	elapsed := now.Sub(r.start)
 	fmt.Fprintf(&b, "%s %d/%d (%d%%), elapsed %s, ETA %s", r.opt.Unit, unit, r.opt.Total,
-		int(math.Floor(100*r.done/float64(r.opt.Total))), Duration(elapsed), r.eta(elapsed))
+		int(math.Floor(100*r.work(r.done)/r.work(float64(r.opt.Total)))), Duration(elapsed), r.eta(elapsed))
 	if phase != "" {
 		b.WriteString(", ")
 		b.WriteString(phase)
@@ -283,8 +292,8 @@ func (r *Reporter) line(now time.Time, unit int, phase string) string {
 }
 
 func (r *Reporter) eta(elapsed time.Duration) string {
-	worked := r.done - r.done0
-	left := float64(r.opt.Total) - r.done
+	worked := r.work(r.done) - r.skipped
+	left := r.work(float64(r.opt.Total)) - r.work(r.done)
 	switch {
 	case left <= 0:
 		return "0s"
@@ -292,6 +301,19 @@ func (r *Reporter) eta(elapsed time.Duration) string {
 		return "unknown"
 	}
 	return Duration(time.Duration(float64(elapsed) * left / worked))
+}
+
+// work returns the work of the first d units (d with fractions), in
+// weights.
+func (r *Reporter) work(d float64) float64 {
+	if r.opt.Weights == nil {
+		return d
+	}
+	var w float64
+	for i, wi := range r.opt.Weights {
+		w += wi * min(max(d-float64(i), 0), 1)
+	}
+	return w
 }
 
 // Duration formats d compactly and deterministically: "850ms", "12s",

@@ -169,3 +169,25 @@ func TestPrintf(t *testing.T) {
 		t.Errorf("off a terminal: %q", buf.String())
 	}
 }
+
+// TestWeights checks that weighted units set the share and the ETA by
+// their weights: a first stage of weight 3 done in 30 s leaves a stage of
+// weight 1, 10 s.
+func TestWeights(t *testing.T) {
+	c := newClock()
+	var buf bytes.Buffer
+	r := New(&buf, Options{Label: "demo", Unit: "stage", Total: 2, Terminal: TerminalNo, Now: c.now, Weights: []float64{3, 1}})
+	c.add(15 * time.Second)
+	r.Stage(1, 0.5, "half of stage 1")
+	c.add(15 * time.Second)
+	r.Done(1, "")
+	r.Skip(2, 0.5) // half of stage 2 was done before: 0.5 of weight 4
+	want := "demo: stage 1/2 (37%), elapsed 15s, ETA 25s, half of stage 1\n" +
+		"demo: stage 1/2 (75%), elapsed 30s, ETA 10s, done\n"
+	if buf.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
+	}
+	if got := r.Line(2); !strings.Contains(got, "(87%)") || !strings.Contains(got, "ETA 5s") {
+		t.Errorf("after Skip: %q, want 87%% and ETA 5s", got)
+	}
+}
