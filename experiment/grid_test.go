@@ -35,7 +35,10 @@ func tinyGrid(out string) GridConfig {
 // reach a grid.json byte-identical to the uninterrupted grid's.
 func TestGrid(t *testing.T) {
 	if dir := os.Getenv("REGIMES_GRID_CHILD"); dir != "" {
-		Grid(context.Background(), tinyGrid(dir))
+		if _, err := Grid(context.Background(), tinyGrid(dir)); err != nil {
+			fmt.Fprintln(os.Stderr, "grid child:", err)
+			os.Exit(2)
+		}
 		return
 	}
 	if testing.Short() {
@@ -198,6 +201,8 @@ func testGridKill(t *testing.T, ref string) {
 		}
 		cmd := exec.Command(os.Args[0], "-test.run=^TestGrid$")
 		cmd.Env = append(os.Environ(), "REGIMES_GRID_CHILD="+dir)
+		var childErr bytes.Buffer
+		cmd.Stderr = &childErr
 		if err := cmd.Start(); err != nil {
 			t.Skipf("cannot start a child: %v", err)
 		}
@@ -226,7 +231,7 @@ func testGridKill(t *testing.T, ref string) {
 		}
 		// Under load the child can finish between the trigger and the
 		// kill; the count below still asks for nearly every stage killed.
-		t.Logf("stage %d (%s): the child finished (%v) before the kill arrived", i, stage, cmd.ProcessState)
+		t.Logf("stage %d (%s): the child finished (%v) before the kill arrived %s", i, stage, cmd.ProcessState, childErr.Bytes())
 	}
 	if killed < len(stages)-2 {
 		t.Fatalf("%d of %d stages killed a child", killed, len(stages))
