@@ -13,14 +13,7 @@ import (
 // LastCheckpoint returns the checkpoint of dir with the most completed
 // epochs (last.ckpt or the latest epoch-NNNNNN.ckpt), or "" if there is none.
 func LastCheckpoint(dir string) string {
-	best, bestEpoch := "", -1
-	names, _ := filepath.Glob(filepath.Join(dir, "epoch-*.ckpt"))
-	for _, n := range names {
-		var e int
-		if _, err := fmt.Sscanf(filepath.Base(n), "epoch-%d.ckpt", &e); err == nil && e > bestEpoch {
-			best, bestEpoch = n, e
-		}
-	}
+	best, bestEpoch := latestEpochCheckpoint(dir)
 	last := filepath.Join(dir, LastFile)
 	if c, err := realnets.LoadCheckpoint(last); err == nil && c.Epoch >= bestEpoch {
 		return last
@@ -30,6 +23,20 @@ func LastCheckpoint(dir string) string {
 		return last
 	}
 	return best
+}
+
+// latestEpochCheckpoint returns the epoch-NNNNNN.ckpt of dir with the most
+// completed epochs and that epoch, or "" and -1 if there is none.
+func latestEpochCheckpoint(dir string) (string, int) {
+	best, bestEpoch := "", -1
+	names, _ := filepath.Glob(filepath.Join(dir, "epoch-*.ckpt"))
+	for _, n := range names {
+		var e int
+		if _, err := fmt.Sscanf(filepath.Base(n), "epoch-%d.ckpt", &e); err == nil && e > bestEpoch {
+			best, bestEpoch = n, e
+		}
+	}
+	return best, bestEpoch
 }
 
 // waysOut ends the refusals of a resume: what the user can do instead.
@@ -53,14 +60,7 @@ func resumePoint(dir string) (string, *realnets.Checkpoint, error) {
 			return "", nil, err
 		}
 	}
-	best, bestEpoch := "", -1
-	names, _ := filepath.Glob(filepath.Join(dir, "epoch-*.ckpt"))
-	for _, n := range names {
-		var e int
-		if _, err := fmt.Sscanf(filepath.Base(n), "epoch-%d.ckpt", &e); err == nil && e > bestEpoch {
-			best, bestEpoch = n, e
-		}
-	}
+	best, bestEpoch := latestEpochCheckpoint(dir)
 	if best != "" && (ck == nil || bestEpoch > ck.Epoch) {
 		if ck, err = realnets.LoadCheckpoint(best); err != nil {
 			return "", nil, refuse(dir, err, "resume %s: %v; "+waysOut, dir, err)
