@@ -9,18 +9,25 @@ import (
 	"github.com/regimes/regimes/realnets/gemm"
 )
 
-// ConvNetConfig configures NewConvNetSI. The zero value of a field means its
-// documented default.
-type ConvNetConfig struct {
-	// Width is the base width c (default 32, the paper's).
+// ConvConfig configures a convolutional model on images: NewConvNetSI
+// takes it as a ConvNetConfig, NewResNetSI as a ResNetConfig. The zero
+// value of a field means its documented default.
+type ConvConfig struct {
+	// Width is the ConvNet's base width c (default 32, the paper's) or the
+	// ResNet's width parameter k: its stages have k, 2k, 4k and 8k channels
+	// (default 32, the follow-up's CIFAR width; 64 is the standard
+	// ResNet-18).
 	Width int
-	// InChannels is the number of input channels (default 1, MNIST).
+	// InChannels is the number of input channels (default 1 for the
+	// ConvNet, MNIST; 3 for the ResNet, CIFAR, where the official code's
+	// first convolution is fixed at 3).
 	InChannels int
 	// Classes is the number of classes (default 10).
 	Classes int
 	// Size is the input height and width, a multiple of 8 (default 32:
-	// MNIST is zero-padded from 28 to 32). The final pooling is global, which
-	// is MaxPool4 on a 32×32 input.
+	// CIFAR, or MNIST zero-padded from 28 to 32). The final pooling is
+	// global: the ConvNet's MaxPool4 and the ResNet's official AvgPool2d(4)
+	// on a 32×32 input.
 	Size int
 	// Seed seeds the initialisation of the SI weights.
 	Seed uint64
@@ -33,23 +40,27 @@ type ConvNetConfig struct {
 	Workers int
 }
 
-func (c *ConvNetConfig) defaults() {
-	if c.Width == 0 {
-		c.Width = 32
-	}
-	if c.InChannels == 0 {
-		c.InChannels = 1
-	}
-	if c.Classes == 0 {
-		c.Classes = 10
-	}
-	if c.Size == 0 {
-		c.Size = 32
+// defaults sets the zero fields of the shape to their defaults, with in
+// input channels, and panics on a bad shape, naming the configuration.
+func (c *ConvConfig) defaults(in int, name string) {
+	for _, f := range []struct {
+		v   *int
+		def int
+	}{{&c.Width, 32}, {&c.InChannels, in}, {&c.Classes, 10}, {&c.Size, 32}} {
+		if *f.v == 0 {
+			*f.v = f.def
+		}
 	}
 	if c.Width < 0 || c.InChannels < 0 || c.Classes < 0 || c.Size < 0 || c.Size%8 != 0 {
-		panic(fmt.Sprintf("realnets: bad ConvNetConfig %+v (Size must be a positive multiple of 8)", *c))
+		panic(fmt.Sprintf("realnets: bad %s %+v (Size must be a positive multiple of 8)", name, *c))
 	}
 }
+
+// ConvNetConfig configures NewConvNetSI (ConvConfig; InChannels defaults to
+// 1).
+type ConvNetConfig ConvConfig
+
+func (c *ConvNetConfig) defaults() { (*ConvConfig)(c).defaults(1, "ConvNetConfig") }
 
 // A convLayer is conv3x3 (no bias) - BatchNorm (no affine) - ReLU, followed
 // by MaxPool2 when pool is set.
@@ -77,26 +88,17 @@ func (l *convLayer) ho() int {
 // 8c -> classes with bias. BatchNorm has no affine parameters, so the loss is
 // scale-invariant in each convolution weight. It implements Model.
 type ConvNet struct {
+	batchCore
 	cfg           ConvNetConfig
 	layers        [4]convLayer
 	head, bias    *Param
 	params, bufs  []*Param
-	pool          *pool
-	capN          int
-	feat, logits  []float32    // n×8c, n×classes
+	feat          []float32    // n×8c
 	gB            [2][]float32 // n×cout×ho×ho gradients w.r.t. a layer's (pooled) ReLU output, by layer parity
 	dzs           [][]float32  // per worker: one image's gradient w.r.t. x̂, then the conv output
 	col           [][]float32  // per worker: im2col matrix, then its gradient
-	chunkLoss     []float64
-	chunkCorrect  []int
-	chunkGrad     [][]float32 // per chunk: all trainable gradients, flat
 	gradLen       int
-	dlog, dfeat   [][]float32 // per worker scratch
-	x             []float32
-	y             []int
-	n, nchunk     int
-	mode          Mode
-	grad          bool
+	dfeat         [][]float32 // per worker scratch
 	layer         int
 	fwdFn, headFn func(task, worker int)
 	bwdFn, sumFn  func(task, worker int)
@@ -109,7 +111,7 @@ type ConvNet struct {
 func NewConvNetSI(cfg ConvNetConfig) *ConvNet {
 	cfg.defaults()
 	c, s := cfg.Width, cfg.Size
-	m := &ConvNet{cfg: cfg, pool: newPool(cfg.Workers)}
+	m := &ConvNet{batchCore: newBatchCore(cfg.Workers, cfg.Classes, maxChunks), cfg: cfg}
 	cins := [4]int{cfg.InChannels, c, 2 * c, 4 * c}
 	couts := [4]int{c, 2 * c, 4 * c, 8 * c}
 	hs := [4]int{s, s, s / 2, s / 4}
@@ -131,9 +133,6 @@ func NewConvNetSI(cfg ConvNetConfig) *ConvNet {
 	}
 	m.params = append(m.params, m.head, m.bias)
 	m.fwdFn, m.headFn, m.bwdFn, m.sumFn = m.forwardTask, m.headTask, m.backwardTask, m.sumTask
-	m.chunkLoss = make([]float64, maxChunks)
-	m.chunkCorrect = make([]int, maxChunks)
-	m.chunkGrad = make([][]float32, maxChunks)
 	runtime.AddCleanup(m, func(p *pool) { p.close() }, m.pool)
 	return m
 }
@@ -147,17 +146,6 @@ func (m *ConvNet) Buffers() []*Param { return m.bufs }
 
 // InputShape returns (InChannels, Size, Size).
 func (m *ConvNet) InputShape() (c, h, w int) { return m.cfg.InChannels, m.cfg.Size, m.cfg.Size }
-
-// Classes returns the number of classes.
-func (m *ConvNet) Classes() int { return m.cfg.Classes }
-
-// SetWorkers sets the number of goroutines Forward uses (k <= 0 means
-// GOMAXPROCS). Results do not depend on it.
-func (m *ConvNet) SetWorkers(k int) { m.pool.setWorkers(k) }
-
-// Logits returns the n×classes logits of the last Forward call. The slice is
-// reused by the next call.
-func (m *ConvNet) Logits() []float32 { return m.logits[:m.n*m.cfg.Classes] }
 
 // ensure sizes the buffers for n images and the current worker count.
 func (m *ConvNet) ensure(n int) {
@@ -204,25 +192,8 @@ func (m *ConvNet) ensure(n int) {
 // (about 1.1 MB per image at width 32, so evaluate in batches of a few
 // hundred images at most).
 func (m *ConvNet) Forward(x []float32, y []int, n int, mode Mode, grad bool) (loss float64, correct int) {
-	cin, s := m.cfg.InChannels, m.cfg.Size
-	if n <= 0 || len(x) != n*cin*s*s || len(y) != n {
-		panic(fmt.Sprintf("realnets: Forward with n=%d needs len(x)=%d and len(y)=%d, got %d and %d", n, n*cin*s*s, n, len(x), len(y)))
-	}
-	for _, v := range y {
-		if v < 0 || v >= m.cfg.Classes {
-			panic(fmt.Sprintf("realnets: label %d out of range [0,%d)", v, m.cfg.Classes))
-		}
-	}
+	m.begin(x, y, n, m.cfg.InChannels*m.cfg.Size*m.cfg.Size, mode, grad, numChunks(n), m.gradLen)
 	m.ensure(n)
-	m.x, m.y, m.n, m.mode, m.grad = x, y, n, mode, grad
-	m.nchunk = numChunks(n)
-	if grad {
-		for i := 0; i < m.nchunk; i++ {
-			if m.chunkGrad[i] == nil {
-				m.chunkGrad[i] = make([]float32, m.gradLen)
-			}
-		}
-	}
 	for i := range m.layers {
 		m.layer = i
 		m.pool.run(m.nchunk, m.fwdFn)
@@ -230,10 +201,7 @@ func (m *ConvNet) Forward(x []float32, y []int, n int, mode Mode, grad bool) (lo
 		l.bn.forwardStats(m.nchunk, n*l.h*l.h, mode)
 	}
 	m.pool.run(m.nchunk, m.headFn)
-	for i := 0; i < m.nchunk; i++ {
-		loss += m.chunkLoss[i]
-		correct += m.chunkCorrect[i]
-	}
+	loss, correct = m.totals()
 	if grad {
 		l3 := &m.layers[3]
 		l3.bn.backwardStats(m.nchunk, n*l3.h*l3.h, mode)
@@ -247,8 +215,8 @@ func (m *ConvNet) Forward(x []float32, y []int, n int, mode Mode, grad bool) (lo
 		}
 		m.pool.run(sumBlocks, m.sumFn)
 	}
-	m.x, m.y = nil, nil
-	return loss / float64(n), correct
+	m.end()
+	return loss, correct
 }
 
 // finishLayer normalises layer l's conv output for image i in place and
@@ -322,7 +290,6 @@ func (m *ConvNet) headTask(task, worker int) {
 		g = m.chunkGrad[task]
 	}
 	dlog, dfeat := m.dlog[worker], m.dfeat[worker]
-	scale := 1 / float32(m.n)
 	for i := lo; i < hi; i++ {
 		m.finishLayer(l, i)
 		p := l.p[i*nf*hw2 : (i+1)*nf*hw2]
@@ -330,44 +297,21 @@ func (m *ConvNet) headTask(task, worker int) {
 		for ch := range feat {
 			feat[ch] = p[ch*hw2+argmax(p[ch*hw2:(ch+1)*hw2])]
 		}
-		logits := m.logits[i*nc : (i+1)*nc]
-		for k := range logits {
-			w := m.head.Data[k*nf : (k+1)*nf]
-			var a float32
-			for j, f := range feat {
-				a += w[j] * f
-			}
-			logits[k] = a + m.bias.Data[k]
-		}
-		if argmax(logits) == m.y[i] {
-			correct++
-		}
-		if !m.grad {
-			loss += softmaxXent(nil, logits, m.y[i], 0)
-			continue
-		}
-		loss += softmaxXent(dlog, logits, m.y[i], scale)
-		clear(dfeat)
-		for k, d := range dlog {
-			w := m.head.Data[k*nf : (k+1)*nf]
-			for j := range dfeat {
-				dfeat[j] += d * w[j]
-			}
-		}
-		if m.cfg.TrainHead {
-			gw := g[len(g)-nf*nc-nc : len(g)-nc]
-			gb := g[len(g)-nc:]
+		var gw, gb []float32
+		if m.grad && m.cfg.TrainHead {
+			gw, gb = g[len(g)-nf*nc-nc:len(g)-nc], g[len(g)-nc:]
 			if i == lo {
 				clear(gw)
 				clear(gb)
 			}
-			for k, d := range dlog {
-				w := gw[k*nf : (k+1)*nf]
-				for j, f := range feat {
-					w[j] += d * f
-				}
-				gb[k] += d
-			}
+		}
+		xent, right := m.lastLayer(i, feat, m.head.Data, m.bias.Data, dlog, dfeat, gw, gb)
+		loss += xent
+		if right {
+			correct++
+		}
+		if !m.grad {
+			continue
 		}
 		// Route dfeat to the global maxima: dp is the gradient of the
 		// pooled ReLU output of the last block.

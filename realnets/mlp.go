@@ -38,23 +38,12 @@ type mlpLayer struct {
 // MLP is the SI multilayer perceptron of SCIENCE.md section 9. It
 // implements Model.
 type MLP struct {
+	batchCore                   // chunkGrad: per chunk, the head's weight and bias gradients
 	cfg                         MLPConfig
 	layers                      []mlpLayer
 	head, bias                  *Param
 	params, bufs                []*Param
-	pool                        *pool
-	capN                        int
-	logits                      []float32
 	dlogits                     []float32 // n×classes
-	chunkLoss                   []float64
-	chunkCorrect                []int
-	chunkGrad                   [][]float32 // per chunk: head weight and bias gradients
-	dlog                        [][]float32 // per worker
-	x                           []float32
-	y                           []int
-	n, nchunk                   int
-	mode                        Mode
-	grad                        bool
 	layer                       int
 	fwdFn, headFn, bwdFn, sumFn func(task, worker int)
 }
@@ -75,7 +64,7 @@ func NewMLP(cfg MLPConfig) *MLP {
 			panic(fmt.Sprintf("realnets: bad MLP sizes %v", cfg.Sizes))
 		}
 	}
-	m := &MLP{cfg: cfg, pool: newPool(cfg.Workers)}
+	m := &MLP{batchCore: newBatchCore(cfg.Workers, cfg.Sizes[len(cfg.Sizes)-1], maxChunks), cfg: cfg}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 1))
 	nl := len(cfg.Sizes) - 2
 	m.layers = make([]mlpLayer, nl)
@@ -92,9 +81,6 @@ func NewMLP(cfg MLPConfig) *MLP {
 	m.head, m.bias = newHead(nc, nf, cfg.HeadSeed, cfg.TrainHead)
 	m.params = append(m.params, m.head, m.bias)
 	m.fwdFn, m.headFn, m.bwdFn, m.sumFn = m.forwardTask, m.headTask, m.backwardTask, m.sumTask
-	m.chunkLoss = make([]float64, maxChunks)
-	m.chunkCorrect = make([]int, maxChunks)
-	m.chunkGrad = make([][]float32, maxChunks)
 	runtime.AddCleanup(m, func(p *pool) { p.close() }, m.pool)
 	return m
 }
@@ -123,17 +109,6 @@ func (m *MLP) InputShape() (c, h, w int) {
 }
 
 func isqrt(n int) int { return int(math.Sqrt(float64(n)) + 0.5) }
-
-// Classes returns the number of classes.
-func (m *MLP) Classes() int { return m.cfg.Sizes[len(m.cfg.Sizes)-1] }
-
-// SetWorkers sets the number of goroutines Forward uses (k <= 0 means
-// GOMAXPROCS). Results do not depend on it.
-func (m *MLP) SetWorkers(k int) { m.pool.setWorkers(k) }
-
-// Logits returns the n×classes logits of the last Forward call. The slice is
-// reused by the next call.
-func (m *MLP) Logits() []float32 { return m.logits[:m.n*m.Classes()] }
 
 func (m *MLP) ensure(n int) {
 	if n > m.capN {
@@ -165,37 +140,21 @@ func blocks(width int) int { return (width + mlpBlock - 1) / mlpBlock }
 // independent of the worker count, so the results are bitwise the same for
 // any number of workers.
 func (m *MLP) Forward(x []float32, y []int, n int, mode Mode, grad bool) (loss float64, correct int) {
-	in := m.cfg.Sizes[0]
-	if n <= 0 || len(x) != n*in || len(y) != n {
-		panic(fmt.Sprintf("realnets: Forward with n=%d needs len(x)=%d and len(y)=%d, got %d and %d", n, n*in, n, len(x), len(y)))
+	headLen := 0
+	if m.cfg.TrainHead {
+		headLen = len(m.head.Data) + len(m.bias.Data)
 	}
-	for _, v := range y {
-		if v < 0 || v >= m.Classes() {
-			panic(fmt.Sprintf("realnets: label %d out of range [0,%d)", v, m.Classes()))
-		}
-	}
+	m.begin(x, y, n, m.cfg.Sizes[0], mode, grad, numChunks(n), headLen)
 	if mode == Train && n < 2 {
 		panic(fmt.Sprintf("realnets: BatchNorm in train mode needs more than 1 value per channel, got %d", n))
 	}
 	m.ensure(n)
-	m.x, m.y, m.n, m.mode, m.grad = x, y, n, mode, grad
-	m.nchunk = numChunks(n)
-	if grad && m.cfg.TrainHead {
-		for i := 0; i < m.nchunk; i++ {
-			if m.chunkGrad[i] == nil {
-				m.chunkGrad[i] = make([]float32, len(m.head.Data)+len(m.bias.Data))
-			}
-		}
-	}
 	for i := range m.layers {
 		m.layer = i
 		m.pool.run(blocks(m.layers[i].out), m.fwdFn)
 	}
 	m.pool.run(m.nchunk, m.headFn)
-	for i := 0; i < m.nchunk; i++ {
-		loss += m.chunkLoss[i]
-		correct += m.chunkCorrect[i]
-	}
+	loss, correct = m.totals()
 	if grad {
 		for i := len(m.layers) - 1; i >= 0; i-- {
 			m.layer = i
@@ -205,8 +164,8 @@ func (m *MLP) Forward(x []float32, y []int, n int, mode Mode, grad bool) (loss f
 			m.pool.run(1, m.sumFn)
 		}
 	}
-	m.x, m.y = nil, nil
-	return loss / float64(n), correct
+	m.end()
+	return loss, correct
 }
 
 func (m *MLP) input(li int) ([]float32, int) {

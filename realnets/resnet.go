@@ -9,49 +9,11 @@ import (
 	"github.com/regimes/regimes/realnets/gemm"
 )
 
-// ResNetConfig configures NewResNetSI. The zero value of a field means its
-// documented default.
-type ResNetConfig struct {
-	// Width is the width parameter k: the stages have k, 2k, 4k and 8k
-	// channels (default 32, the follow-up's CIFAR width; 64 is the standard
-	// ResNet-18).
-	Width int
-	// InChannels is the number of input channels (default 3, CIFAR; the
-	// official code's first convolution is fixed at 3).
-	InChannels int
-	// Classes is the number of classes (default 10).
-	Classes int
-	// Size is the input height and width, a multiple of 8 (default 32:
-	// CIFAR, or MNIST zero-padded from 28 to 32). The final average pooling
-	// is global, which is the official AvgPool2d(4) on a 32×32 input.
-	Size int
-	// Seed seeds the initialisation of the SI weights.
-	Seed uint64
-	// HeadSeed seeds the initialisation of the last layer.
-	HeadSeed uint64
-	// TrainHead makes the last layer trainable; by default it is frozen.
-	TrainHead bool
-	// Workers is the number of goroutines Forward uses (default GOMAXPROCS).
-	Workers int
-}
+// ResNetConfig configures NewResNetSI (ConvConfig; InChannels defaults to
+// 3).
+type ResNetConfig ConvConfig
 
-func (c *ResNetConfig) defaults() {
-	if c.Width == 0 {
-		c.Width = 32
-	}
-	if c.InChannels == 0 {
-		c.InChannels = 3
-	}
-	if c.Classes == 0 {
-		c.Classes = 10
-	}
-	if c.Size == 0 {
-		c.Size = 32
-	}
-	if c.Width < 0 || c.InChannels < 0 || c.Classes < 0 || c.Size < 0 || c.Size%8 != 0 {
-		panic(fmt.Sprintf("realnets: bad ResNetConfig %+v (Size must be a positive multiple of 8)", *c))
-	}
-}
+func (c *ResNetConfig) defaults() { (*ConvConfig)(c).defaults(3, "ResNetConfig") }
 
 // A resBlock is the pre-activation basic block of the official ResNet18SI
 // (nets/resnet_si.py of tipt0p/three_regimes_on_the_sphere):
@@ -91,6 +53,7 @@ type resBlock struct {
 // 2; SIGroups lists the finer groups in which the loss is separately SI.
 // It implements Model.
 type ResNet struct {
+	batchCore
 	cfg          ResNetConfig
 	stem         *Param
 	stemOut      []float32 // n×k×s×s
@@ -98,9 +61,7 @@ type ResNet struct {
 	bnF          batchNorm
 	head         *Param
 	params, bufs []*Param
-	pool         *pool
-	capN         int
-	feat, logits []float32 // n×8k, n×classes
+	feat         []float32 // n×8k
 	// Backward buffers, per image at the size of the current layer.
 	dA   []float32    // dx̂ of the BatchNorm at a block's input (bn1, or bnF after the last block)
 	dZ   []float32    // dx̂ of bn2, then the gradient of conv1's output
@@ -108,16 +69,8 @@ type ResNet struct {
 	gOut [2][]float32 // the gradient of a block's output, by block parity
 	// Per worker scratch.
 	act, dact, col, vs [][]float32
-	dlog, dfeat        [][]float32
-	chunkLoss          []float64
-	chunkCorrect       []int
-	chunkGrad          [][]float32 // per chunk: all trainable gradients, flat
+	dfeat              [][]float32
 	gradLen            int
-	x                  []float32
-	y                  []int
-	n, nchunk          int
-	mode               Mode
-	grad               bool
 	blk                int
 	stemFn, aFn, bFn   func(task, worker int)
 	headFn, bbFn, baFn func(task, worker int)
@@ -140,7 +93,7 @@ const resMaxChunks = 16
 func NewResNetSI(cfg ResNetConfig) *ResNet {
 	cfg.defaults()
 	k, s := cfg.Width, cfg.Size
-	m := &ResNet{cfg: cfg, pool: newPool(cfg.Workers)}
+	m := &ResNet{batchCore: newBatchCore(cfg.Workers, cfg.Classes, resMaxChunks), cfg: cfg}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 1))
 	conv := func(name string, cout, cin, ks int) *Param {
 		p := newParam(name, true, false, cout, cin, ks, ks)
@@ -190,9 +143,6 @@ func NewResNetSI(cfg ResNetConfig) *ResNet {
 	m.stemFn, m.aFn, m.bFn = m.stemTask, m.aTask, m.bTask
 	m.headFn, m.bbFn, m.baFn = m.headTask, m.bBackTask, m.aBackTask
 	m.stemBwdFn, m.sumFn = m.stemBackTask, m.sumTask
-	m.chunkLoss = make([]float64, resMaxChunks)
-	m.chunkCorrect = make([]int, resMaxChunks)
-	m.chunkGrad = make([][]float32, resMaxChunks)
 	runtime.AddCleanup(m, func(p *pool) { p.close() }, m.pool)
 	return m
 }
@@ -229,17 +179,6 @@ func (m *ResNet) SIGroups() [][]*Param {
 
 // InputShape returns (InChannels, Size, Size).
 func (m *ResNet) InputShape() (c, h, w int) { return m.cfg.InChannels, m.cfg.Size, m.cfg.Size }
-
-// Classes returns the number of classes.
-func (m *ResNet) Classes() int { return m.cfg.Classes }
-
-// SetWorkers sets the number of goroutines Forward uses (k <= 0 means
-// GOMAXPROCS). Results do not depend on it.
-func (m *ResNet) SetWorkers(k int) { m.pool.setWorkers(k) }
-
-// Logits returns the n×classes logits of the last Forward call. The slice is
-// reused by the next call.
-func (m *ResNet) Logits() []float32 { return m.logits[:m.n*m.cfg.Classes] }
 
 // ensure sizes the buffers for n images and the current worker count.
 func (m *ResNet) ensure(n int) {
@@ -295,25 +234,9 @@ func (m *ResNet) ensure(n int) {
 // (about 13k·4 bytes per image at width k on 32×32 inputs, so 1.7 MB at
 // k = 32).
 func (m *ResNet) Forward(x []float32, y []int, n int, mode Mode, grad bool) (loss float64, correct int) {
-	cin, s := m.cfg.InChannels, m.cfg.Size
-	if n <= 0 || len(x) != n*cin*s*s || len(y) != n {
-		panic(fmt.Sprintf("realnets: Forward with n=%d needs len(x)=%d and len(y)=%d, got %d and %d", n, n*cin*s*s, n, len(x), len(y)))
-	}
-	for _, v := range y {
-		if v < 0 || v >= m.cfg.Classes {
-			panic(fmt.Sprintf("realnets: label %d out of range [0,%d)", v, m.cfg.Classes))
-		}
-	}
+	s := m.cfg.Size
+	m.begin(x, y, n, m.cfg.InChannels*s*s, mode, grad, min(n, resMaxChunks), m.gradLen)
 	m.ensure(n)
-	m.x, m.y, m.n, m.mode, m.grad = x, y, n, mode, grad
-	m.nchunk = min(n, resMaxChunks)
-	if grad {
-		for i := 0; i < m.nchunk; i++ {
-			if m.chunkGrad[i] == nil {
-				m.chunkGrad[i] = make([]float32, m.gradLen)
-			}
-		}
-	}
 	m.pool.run(m.nchunk, m.stemFn)
 	m.blocks[0].bn1.forwardStats(m.nchunk, n*s*s, mode)
 	for b := range m.blocks {
@@ -329,10 +252,7 @@ func (m *ResNet) Forward(x []float32, y []int, n int, mode Mode, grad bool) (los
 		nb.forwardStats(m.nchunk, n*cnt, mode)
 	}
 	m.pool.run(m.nchunk, m.headFn)
-	for i := 0; i < m.nchunk; i++ {
-		loss += m.chunkLoss[i]
-		correct += m.chunkCorrect[i]
-	}
+	loss, correct = m.totals()
 	if grad {
 		hf := s / 8
 		m.bnF.backwardStats(m.nchunk, n*hf*hf, mode)
@@ -350,8 +270,8 @@ func (m *ResNet) Forward(x []float32, y []int, n int, mode Mode, grad bool) (los
 		m.pool.run(m.nchunk, m.stemBwdFn)
 		m.pool.run(sumBlocks, m.sumFn)
 	}
-	m.x, m.y = nil, nil
-	return loss / float64(n), correct
+	m.end()
+	return loss, correct
 }
 
 // nextBN returns the BatchNorm that reads block b's output (the next
@@ -531,7 +451,6 @@ func (m *ResNet) headTask(task, worker int) {
 		g = m.chunkGrad[task]
 	}
 	dlog, dfeat := m.dlog[worker], m.dfeat[worker]
-	scale := 1 / float32(m.n)
 	inv := 1 / float32(hw)
 	for i := lo; i < hi; i++ {
 		out := l.out[i*nf*hw : (i+1)*nf*hw]
@@ -547,41 +466,20 @@ func (m *ResNet) headTask(task, worker int) {
 			}
 			feat[ch] = a / float32(hw)
 		}
-		logits := m.logits[i*nc : (i+1)*nc]
-		for c := range logits {
-			w := m.head.Data[c*nf : (c+1)*nf]
-			var a float32
-			for j, f := range feat {
-				a += w[j] * f
-			}
-			logits[c] = a
-		}
-		if argmax(logits) == m.y[i] {
-			correct++
-		}
-		if !m.grad {
-			loss += softmaxXent(nil, logits, m.y[i], 0)
-			continue
-		}
-		loss += softmaxXent(dlog, logits, m.y[i], scale)
-		clear(dfeat)
-		for c, d := range dlog {
-			w := m.head.Data[c*nf : (c+1)*nf]
-			for j := range dfeat {
-				dfeat[j] += d * w[j]
-			}
-		}
-		if m.cfg.TrainHead {
-			gw := g[len(g)-nf*nc:]
+		var gw []float32
+		if m.grad && m.cfg.TrainHead {
+			gw = g[len(g)-nf*nc:]
 			if i == lo {
 				clear(gw)
 			}
-			for c, d := range dlog {
-				w := gw[c*nf : (c+1)*nf]
-				for j, f := range feat {
-					w[j] += d * f
-				}
-			}
+		}
+		xent, right := m.lastLayer(i, feat, m.head.Data, nil, dlog, dfeat, gw, nil)
+		loss += xent
+		if right {
+			correct++
+		}
+		if !m.grad {
+			continue
 		}
 		da := m.dA[i*nf*hw : (i+1)*nf*hw]
 		for ch, d := range dfeat {

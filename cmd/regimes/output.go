@@ -4,7 +4,6 @@ import (
 	"embed"
 	"encoding/json"
 	"io"
-	"os"
 
 	"github.com/regimes/regimes/internal/fileio"
 )
@@ -29,13 +28,6 @@ func progressOut(quiet bool) io.Writer {
 		return nil
 	}
 	return stderr
-}
-
-// isTerminal reports whether f is a character device (a terminal), so that
-// long commands show progress only when a person is watching.
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // helpFiles holds the long documentation of each command, "regimes help
