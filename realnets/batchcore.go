@@ -21,6 +21,26 @@ type batchCore struct {
 	n, nchunk    int
 	mode         Mode
 	grad         bool
+	// outGrad, when not nil, is the n×classes gradient with respect to the
+	// logits that the backward pass of Forward starts from instead of the
+	// loss's: the gradients it computes are then J^T outGrad, J the
+	// Jacobian of the logits in the parameters (the second half of a
+	// Gauss-Newton product, GaussNewton).
+	outGrad []float32
+}
+
+// setOutputGradient makes the backward passes of the following Forward
+// calls start from g (n×classes) instead of the gradient of the mean loss
+// with respect to the logits; nil restores the loss's gradient. The loss
+// Forward returns is unchanged.
+func (c *batchCore) setOutputGradient(g []float32) { c.outGrad = g }
+
+// useOutputGradient overwrites dlog, image i's gradient with respect to its
+// logits, with that of setOutputGradient when one is set.
+func (c *batchCore) useOutputGradient(i int, dlog []float32) {
+	if c.outGrad != nil {
+		copy(dlog, c.outGrad[i*c.classes:(i+1)*c.classes])
+	}
 }
 
 // newBatchCore returns the scaffolding of a model with the given number of
@@ -107,6 +127,7 @@ func (c *batchCore) lastLayer(i int, feat, w, bias, dlog, dfeat, gw, gb []float3
 		return softmaxXent(nil, logits, c.y[i], 0), right
 	}
 	loss = softmaxXent(dlog, logits, c.y[i], 1/float32(c.n))
+	c.useOutputGradient(i, dlog)
 	clear(dfeat)
 	for k, d := range dlog {
 		wk := w[k*nf : (k+1)*nf]

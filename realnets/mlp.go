@@ -235,6 +235,7 @@ func (m *MLP) headTask(task, _ int) {
 		}
 		dlog := m.dlogits[i*nc : (i+1)*nc]
 		loss += softmaxXent(dlog, logits, m.y[i], scale)
+		m.useOutputGradient(i, dlog)
 		if g != nil {
 			for k, d := range dlog {
 				w := g[k*nf : (k+1)*nf]
