@@ -209,7 +209,7 @@ func (m *mnistRun) grid(ctx context.Context) ([]sweep.PointResult, error) {
 		m.progress("continuing the experiment in %s", out)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
-	} else if err := WriteNetPlan(out, p); err != nil {
+	} else if err := WritePlan(out, p); err != nil {
 		return nil, err
 	} else if m.cfg.Log != nil {
 		fmt.Fprintln(m.cfg.Log, PlanMessage(planFile, p, "network points"))

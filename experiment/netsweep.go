@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/regimes/regimes/analysis"
-	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/run"
 	"github.com/regimes/regimes/sweep"
@@ -77,17 +76,6 @@ func NewNetPlan(a NetPlanConfig) (*sweep.Plan, error) {
 		}
 	}
 	return sweep.NewPlan(base, sweep.LogSpace(a.ELRMin, a.ELRMax, a.ELRPoints), a.Param, vals, a.Seeds)
-}
-
-// WriteNetPlan writes the plan p to out/plan.json, creating out.
-func WriteNetPlan(out string, p *sweep.Plan) error {
-	if out == "" {
-		return errors.New("network sweep plan: no output folder")
-	}
-	if err := fileio.MkdirClean(out); err != nil {
-		return err
-	}
-	return sweep.WritePlan(filepath.Join(out, "plan.json"), p)
 }
 
 // netPointConfig returns the training configuration of the points whose

@@ -1,12 +1,14 @@
 package experiment
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 
 	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/sweep"
+	"github.com/regimes/regimes/toy"
 )
 
 // MissingError reports that points of a plan have no result yet.
@@ -45,6 +47,34 @@ func MergeSweep(p *sweep.Plan, dirs []string, out string, partial bool) (string,
 		return "", err
 	}
 	return fmt.Sprintf("merged %d of %d points into %s and %s", len(recs), len(p.Points), jsonl, csv), nil
+}
+
+// WritePlan writes the sweep plan p (a toy, network or grid plan) to
+// out/plan.json atomically, creating out.
+func WritePlan(out string, p *sweep.Plan) error {
+	if out == "" {
+		return errors.New("sweep plan: no output folder")
+	}
+	if err := fileio.MkdirClean(out); err != nil {
+		return err
+	}
+	return sweep.WritePlan(filepath.Join(out, "plan.json"), p)
+}
+
+// PlanRunner returns the runner of the points of plan p, read from
+// planFile, and how many points run at once: a toy plan's points
+// (toy.SweepRunner) run workers at a time; a network plan's (NewNetPlan)
+// one at a time, each trainer run with workers goroutines in
+// NetRunsDir(planFile); a grid plan's cells (NewGridPlan) one at a time,
+// into the plan's folder, with workers goroutines per forward pass.
+func PlanRunner(p *sweep.Plan, planFile string, workers int) (sweep.Runner, int) {
+	switch {
+	case IsNetPlan(p):
+		return NetRunner(NetRunsDir(planFile), workers), 1
+	case IsGridPlan(p):
+		return GridRunner(filepath.Dir(planFile), workers, nil), 1
+	}
+	return toy.SweepRunner(), workers
 }
 
 // PlanMessage is the line that reports a plan written to name; kind names

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 
 	"github.com/regimes/regimes/experiment"
+	"github.com/regimes/regimes/internal/cli"
 	"github.com/regimes/regimes/realnets"
 	runfolder "github.com/regimes/regimes/realnets/run"
 )
@@ -73,18 +74,14 @@ func finetuneConfig(cfg *experiment.FinetuneConfig, n realnets.TrainConfig, base
 	case seeds < 1:
 		return fmt.Errorf("-seeds %d: want at least 1", seeds)
 	}
-	bases, err := parseELRList(baselines)
+	bases, err := cli.Floats(baselines, cli.Positive)
 	if err != nil {
 		return fmt.Errorf("-baseline-elrs: %v", err)
 	}
 	if len(bases) == 0 {
 		return errors.New("no baselines: give -baseline-elrs LO1,LO2,...")
 	}
-	cfg.BaselineELRs = bases
-	cfg.Seeds = nil
-	for i := 1; i <= seeds; i++ {
-		cfg.Seeds = append(cfg.Seeds, uint64(i))
-	}
+	cfg.BaselineELRs, cfg.Seeds = bases, cli.SeedsUpTo(seeds)
 	cfg.Model, cfg.Width, cfg.Hidden, cfg.Data, cfg.Subset = n.Model, n.Width, n.Hidden, n.Data.Name, n.Data.Subset
 	cfg.SubsetSeed, cfg.TestSubset, cfg.Batch, cfg.HeadSeed = n.Data.SubsetSeed, n.TestSubset, n.Batch, n.HeadSeed
 	cfg.DataDir, cfg.GradMetrics, cfg.Workers = n.Data.Dir, n.GradMetrics, n.Workers

@@ -3,8 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 
 	"github.com/regimes/regimes/realnets"
@@ -111,59 +109,4 @@ func (n *netFlags) config() realnets.TrainConfig {
 	c.Data = data.Config{Name: c.Data.Name, Dir: c.Data.Dir, Subset: c.Data.Subset,
 		SubsetRandom: n.subsetSeed != 0, SubsetSeed: n.subsetSeed}
 	return c
-}
-
-// parseFloats parses a comma-separated list of finite numbers.
-func parseFloats(s string) ([]float64, error) {
-	var v []float64
-	for _, f := range strings.Split(s, ",") {
-		x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, fmt.Errorf("%q is not a finite number", f)
-		}
-		v = append(v, x)
-	}
-	return v, nil
-}
-
-// parseELRList parses a comma-separated list of positive numbers.
-func parseELRList(s string) ([]float64, error) {
-	var out []float64
-	for _, f := range strings.Split(s, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		v, err := strconv.ParseFloat(f, 64)
-		if err != nil || !(v > 0) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("%q is not a positive number", f)
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
-// parseSeeds parses a comma-separated list of seeds or a count N (seeds
-// 1..N).
-func parseSeeds(s string) ([]uint64, error) {
-	if !strings.Contains(s, ",") {
-		n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
-		if err != nil || n == 0 || n > 1e6 {
-			return nil, fmt.Errorf("%q is neither a seed list nor a count >= 1", s)
-		}
-		v := make([]uint64, n)
-		for i := range v {
-			v[i] = uint64(i + 1)
-		}
-		return v, nil
-	}
-	var v []uint64
-	for _, f := range strings.Split(s, ",") {
-		x, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not a seed (a whole number >= 0)", f)
-		}
-		v = append(v, x)
-	}
-	return v, nil
 }

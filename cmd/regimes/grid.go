@@ -8,10 +8,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/regimes/regimes/experiment"
+	"github.com/regimes/regimes/internal/cli"
 	"github.com/regimes/regimes/sweep"
 )
 
@@ -107,27 +106,16 @@ func gridCommandConfig(cfg *experiment.GridConfig, n netFlags, plrs, flrs, ks st
 		return fmt.Errorf("-grad-metrics %s: the grid's runs record no gradient metrics", n.GradMetrics)
 	}
 	var err error
-	if cfg.PLRs, err = parseELRList(plrs); err != nil {
+	if cfg.PLRs, err = cli.Floats(plrs, cli.Positive); err != nil {
 		return fmt.Errorf("-plrs: %v", err)
 	}
-	if cfg.FLRs, err = parseELRList(flrs); err != nil {
+	if cfg.FLRs, err = cli.Floats(flrs, cli.Positive); err != nil {
 		return fmt.Errorf("-flrs: %v", err)
 	}
-	cfg.SWAKs = nil
-	for _, f := range strings.Split(ks, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		k, err := strconv.Atoi(f)
-		if err != nil || k < 1 {
-			return fmt.Errorf("-swa-ks: %q is not a positive whole number", f)
-		}
-		cfg.SWAKs = append(cfg.SWAKs, k)
+	if cfg.SWAKs, err = cli.PositiveInts(ks); err != nil {
+		return fmt.Errorf("-swa-ks: %v", err)
 	}
-	cfg.Seeds = nil
-	for i := 1; i <= seeds; i++ {
-		cfg.Seeds = append(cfg.Seeds, uint64(i))
-	}
+	cfg.Seeds = cli.SeedsUpTo(seeds)
 	c := n.config()
 	cfg.Model, cfg.Width, cfg.Hidden, cfg.Data, cfg.Subset = c.Model, c.Width, c.Hidden, c.Data.Name, c.Data.Subset
 	cfg.SubsetSeed, cfg.TestSubset, cfg.Batch, cfg.HeadSeed = c.Data.SubsetSeed, c.TestSubset, c.Batch, c.HeadSeed

@@ -1,19 +1,3 @@
-// Command regimes is the command-line program of the regimes toolkit: exact
-// theory and simulation of scale-invariant toy problems, trajectory analysis,
-// sweeps, figures and a trainer for scale-invariant networks.
-//
-// Usage:
-//
-//	regimes <command> [arguments]
-//
-// Run "regimes help" for the list of commands and "regimes help <command>"
-// for the documentation of one.
-//
-// Each command is one file holding a *Command with its documentation and
-// its flags, which parse into the command's own configuration and call the
-// library (packages experiment, toy, analysis, realnets, plots/figdata);
-// the command table below lists them. Adding a command is one file and one
-// line in the table.
 package main
 
 import (
@@ -24,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/regimes/regimes/internal/cli"
 	"github.com/regimes/regimes/plots"
 )
 
@@ -82,6 +67,15 @@ func (c *Command) flagSet() (*flag.FlagSet, func(args []string) error) {
 	return fs, c.Flags(fs)
 }
 
+// parseFlags parses the flags of a subcommand, or those after a command's
+// first argument; a parse error is a usage error (cli.Explain).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError{cli.Explain(fs, err)}
+	}
+	return nil
+}
+
 // errUsage reports a usage error whose message has already been printed.
 var errUsage = errors.New("usage")
 
@@ -113,7 +107,7 @@ func run(args []string) int {
 	commandLine = append([]string{"regimes"}, args...)
 	plots.DefaultProvenance = provenance(false)
 	fs, runCmd := c.flagSet()
-	pos, err := parseArgs(fs, args[1:])
+	pos, err := cli.ParseAnywhere(fs, args[1:])
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printCommandHelp(stdout, c)

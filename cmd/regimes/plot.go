@@ -47,8 +47,8 @@ func plotFlags(fs *flag.FlagSet) func([]string) error {
 			return usagef("want a KIND (phase, panels, thresholds, lyapunov, stationary, bifurcation) before the flags")
 		}
 		// Flags may follow KIND: parse them now.
-		if err := fs.Parse(args[1:]); err != nil {
-			return usageError{explainFlagError(fs, err)}
+		if err := parseFlags(fs, args[1:]); err != nil {
+			return err
 		}
 		if rest := fs.Args(); len(rest) > 0 {
 			return usagef("unexpected argument %q", rest[0])

@@ -30,8 +30,8 @@ func reproduceFlags(fs *flag.FlagSet) func([]string) error {
 			return usagef("want the experiment name: regimes reproduce mnist [-out DIR] [-quick]")
 		}
 		// Flags may follow the experiment's name.
-		if err := fs.Parse(args[1:]); err != nil {
-			return usageError{explainFlagError(fs, err)}
+		if err := parseFlags(fs, args[1:]); err != nil {
+			return err
 		}
 		if rest := fs.Args(); len(rest) > 0 {
 			return usagef("unexpected argument %q", rest[0])

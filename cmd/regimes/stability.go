@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/regimes/regimes/experiment"
+	"github.com/regimes/regimes/internal/cli"
 )
 
 // stabilityUsage is the usage line of the stability command.
@@ -47,13 +47,12 @@ func stabilityFlags(fs *flag.FlagSet) func([]string) error {
 			}
 			return printJSON(stdout, r)
 		}
-		var es []float64
-		for _, f := range strings.Split(*elrs, ",") {
-			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-			if err != nil || !(v > 0) {
-				return fmt.Errorf("-elrs: %q is not a positive ELR", f)
-			}
-			es = append(es, v)
+		es, err := cli.Floats(*elrs, cli.Positive)
+		if err == nil && len(es) == 0 {
+			err = errors.New("no ELRs")
+		}
+		if err != nil {
+			return fmt.Errorf("-elrs: %v", err)
 		}
 		sum, err := experiment.StabilityCheck(context.Background(), experiment.StabilityCheckConfig{
 			Run: experiment.MNISTStabilityConfig(*out, es), Summary: *summary,

@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/regimes/regimes/experiment"
-	"github.com/regimes/regimes/internal/fileio"
+	"github.com/regimes/regimes/internal/cli"
 	"github.com/regimes/regimes/sweep"
 	"github.com/regimes/regimes/toy"
 )
@@ -30,7 +30,7 @@ func runSweep(args []string) error {
 	}
 	switch args[0] {
 	case "plan":
-		if hasFlag(args[1:], "net") {
+		if cli.HasBool(args[1:], "net") {
 			return netSweepPlan(args[1:])
 		}
 		return sweepPlan(args[1:])
@@ -80,11 +80,14 @@ func (g *gridFlags) parse() ([]float64, []uint64, error) {
 	var vals []float64
 	var err error
 	if g.param != "none" {
-		if vals, err = parseFloats(g.values); err != nil {
+		if vals, err = cli.Floats(g.values, cli.Finite); err != nil {
 			return nil, nil, fmt.Errorf("plan: -values: %v", err)
 		}
+		if len(vals) == 0 {
+			return nil, nil, fmt.Errorf("plan: -values: no values of -param %s", g.param)
+		}
 	}
-	sds, err := parseSeeds(g.seeds)
+	sds, err := cli.Seeds(g.seeds)
 	if err != nil {
 		return nil, nil, fmt.Errorf("plan: -seeds: %v", err)
 	}
@@ -93,14 +96,10 @@ func (g *gridFlags) parse() ([]float64, []uint64, error) {
 
 // writePlan writes p to g.out/plan.json and says so.
 func (g *gridFlags) writePlan(p *sweep.Plan, kind string) error {
-	if err := fileio.MkdirClean(g.out); err != nil {
+	if err := experiment.WritePlan(g.out, p); err != nil {
 		return err
 	}
-	name := filepath.Join(g.out, "plan.json")
-	if err := sweep.WritePlan(name, p); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, experiment.PlanMessage(name, p, kind))
+	fmt.Fprintln(stdout, experiment.PlanMessage(filepath.Join(g.out, "plan.json"), p, kind))
 	return nil
 }
 
@@ -111,8 +110,8 @@ func sweepPlan(args []string) error {
 	var g gridFlags
 	g.define(fs, gridDefaults{elrMin: 0.5, elrMax: 50, elrPoints: 12, param: "batch", values: "1", params: toy.SweepParams})
 	lyap := fs.Int("lyapunov-steps", 0, "steps per block of the Lyapunov estimate (0: none)")
-	if err := fs.Parse(args); err != nil {
-		return usageError{explainFlagError(fs, err)}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if g.out == "" {
 		return usagef("plan: -out DIR is required")
@@ -142,8 +141,8 @@ func sweepRun(args []string) error {
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "points run in parallel (network sweeps: trainer goroutines, one point at a time)")
 	out := fs.String("out", "", "folder for the point results (default: points beside the plan)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr (by default: one line per finished point, or a live line on a terminal)")
-	if err := fs.Parse(args); err != nil {
-		return usageError{explainFlagError(fs, err)}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *planFile == "" {
 		return usagef("run: -plan FILE is required")
@@ -160,17 +159,7 @@ func sweepRun(args []string) error {
 	if dir == "" {
 		dir = filepath.Join(filepath.Dir(*planFile), "points")
 	}
-	runner, pointWorkers := toy.SweepRunner(), *workers
-	switch {
-	case experiment.IsNetPlan(p):
-		// Network points run one at a time; -workers is the number of
-		// trainer goroutines.
-		runner, pointWorkers = experiment.NetRunner(experiment.NetRunsDir(*planFile), *workers), 1
-	case experiment.IsGridPlan(p):
-		// A grid's cells (regimes grid -plan-only) train into the plan's
-		// folder, one at a time.
-		runner, pointWorkers = experiment.GridRunner(filepath.Dir(*planFile), *workers, nil), 1
-	}
+	runner, pointWorkers := experiment.PlanRunner(p, *planFile, *workers)
 	n, err := sweep.RunShard(context.Background(), p, shard, dir, pointWorkers, runner, sweep.Progress(progressOut(*quiet), fmt.Sprintf("sweep shard %v", shard)))
 	if err != nil {
 		return err
@@ -184,8 +173,8 @@ func sweepMerge(args []string) error {
 	planFile := fs.String("plan", "", "plan file written by 'regimes sweep plan' (required)")
 	out := fs.String("out", "", "output folder for results.jsonl and results.csv (default: beside the plan)")
 	partial := fs.Bool("partial", false, "write the results even when points are missing")
-	if err := fs.Parse(args); err != nil {
-		return usageError{explainFlagError(fs, err)}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *planFile == "" {
 		return usagef("merge: -plan FILE is required")

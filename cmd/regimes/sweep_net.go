@@ -2,25 +2,9 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/regimes/regimes/experiment"
 )
-
-// hasFlag reports whether args hold the boolean flag -name (or --name,
-// -name=true).
-func hasFlag(args []string, name string) bool {
-	for _, a := range args {
-		if !strings.HasPrefix(a, "-") {
-			continue
-		}
-		a = strings.TrimLeft(a, "-")
-		if a == name || a == name+"=true" {
-			return true
-		}
-	}
-	return false
-}
 
 func netSweepPlan(args []string) error {
 	fs := newSubFlags("sweep plan -net")
@@ -31,8 +15,8 @@ func netSweepPlan(args []string) error {
 	fs.IntVar(&n.LogEvery, "log-every", 1, "keep every k-th step in steps.csv")
 	var g gridFlags
 	g.define(fs, gridDefaults{elrMin: 1e-5, elrMax: 1, elrPoints: 13, param: "none", values: "0", params: experiment.NetSweepParams})
-	if err := fs.Parse(args); err != nil {
-		return usageError{explainFlagError(fs, err)}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	vals, sds, err := g.parse()
 	if err != nil {

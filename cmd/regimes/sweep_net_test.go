@@ -215,21 +215,3 @@ func TestNetSweepPlanErrors(t *testing.T) {
 		}
 	}
 }
-
-func TestHasFlag(t *testing.T) {
-	for _, tc := range []struct {
-		args []string
-		want bool
-	}{
-		{[]string{"-net", "-out", "x"}, true},
-		{[]string{"-out", "x", "--net"}, true},
-		{[]string{"-net=true"}, true},
-		{[]string{"-net=false"}, false},
-		{[]string{"-out", "x"}, false},
-		{[]string{"-netty"}, false},
-	} {
-		if got := hasFlag(tc.args, "net"); got != tc.want {
-			t.Errorf("hasFlag(%q) = %v, want %v", tc.args, got, tc.want)
-		}
-	}
-}

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 
 	"github.com/regimes/regimes/experiment"
+	"github.com/regimes/regimes/internal/cli"
 	"github.com/regimes/regimes/internal/progress"
 )
 
@@ -24,13 +23,7 @@ var cmdThermo = &Command{
 
 func thermoFlags(fs *flag.FlagSet) func([]string) error {
 	def := experiment.DefaultThermoConfig()
-	list := func(xs []float64) string {
-		var p []string
-		for _, x := range xs {
-			p = append(p, strconv.FormatFloat(x, 'g', -1, 64))
-		}
-		return strings.Join(p, ",")
-	}
+	list := cli.FormatFloats
 	c := experiment.ThermoConfig{}
 	var sphereELRs, elrs, lrs, wds, moms, out, runs, format string
 	var force, quiet bool
@@ -64,24 +57,6 @@ func thermoFlags(fs *flag.FlagSet) func([]string) error {
 	}
 }
 
-// parseRates parses a comma-separated list of finite numbers; zero is
-// allowed only when zeroOK.
-func parseRates(name, s string, zeroOK bool) ([]float64, error) {
-	out := []float64{}
-	for _, f := range strings.Split(s, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		v, err := strconv.ParseFloat(f, 64)
-		if err != nil || math.IsInf(v, 0) || math.IsNaN(v) || v < 0 || (v == 0 && !zeroOK) {
-			return nil, fmt.Errorf("-%s: %q is not a positive number", name, f)
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
 func runThermo(c experiment.ThermoConfig, sphereELRs, elrs, lrs, wds, moms, format, out string, force bool) error {
 	if out == "" {
 		return usagef("no output folder: give -out DIR")
@@ -90,11 +65,11 @@ func runThermo(c experiment.ThermoConfig, sphereELRs, elrs, lrs, wds, moms, form
 	for _, l := range []struct {
 		name, val string
 		dst       *[]float64
-		zero      bool
-	}{{"sphere-elrs", sphereELRs, &c.SphereELRs, false}, {"elrs", elrs, &c.ELRs, false}, {"lrs", lrs, &c.LRs, false},
-		{"wds", wds, &c.WDs, false}, {"momenta", moms, &c.Momenta, true}} {
-		if *l.dst, err = parseRates(l.name, l.val, l.zero); err != nil {
-			return err
+		rule      cli.Rule
+	}{{"sphere-elrs", sphereELRs, &c.SphereELRs, cli.Positive}, {"elrs", elrs, &c.ELRs, cli.Positive}, {"lrs", lrs, &c.LRs, cli.Positive},
+		{"wds", wds, &c.WDs, cli.Positive}, {"momenta", moms, &c.Momenta, cli.NonNegative}} {
+		if *l.dst, err = cli.Floats(l.val, l.rule); err != nil {
+			return fmt.Errorf("-%s: %v", l.name, err)
 		}
 	}
 	exts := strings.Split(format, ",")

@@ -32,6 +32,7 @@ var rules = []struct {
 	{"tfevents", []string{"*"}},
 	{"regime", []string{"*"}},
 	{"internal/fileio", []string{"*"}},
+	{"internal/cli", []string{"*"}},
 }
 
 // ours returns the module-relative name of an import path, or "" for

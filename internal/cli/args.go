@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"flag"
@@ -7,13 +7,13 @@ import (
 	"strings"
 )
 
-// parseArgs parses a command's flags wherever they stand among its
+// ParseAnywhere parses a command's flags wherever they stand among its
 // arguments, so that "regimes analyze FILE -loss x" works like
 // "regimes analyze -loss x FILE", and returns the positional arguments in
-// order. "--" ends the flags. A command whose flag set defines no flags
-// (sweep, whose subcommands parse their own) gets its arguments as they
-// are.
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+// order. "--" ends the flags. A flag set that defines no flags (a command
+// whose subcommands parse their own) gets its arguments back as they are.
+// A parse error is explained as Explain does.
+func ParseAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
 	defined := false
 	fs.VisitAll(func(*flag.Flag) { defined = true })
 	if !defined {
@@ -22,7 +22,7 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, explainFlagError(fs, err)
+			return nil, Explain(fs, err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -37,24 +37,26 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// explainFlagError adds a suggestion to an unknown flag's error: the
-// defined flag closest in spelling ("did you mean -loss?").
-func explainFlagError(fs *flag.FlagSet, err error) error {
+// Explain adds a suggestion to the error of an unknown flag: the flag of
+// fs closest in spelling ("did you mean -loss?"). Other errors are
+// returned as they are.
+func Explain(fs *flag.FlagSet, err error) error {
 	const prefix = "flag provided but not defined: -"
 	msg := err.Error()
 	if !strings.HasPrefix(msg, prefix) {
 		return err
 	}
 	name := strings.TrimLeft(strings.TrimPrefix(msg, prefix), "-")
-	if s := suggestFlag(fs, name); s != "" {
+	if s := Suggest(fs, name); s != "" {
 		return fmt.Errorf("%w; did you mean -%s?", err, s)
 	}
 	return err
 }
 
-// suggestFlag returns the defined flag nearest to name by edit distance,
-// if it is within a third of the name's length (at least 1), else "".
-func suggestFlag(fs *flag.FlagSet, name string) string {
+// Suggest returns the flag of fs nearest to name by edit distance (case
+// folded), if it is within a third of the name's length (at least 1),
+// else "".
+func Suggest(fs *flag.FlagSet, name string) string {
 	type cand struct {
 		name string
 		d    int
@@ -95,4 +97,20 @@ func editDistance(a, b string) int {
 		}
 	}
 	return d[len(ra)][len(rb)]
+}
+
+// HasBool reports whether args hold the boolean flag -name set to true
+// (-name, --name, -name=true), for a command that picks its flag set by
+// one flag before parsing.
+func HasBool(args []string, name string) bool {
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		a = strings.TrimLeft(a, "-")
+		if a == name || a == name+"=true" {
+			return true
+		}
+	}
+	return false
 }
