@@ -21,6 +21,6 @@
 // Package plots owns figure building only: it draws typed data it is given
 // and computes no science. It imports regime (the regime colours),
 // internal/fileio (atomic figure files) and internal/buildinfo (the build
-// a figure's provenance names), never toy, realnets, sweep or experiment; readers that turn result files into its data are
-// plots/figdata.
+// a figure's provenance names), never toy, realnets, sweep or experiment;
+// readers that turn result files into its data are plots/figdata.
 package plots

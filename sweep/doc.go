@@ -8,6 +8,7 @@
 // results of every shard, refusing to mix plans, and PointResult.Record
 // flattens one into a sweep result record.
 //
-// Package sweep imports internal/fileio and internal/memguard only; it knows nothing
-// of toys, networks or figures (their point runners live with them).
+// Package sweep imports internal/fileio, internal/memguard and
+// internal/progress only; it knows nothing of toys, networks or figures
+// (their point runners live with them).
 package sweep

@@ -150,3 +150,69 @@ func TestRulesBite(t *testing.T) {
 		}
 	}
 }
+
+// mayImport lists, for each package, the module packages it may import
+// directly, as its doc.go states them ("internal" stands for every
+// package under internal/; a package's own subpackages are always
+// allowed). Packages not listed (experiment, cmd/regimes) may import
+// every package of the module that TestImportRules allows.
+var mayImport = map[string][]string{
+	"analysis":                 {"regime", "tfevents", "internal"},
+	"sweep":                    {"internal/fileio", "internal/memguard", "internal/progress"},
+	"toy":                      {"analysis", "sweep", "internal"},
+	"realnets":                 {"analysis", "tfevents", "internal/fileio", "internal/memguard"},
+	"realnets/run":             {"realnets", "analysis", "tfevents", "internal/fileio", "internal/progress"},
+	"realnets/data":            {},
+	"realnets/gemm":            {"realnets/internal/cpu"},
+	"realnets/internal/sphere": {"realnets/internal/cpu"},
+	"realnets/internal/cpu":    {},
+	"plots":                    {"regime", "internal/fileio", "internal/buildinfo"},
+	"plots/figdata":            {"analysis", "plots", "regime", "tfevents"},
+	"regime":                   {},
+	"tfevents":                 {},
+	"internal/fileio":          {},
+	"internal/cli":             {},
+	"internal/buildinfo":       {},
+	"internal/memguard":        {},
+	"internal/progress":        {},
+}
+
+// TestDirectImports checks each package's direct imports of the module
+// against the list its doc.go gives (mayImport), and that every package
+// has a doc.go whose package comment says what it may import.
+func TestDirectImports(t *testing.T) {
+	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	for _, p := range packages(t, root) {
+		dir := filepath.Join(root, filepath.FromSlash(p))
+		doc, err := os.ReadFile(filepath.Join(dir, "doc.go"))
+		if p != "." && p != "internal/archtest" && (err != nil || !strings.Contains(string(doc), "import")) {
+			t.Errorf("%s: no doc.go saying what the package may import (%v)", p, err)
+		}
+		may, listed := mayImport[p]
+		if !listed {
+			continue
+		}
+		bp, err := build.ImportDir(dir, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range bp.Imports {
+			r := ours(imp)
+			if r == "" || within(r, p) {
+				continue
+			}
+			ok := false
+			for _, m := range may {
+				ok = ok || within(r, m)
+			}
+			if !ok {
+				t.Errorf("%s imports %s, which its doc.go does not allow (it may import %v)", p, r, may)
+			}
+		}
+	}
+	for p := range mayImport {
+		if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(p), "doc.go")); err != nil {
+			t.Errorf("mayImport lists %s, which has no doc.go: %v", p, err)
+		}
+	}
+}

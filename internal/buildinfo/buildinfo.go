@@ -1,9 +1,3 @@
-// Package buildinfo says which build of the program is running: the
-// module version, the VCS revision and time the binary was built from
-// (when the go command recorded them), whether the work tree had local
-// changes, and the Go version and platform. Commands print it for
-// "regimes version"; figures and result files can record it as
-// provenance.
 package buildinfo
 
 import (

@@ -7,6 +7,7 @@
 // It owns the rules by which a file becomes figure data (how seeds of one
 // cell combine, which rows a curve goes through, how a regime column
 // becomes bands); plots owns how the data are drawn. figdata imports
-// analysis (its Table reader), plots and regime; like plots, it imports
-// neither toy nor realnets.
+// analysis (its Table reader), plots, regime and tfevents (metrics logged
+// as TensorBoard scalars); like plots, it imports neither toy nor
+// realnets.
 package figdata

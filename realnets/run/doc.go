@@ -14,6 +14,7 @@
 //
 // Package run owns the folder layout and the resume. It imports realnets
 // (the trainer, its records and checkpoints), analysis (the regime
-// classifier, for ClassifyRun) and internal/fileio; never toy, plots,
+// classifier, for ClassifyRun), tfevents (the TensorBoard copy of the
+// progress), internal/fileio and internal/progress; never toy, plots,
 // sweep or experiment.
 package run
