@@ -60,3 +60,19 @@ func TestMeasuredPanelsBands(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// measuredPanelsExample is the data of the example and layout test.
+func measuredPanelsExample() MeasuredPanels {
+	lv := -1.0
+	return MeasuredPanels{Title: "measured against theory", Panels: []MeasuredPanel{
+		{XLabel: "ELR", YLabel: "energy", LogX: true, LogY: true,
+			Series: []MeasuredSeries{
+				{Name: "sphere", X: []float64{0.01, 0.1, 1}, Y: []float64{0.005, 0.05, 0.4}, Lo: []float64{0.0048, 0.048, 0.38}, Hi: []float64{0.0052, 0.052, 0.42}},
+				{Name: "fixed LR", X: []float64{0.01, 0.1, 1}, Y: []float64{0.0051, 0.052, 0.5}},
+			},
+			Curves: []Curve{{Name: "theory", X: []float64{0.01, 1}, Y: []float64{0.005, 0.5}}}},
+		{XLabel: "weight decay", YLabel: "slope", LogX: true,
+			Series: []MeasuredSeries{{Name: "sphere", X: []float64{0.001, 0.01}, Y: []float64{-0.98, -1.01}, Lo: []float64{-1, -1.03}, Hi: []float64{-0.96, -0.99}}},
+			Level:  &lv, LevelName: "ideal gas"},
+	}}
+}
