@@ -200,8 +200,9 @@ func readMetrics(name string) ([]realnets.Record, error) {
 }
 
 // NetSummary summarises a run: the last epoch's metrics and means over the
-// last tenth of the epochs (at least one; epoch 0 excluded) and of the
-// steps.
+// last tenth of the recorded epochs (at least one; epoch 0 excluded: of a
+// run that evaluates at log-spaced epochs only, realnets.EvalLog, that is
+// the last tenth of its records) and of the steps.
 func NetSummary(recs []realnets.Record, steps []realnets.StepRecord) map[string]any {
 	last := recs[len(recs)-1]
 	epochs := recs[1:]

@@ -33,6 +33,23 @@ const (
 	GradAll  GradMetrics = "all"  // after every epoch (the default)
 	GradLog  GradMetrics = "log"  // about ten epochs per decade, and the last
 	GradNone GradMetrics = "none" // never
+	// GradStart computes them at epoch 0 only: the starting point's
+	// gradient norm, which no training step measures.
+	GradStart GradMetrics = "start"
+)
+
+// EvalEpochs says at which epochs a run evaluates its metrics (a line of
+// metrics.jsonl: train and test loss, the gradient pass when GradMetrics
+// asks for it at that epoch, angles and norms). Its JSON is the name.
+type EvalEpochs string
+
+// The evaluation schedules.
+const (
+	EvalAll EvalEpochs = "all" // every epoch (the default)
+	// EvalLog evaluates at epoch 0, the log-spaced epochs 1, 2, 3, 4, 5,
+	// 6, 8, 10, 13, 16, 20, 25, 32, ... (about ten per decade: the epochs
+	// of GradLog) and the last.
+	EvalLog EvalEpochs = "log"
 )
 
 // TrainConfig describes one training run. It is stored in every checkpoint
@@ -86,9 +103,17 @@ type TrainConfig struct {
 	// GradMetrics is "all" (default: the gradient pass of
 	// SCIENCE.md section 5 after every epoch, about the cost of one
 	// more epoch), "log" (only at epochs 0, 1, 2, 3, 4, 5, 6, 8, 10, 13, 16,
-	// 20, 25, 32, ..., about ten per decade, and the last) or "none". Records
-	// without them have null gradient metrics.
+	// 20, 25, 32, ..., about ten per decade, and the last), "start" (epoch 0
+	// only) or "none". Records without them have null gradient metrics.
 	GradMetrics GradMetrics `json:"grad_metrics,omitempty"`
+	// EvalEpochs is "all" (or empty, the default: a record after every
+	// epoch) or "log": records only at epoch 0, at the log-spaced epochs of
+	// GradLog and at the last epoch, which skips the evaluation passes
+	// (over the training set, the test set and the gradient pass) of the
+	// other epochs. The training itself, and so steps.csv, is bitwise the
+	// same; AngleEpoch is still the angle over the one epoch before the
+	// record, and AngleStepMean the mean over that epoch's steps.
+	EvalEpochs EvalEpochs `json:"eval_epochs,omitempty"`
 	// TestSubset, when positive, evaluates the test metrics on the first
 	// TestSubset test images only (for quick experiments and tests).
 	TestSubset int `json:"test_subset,omitempty"`
@@ -210,8 +235,10 @@ func (c *TrainConfig) validate() error {
 		return fmt.Errorf("momentum %g: want 0 <= momentum < 1", c.Momentum)
 	case c.LR*c.WD >= 1:
 		return fmt.Errorf("lr*wd = %g: want less than 1", c.LR*c.WD)
-	case c.GradMetrics != GradAll && c.GradMetrics != GradLog && c.GradMetrics != GradNone:
-		return fmt.Errorf("grad metrics %q: want all, log or none", c.GradMetrics)
+	case c.GradMetrics != GradAll && c.GradMetrics != GradLog && c.GradMetrics != GradStart && c.GradMetrics != GradNone:
+		return fmt.Errorf("grad metrics %q: want all, log, start or none", c.GradMetrics)
+	case c.EvalEpochs != "" && c.EvalEpochs != EvalAll && c.EvalEpochs != EvalLog:
+		return fmt.Errorf("eval epochs %q: want all or log", c.EvalEpochs)
 	}
 	what := fmt.Sprintf("a %s of width %d", c.Model, c.Width)
 	if c.Model == "mlp" {
@@ -318,8 +345,15 @@ func isGradEpoch(epoch int) bool {
 	}
 }
 
+// evalEpoch reports whether a run of c records its metrics after epoch
+// (see EvalEpochs).
+func (c *TrainConfig) evalEpoch(epoch int) bool {
+	return c.EvalEpochs != EvalLog || isGradEpoch(epoch) || epoch == c.Epochs
+}
+
 // A Recorder receives a run's records as they are made: the starting point
-// (epoch 0) and then every epoch, in order. An error stops the run with
+// (epoch 0) and then every evaluated epoch (every epoch, unless
+// TrainConfig.EvalEpochs says otherwise), in order. An error stops the run with
 // that error. It is the in-memory counterpart of metrics.jsonl, for
 // callers that watch or stop a run (as gonum's optimize.Recorder).
 type Recorder interface {
@@ -559,6 +593,7 @@ type run struct {
 
 	angleSum float64 // sum of this epoch's step angles
 	nsteps   int     // steps in this epoch
+	badLoss  float64 // the first batch loss of this epoch that is not finite, else 0
 
 	first          int // epoch this session started after
 	batch, batches int // progress within the epoch under way
@@ -601,7 +636,7 @@ func (r *run) loop(ctx context.Context) error {
 	for r.epoch < cfg.Epochs {
 		epoch := r.epoch + 1
 		data.Permutation(perm, cfg.Seed, epoch)
-		r.angleSum, r.nsteps = 0, 0
+		r.angleSum, r.nsteps, r.badLoss = 0, 0, 0
 		r.progressEpoch, r.batch, r.batches = epoch, 0, nb
 		for k := 0; k < nb; k++ {
 			if err := ctx.Err(); err != nil {
@@ -618,6 +653,9 @@ func (r *run) loop(ctx context.Context) error {
 			r.train.Gather(x, y, perm[lo:hi])
 			loss, _ := r.model.Forward(x[:m*size], y[:m], m, Train, true)
 			st := r.opt.Step()
+			if r.badLoss == 0 && !finite(loss) {
+				r.badLoss = loss
+			}
 			r.angleSum += st.Angle
 			r.nsteps++
 			r.step++
@@ -629,15 +667,28 @@ func (r *run) loop(ctx context.Context) error {
 			r.report("training", nil)
 		}
 		r.epoch = epoch
-		rec := r.measure(epoch)
-		if !finite(rec.TrainLoss, rec.TestLoss, rec.SINorm, rec.ELR, deref(rec.GradNormMean), deref(rec.GradNormFull), deref(rec.GradNoise), deref(rec.AngleStepMean), deref(rec.AngleEpoch)) {
-			r.endProgress()
-			return fmt.Errorf("diverged in epoch %d: train loss %v, test loss %v, SI norm %v (metrics.jsonl holds the epochs before)", epoch, rec.TrainLoss, rec.TestLoss, rec.SINorm)
-		}
-		r.records = append(r.records, rec)
-		if err := r.record(); err != nil {
-			r.endProgress()
-			return err
+		evaluated := cfg.evalEpoch(epoch)
+		if evaluated {
+			rec := r.measure(epoch)
+			if !finite(rec.TrainLoss, rec.TestLoss, rec.SINorm, rec.ELR, deref(rec.GradNormMean), deref(rec.GradNormFull), deref(rec.GradNoise), deref(rec.AngleStepMean), deref(rec.AngleEpoch)) {
+				r.endProgress()
+				return fmt.Errorf("diverged in epoch %d: train loss %v, test loss %v, SI norm %v (metrics.jsonl holds the epochs before)", epoch, rec.TrainLoss, rec.TestLoss, rec.SINorm)
+			}
+			r.records = append(r.records, rec)
+			if err := r.record(); err != nil {
+				r.endProgress()
+				return err
+			}
+		} else {
+			// No record: only the checks of one, on what the epoch's
+			// steps measured, and the SI vector the next record's
+			// AngleEpoch starts from.
+			params := r.model.Params()
+			if n := SINorm(params); r.badLoss != 0 || !finite(n) {
+				r.endProgress()
+				return fmt.Errorf("diverged in epoch %d: batch loss %v, SI norm %v (metrics.jsonl holds the evaluated epochs before)", epoch, r.badLoss, n)
+			}
+			r.prevSI = SIVector(r.prevSI[:0], params)
 		}
 		last := epoch == cfg.Epochs
 		if LogEpoch(epoch) || last {
@@ -651,7 +702,9 @@ func (r *run) loop(ctx context.Context) error {
 		if err := r.save(true); err != nil {
 			return err
 		}
-		r.report("", &r.records[len(r.records)-1])
+		if evaluated {
+			r.report("", &r.records[len(r.records)-1])
+		}
 	}
 	r.endProgress()
 	return nil
@@ -667,7 +720,7 @@ func (r *run) measure(epoch int) Record {
 	r.report("evaluating the test set", nil)
 	rec.TestLoss, acc = r.eval.Loss(r.test, Eval)
 	rec.TestError = 100 - acc
-	if g := r.cfg.GradMetrics; g == "all" || g == "log" && (isGradEpoch(epoch) || epoch == r.cfg.Epochs) {
+	if g := r.cfg.GradMetrics; g == GradAll || g == GradLog && (isGradEpoch(epoch) || epoch == r.cfg.Epochs) || g == GradStart && epoch == 0 {
 		r.report("gradient pass", nil)
 		st := r.eval.Gradients(r.train)
 		if st.Batches > 0 {

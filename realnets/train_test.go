@@ -1,7 +1,10 @@
 package realnets
 
 import (
+	"context"
+	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/regimes/regimes/realnets/data"
@@ -31,4 +34,31 @@ func TestLogEpochs(t *testing.T) {
 func smallConfig(out, mnist string) TrainConfig {
 	return TrainConfig{Model: "mlp", Width: 16, Data: data.Config{Name: "mnist", Dir: mnist, Subset: 300},
 		ELR: 1e-3, Epochs: 3, Batch: 64, Seed: 7, HeadSeed: 3, Out: out, TestSubset: 200, Workers: 2}
+}
+
+// nanStore is a Store that sets a weight to NaN when the run has saved
+// epoch at.
+type nanStore struct{ at int }
+
+func (nanStore) Open(*State) error { return nil }
+func (n nanStore) Save(s *State) error {
+	if s.Epoch == n.at && s.Trained {
+		s.r.model.Params()[0].Data[0] = float32(math.NaN())
+	}
+	return nil
+}
+
+// TestDivergedUnevaluated checks that a run evaluating at log-spaced epochs
+// only stops at a diverging epoch it does not evaluate (7), naming it,
+// with the records of the evaluated epochs before.
+func TestDivergedUnevaluated(t *testing.T) {
+	c := smallConfig("", "")
+	c.Epochs, c.EvalEpochs = 9, EvalLog
+	res, err := Fit(context.Background(), c, FitOptions{Store: nanStore{at: 6}})
+	if err == nil || !strings.Contains(err.Error(), "diverged in epoch 7: batch loss NaN") {
+		t.Fatalf("error %v, want divergence in epoch 7", err)
+	}
+	if res == nil || len(res.Records) != 7 || res.Records[6].Epoch != 6 {
+		t.Errorf("records %+v, want epochs 0 to 6", res)
+	}
 }

@@ -96,7 +96,7 @@ func (n *netFlags) define(fs *flag.FlagSet, d netDefaults) {
 	fs.IntVar(&n.TestSubset, "test-subset", 0, "evaluate on the first N test images (0: all)")
 	fs.IntVar(&n.Batch, "batch", 128, "mini-batch size")
 	fs.Uint64Var(&n.HeadSeed, "head-seed", 0, "seed of the frozen last layer")
-	fs.StringVar((*string)(&n.GradMetrics), "grad-metrics", d.gradMetrics, "gradient-pass metrics: all, log (log-spaced epochs) or none")
+	fs.StringVar((*string)(&n.GradMetrics), "grad-metrics", d.gradMetrics, "gradient-pass metrics: all, log (log-spaced epochs), start (epoch 0 only) or none")
 	if d.perRun {
 		fs.Uint64Var(&n.subsetSeed, "subset-seed", 0, "draw the -subset at random with this seed (0: the first N)")
 		fs.IntVar(&n.Workers, "workers", 0, "goroutines per forward pass (0: GOMAXPROCS); results do not depend on it")

@@ -29,7 +29,7 @@ func CheckpointName(dir string, epoch int) string {
 
 // Run runs the training that cfg describes into the run folder cfg.Out:
 // config.json, metrics.jsonl (one Record per epoch, epoch 0 being the
-// starting point), steps.csv (one StepRecord per step, or per cfg.LogEvery
+// starting point, or per evaluated epoch: realnets.TrainConfig.EvalEpochs), steps.csv (one StepRecord per step, or per cfg.LogEvery
 // steps, with the header realnets.StepsHeader, rewritten at every epoch
 // end), sharpness.jsonl when cfg.Sharpness is set, and the checkpoints. It
 // shows a progress bar on progress when progress is not nil. It stops with
