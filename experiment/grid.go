@@ -427,6 +427,17 @@ func Grid(ctx context.Context, cfg GridConfig) (*GridResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// RunShard skips the cells another runner holds (a second grid, or
+	// sweep run, on the same folder): say who, rather than "no result".
+	if _, missing, err := sweep.Merge(p, []string{points}); err == nil {
+		for _, i := range missing {
+			if h := sweep.Holder(points, i); h != "" {
+				pt := p.Points[i]
+				return nil, fmt.Errorf("grid cell %d (seed %d, PLR %g) is being run by another process, %s, which holds %s: wait for it to finish, or stop it and run the grid again",
+					i, pt.Seed, pt.ELR, h, strings.TrimSuffix(sweep.PointFile(points, i), ".json")+".lock")
+			}
+		}
+	}
 	return MergeGrid(p, []string{points}, cfg.Out, false, cfg.Progress)
 }
 

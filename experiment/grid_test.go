@@ -11,12 +11,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/sweep"
 )
 
@@ -382,5 +384,36 @@ func checkGridLog(t *testing.T, log string, n int) {
 	}
 	if !strings.Contains(log, "pre-training epoch 3/3, train loss") || !strings.Contains(log, "fine-tuning at FLR 0.001 epoch 1/1") || !strings.Contains(log, "great-circle path") {
 		t.Errorf("the log lacks the epochs or the paths:\n%s", log)
+	}
+}
+
+// TestGridHeld: a grid whose cells another runner holds (their point
+// locks taken, here by this process) trains nothing and says which process
+// holds which cell, instead of "no result yet".
+func TestGridHeld(t *testing.T) {
+	dir := t.TempDir()
+	cfg := tinyGrid(dir)
+	p, err := NewGridPlan(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range p.Points {
+		name := strings.TrimSuffix(sweep.PointFile(filepath.Join(dir, "points"), i), ".json") + ".lock"
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		unlock, held, err := fileio.TryLock(name)
+		if err != nil || !held {
+			t.Fatal(held, err)
+		}
+		defer unlock()
+	}
+	_, err = Grid(context.Background(), cfg)
+	want := fmt.Sprintf("grid cell 0 (seed 1, PLR 0.001) is being run by another process, pid %d (", os.Getpid())
+	if err == nil || (runtime.GOOS == "linux" && !strings.Contains(err.Error(), want)) {
+		t.Fatalf("a grid whose cells are held: %v, want %q...", err, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "seed-1")); err == nil {
+		t.Errorf("trained a held cell")
 	}
 }

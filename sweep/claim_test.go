@@ -3,12 +3,17 @@ package sweep
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/regimes/regimes/internal/fileio"
 )
 
 // Defect 9 of issue 15: two "sweep run" processes on the same shard both did
@@ -65,5 +70,28 @@ func TestRunShardClaimsPoints(t *testing.T) {
 	}
 	if locks, _ := filepath.Glob(filepath.Join(dir, "*.lock")); len(locks) != 0 {
 		t.Errorf("lock files left after the next run: %v", locks)
+	}
+}
+
+// TestHolder: a point whose lock another runner holds is described by the
+// holder's pid and command line (here this test process holds it), and a
+// free or finished point by "".
+func TestHolder(t *testing.T) {
+	dir := t.TempDir()
+	if h := Holder(dir, 3); h != "" {
+		t.Errorf("a point nobody holds: %q", h)
+	}
+	name := strings.TrimSuffix(PointFile(dir, 3), ".json") + ".lock"
+	unlock, held, err := fileio.TryLock(name)
+	if err != nil || !held {
+		t.Fatal(held, err)
+	}
+	h := Holder(dir, 3)
+	if runtime.GOOS == "linux" && !strings.HasPrefix(h, fmt.Sprintf("pid %d (%s", os.Getpid(), os.Args[0])) {
+		t.Errorf("a point this process holds: %q", h)
+	}
+	unlock()
+	if h := Holder(dir, 3); h != "" {
+		t.Errorf("after unlock: %q", h)
 	}
 }

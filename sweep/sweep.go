@@ -433,6 +433,30 @@ func claim(p *Plan, dir string, pt Point) (unlock func(), held bool, err error) 
 	return unlock, true, nil
 }
 
+// Holder describes the process that holds the lock of point index in dir
+// (another runner of the sweep working on it, RunShard), or returns ""
+// when the point is not locked or the holder cannot be told (on Linux it
+// is read from /proc/locks): "pid N (COMMAND LINE)", or "pid N (exited)"
+// when the lock outlived the process that took it in a child.
+func Holder(dir string, index int) string {
+	name := strings.TrimSuffix(PointFile(dir, index), ".json") + ".lock"
+	if unlock, held, err := fileio.TryLock(name); err != nil || held {
+		if held {
+			unlock()
+		}
+		return ""
+	}
+	pid, ok := fileio.LockHolder(name)
+	if !ok {
+		return "an unknown process"
+	}
+	cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return fmt.Sprintf("pid %d (exited)", pid)
+	}
+	return fmt.Sprintf("pid %d (%s)", pid, strings.TrimSpace(strings.ReplaceAll(string(cmd), "\x00", " ")))
+}
+
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func readPointResult(name string) (*PointResult, error) {

@@ -3,6 +3,7 @@ package fileio
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -39,5 +40,24 @@ func TestRemoveStale(t *testing.T) {
 	}
 	if r, err := RemoveStale(filepath.Join(dir, "none")); err != nil || r != nil {
 		t.Errorf("missing folder: %v, %v", r, err)
+	}
+}
+
+func TestLockHolder(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "p.lock")
+	unlock, held, err := TryLock(name)
+	if err != nil || !held {
+		t.Fatalf("TryLock: %v %v", held, err)
+	}
+	pid, ok := LockHolder(name)
+	if runtime.GOOS == "linux" && (!ok || pid != os.Getpid()) {
+		t.Errorf("LockHolder of a lock this process holds: %d %v, want %d", pid, ok, os.Getpid())
+	}
+	unlock()
+	if err := os.WriteFile(name, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if pid, ok := LockHolder(name); ok {
+		t.Errorf("LockHolder of an unlocked file: %d", pid)
 	}
 }
