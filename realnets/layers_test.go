@@ -288,3 +288,71 @@ func TestColSums(t *testing.T) {
 		}
 	}
 }
+
+// poolRef is the definition of normReluPool2's pooling on one window: the
+// first maximum of a, b, c, d by float comparison (PyTorch's tie rule), or
+// (0, noMax) when it is not positive.
+func poolRef(a, b, c, d float32) (float32, uint8) {
+	m, k := a, uint8(0)
+	if b > m {
+		m, k = b, 1
+	}
+	if c > m {
+		m, k = c, 2
+	}
+	if d > m {
+		m, k = d, 3
+	}
+	if m <= 0 {
+		m, k = 0, noMax
+	}
+	return m, k
+}
+
+// TestNormReluPool2 compares normReluPool2 bit for bit with poolRef on
+// windows of every pattern of ties, signed zeros, infinities and negative
+// values, and checks that orderKey orders floats as they compare.
+func TestNormReluPool2(t *testing.T) {
+	vals := []float32{float32(math.Inf(-1)), -3, -1, float32(math.Copysign(0, -1)), 0, 1e-45, 0.5, 1, 3, float32(math.Inf(1))}
+	for i := 1; i < len(vals); i++ {
+		if a, b := orderKey(vals[i-1]), orderKey(vals[i]); a >= b {
+			t.Errorf("orderKey(%v) = %d >= orderKey(%v) = %d", vals[i-1], a, vals[i], b)
+		}
+	}
+	// One window per choice of four values (with repetition): a 2×2n plane.
+	n := len(vals) * len(vals) * len(vals) * len(vals)
+	z := make([]float32, 4*n)
+	want := make([]float32, n)
+	wantIdx := make([]uint8, n)
+	for i := range n {
+		a, b, c, d := vals[i%10], vals[i/10%10], vals[i/100%10], vals[i/1000]
+		z[2*i], z[2*i+1], z[2*n+2*i], z[2*n+2*i+1] = a, b, c, d
+		want[i], wantIdx[i] = poolRef(a, b, c, d)
+	}
+	out := make([]float32, n)
+	idx := make([]uint8, n)
+	zz := append([]float32(nil), z...)
+	normReluPool2(out, idx, zz, 2, 2*n, 0, 1)
+	for i := range n {
+		if math.Float32bits(out[i]) != math.Float32bits(want[i]) || idx[i] != wantIdx[i] {
+			t.Fatalf("window %v %v %v %v: %v at %d, want %v at %d", z[2*i], z[2*i+1], z[2*n+2*i], z[2*n+2*i+1], out[i], idx[i], want[i], wantIdx[i])
+		}
+	}
+	// Random normalised planes.
+	rng := rand.New(rand.NewPCG(3, 1))
+	const h, w = 16, 32
+	z = randSlice(rng, h*w, 1)
+	out, idx = make([]float32, h*w/4), make([]uint8, h*w/4)
+	const mean, invstd = 0.125, 1.75
+	zz = append([]float32(nil), z...)
+	normReluPool2(out, idx, zz, h, w, mean, invstd)
+	for y := 0; y < h/2; y++ {
+		for x := 0; x < w/2; x++ {
+			v := func(dy, dx int) float32 { return (z[(2*y+dy)*w+2*x+dx] - mean) * invstd }
+			m, k := poolRef(v(0, 0), v(0, 1), v(1, 0), v(1, 1))
+			if j := y*w/2 + x; math.Float32bits(out[j]) != math.Float32bits(m) || idx[j] != k {
+				t.Fatalf("window (%d, %d): %v at %d, want %v at %d", y, x, out[j], idx[j], m, k)
+			}
+		}
+	}
+}
