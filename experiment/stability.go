@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"syscall"
 	"time"
 
 	"gonum.org/v1/gonum/floats"
@@ -36,6 +37,10 @@ type StabilityConfig struct {
 	// mean effective tangent Hessian.
 	SLQProbes int `json:"slq_probes,omitempty"`
 	SLQSteps  int `json:"slq_steps,omitempty"`
+	// GNProbes, when positive (and SLQSteps too), adds the SLQ spectrum of
+	// the mean effective tangent Gauss-Newton matrix
+	// (realnets.Landscape.EffectiveGaussNewton), SLQSteps steps per probe.
+	GNProbes int `json:"gn_probes,omitempty"`
 	// FDStep is the finite-difference step of the Hessian-vector products
 	// relative to ||x|| (an angle in radians; default 1e-3). The loss of a
 	// ReLU network is only piecewise smooth, and along its sharpest
@@ -106,11 +111,43 @@ type StabilityResult struct {
 	BatchThreshold float64                       `json:"batch_threshold"`
 	// Spectrum is the SLQ estimate of Hbar's spectrum, when asked for.
 	Spectrum *analysis.Spectrum `json:"spectrum,omitempty"`
+	// GNSpectrum is the SLQ estimate of the spectrum of the mean effective
+	// tangent Gauss-Newton matrix on the same batches, when asked for.
+	GNSpectrum *analysis.Spectrum `json:"gn_spectrum,omitempty"`
+	// SpectrumTime and GNSpectrumTime are the costs of the two SLQ runs.
+	SpectrumTime   *Cost `json:"spectrum_time,omitempty"`
+	GNSpectrumTime *Cost `json:"gn_spectrum_time,omitempty"`
 	// Batches and Images are what the Hessians were averaged over.
 	Batches int `json:"batches"`
 	Images  int `json:"images"`
-	// WallTime is the computation's wall time in seconds.
+	// WallTime is the computation's wall time in seconds, CPUTime the
+	// process's user and system CPU time over it (both under whatever load
+	// the machine had).
 	WallTime float64 `json:"wall_time"`
+	CPUTime  float64 `json:"cpu_time,omitempty"`
+}
+
+// Cost is the wall time and the process's CPU time (user plus system) of
+// a computation, in seconds.
+type Cost struct {
+	Wall float64 `json:"wall"`
+	CPU  float64 `json:"cpu"`
+}
+
+// costSince returns the cost since the wall time start and the process CPU
+// time cpu0 (processCPU).
+func costSince(start time.Time, cpu0 float64) *Cost {
+	return &Cost{Wall: time.Since(start).Seconds(), CPU: processCPU() - cpu0}
+}
+
+// processCPU returns the process's user plus system CPU time in seconds
+// (0 where getrusage is not available).
+func processCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // Stability measures the linear stability of the model's current point on
@@ -118,7 +155,7 @@ type StabilityResult struct {
 // were and overwrites Param.Grad.
 func Stability(m realnets.Model, b realnets.Batches, cfg StabilityConfig) (StabilityResult, error) {
 	cfg = cfg.withDefaults()
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	l, err := realnets.NewLandscape(m, b, cfg.FDStep)
 	if err != nil {
 		return StabilityResult{}, err
@@ -146,10 +183,21 @@ func Stability(m realnets.Model, b realnets.Batches, cfg StabilityConfig) (Stabi
 	res.BatchSharpness = l.BatchSharpness()
 	res.BatchThreshold = 2 / res.BatchSharpness.Ratio
 	if cfg.SLQProbes > 0 && cfg.SLQSteps > 0 {
+		t0, c0 := time.Now(), processCPU()
 		s := analysis.SLQ(eff, analysis.SLQConfig{Probes: cfg.SLQProbes, Steps: cfg.SLQSteps, Seed: cfg.Seed, Stream: 2})
-		res.Spectrum = &s
+		res.Spectrum, res.SpectrumTime = &s, costSince(t0, c0)
 	}
-	res.WallTime = time.Since(start).Seconds()
+	if cfg.GNProbes > 0 && cfg.SLQSteps > 0 {
+		t0, c0 := time.Now(), processCPU()
+		gn, err := l.EffectiveGaussNewton()
+		if err != nil {
+			return res, err
+		}
+		s := analysis.SLQ(gn, analysis.SLQConfig{Probes: cfg.GNProbes, Steps: cfg.SLQSteps, Seed: cfg.Seed, Stream: 2})
+		res.GNSpectrum, res.GNSpectrumTime = &s, costSince(t0, c0)
+	}
+	c := costSince(start, cpu0)
+	res.WallTime, res.CPUTime = c.Wall, c.CPU
 	return res, nil
 }
 

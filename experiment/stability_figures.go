@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/internal/fileio"
@@ -67,6 +68,10 @@ type PredictionRow struct {
 	Batch          float64    `json:"batch_threshold"`
 	BatchCI        [2]float64 `json:"batch_threshold_ci"`
 	ELRTimesLambda float64    `json:"elr_times_lambda_max"`
+	// SpectrumTop and GNSpectrumTop are the largest SLQ nodes of the
+	// Hessian and Gauss-Newton spectra, when measured.
+	SpectrumTop   float64 `json:"spectrum_top,omitempty"`
+	GNSpectrumTop float64 `json:"gn_spectrum_top,omitempty"`
 }
 
 // PredictionSummary compares the predictions with the measured boundary.
@@ -129,6 +134,12 @@ func Summarise(rs []StabilityResult, boundary [2]float64) PredictionSummary {
 			MS: r.MSThreshold, MSCI: r.MSThresholdCI, Batch: r.BatchThreshold,
 			BatchCI:        [2]float64{r.BatchThreshold / (1 + rel), r.BatchThreshold / math.Max(1-rel, 1e-9)},
 			ELRTimesLambda: e * r.LambdaMax}
+		if r.Spectrum != nil {
+			_, row.SpectrumTop = r.Spectrum.Range()
+		}
+		if r.GNSpectrum != nil {
+			_, row.GNSpectrumTop = r.GNSpectrum.Range()
+		}
 		s.Rows = append(s.Rows, row)
 		s.GD.add(count(row.GDCI[0], row.GDCI[1], boundary))
 		s.MS.add(count(row.MSCI[0], row.MSCI[1], boundary))
@@ -137,10 +148,42 @@ func Summarise(rs []StabilityResult, boundary [2]float64) PredictionSummary {
 	return s
 }
 
+// Table returns the summary as a Markdown table: per row the ELR of the
+// run, lambda_max, ELR x lambda_max, the three thresholds with their
+// intervals and the top SLQ nodes of the Hessian and Gauss-Newton spectra,
+// then the measured bracket; values to 3 significant digits.
+func (s PredictionSummary) Table() string {
+	var b strings.Builder
+	b.WriteString("| ELR of the run | lambda_max (eff.) | ELR x lambda_max | GD 2/lambda_max [95% CI] | mean-square [95% CI] | 2/batch sharpness [95% CI] | top SLQ node: Hessian, GN |\n")
+	b.WriteString("| --- | --- | --- | --- | --- | --- | --- |\n")
+	ci := func(v float64, c [2]float64) string { return fmt3(v) + " [" + fmt3(c[0]) + ", " + fmt3(c[1]) + "]" }
+	top := func(v float64) string {
+		if v == 0 {
+			return "-"
+		}
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	for _, r := range s.Rows {
+		fmt.Fprintf(&b, "| %s | %.0f | %.2f | %s | %s | %s | %s, %s |\n", fmt3(r.ELR), r.LambdaMax, r.ELRTimesLambda,
+			ci(r.GD, r.GDCI), ci(r.MS, r.MSCI), ci(r.Batch, r.BatchCI), top(r.SpectrumTop), top(r.GNSpectrumTop))
+	}
+	fmt.Fprintf(&b, "| measured 1\\|2 bracket | | | %s to %s | | | |\n", fmt3(s.Boundary[0]), fmt3(s.Boundary[1]))
+	return b.String()
+}
+
+// fmt3 formats x with 3 significant digits in exponent form without a
+// leading zero in the exponent: 8.83e-4.
+func fmt3(x float64) string {
+	t := strconv.FormatFloat(x, 'e', 2, 64)
+	t = strings.Replace(t, "e-0", "e-", 1)
+	return strings.Replace(t, "e+0", "e+", 1)
+}
+
 // StabilityFigures writes the sharpness-tracking figure (track), the
-// prediction check (check) and the SLQ spectra at the last epochs
-// (spectrum) as PNG and SVG into dir, with their data as CSV, and
-// summary.json.
+// prediction check (check) and the SLQ spectra at the last epochs of the
+// Hessian (spectrum) and of the Gauss-Newton matrix (gn-spectrum, when
+// measured) as PNG and SVG into dir, with their data as CSV, and
+// summary.json and its Table as table.md.
 func StabilityFigures(dir string, rs []StabilityResult, boundary [2]float64) (PredictionSummary, error) {
 	if err := fileio.MkdirClean(dir); err != nil {
 		return PredictionSummary{}, err
@@ -199,45 +242,69 @@ func StabilityFigures(dir string, rs []StabilityResult, boundary [2]float64) (Pr
 	if err := save("check", cf); err != nil {
 		return sum, err
 	}
-	// SLQ spectra at the last epochs, on a symmetric-log-free linear axis.
-	var series []plots.BandSeries
+	// SLQ spectra at the last epochs on a linear axis: the Hessian's
+	// (spectrum) and the Gauss-Newton matrix's (gn-spectrum), on the same
+	// grid and kernel so that the two figures compare directly.
+	hessian := func(r StabilityResult) *analysis.Spectrum { return r.Spectrum }
+	gaussNewton := func(r StabilityResult) *analysis.Spectrum { return r.GNSpectrum }
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, row := range sum.Rows {
 		for _, r := range byELR[row.ELR] {
-			if r.Epoch == row.Epoch && r.Spectrum != nil {
-				a, b := r.Spectrum.Range()
-				lo, hi = math.Min(lo, a), math.Max(hi, b)
+			for _, s := range []*analysis.Spectrum{r.Spectrum, r.GNSpectrum} {
+				if r.Epoch == row.Epoch && s != nil {
+					a, b := s.Range()
+					lo, hi = math.Min(lo, a), math.Max(hi, b)
+				}
 			}
 		}
 	}
 	if hi > lo {
 		grid := analysis.Grid(lo-0.05*(hi-lo), hi+0.05*(hi-lo), 400)
 		sigma := 0.03 * (hi - lo)
-		for i, row := range sum.Rows {
-			for _, r := range byELR[row.ELR] {
-				if r.Epoch != row.Epoch || r.Spectrum == nil {
-					continue
-				}
-				rho := r.Spectrum.Density(grid, sigma)
-				for k := range rho {
-					rho[k] = math.Max(rho[k]*float64(r.Spectrum.Dim), 1e-2)
-				}
-				series = append(series, plots.BandSeries{Name: "η\u0303 " + fmtELR(row.ELR), X: grid, Mean: rho, Color: runColor(i, len(sum.Rows))})
-				if err := fileio.WriteFile(filepath.Join(dir, "spectrum-"+fmtELR(row.ELR)+".csv"), func(w io.Writer) error {
-					return r.Spectrum.WriteDensityCSV(w, grid, sigma)
-				}); err != nil {
-					return sum, err
+		for _, f := range []struct {
+			name, xlabel string
+			get          func(StabilityResult) *analysis.Spectrum
+		}{
+			{"spectrum", "effective tangent Hessian eigenvalue", hessian},
+			{"gn-spectrum", "effective tangent Gauss-Newton eigenvalue", gaussNewton},
+		} {
+			var series []plots.BandSeries
+			for i, row := range sum.Rows {
+				for _, r := range byELR[row.ELR] {
+					sp := f.get(r)
+					if r.Epoch != row.Epoch || sp == nil {
+						continue
+					}
+					rho := sp.Density(grid, sigma)
+					for k := range rho {
+						rho[k] = math.Max(rho[k]*float64(sp.Dim), 1e-2)
+					}
+					series = append(series, plots.BandSeries{Name: "η\u0303 " + fmtELR(row.ELR), X: grid, Mean: rho, Color: runColor(i, len(sum.Rows))})
+					if err := fileio.WriteFile(filepath.Join(dir, f.name+"-"+fmtELR(row.ELR)+".csv"), func(w io.Writer) error {
+						return sp.WriteDensityCSV(w, grid, sigma)
+					}); err != nil {
+						return sum, err
+					}
 				}
 			}
+			if len(series) == 0 {
+				continue
+			}
+			sf, _, err := plots.NewBandPanels(plots.BandPanels{XLabel: f.xlabel,
+				Panels: []plots.BandPanel{{YLabel: "eigenvalues per unit (SLQ; floor 0.01)", LogY: true, Series: series}}})
+			if err != nil {
+				return sum, err
+			}
+			if err := save(f.name, sf); err != nil {
+				return sum, err
+			}
 		}
-		sf, _, err := plots.NewBandPanels(plots.BandPanels{XLabel: "effective tangent Hessian eigenvalue",
-			Panels: []plots.BandPanel{{YLabel: "eigenvalues per unit (SLQ; floor 0.01)", LogY: true, Series: series}}})
-		if err != nil {
-			return sum, err
-		}
-		if err := save("spectrum", sf); err != nil {
-			return sum, err
-		}
+	}
+	if err := fileio.WriteFile(filepath.Join(dir, "table.md"), func(w io.Writer) error {
+		_, err := io.WriteString(w, sum.Table())
+		return err
+	}); err != nil {
+		return sum, err
 	}
 	if err := fileio.WriteFile(filepath.Join(dir, "summary.json"), func(w io.Writer) error {
 		enc := json.NewEncoder(w)

@@ -97,9 +97,49 @@ func TestStabilityOfExact(t *testing.T) {
 // not above the GD one.
 func TestStabilityNet(t *testing.T) {
 	m, b := tinyMLPn(128, 32)
-	r, err := Stability(m, b, StabilityConfig{TopK: 3, LanczosSteps: 20, FDStep: 3e-4, Seed: 1, SLQProbes: 2, SLQSteps: 10})
+	r, err := Stability(m, b, StabilityConfig{TopK: 3, LanczosSteps: 20, FDStep: 3e-4, Seed: 1, SLQProbes: 2, SLQSteps: 10, GNProbes: 2})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The Gauss-Newton spectrum: on the tangent space, its Ritz values
+	// inside the dense operator's spectral range (Cauchy interlacing), which
+	// is non-negative.
+	if r.GNSpectrum == nil || r.GNSpectrum.Dim != 77 || r.GNSpectrumTime == nil || r.SpectrumTime == nil {
+		t.Fatalf("GN spectrum %v, times %v %v", r.GNSpectrum, r.GNSpectrumTime, r.SpectrumTime)
+	}
+	l, err := realnets.NewLandscape(m, b, 3e-4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gn, err := l.EffectiveGaussNewton()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := gn.Dim()
+	dense := mat.NewSymDense(d, nil)
+	e, c := make([]float64, d), make([]float64, d)
+	cols := make([][]float64, d)
+	for j := range d {
+		clear(e)
+		e[j] = 1
+		gn.Apply(c, e)
+		cols[j] = append([]float64(nil), c...)
+	}
+	for i := range d {
+		for j := i; j < d; j++ {
+			dense.SetSym(i, j, (cols[j][i]+cols[i][j])/2)
+		}
+	}
+	var es mat.EigenSym
+	es.Factorize(dense, false)
+	vals := es.Values(nil)
+	top := vals[d-1]
+	if vals[0] < -1e-3*top {
+		t.Errorf("dense GN has eigenvalue %v (top %v)", vals[0], top)
+	}
+	lo, hi := r.GNSpectrum.Range()
+	if lo < -2e-3*top || hi > top*(1+2e-3) {
+		t.Errorf("GN Ritz values [%v, %v] outside the dense range [%v, %v]", lo, hi, vals[0], top)
 	}
 	if !(r.MSThreshold > 0 && r.MSThreshold <= r.GDThreshold*(1+1e-9)) {
 		t.Errorf("mean-square threshold %v, GD %v", r.MSThreshold, r.GDThreshold)
@@ -149,6 +189,10 @@ func TestStabilityFigures(t *testing.T) {
 			r := StabilityResult{Epoch: ep, ELR: e, LambdaMax: lam, GDThreshold: 2 / lam, GDThresholdCI: [2]float64{1.8 / lam, 2.2 / lam},
 				MSThreshold: 1.9 / lam, MSThresholdCI: [2]float64{1.7 / lam, 2.1 / lam}, BatchThreshold: 3 / lam}
 			r.BatchSharpness.Ratio, r.BatchSharpness.Mean, r.BatchSharpness.MeanStdErr = lam/1.5, lam/1.5, lam/20
+			if ep == 20 {
+				r.Spectrum = &analysis.Spectrum{Dim: 10, Probes: []analysis.Quadrature{{Nodes: []float64{-1, 0, lam}, Weights: []float64{0.2, 0.7, 0.1}}}}
+				r.GNSpectrum = &analysis.Spectrum{Dim: 10, Probes: []analysis.Quadrature{{Nodes: []float64{0, lam / 2}, Weights: []float64{0.9, 0.1}}}}
+			}
 			rs = append(rs, r)
 		}
 	}
@@ -164,7 +208,7 @@ func TestStabilityFigures(t *testing.T) {
 	if len(s.Rows) != 2 || s.GD.Inside != 2 || s.MS.Inside != 2 || s.Batch.Inside != 1 || s.Batch.Above != 1 {
 		t.Errorf("summary %+v", s)
 	}
-	for _, f := range []string{"track.png", "check.svg", "summary.json"} {
+	for _, f := range []string{"track.png", "check.svg", "summary.json", "spectrum.png", "gn-spectrum.png", "gn-spectrum-0.001.csv", "spectrum-0.0001.csv"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}
@@ -206,5 +250,58 @@ func TestRunStabilityProgress(t *testing.T) {
 		if end := lines[len(lines)-1]; !strings.HasPrefix(end, "stability: stage 2/2 (100%)") || !strings.Contains(end, "ETA 0s") {
 			t.Errorf("round %d: last line %q", round+1, end)
 		}
+	}
+}
+
+// TestRunStabilityResume: a training interrupted after its first epoch
+// (its later checkpoints removed) resumes, and the measurement at its last
+// epoch is bitwise that of the uninterrupted run; a folder holding another
+// training is refused.
+func TestRunStabilityResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a small run")
+	}
+	sc := StabilityConfig{Batches: 2, TopK: 2, LanczosSteps: 6, Bootstrap: 20, FDStep: 3e-4, Seed: 1}
+	cfg := StabilityRunConfig{
+		Out:  t.TempDir(),
+		ELRs: []float64{1e-3},
+		Train: realnets.TrainConfig{Model: "mlp", Width: 16, Data: data.Config{Name: "mnist", Subset: 256},
+			Epochs: 2, Batch: 64, Seed: 1, TestSubset: 100, GradMetrics: "none", Workers: 1},
+		Epochs: []int{2}, Final: sc, Tracking: sc,
+	}
+	first, err := RunStability(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(cfg.Out, "elr-00")
+	names, _ := filepath.Glob(filepath.Join(dir, "*.ckpt"))
+	removed := 0
+	for _, n := range names {
+		if b := filepath.Base(n); b != "epoch-000000.ckpt" && b != "epoch-000001.ckpt" {
+			if err := os.Remove(n); err != nil {
+				t.Fatal(err)
+			}
+			removed++
+		}
+	}
+	if removed == 0 {
+		t.Fatalf("no checkpoint after epoch 1 among %v", names)
+	}
+	again, err := RunStability(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again[0].LambdaMax != first[0].LambdaMax || again[0].Loss != first[0].Loss || again[0].BatchThreshold != first[0].BatchThreshold {
+		t.Errorf("resumed run measures lambda_max %v loss %v, uninterrupted %v %v", again[0].LambdaMax, again[0].Loss, first[0].LambdaMax, first[0].Loss)
+	}
+	// Another ELR in the same folder: refused, naming the folder.
+	for _, n := range names {
+		if filepath.Base(n) != "epoch-000000.ckpt" && filepath.Base(n) != "epoch-000001.ckpt" {
+			os.Remove(n)
+		}
+	}
+	cfg.ELRs = []float64{2e-3}
+	if _, err := RunStability(context.Background(), cfg, nil); err == nil || !strings.Contains(err.Error(), "another training") {
+		t.Errorf("another training in %s: error %v", dir, err)
 	}
 }

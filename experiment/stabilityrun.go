@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -50,13 +51,13 @@ func MNISTStabilityConfig(out string, elrs []float64) StabilityRunConfig {
 			Epochs: 20, Batch: 128, Seed: 1, TestSubset: 500, GradMetrics: "log",
 		},
 		Epochs:   []int{1, 5, 20},
-		Final:    StabilityConfig{Batches: 4, TopK: 4, LanczosSteps: 12, SLQProbes: 2, SLQSteps: 16, Seed: 1},
+		Final:    StabilityConfig{Batches: 4, TopK: 4, LanczosSteps: 12, SLQProbes: 2, SLQSteps: 16, GNProbes: 2, Seed: 1},
 		Tracking: StabilityConfig{Batches: 4, TopK: 3, LanczosSteps: 10, Seed: 1},
 	}
 }
 
 // RunStability trains every ELR of cfg (reusing a finished run in its
-// folder) and measures the stability at cfg.Epochs, writing
+// folder and resuming an interrupted one) and measures the stability at cfg.Epochs, writing
 // Out/stability.jsonl atomically after every measurement. It reports its
 // progress on w (nil: quiet), one stage an ELR, with the elapsed time and
 // an ETA: a live line on a terminal, else a line per training epoch and
@@ -83,6 +84,18 @@ func runStability(ctx context.Context, cfg StabilityRunConfig, rep *progress.Rep
 		tc.ELR, tc.Out = elr, dir
 		last := filepath.Join(dir, fmt.Sprintf("epoch-%06d.ckpt", tc.Epochs))
 		if _, err := os.Stat(last); err != nil {
+			// An interrupted run resumes from its last checkpoint, bitwise
+			// as if uninterrupted (run.Run), when it is this training.
+			if ck := run.LastCheckpoint(dir); ck != "" {
+				c, err := realnets.LoadCheckpoint(ck)
+				if err != nil {
+					return out, fmt.Errorf("ELR %g: %v", elr, err)
+				}
+				if !sameTraining(c.Config, tc) {
+					return out, fmt.Errorf("ELR %g: %s holds another training (%s %d epochs at ELR %g, seed %d); move it away", elr, dir, c.Config.Model, c.Config.Epochs, c.Config.ELR, c.Config.Seed)
+				}
+				tc.Resume = true
+			}
 			if rep != nil {
 				tc.Progress = func(p realnets.TrainProgress) {
 					frac := 0.5 * (float64(max(p.Epoch-1, 0)) + float64(p.Batch)/float64(max(p.Batches, 1))) / float64(max(tc.Epochs, 1))
@@ -119,6 +132,13 @@ func runStability(ctx context.Context, cfg StabilityRunConfig, rep *progress.Rep
 		}
 	}
 	return out, nil
+}
+
+// sameTraining reports whether a and b train the same network on the same
+// data with the same ELR, batch, epochs and seeds.
+func sameTraining(a, b realnets.TrainConfig) bool {
+	return a.Model == b.Model && a.Width == b.Width && a.Data == b.Data && a.ELR == b.ELR && a.Epochs == b.Epochs &&
+		a.Batch == b.Batch && a.Seed == b.Seed && a.HeadSeed == b.HeadSeed
 }
 
 func writeJSONL[T any](name string, rs []T) error {
@@ -187,6 +207,63 @@ func StabilityCheck(ctx context.Context, cfg StabilityCheckConfig, w io.Writer) 
 	rep.Done(n+1, "slices through "+last(cfg.SliceFrom))
 	if err := writeJSONL(filepath.Join(cfg.Run.Out, "slices.json"), []SliceResult{sl}); err != nil {
 		return sum, err
+	}
+	return sum, SliceFigures(figs, sl)
+}
+
+// ReadStability reads the results of RunStability from name (one
+// StabilityResult per line).
+func ReadStability(name string) ([]StabilityResult, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []StabilityResult
+	dec := json.NewDecoder(f)
+	for {
+		var r StabilityResult
+		if err := dec.Decode(&r); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("%s: result %d: %v", name, len(out)+1, err)
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no results", name)
+	}
+	return out, nil
+}
+
+// RedrawStability redraws what StabilityCheck draws from the results it
+// wrote into the folder out (stability.jsonl and, when present,
+// slices.json), comparing with the bracket of summary, without training or
+// measuring anything: for figures, summary.json and table.md made by a
+// newer version of the drawing code.
+func RedrawStability(out, summary string) (PredictionSummary, error) {
+	bracket, err := Boundary12(summary)
+	if err != nil {
+		return PredictionSummary{}, err
+	}
+	rs, err := ReadStability(filepath.Join(out, "stability.jsonl"))
+	if err != nil {
+		return PredictionSummary{}, err
+	}
+	figs := filepath.Join(out, "figures")
+	sum, err := StabilityFigures(figs, rs, bracket)
+	if err != nil {
+		return sum, err
+	}
+	b, err := os.ReadFile(filepath.Join(out, "slices.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return sum, nil
+	} else if err != nil {
+		return sum, err
+	}
+	var sl SliceResult
+	if err := json.Unmarshal(b, &sl); err != nil {
+		return sum, fmt.Errorf("%s: %v", filepath.Join(out, "slices.json"), err)
 	}
 	return sum, SliceFigures(figs, sl)
 }

@@ -251,3 +251,79 @@ func TestHessianDecomposition(t *testing.T) {
 		t.Errorf("H - (PHP - (g x^T + x g^T)/|x|^2) = %.3g (scale %.3g)", worst, scale)
 	}
 }
+
+// TestSLQLSQMoments is the moment acceptance on the lsq toy's
+// Hessian: at a generic point of the sphere the Gauss rule of m Lanczos
+// steps on the tangent Hessian P Hess F P reproduces the probe's moments
+// v^T A^k v / ||v||^2 (by repeated products) to 1e-8 for every degree
+// k < 2m, about the centre of the spectrum as well as about 0 (so that
+// both ends count), and misses the centred moment of degree 2m (at m = 4).
+func TestSLQLSQMoments(t *testing.T) {
+	const n, d = 30, 80
+	a, err := GenerateLSQ(n, d, 4, NormsUnit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewLSQ(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(11, 0))
+	x := make([]float64, d)
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	op := analysis.NewTangentOperator(Hessian{P: p, X: x}, x, 0)
+	v := make([]float64, d)
+	analysis.Rademacher(v, rng)
+	op.Project(v)
+	// moments of the measure of v for the operator A - c I, k = 0..kmax.
+	moments := func(c float64, kmax int) []float64 {
+		out := make([]float64, kmax+1)
+		w := append([]float64(nil), v...)
+		pow := [][]float64{w}
+		for range kmax/2 + 1 {
+			nw := make([]float64, d)
+			op.Apply(nw, pow[len(pow)-1])
+			floats.AddScaled(nw, -c, pow[len(pow)-1])
+			pow = append(pow, nw)
+		}
+		nv2 := floats.Dot(v, v)
+		for k := range out {
+			out[k] = floats.Dot(pow[k/2], pow[k-k/2]) / nv2
+		}
+		return out
+	}
+	for _, m := range []int{4, 8, 12} {
+		q := analysis.LanczosQuadrature(op, v, m)
+		if len(q.Nodes) != m {
+			t.Fatalf("m=%d: %d nodes (the Krylov space is smaller than m: the test would be trivial)", m, len(q.Nodes))
+		}
+		lo, hi := q.Nodes[0], q.Nodes[m-1]
+		c := (lo + hi) / 2
+		for _, shift := range []float64{0, c} {
+			exact := moments(shift, 2*m)
+			for k := 0; k < 2*m; k++ {
+				var got float64
+				for j, th := range q.Nodes {
+					got += q.Weights[j] * math.Pow(th-shift, float64(k))
+				}
+				scale := math.Max(math.Abs(exact[k]), 1e-8*math.Pow((hi-lo)/2, float64(k)))
+				if math.Abs(got-exact[k]) > 1e-8*scale {
+					t.Errorf("m=%d shift %.3g: moment %d = %.15g, exact %.15g", m, shift, k, got, exact[k])
+				}
+			}
+			// The degree-2m remainder shrinks like 4^-m relative (see
+			// analysis.TestQuadratureMoments), so it is checked at m = 4.
+			if shift == c && m == 4 {
+				var got float64
+				for j, th := range q.Nodes {
+					got += q.Weights[j] * math.Pow(th-shift, float64(2*m))
+				}
+				if rel := math.Abs(got/exact[2*m] - 1); rel < 1e-6 {
+					t.Errorf("m=%d: centred moment of degree 2m integrated to %.2g: the test cannot tell exactness from accident", m, rel)
+				}
+			}
+		}
+	}
+}

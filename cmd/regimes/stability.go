@@ -29,7 +29,9 @@ func stabilityFlags(fs *flag.FlagSet) func([]string) error {
 	to := fs.Int("slice-to", 2, "index in -elrs of the run whose last point the great-circle slice goes to")
 	batches := fs.Int("batches", 0, "with CHECKPOINT: training batches the Hessians average over (0: 8)")
 	topK := fs.Int("top-k", 0, "with CHECKPOINT: top eigenvectors spanning the mean-square subspace (0: 8)")
-	probes := fs.Int("slq-probes", 0, "with CHECKPOINT: SLQ probe vectors (0: none)")
+	probes := fs.Int("slq-probes", 0, "with CHECKPOINT: SLQ probe vectors of the Hessian spectrum (0: none)")
+	gnProbes := fs.Int("gn-probes", 0, "with CHECKPOINT: SLQ probe vectors of the Gauss-Newton spectrum (0: none)")
+	redraw := fs.Bool("redraw", false, "redraw the figures, summary.json and table.md of -out from its stability.jsonl and slices.json, without training or measuring")
 	quiet := fs.Bool("quiet", false, "no progress on stderr (by default a line per training epoch and measurement, or a live line on a terminal)")
 	fd := fs.Float64("fd-step", 0, "with CHECKPOINT: finite-difference step (an angle in radians) of the Hessian-vector products (0: 1e-3)")
 	return func(args []string) error {
@@ -37,15 +39,22 @@ func stabilityFlags(fs *flag.FlagSet) func([]string) error {
 			return usagef("want at most one CHECKPOINT, got %d arguments (usage: regimes %s)", len(args), stabilityUsage)
 		}
 		if len(args) == 1 {
-			if *fd < 0 || *batches < 0 || *topK < 0 || *probes < 0 {
-				return fmt.Errorf("-fd-step, -batches, -top-k and -slq-probes must not be negative")
+			if *fd < 0 || *batches < 0 || *topK < 0 || *probes < 0 || *gnProbes < 0 {
+				return fmt.Errorf("-fd-step, -batches, -top-k, -slq-probes and -gn-probes must not be negative")
 			}
-			cfg := experiment.StabilityConfig{Batches: *batches, TopK: *topK, SLQProbes: *probes, SLQSteps: 16, FDStep: *fd, Seed: 1}
+			cfg := experiment.StabilityConfig{Batches: *batches, TopK: *topK, SLQProbes: *probes, GNProbes: *gnProbes, SLQSteps: 16, FDStep: *fd, Seed: 1}
 			r, err := experiment.StabilityAt(args[0], cfg)
 			if err != nil {
 				return err
 			}
 			return printJSON(stdout, r)
+		}
+		if *redraw {
+			sum, err := experiment.RedrawStability(*out, *summary)
+			if err != nil {
+				return err
+			}
+			return printJSON(stdout, sum)
 		}
 		es, err := cli.Floats(*elrs, cli.Positive)
 		if err == nil && len(es) == 0 {
