@@ -12,15 +12,15 @@ import (
 // stand-in is the same command on less data or fewer epochs, so that the
 // suite stays within minutes.
 var readmeStandIns = map[string]string{
-	"demo":                                "demo -out regimes-demo -workers 2 (the same job, written where the test looks)",
-	"reproduce mnist -out mnist-repro":    "reproduce mnist -out mnist-repro -quick (the full one trains for minutes)",
+	"demo":                             "demo -out regimes-demo -workers 2 (the same job, written where the test looks)",
+	"reproduce mnist -out mnist-repro": "reproduce mnist -out mnist-repro -quick (the full one trains for minutes)",
 	"train -model convnet -width 8 -data mnist -subset 2000 -elr 1e-3 -epochs 20 -seed 1 -out runs/c8": "width 4, 256 images, 2 epochs",
 	"train -model mlp -data mnist -lr 0.1 -wd 5e-4 -momentum 0.9 -epochs 50 -out runs/mlp-wd":          "width 32, 256 images, 2 epochs",
-	"train -resume -out runs/c8 -epochs 40":                                                             "resumes the tiny run to 3 epochs",
-	"train -from runs/c8/epoch-000020.ckpt -elr 1e-5 -epochs 20 -out runs/c8-ft":                        "fine-tunes the tiny run's epoch 2 for 1 epoch",
-	"stability -slq-probes 4 runs/c8/epoch-000020.ckpt":                                                 "TestStabilityCheckpoint runs it on a tiny checkpoint",
-	"stability -out stability":                                                                          "experiment.TestRunStabilityProgress runs the check on tiny runs (the full one trains for minutes)",
-	"thermo -out thermo":                                                                                "TestThermoCommand runs the command on a small grid",
+	"train -resume -out runs/c8 -epochs 40":                                                            "resumes the tiny run to 3 epochs",
+	"train -from runs/c8/epoch-000020.ckpt -elr 1e-5 -epochs 20 -out runs/c8-ft":                       "fine-tunes the tiny run's epoch 2 for 1 epoch",
+	"stability -slq-probes 4 -gn-probes 4 runs/c8/epoch-000020.ckpt":                                   "TestStabilityCheckpoint runs it on a tiny checkpoint",
+	"stability -out stability": "experiment.TestRunStabilityProgress runs the check on tiny runs (the full one trains for minutes)",
+	"thermo -out thermo":       "TestThermoCommand runs the command on a small grid",
 }
 
 // readmeCommands returns the example commands in the README's indented
