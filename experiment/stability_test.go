@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/regimes/regimes/analysis"
 	"github.com/regimes/regimes/realnets"
 	"github.com/regimes/regimes/realnets/data"
+	"github.com/regimes/regimes/realnets/run"
 )
 
 // tinyMLPn returns an 8-6-5-3 MLP (78 SI weights) and n Gaussian images
@@ -303,5 +305,55 @@ func TestRunStabilityResume(t *testing.T) {
 	cfg.ELRs = []float64{2e-3}
 	if _, err := RunStability(context.Background(), cfg, nil); err == nil || !strings.Contains(err.Error(), "another training") {
 		t.Errorf("another training in %s: error %v", dir, err)
+	}
+}
+
+// TestRunSpectra trains a tiny MLP run and computes the spectra at its
+// checkpoints: one record per epoch checkpoint in epoch order, written to
+// spectrum.jsonl; the Hessian spectrum is bitwise Stability's with the same
+// probes, steps, batches and step; the Gauss-Newton nodes are those of a
+// positive semi-definite operator.
+func TestRunSpectra(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a small run")
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	tc := realnets.TrainConfig{Model: "mlp", Width: 16, Data: data.Config{Name: "mnist", Subset: 256}, ELR: 1e-3,
+		Epochs: 2, Batch: 64, Seed: 1, TestSubset: 100, GradMetrics: "none", Workers: 1, Out: dir}
+	if err := run.Run(context.Background(), tc, nil); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	cfg := SpectraConfig{Probes: 2, Steps: 8, Batches: 2, FDStep: 3e-4, Seed: 1}
+	recs, err := RunSpectra(dir, cfg, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[0].Epoch != 1 || recs[1].Epoch != 2 {
+		t.Fatalf("%d records", len(recs))
+	}
+	if n := strings.Count(log.String(), "\n"); n != 2 || !strings.Contains(log.String(), "checkpoint 2/2 (epoch 2), elapsed") {
+		t.Errorf("progress:\n%s", log.String())
+	}
+	st, err := StabilityAt(filepath.Join(dir, "epoch-000002.ckpt"), StabilityConfig{Batches: 2, TopK: 2, LanczosSteps: 6, Bootstrap: 10,
+		SLQProbes: 2, SLQSteps: 8, GNProbes: 2, FDStep: 3e-4, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range 2 {
+		if !slices.Equal(st.Spectrum.Probes[p].Nodes, recs[1].Hessian.Probes[p].Nodes) || !slices.Equal(st.GNSpectrum.Probes[p].Nodes, recs[1].GaussNewton.Probes[p].Nodes) {
+			t.Errorf("probe %d: RunSpectra's nodes differ from Stability's", p)
+		}
+		q := recs[1].GaussNewton.Probes[p]
+		if top := q.Nodes[len(q.Nodes)-1]; !(top > 0) || q.Nodes[0] < -1e-2*top {
+			t.Errorf("Gauss-Newton nodes %v", q.Nodes)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, SpectrumFile))
+	if err != nil || strings.Count(string(b), "\n") != 2 {
+		t.Errorf("%s: %d lines, %v", SpectrumFile, strings.Count(string(b), "\n"), err)
+	}
+	if _, err := RunSpectra(t.TempDir(), cfg, nil); err == nil {
+		t.Error("no error for a folder without checkpoints")
 	}
 }

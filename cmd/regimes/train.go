@@ -10,12 +10,13 @@ import (
 	"os/signal"
 	"path/filepath"
 
+	"github.com/regimes/regimes/experiment"
 	"github.com/regimes/regimes/realnets"
 	runfolder "github.com/regimes/regimes/realnets/run"
 )
 
 var cmdTrain = &Command{
-	UsageLine: "train -model convnet|mlp [-width C] -data mnist|cifar10|cifar100 [-data-dir DIR] [-subset N] (-elr X | -lr X [-wd X] [-momentum X]) [-head-lr X] -epochs E [-batch 128] [-seed S] [-workers K] [-log-every K] [-sharpness N] -out DIR [-resume] [-force] [-from CKPT]",
+	UsageLine: "train -model convnet|mlp [-width C] -data mnist|cifar10|cifar100 [-data-dir DIR] [-subset N] (-elr X | -lr X [-wd X] [-momentum X]) [-head-lr X] -epochs E [-batch 128] [-seed S] [-workers K] [-log-every K] [-sharpness N] [-spectrum N] -out DIR [-resume] [-force] [-from CKPT]",
 	Short:     "train a scale-invariant network on real data",
 	Long:      helpText("train"),
 	Flags:     trainFlags,
@@ -40,6 +41,7 @@ func trainFlags(fs *flag.FlagSet) func([]string) error {
 	fs.IntVar(&c.LogEvery, "log-every", 1, "keep every k-th step in DIR/steps.csv")
 	fs.IntVar(&c.Sharpness, "sharpness", 0, "compute the sharpness at checkpoint epochs on this many training images, e.g. 512 (0: none)")
 	var o trainOptions
+	fs.IntVar(&o.spectrum, "spectrum", 0, "after training, the SLQ spectra of the effective tangent Hessian and Gauss-Newton matrix at every epoch checkpoint with this many probes (16 steps, 4 batches of the next epoch), written to DIR/spectrum.jsonl (0: none)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
 	fs.StringVar(&o.tensorboard, "tensorboard", "", "also write every epoch's metrics as TensorBoard scalars to an event file in this `folder`")
 	return func(args []string) error {
@@ -54,6 +56,7 @@ func trainFlags(fs *flag.FlagSet) func([]string) error {
 type trainOptions struct {
 	quiet       bool
 	tensorboard string
+	spectrum    int
 }
 
 func runTrain(cfg realnets.TrainConfig, o trainOptions) error {
@@ -68,6 +71,9 @@ func runTrain(cfg realnets.TrainConfig, o trainOptions) error {
 		if cfg.Data.Name == "" {
 			cfg.Data.Name = "mnist"
 		}
+	}
+	if o.spectrum < 0 {
+		return fmt.Errorf("-spectrum %d: want 0 (none) or a number of probes", o.spectrum)
 	}
 	if !cfg.Resume && cfg.Epochs < 1 {
 		return fmt.Errorf("-epochs %d: want at least 1", cfg.Epochs)
@@ -85,6 +91,11 @@ func runTrain(cfg realnets.TrainConfig, o trainOptions) error {
 			return fmt.Errorf("interrupted; continue with: regimes train -out %s -resume", cfg.Out)
 		}
 		return err
+	}
+	if o.spectrum > 0 {
+		if _, err := experiment.RunSpectra(cfg.Out, experiment.SpectraConfig{Probes: o.spectrum, Seed: 1}, progressOut(o.quiet)); err != nil {
+			return err
+		}
 	}
 	recs, err := realnets.ReadMetrics(filepath.Join(cfg.Out, runfolder.MetricsFile))
 	if err != nil {

@@ -122,10 +122,50 @@ func TestTrainErrors(t *testing.T) {
 		{[]string{"-resume", "-out", dir}, "no checkpoint to resume from"},
 		{[]string{"-elr", "1e-3", "-epochs", "1", "-sharpness", "1", "-out", dir}, "sharpness 1: want 0 (none) or at least 2 images"},
 		{[]string{"-elr", "1e-3", "-epochs", "1", "-subset", "100", "-sharpness", "200", "-out", dir}, "sharpness subset of 200 images: the training set has 100"},
+		{[]string{"-elr", "1e-3", "-epochs", "1", "-spectrum", "-1", "-out", dir}, "-spectrum -1: want 0 (none) or a number of probes"},
 	} {
 		code, _, errs := trainRun(t, append([]string{"train"}, tc.args...)...)
 		if code != wantExit(tc.want) || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 || !strings.HasPrefix(errs, "regimes train: ") {
 			t.Errorf("%v: exit %d, stderr %q; want 1 and one line containing %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
+// TestTrainSpectrum: -spectrum writes one line of spectra per epoch
+// checkpoint to DIR/spectrum.jsonl after training, each with N probes of
+// both operators on the tangent space.
+func TestTrainSpectrum(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	code, _, errs := trainRun(t, "train", "-model", "mlp", "-width", "16", "-data", "mnist", "-subset", "256",
+		"-test-subset", "100", "-elr", "1e-3", "-epochs", "2", "-seed", "1", "-grad-metrics", "log", "-spectrum", "1", "-quiet", "-out", dir)
+	if code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "spectrum.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want 2 (epochs 1 and 2)", len(lines))
+	}
+	for i, l := range lines {
+		var r struct {
+			Epoch   int `json:"epoch"`
+			Hessian struct {
+				Dim    int               `json:"dim"`
+				Probes []json.RawMessage `json:"probes"`
+			} `json:"hessian"`
+			GN struct {
+				Dim    int               `json:"dim"`
+				Probes []json.RawMessage `json:"probes"`
+			} `json:"gauss_newton"`
+		}
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Epoch != i+1 || len(r.Hessian.Probes) != 1 || len(r.GN.Probes) != 1 || r.GN.Dim != r.Hessian.Dim || r.Hessian.Dim < 1 {
+			t.Errorf("line %d: %s", i+1, l[:min(len(l), 200)])
 		}
 	}
 }
