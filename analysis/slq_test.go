@@ -358,3 +358,33 @@ func ExampleSLQ() {
 	// nodes 1.0000 .. 10.0000, mean of x^2 38.5000
 	// density at 5.5: 0.0988
 }
+
+// TestSpectrumHistogram: a node on an edge goes to the bin it opens (the
+// last edge to the last bin), nodes outside the edges are dropped, and the
+// counts times the widths sum to Dim times the weight inside.
+func TestSpectrumHistogram(t *testing.T) {
+	s := Spectrum{Dim: 10, Probes: []Quadrature{
+		{Nodes: []float64{-1, 0, 0.5, 2}, Weights: []float64{0.1, 0.4, 0.2, 0.3}},
+		{Nodes: []float64{0.25, 1, 3}, Weights: []float64{0.5, 0.25, 0.25}},
+	}}
+	edges := []float64{0, 0.5, 1, 2}
+	h := s.Histogram(edges)
+	// Bin [0,0.5): 0.4 (probe 1) + 0.5 (probe 2); [0.5,1): 0.2; [1,2]: 0.3 + 0.25.
+	want := []float64{(0.4 + 0.5) / 2 * 10 / 0.5, 0.2 / 2 * 10 / 0.5, (0.3 + 0.25) / 2 * 10 / 1}
+	for i := range want {
+		if math.Abs(h[i]-want[i]) > 1e-12 {
+			t.Errorf("bin %d: %v, want %v", i, h[i], want[i])
+		}
+	}
+	var total float64
+	for i, v := range h {
+		total += v * (edges[i+1] - edges[i])
+	}
+	if inside := 10 * (0.4 + 0.2 + 0.3 + 0.5 + 0.25) / 2; math.Abs(total-inside) > 1e-12 {
+		t.Errorf("total %v, want %v", total, inside)
+	}
+	var b strings.Builder
+	if err := s.WriteHistogramCSV(&b, edges); err != nil || !strings.HasPrefix(b.String(), "lo,hi,count_per_unit\n0,0.5,9\n") {
+		t.Errorf("CSV %q, %v", b.String(), err)
+	}
+}

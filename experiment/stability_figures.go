@@ -244,7 +244,11 @@ func StabilityFigures(dir string, rs []StabilityResult, boundary [2]float64) (Pr
 	}
 	// SLQ spectra at the last epochs on a linear axis: the Hessian's
 	// (spectrum) and the Gauss-Newton matrix's (gn-spectrum), on the same
-	// grid and kernel so that the two figures compare directly.
+	// bins so that the two figures compare directly. The figures draw the
+	// histogram of the quadrature nodes (no mass outside their range: a
+	// Gaussian kernel would spread the Gauss-Newton null-space spike over
+	// negative eigenvalues on the log axis); the kernel densities go to the
+	// CSVs NAME-ELR.csv as well, the histograms to NAME-hist-ELR.csv.
 	hessian := func(r StabilityResult) *analysis.Spectrum { return r.Spectrum }
 	gaussNewton := func(r StabilityResult) *analysis.Spectrum { return r.GNSpectrum }
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -261,6 +265,7 @@ func StabilityFigures(dir string, rs []StabilityResult, boundary [2]float64) (Pr
 	if hi > lo {
 		grid := analysis.Grid(lo-0.05*(hi-lo), hi+0.05*(hi-lo), 400)
 		sigma := 0.03 * (hi - lo)
+		edges := analysis.Grid(lo-0.05*(hi-lo), hi+0.05*(hi-lo), 41)
 		for _, f := range []struct {
 			name, xlabel string
 			get          func(StabilityResult) *analysis.Spectrum
@@ -275,13 +280,21 @@ func StabilityFigures(dir string, rs []StabilityResult, boundary [2]float64) (Pr
 					if r.Epoch != row.Epoch || sp == nil {
 						continue
 					}
-					rho := sp.Density(grid, sigma)
-					for k := range rho {
-						rho[k] = math.Max(rho[k]*float64(sp.Dim), 1e-2)
+					// A step line through the bins, floored for the log axis.
+					h := sp.Histogram(edges)
+					var x, y []float64
+					for k, v := range h {
+						v = math.Max(v, 1e-2)
+						x, y = append(x, edges[k], edges[k+1]), append(y, v, v)
 					}
-					series = append(series, plots.BandSeries{Name: "η\u0303 " + fmtELR(row.ELR), X: grid, Mean: rho, Color: runColor(i, len(sum.Rows))})
+					series = append(series, plots.BandSeries{Name: "η\u0303 " + fmtELR(row.ELR), X: x, Mean: y, Color: runColor(i, len(sum.Rows))})
 					if err := fileio.WriteFile(filepath.Join(dir, f.name+"-"+fmtELR(row.ELR)+".csv"), func(w io.Writer) error {
 						return sp.WriteDensityCSV(w, grid, sigma)
+					}); err != nil {
+						return sum, err
+					}
+					if err := fileio.WriteFile(filepath.Join(dir, f.name+"-hist-"+fmtELR(row.ELR)+".csv"), func(w io.Writer) error {
+						return sp.WriteHistogramCSV(w, edges)
 					}); err != nil {
 						return sum, err
 					}
@@ -291,7 +304,7 @@ func StabilityFigures(dir string, rs []StabilityResult, boundary [2]float64) (Pr
 				continue
 			}
 			sf, _, err := plots.NewBandPanels(plots.BandPanels{XLabel: f.xlabel,
-				Panels: []plots.BandPanel{{YLabel: "eigenvalues per unit (SLQ; floor 0.01)", LogY: true, Series: series}}})
+				Panels: []plots.BandPanel{{YLabel: "eigenvalues per unit (SLQ, 40 bins)", LogY: true, Series: series}}})
 			if err != nil {
 				return sum, err
 			}
