@@ -20,7 +20,6 @@ import (
 	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/plots"
 	"github.com/regimes/regimes/realnets"
-	"github.com/regimes/regimes/realnets/data"
 	"github.com/regimes/regimes/realnets/run"
 )
 
@@ -31,31 +30,19 @@ import (
 // BaselineELRs for PreEpochs+FineEpochs epochs, for each seed. Its JSON form
 // is the config object of finetune.json.
 type FinetuneConfig struct {
-	Model        realnets.ModelKind `json:"model"`
-	Width        int                `json:"width"`
-	Hidden       int                `json:"hidden,omitempty"`
-	Data         string             `json:"data"`
-	Subset       int                `json:"subset"`
-	SubsetSeed   uint64             `json:"subset_seed,omitempty"`
-	TestSubset   int                `json:"test_subset"`
-	PreELR       float64            `json:"pre_elr"`
-	FineELR      float64            `json:"fine_elr"`
-	PreEpochs    int                `json:"pre_epochs"`
-	FineEpochs   int                `json:"fine_epochs"`
-	BaselineELRs []float64          `json:"baseline_elrs"`
-	Seeds        []uint64           `json:"seeds"`
-	Batch        int                `json:"batch"`
-	HeadSeed     uint64             `json:"head_seed"`
+	Network
+	PreELR       float64   `json:"pre_elr"`
+	FineELR      float64   `json:"fine_elr"`
+	PreEpochs    int       `json:"pre_epochs"`
+	FineEpochs   int       `json:"fine_epochs"`
+	BaselineELRs []float64 `json:"baseline_elrs"`
+	Seeds        []uint64  `json:"seeds"`
+	Batch        int       `json:"batch"`
+	HeadSeed     uint64    `json:"head_seed"`
 
-	// DataDir is the folder of the data files ("" for MNIST: the GoMNIST
-	// module's).
-	DataDir string `json:"-"`
 	// GradMetrics are the gradient-pass metrics of the runs (all, log or
 	// none; "" means none): they do not enter the comparison.
 	GradMetrics realnets.GradMetrics `json:"-"`
-	// Workers is the number of goroutines per forward pass (0: GOMAXPROCS);
-	// results do not depend on it.
-	Workers int `json:"-"`
 	// Out is the folder of the runs, finetune.json and the figure.
 	Out string `json:"-"`
 	// Progress, if not nil, receives the trainer's progress.
@@ -187,14 +174,7 @@ func Finetune(ctx context.Context, cfg FinetuneConfig) (*FinetuneResult, []plots
 	if gm == "" {
 		gm = realnets.GradNone
 	}
-	base := realnets.TrainConfig{
-		Model: cfg.Model, Width: cfg.Width, Hidden: cfg.Hidden,
-		Data: data.Config{Name: cfg.Data, Dir: cfg.DataDir, Subset: cfg.Subset,
-			SubsetRandom: cfg.SubsetSeed != 0, SubsetSeed: cfg.SubsetSeed},
-		Batch: cfg.Batch, HeadSeed: cfg.HeadSeed, Workers: cfg.Workers,
-		GradMetrics: gm, TestSubset: cfg.TestSubset,
-	}
-	res, err := finetune(ctx, cfg, base, cfg.Out, cfg.Progress)
+	res, err := finetune(ctx, cfg, cfg.trainConfig(cfg.Batch, cfg.HeadSeed, gm), cfg.Out, cfg.Progress)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -53,9 +53,9 @@ type ftJSON struct {
 // images, 2 seeds, 1+1 epochs, two baselines) and checks its bookkeeping.
 func TestFinetuneBookkeeping(t *testing.T) {
 	dir := t.TempDir()
-	cfg := FinetuneConfig{Model: "mlp", Width: 16, Data: "mnist", Subset: 300, TestSubset: 200, Batch: 128,
+	cfg := FinetuneConfig{Network: Network{Model: "mlp", Width: 16, Data: "mnist", Subset: 300, TestSubset: 200, Workers: 1}, Batch: 128,
 		PreELR: 1e-2, FineELR: 1e-3, PreEpochs: 1, FineEpochs: 1, BaselineELRs: []float64{1e-3, 3e-3},
-		Seeds: []uint64{1, 2}, Workers: 1, Out: dir}
+		Seeds: []uint64{1, 2}, Out: dir}
 	ctx := context.Background()
 	if _, _, err := Finetune(ctx, cfg); err != nil {
 		t.Fatal(err)
@@ -229,7 +229,7 @@ func TestFinetuneCommitted(t *testing.T) {
 		folder string
 	}{{2e-2, "pre-0.02"}, {1.4e-2, "pre-0.014"}} {
 		// The flags of testdata/finetune/README.md.
-		cfg := FinetuneConfig{Model: "convnet", Width: 8, Data: "mnist", Subset: 2000, TestSubset: 2000, Batch: 128,
+		cfg := FinetuneConfig{Network: Network{Model: "convnet", Width: 8, Data: "mnist", Subset: 2000, TestSubset: 2000}, Batch: 128,
 			PreELR: v.pre, FineELR: 3e-3, PreEpochs: 10, FineEpochs: 10, BaselineELRs: []float64{1e-3, 3e-3, 1e-2},
 			Seeds: []uint64{1, 2, 3}, Out: dir}
 		if _, _, err := Finetune(context.Background(), cfg); err != nil {

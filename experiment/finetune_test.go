@@ -54,9 +54,9 @@ func ExampleFinetune() {
 	}
 	defer os.RemoveAll(dir)
 	res, _, err := Finetune(context.Background(), FinetuneConfig{
-		Model: "mlp", Width: 16, Data: "mnist", Subset: 300, TestSubset: 200, Batch: 128,
+		Network: Network{Model: "mlp", Width: 16, Data: "mnist", Subset: 300, TestSubset: 200, Workers: 1}, Batch: 128,
 		PreELR: 1e-2, FineELR: 1e-3, PreEpochs: 1, FineEpochs: 1, BaselineELRs: []float64{1e-3, 3e-3},
-		Seeds: []uint64{1, 2}, Workers: 1, Out: dir,
+		Seeds: []uint64{1, 2}, Out: dir,
 	})
 	if err != nil {
 		fmt.Println(err)

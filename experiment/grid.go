@@ -30,18 +30,12 @@ import (
 // highest-FLR and the largest-K SWA solutions. Its JSON form is the config
 // object of grid.json.
 type GridConfig struct {
-	Model      realnets.ModelKind `json:"model"`
-	Width      int                `json:"width"`
-	Hidden     int                `json:"hidden,omitempty"`
-	Data       string             `json:"data"`
-	Subset     int                `json:"subset"`
-	SubsetSeed uint64             `json:"subset_seed,omitempty"`
-	TestSubset int                `json:"test_subset"`
-	PLRs       []float64          `json:"plrs"`
-	FLRs       []float64          `json:"flrs"`
-	Seeds      []uint64           `json:"seeds"`
-	PreEpochs  int                `json:"pre_epochs"`
-	FineEpochs int                `json:"fine_epochs"`
+	Network
+	PLRs       []float64 `json:"plrs"`
+	FLRs       []float64 `json:"flrs"`
+	Seeds      []uint64  `json:"seeds"`
+	PreEpochs  int       `json:"pre_epochs"`
+	FineEpochs int       `json:"fine_epochs"`
 	// SWAKs are the numbers of last pre-training checkpoints (one per
 	// epoch) averaged; each at most PreEpochs.
 	SWAKs []int `json:"swa_ks"`
@@ -58,11 +52,6 @@ type GridConfig struct {
 	Batch      int     `json:"batch"`
 	HeadSeed   uint64  `json:"head_seed"`
 
-	// DataDir is the folder of the data files ("" for MNIST).
-	DataDir string `json:"-"`
-	// Workers is the number of goroutines per forward pass (0: GOMAXPROCS);
-	// results do not depend on it.
-	Workers int `json:"-"`
 	// Out is the folder of the runs, the cells and grid.json.
 	Out string `json:"-"`
 	// Progress, if not nil, receives Grid's progress, one unit a cell,
@@ -298,13 +287,9 @@ func gridRunner(dir string, workers int, runProgress io.Writer, g *gridProgress)
 
 // gridBase is the training configuration shared by a grid's runs.
 func gridBase(cfg GridConfig) realnets.TrainConfig {
-	return realnets.TrainConfig{
-		Model: cfg.Model, Width: cfg.Width, Hidden: cfg.Hidden,
-		Data: data.Config{Name: cfg.Data, Dir: cfg.DataDir, Subset: cfg.Subset,
-			SubsetRandom: cfg.SubsetSeed != 0, SubsetSeed: cfg.SubsetSeed},
-		Batch: cfg.Batch, HeadSeed: cfg.HeadSeed, Workers: cfg.Workers,
-		GradMetrics: "none", TestSubset: cfg.TestSubset, CheckpointEvery: 1,
-	}
+	c := cfg.trainConfig(cfg.Batch, cfg.HeadSeed, realnets.GradNone)
+	c.CheckpointEvery = 1
+	return c
 }
 
 // MergeGrid collects the cells of grid plan p from the point folders dirs

@@ -26,9 +26,9 @@ import (
 // 300 MNIST images, two PLRs, two FLRs, one seed, SWA over the last 2 of 3
 // pre-training epochs, paths on 3 points.
 func tinyGrid(out string) GridConfig {
-	return GridConfig{Model: "mlp", Width: 16, Data: "mnist", Subset: 300, TestSubset: 200,
+	return GridConfig{Network: Network{Model: "mlp", Width: 16, Data: "mnist", Subset: 300, TestSubset: 200, Workers: 1},
 		PLRs: []float64{1e-3, 3e-2}, FLRs: []float64{1e-4, 1e-3}, Seeds: []uint64{1},
-		PreEpochs: 3, FineEpochs: 1, SWAKs: []int{1, 2}, PathPoints: 2, Workers: 1, Out: out}
+		PreEpochs: 3, FineEpochs: 1, SWAKs: []int{1, 2}, PathPoints: 2, Out: out}
 }
 
 // TestGrid runs the tiny grid and checks its structure and the identities

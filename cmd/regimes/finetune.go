@@ -82,8 +82,6 @@ func finetuneConfig(cfg *experiment.FinetuneConfig, n realnets.TrainConfig, base
 		return errors.New("no baselines: give -baseline-elrs LO1,LO2,...")
 	}
 	cfg.BaselineELRs, cfg.Seeds = bases, cli.SeedsUpTo(seeds)
-	cfg.Model, cfg.Width, cfg.Hidden, cfg.Data, cfg.Subset = n.Model, n.Width, n.Hidden, n.Data.Name, n.Data.Subset
-	cfg.SubsetSeed, cfg.TestSubset, cfg.Batch, cfg.HeadSeed = n.Data.SubsetSeed, n.TestSubset, n.Batch, n.HeadSeed
-	cfg.DataDir, cfg.GradMetrics, cfg.Workers = n.Data.Dir, n.GradMetrics, n.Workers
+	cfg.Network, cfg.Batch, cfg.HeadSeed, cfg.GradMetrics = experiment.NetworkOf(n), n.Batch, n.HeadSeed, n.GradMetrics
 	return nil
 }

@@ -117,8 +117,6 @@ func gridCommandConfig(cfg *experiment.GridConfig, n netFlags, plrs, flrs, ks st
 	}
 	cfg.Seeds = cli.SeedsUpTo(seeds)
 	c := n.config()
-	cfg.Model, cfg.Width, cfg.Hidden, cfg.Data, cfg.Subset = c.Model, c.Width, c.Hidden, c.Data.Name, c.Data.Subset
-	cfg.SubsetSeed, cfg.TestSubset, cfg.Batch, cfg.HeadSeed = c.Data.SubsetSeed, c.TestSubset, c.Batch, c.HeadSeed
-	cfg.DataDir, cfg.Workers = c.Data.Dir, c.Workers
+	cfg.Network, cfg.Batch, cfg.HeadSeed = experiment.NetworkOf(c), c.Batch, c.HeadSeed
 	return nil
 }
