@@ -310,7 +310,7 @@ func (m *mnistRun) long(ctx context.Context, results []sweep.PointResult) error 
 		if !tooShort(r) {
 			continue
 		}
-		rec, lrun, err := m.longRunAt(ctx, r.Point.ELR, fmt.Sprintf("point-%06d", r.Point.Index), "is too short to judge")
+		rec, lrun, err := m.longRunAt(ctx, r.Point.ELR, fmt.Sprintf("point-%06d", r.Point.Index), filepath.Join(NetRunsDir(filepath.Join(m.cfg.Out, "plan.json")), fmt.Sprintf("point-%06d", r.Point.Index)), "is too short to judge")
 		if err != nil {
 			return err
 		}
@@ -344,7 +344,7 @@ func (m *mnistRun) refine(ctx context.Context) error {
 	}
 	grid := sweep.LogSpace(lo, hi, refinePoints+2)
 	for j, e := range grid[1 : len(grid)-1] {
-		rec, lrun, err := m.longRunAt(ctx, e, fmt.Sprintf("refine-%02d", j), "refines the 2|3 boundary")
+		rec, lrun, err := m.longRunAt(ctx, e, fmt.Sprintf("refine-%02d", j), "", "refines the 2|3 boundary")
 		if err != nil {
 			return err
 		}
@@ -359,9 +359,11 @@ func (m *mnistRun) refine(ctx context.Context) error {
 }
 
 // longRunAt trains ELR e for the stage-2 lengths in Out/long/name (going on
-// to the next length while the run stays too short to judge) and returns
-// its record and summary.
-func (m *mnistRun) longRunAt(ctx context.Context, e float64, name string, why string) (map[string]any, LongRun, error) {
+// to the next length while the run stays too short to judge), the first
+// continuing the run in the folder from when it is not empty (a grid
+// point's shorter run of the same configuration: its first 20 epochs are
+// not trained again), and returns its record and summary.
+func (m *mnistRun) longRunAt(ctx context.Context, e float64, name, from, why string) (map[string]any, LongRun, error) {
 	var lr sweep.PointResult
 	var dir string
 	var lrun LongRun
@@ -369,11 +371,14 @@ func (m *mnistRun) longRunAt(ctx context.Context, e float64, name string, why st
 		la := m.a
 		la.Train.Epochs = epochs
 		la.ELRMin, la.ELRMax, la.ELRPoints = e, e, 1
-		prev := dir
-		dir = filepath.Join(m.cfg.Out, "long", name, fmt.Sprintf("e%d", epochs))
+		prev := from
 		if k > 0 {
+			prev = filepath.Join(dir, "runs", "point-000000")
+		}
+		dir = filepath.Join(m.cfg.Out, "long", name, fmt.Sprintf("e%d", epochs))
+		if prev != "" {
 			// Continue the shorter run rather than start again.
-			if err := seedRun(filepath.Join(prev, "runs", "point-000000"), filepath.Join(dir, "runs", "point-000000")); err != nil {
+			if err := seedRun(prev, filepath.Join(dir, "runs", "point-000000")); err != nil {
 				return nil, lrun, err
 			}
 		}

@@ -150,3 +150,75 @@ func TestReproduceMNISTCommitted(t *testing.T) {
 		t.Errorf("summary.json differs from the committed one:\n%s\n%s", gb, wb)
 	}
 }
+
+// TestLongRunContinuesGrid checks that a longer run of a grid point, which
+// continues the grid's run from its last checkpoint, and the next length,
+// which continues that, give bitwise the steps and records of one run
+// trained straight to the longest length.
+func TestLongRunContinuesGrid(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains small ConvNets for 3 + 12 + 12 epochs, about 10 s")
+	}
+	dir := t.TempDir()
+	m := &mnistRun{cfg: MNISTConfig{Out: dir, Quick: true}, a: MNISTPlan(true)}
+	m.a.ELRMin, m.a.ELRMax, m.a.ELRPoints = 1e-2, 1e-2, 1
+	results, err := m.grid(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	grid := filepath.Join(dir, "runs", "point-000000")
+	_, lrun, err := m.longRunAt(context.Background(), results[0].Point.ELR, "point-000000", grid, "is tested")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Too short at every length of the quick ladder (6 and 12 epochs).
+	if lrun.Epochs != 12 || lrun.Run != "long/point-000000/e12/runs/point-000000" {
+		t.Fatalf("long run %+v", lrun)
+	}
+	// The first length continued the grid's run: its first records are
+	// the grid's, wall times included.
+	g, _ := os.ReadFile(filepath.Join(grid, "metrics.jsonl"))
+	l6, _ := os.ReadFile(filepath.Join(dir, "long", "point-000000", "e6", "runs", "point-000000", "metrics.jsonl"))
+	if len(g) == 0 || !bytes.HasPrefix(l6, g) {
+		t.Errorf("the 6-epoch run did not continue the grid's:\n%s\n%s", g, l6)
+	}
+	straight := filepath.Join(t.TempDir(), "straight")
+	sa := m.a
+	sa.Train.Epochs = 12
+	if _, err := runNetPlan(context.Background(), sa, straight, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"steps.csv", "metrics.jsonl"} {
+		a, err := os.ReadFile(filepath.Join(dir, lrun.Run, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(straight, "runs", "point-000000", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "metrics.jsonl" {
+			a, b = dropWallTimes(t, a), dropWallTimes(t, b)
+		}
+		if !bytes.Equal(a, b) || len(a) == 0 {
+			t.Errorf("%s of the continued run differs from the straight run's:\n%s\n%s", f, a, b)
+		}
+	}
+}
+
+// dropWallTimes returns the JSON Lines b with every record's wall_time
+// removed.
+func dropWallTimes(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var out []byte
+	for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		var m map[string]any
+		if err := json.Unmarshal(line, &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m, "wall_time")
+		l, _ := json.Marshal(m)
+		out = append(append(out, l...), '\n')
+	}
+	return out
+}
