@@ -450,11 +450,31 @@ func Holder(dir string, index int) string {
 	if !ok {
 		return "an unknown process"
 	}
-	cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return fmt.Sprintf("pid %d (exited)", pid)
+	if cmd, ok := cmdline(pid); ok {
+		return fmt.Sprintf("pid %d (%s)", pid, cmd)
 	}
-	return fmt.Sprintf("pid %d (%s)", pid, strings.TrimSpace(strings.ReplaceAll(string(cmd), "\x00", " ")))
+	// The lock outlived its taker: a process that inherited the
+	// descriptor (a child forked while it was open) holds it now.
+	abs, _ := filepath.Abs(name)
+	fds, _ := filepath.Glob("/proc/[0-9]*/fd/*")
+	for _, fd := range fds {
+		if target, err := os.Readlink(fd); err == nil && target == abs {
+			var open int
+			fmt.Sscanf(fd, "/proc/%d/", &open)
+			cmd, _ := cmdline(open)
+			return fmt.Sprintf("pid %d (exited; the file is open in pid %d: %s)", pid, open, cmd)
+		}
+	}
+	return fmt.Sprintf("pid %d (exited)", pid)
+}
+
+// cmdline returns the command line of process pid, if it is alive.
+func cmdline(pid int) (string, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return "", false
+	}
+	return strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " ")), true
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

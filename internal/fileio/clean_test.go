@@ -2,10 +2,12 @@ package fileio
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"testing"
+	"time"
 )
 
 // Defect 7 of issue 15: a kill during a write left .NAME.tmpNNN files that no
@@ -59,5 +61,51 @@ func TestLockHolder(t *testing.T) {
 	}
 	if pid, ok := LockHolder(name); ok {
 		t.Errorf("LockHolder of an unlocked file: %d", pid)
+	}
+}
+
+// TestTryLockExitedHolder: a lock whose taker has exited while a process
+// that inherited its descriptor still holds it (flock(1) takes the lock,
+// its shell leaves a background sleep holding it and both exit) is waited
+// for, as the kernel's late release of a killed runner's lock is, and
+// then taken; a lock of a live holder is refused at once.
+func TestTryLockExitedHolder(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc/locks")
+	}
+	if _, err := exec.LookPath("flock"); err != nil {
+		t.Skip("no flock(1)")
+	}
+	name := filepath.Join(t.TempDir(), "p.lock")
+	if out, err := exec.Command("flock", name, "sh", "-c", "sleep 1 >/dev/null 2>&1 &").CombinedOutput(); err != nil {
+		t.Fatalf("flock: %v %s", err, out)
+	}
+	t0 := time.Now()
+	unlock, held, err := TryLock(name)
+	if err != nil || !held {
+		t.Fatalf("TryLock after the holder's taker exited: held %v, %v", held, err)
+	}
+	if d := time.Since(t0); d < 300*time.Millisecond {
+		t.Errorf("TryLock took %v: the inherited lock was not held at all (the test proves nothing)", d)
+	}
+	unlock()
+	// A live holder: refused without the wait.
+	cmd := exec.Command("flock", name, "sleep", "3")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	for i := 0; i < 200; i++ {
+		if pid, ok := LockHolder(name); ok && pid == cmd.Process.Pid {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t0 = time.Now()
+	if _, held, err := TryLock(name); held || err != nil {
+		t.Fatalf("TryLock of a lock a live process holds: held %v, %v", held, err)
+	}
+	if d := time.Since(t0); d > time.Second {
+		t.Errorf("TryLock waited %v for a live holder", d)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"syscall"
+	"time"
 )
 
 // lockTemp takes the exclusive lock that tells RemoveStale a temporary file
@@ -37,7 +38,26 @@ const renameOpen = true
 // of this one) holds it. unlock removes the file and releases the lock; a
 // lock of a killed process is released by the kernel, so its file may stay
 // behind, unlocked, until the next TryLock and unlock of the same name.
+//
+// A lock whose holder has exited (a killed process whose last reference
+// the kernel has not yet released, see holderGone) is waited for, up to
+// settleWait, rather than reported held: it is about to be free.
 func TryLock(name string) (unlock func(), ok bool, err error) {
+	deadline := time.Now().Add(settleWait)
+	for {
+		unlock, ok, err = tryLock(name)
+		if err != nil || ok || !holderGone(name) || time.Now().After(deadline) {
+			return unlock, ok, err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// settleWait bounds how long TryLock waits for the lock of an exited
+// holder to be released.
+const settleWait = 10 * time.Second
+
+func tryLock(name string) (unlock func(), ok bool, err error) {
 	for {
 		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
 		if err != nil {
