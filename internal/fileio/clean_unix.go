@@ -41,7 +41,10 @@ const renameOpen = true
 //
 // A lock whose holder has exited (a killed process whose last reference
 // the kernel has not yet released, see holderGone) is waited for, up to
-// settleWait, rather than reported held: it is about to be free.
+// settleWait, rather than reported held: it is about to be free. A holder
+// in another PID namespace (a runner in another container sharing the
+// folder) is listed under a PID this process cannot see, so there TryLock
+// reports the lock held only after settleWait.
 func TryLock(name string) (unlock func(), ok bool, err error) {
 	deadline := time.Now().Add(settleWait)
 	for {
