@@ -18,14 +18,7 @@ import (
 // eigenvectors are orthogonal to x, in increasing order.
 func tangentEigen(op analysis.SymOperator, x []float64) ([]float64, *mat.SymDense) {
 	d := op.Dim()
-	cols := mat.NewDense(d, d, nil)
-	e, c := make([]float64, d), make([]float64, d)
-	for j := range d {
-		clear(e)
-		e[j] = 1
-		op.Apply(c, e)
-		cols.SetCol(j, c)
-	}
+	cols := denseOf(op)
 	s := mat.NewSymDense(d, nil)
 	for i := range d {
 		for j := i; j < d; j++ {
