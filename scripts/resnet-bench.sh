@@ -36,7 +36,7 @@ TIME=()
 gobench() {
 	local out
 	out=$(cd "$ROOT/realnets" && "${TIME[@]}" "$W/realnets.test" -test.run XXX -test.bench "^$1\$" -test.benchtime "$BT")
-	echo "$out" | grep -o '[0-9.]* images/s' | cut -d' ' -f1
+	echo "$out" | grep -oE '[0-9.]+ (images|img)/s' | cut -d' ' -f1
 	if [ -s "$W/rss" ]; then echo $(( $(grep -o '[0-9]*' "$W/rss") / 1024 )); else echo "?"; fi
 }
 # torchbench K: images/s and peak RSS (MB) of PyTorch's step at width K.
