@@ -583,8 +583,16 @@ func ensureEpochs(ctx context.Context, cfg realnets.TrainConfig, first int, prog
 	metrics := filepath.Join(cfg.Out, "metrics.jsonl")
 	for e := first; e <= cfg.Epochs; e++ {
 		if recs, err := realnets.ReadMetrics(metrics); err == nil && len(recs) > 0 && recs[len(recs)-1].Epoch >= e {
-			if _, err := os.Stat(filepath.Join(cfg.Out, fmt.Sprintf("epoch-%06d.ckpt", e))); err == nil {
+			name := filepath.Join(cfg.Out, fmt.Sprintf("epoch-%06d.ckpt", e))
+			if _, err := os.Stat(name); err == nil {
 				continue
+			}
+			if recs[len(recs)-1].Epoch > e {
+				// The run went past e, so it cannot be extended to it:
+				// its checkpoints were removed (a committed run keeps
+				// only config.json and metrics.jsonl).
+				return nil, fmt.Errorf("%s has trained %d epochs but has no checkpoint %s, which the cell needs; remove %s to retrain it",
+					cfg.Out, recs[len(recs)-1].Epoch, filepath.Base(name), cfg.Out)
 			}
 		}
 		c := cfg

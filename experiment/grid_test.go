@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"os/exec"
@@ -102,6 +103,46 @@ func TestGrid(t *testing.T) {
 
 	t.Run("sharded", func(t *testing.T) { testGridSharded(t, ref) })
 	t.Run("kill", func(t *testing.T) { testGridKill(t, ref) })
+	t.Run("committed", func(t *testing.T) { testGridCommitted(t, ref) })
+}
+
+// testGridCommitted copies the grid in ref the way testdata/grid-mnist is
+// committed (every file but the checkpoints and lock files) and requires a
+// rerun to reuse every cell and write the same grid.json; without the
+// point files the rerun needs the checkpoints and says which it misses.
+func testGridCommitted(t *testing.T, ref string) {
+	dir := t.TempDir()
+	err := filepath.WalkDir(ref, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(path, ".ckpt") || strings.HasSuffix(path, ".lock") {
+			return err
+		}
+		rel, _ := filepath.Rel(ref, path)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Grid(context.Background(), tinyGrid(dir)); err != nil {
+		t.Fatalf("rerun on the committed files: %v", err)
+	}
+	want, _ := os.ReadFile(filepath.Join(ref, "grid.json"))
+	if got, _ := os.ReadFile(filepath.Join(dir, "grid.json")); !bytes.Equal(got, want) {
+		t.Error("the rerun on the committed files changed grid.json")
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "points")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Grid(context.Background(), tinyGrid(dir))
+	if err == nil || !strings.Contains(err.Error(), "has no checkpoint epoch-") || !strings.Contains(err.Error(), "to retrain it") {
+		t.Errorf("rerun without point files or checkpoints: %v, want the missing checkpoint named", err)
+	}
 }
 
 // testGridSharded runs the tiny grid as a sharded sweep, its two shards
