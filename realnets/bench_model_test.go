@@ -75,3 +75,10 @@ func benchResNet(b *testing.B, width int) {
 func BenchmarkTrainResNetK4(b *testing.B)  { benchResNet(b, 4) }
 func BenchmarkTrainResNetK8(b *testing.B)  { benchResNet(b, 8) }
 func BenchmarkTrainResNetK16(b *testing.B) { benchResNet(b, 16) }
+
+// BenchmarkTrainConvNetC8W1 is the ConvNet of the MNIST reproduction on one
+// goroutine: against BenchmarkTrainConvNetC8's img/cpu-s it says what two
+// runs side by side gain over one run on two goroutines.
+func BenchmarkTrainConvNetC8W1(b *testing.B) {
+	benchTrain(b, NewConvNetSI(ConvNetConfig{Width: 8, Workers: 1}), 128)
+}
