@@ -136,8 +136,15 @@ type LanczosConfig struct {
 	// K is the number of largest eigenvalues returned (default 1).
 	K int
 	// Steps is the number of Lanczos steps, that is of products with the
-	// operator (default max(2K+10, 20), at most the dimension).
+	// operator (default max(2K+10, 20), at most the dimension). With Tol
+	// set it is the most steps taken (default 100, at most the dimension).
 	Steps int
+	// Tol, when positive, stops the process at the first step at which
+	// every one of the K Ritz pairs has a residual norm of at most Tol
+	// times the magnitude of its value (so each value is within a relative
+	// Tol of an eigenvalue); EigenEstimate.Converged says whether that
+	// happened within Steps. Zero takes exactly Steps steps.
+	Tol float64
 	// Seed and Stream seed the Gaussian starting vector:
 	// rand.NewPCG(Seed, Stream).
 	Seed, Stream uint64
@@ -154,6 +161,10 @@ type EigenEstimate struct {
 	// Steps is the number of Lanczos steps taken (fewer than configured when
 	// an invariant subspace was found, in which case the residuals are 0).
 	Steps int `json:"steps"`
+	// Converged reports that every residual is at most the configured
+	// relative tolerance (LanczosConfig.Tol) times its value, or that an
+	// invariant subspace was found.
+	Converged bool `json:"converged"`
 	// Vectors are the unit Ritz vectors of Values.
 	Vectors [][]float64 `json:"-"`
 }
@@ -172,42 +183,81 @@ func Lanczos(a SymOperator, cfg LanczosConfig) EigenEstimate {
 	}
 	if cfg.Steps == 0 {
 		cfg.Steps = max(2*cfg.K+10, 20)
+		if cfg.Tol > 0 {
+			cfg.Steps = max(cfg.Steps, 100)
+		}
 	}
 	cfg.Steps = min(cfg.Steps, d)
 	if cfg.K < 0 || cfg.K > cfg.Steps {
 		panic(fmt.Sprintf("analysis: Lanczos with K=%d needs 0 < K <= Steps=%d", cfg.K, cfg.Steps))
+	}
+	if !(cfg.Tol >= 0) {
+		panic(fmt.Sprintf("analysis: Lanczos with tolerance %v, want >= 0", cfg.Tol))
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Stream))
 	v := make([]float64, d)
 	for i := range v {
 		v[i] = rng.NormFloat64()
 	}
-	alpha, beta, q, scale := lanczos(a, v, cfg.Steps, 1e-12)
-	m := len(alpha)
-	t := mat.NewSymDense(m, nil)
-	for i := range m {
-		t.SetSym(i, i, alpha[i])
-		if i+1 < m {
-			t.SetSym(i, i+1, beta[i])
+	// residuals returns the top min(K, m) Ritz values of the tridiagonal
+	// matrix of alpha and beta, their residual norms |β_m s_mi|, and its
+	// eigenvectors.
+	residuals := func(alpha, beta []float64, scale float64) (vals, res []float64, s *mat.Dense) {
+		m := len(alpha)
+		t := mat.NewSymDense(m, nil)
+		for i := range m {
+			t.SetSym(i, i, alpha[i])
+			if i+1 < m {
+				t.SetSym(i, i+1, beta[i])
+			}
+		}
+		var es mat.EigenSym
+		if !es.Factorize(t, true) {
+			panic("analysis: eigendecomposition of the Lanczos matrix failed")
+		}
+		all := es.Values(nil) // ascending
+		s = new(mat.Dense)
+		es.VectorsTo(s)
+		last := beta[m-1]
+		if last <= 1e-12*scale {
+			last = 0
+		}
+		for i := range min(cfg.K, m) {
+			c := m - 1 - i
+			vals = append(vals, all[c])
+			res = append(res, math.Abs(last*s.At(m-1, c)))
+		}
+		return vals, res, s
+	}
+	converged := func(vals, res []float64) bool {
+		if len(vals) < cfg.K {
+			return false
+		}
+		for i, r := range res {
+			if r > cfg.Tol*math.Abs(vals[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	var stop func(alpha, beta []float64, scale float64) bool
+	if cfg.Tol > 0 {
+		stop = func(alpha, beta []float64, scale float64) bool {
+			if len(alpha) < cfg.K {
+				return false
+			}
+			vals, res, _ := residuals(alpha, beta, scale)
+			return converged(vals, res)
 		}
 	}
-	var es mat.EigenSym
-	if !es.Factorize(t, true) {
-		panic("analysis: eigendecomposition of the Lanczos matrix failed")
-	}
-	vals := es.Values(nil) // ascending
-	var s mat.Dense
-	es.VectorsTo(&s)
-	last := beta[m-1]
-	if last <= 1e-12*scale {
-		last = 0
-	}
-	k := min(cfg.K, m)
-	out := EigenEstimate{Values: make([]float64, k), Residuals: make([]float64, k), Steps: m, Vectors: make([][]float64, k)}
+	alpha, beta, q, scale := lanczos(a, v, cfg.Steps, 1e-12, stop)
+	m := len(alpha)
+	vals, res, s := residuals(alpha, beta, scale)
+	k := len(vals)
+	out := EigenEstimate{Values: vals, Residuals: res, Steps: m, Vectors: make([][]float64, k)}
+	out.Converged = res[0] == 0 && beta[m-1] <= 1e-12*scale || cfg.Tol > 0 && converged(vals, res)
 	for i := range k {
 		c := m - 1 - i
-		out.Values[i] = vals[c]
-		out.Residuals[i] = math.Abs(last * s.At(m-1, c))
 		y := make([]float64, d)
 		for j := range m {
 			floats.AddScaled(y, s.At(j, c), q[j])
@@ -224,8 +274,9 @@ func Lanczos(a SymOperator, cfg LanczosConfig) EigenEstimate {
 // step (beta[j] couples steps j and j+1; the last is the residual of the
 // final Ritz pairs), the orthonormal Lanczos vectors q, and the running
 // estimate of ||A||. It stops early when a residual falls below tol times
-// that estimate: the Krylov space is then invariant.
-func lanczos(a SymOperator, v []float64, m int, tol float64) (alpha, beta []float64, q [][]float64, scale float64) {
+// that estimate (the Krylov space is then invariant), or when stop, if not
+// nil, returns true after a step.
+func lanczos(a SymOperator, v []float64, m int, tol float64, stop func(alpha, beta []float64, scale float64) bool) (alpha, beta []float64, q [][]float64, scale float64) {
 	d := a.Dim()
 	cur := make([]float64, d)
 	floats.ScaleTo(cur, 1/floats.Norm(v, 2), v)
@@ -243,7 +294,7 @@ func lanczos(a SymOperator, v []float64, m int, tol float64) (alpha, beta []floa
 		b := floats.Norm(w, 2)
 		scale = max(scale, math.Abs(al), b)
 		beta = append(beta, b)
-		if b <= tol*scale || j == m-1 {
+		if b <= tol*scale || j == m-1 || stop != nil && stop(alpha, beta, scale) {
 			break
 		}
 		cur = make([]float64, d)

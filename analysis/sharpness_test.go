@@ -203,8 +203,8 @@ func TestLanczosInvariantSubspace(t *testing.T) {
 	vals[0], vals[1], vals[2] = 3, 2, -1
 	a := symWithSpectrum(vals, rand.New(rand.NewPCG(3, 3)))
 	e := Lanczos(MatOperator{a}, LanczosConfig{K: 2, Steps: 20, Seed: 1})
-	if e.Steps > 4 {
-		t.Errorf("took %d steps on a rank-3 matrix, want at most 4", e.Steps)
+	if e.Steps > 4 || !e.Converged {
+		t.Errorf("took %d steps on a rank-3 matrix (converged %v), want at most 4 and converged", e.Steps, e.Converged)
 	}
 	for i, want := range []float64{3, 2} {
 		if math.Abs(e.Values[i]-want) > 1e-10 || e.Residuals[i] != 0 {
@@ -242,4 +242,66 @@ func ExampleHutchinson() {
 	fmt.Println(e.Lo <= 100 && 100 <= e.Hi, e.StdErr < 1)
 	// Output:
 	// true true
+}
+
+// TestLanczosTol checks the residual stop: on outliers above a bulk the
+// process stops early with every residual within the relative tolerance
+// and the values within it of the exact ones; on a top cluster (10,
+// 9.99, 9.98 above a bulk, the shape of a network's Hessian top) a cap
+// too small to resolve it is reported as not converged, and a large
+// enough cap converges to the top of the cluster.
+func TestLanczosTol(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 0))
+	gapped := make([]float64, 300)
+	for i := range gapped {
+		gapped[i] = float64(i%23)/23 - 0.5
+	}
+	gapped[0], gapped[1] = 50, 20
+	cluster := make([]float64, 300)
+	for i := range cluster {
+		cluster[i] = 8 * float64(i%29) / 29 // bulk in [0, 8)
+	}
+	cluster[0], cluster[1], cluster[2] = 10, 9.99, 9.98
+	for _, tc := range []struct {
+		name      string
+		a         *mat.SymDense
+		k, steps  int
+		tol       float64
+		converged bool
+		maxSteps  int // the stop must come by this step
+	}{
+		{"gapped", symWithSpectrum(gapped, rng), 2, 0, 1e-8, true, 60},
+		{"cluster-capped", symWithSpectrum(cluster, rng), 1, 8, 1e-6, false, 8},
+		{"cluster", symWithSpectrum(cluster, rng), 1, 300, 1e-6, true, 300},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			exact := exactEigen(t, tc.a)
+			e := Lanczos(MatOperator{tc.a}, LanczosConfig{K: tc.k, Steps: tc.steps, Tol: tc.tol, Seed: 3})
+			if e.Converged != tc.converged || e.Steps > tc.maxSteps {
+				t.Fatalf("converged %v after %d steps, want %v by step %d (residuals %v)", e.Converged, e.Steps, tc.converged, tc.maxSteps, e.Residuals)
+			}
+			t.Logf("%d steps, values %v, residuals %v", e.Steps, e.Values, e.Residuals)
+			for i, th := range e.Values {
+				if th > exact[i]+1e-9 {
+					t.Errorf("Ritz value %d = %v above eigenvalue %v", i, th, exact[i])
+				}
+				if !tc.converged {
+					continue
+				}
+				if e.Residuals[i] > tc.tol*math.Abs(th) {
+					t.Errorf("value %d: residual %v above %v x %v", i, e.Residuals[i], tc.tol, th)
+				}
+				if math.Abs(th-exact[i]) > tc.tol*math.Abs(exact[i]) {
+					t.Errorf("value %d = %v, exact %v: off by more than the tolerance", i, th, exact[i])
+				}
+			}
+			if !tc.converged && e.Residuals[0] <= tc.tol*math.Abs(e.Values[0]) {
+				t.Errorf("not converged, yet residual %v within the tolerance", e.Residuals[0])
+			}
+		})
+	}
+	// Tol = 0 keeps the fixed number of steps.
+	if e := Lanczos(MatOperator{symWithSpectrum(gapped, rng)}, LanczosConfig{K: 2, Steps: 40}); e.Steps != 40 || e.Converged {
+		t.Errorf("without Tol: %d steps, converged %v; want 40 and false", e.Steps, e.Converged)
+	}
 }

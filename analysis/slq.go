@@ -161,7 +161,7 @@ func LanczosQuadrature(a SymOperator, v []float64, m int) Quadrature {
 	}
 	// An invariant subspace (to a residual of 1e-10 ||A||, which bounds the
 	// error of every Ritz value) ends the process: the rule is then exact.
-	alpha, beta, _, _ := lanczos(a, v, min(m, d), 1e-10)
+	alpha, beta, _, _ := lanczos(a, v, min(m, d), 1e-10, nil)
 	beta = beta[:len(alpha)-1]
 	return tridiagQuadrature(alpha, beta)
 }
