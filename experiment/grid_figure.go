@@ -70,6 +70,7 @@ func GridFigure(res *GridResult) (*plots.Figure, []plots.Skip, error) {
 			add("conv", "pre-training", g.PLR, g.EpochsToConverge, 0, math.Inf(1))
 		}
 	}
+	step := gridDodge(res.PLRs)
 	collect := func(panel string) []plots.MeasuredSeries {
 		var out []plots.MeasuredSeries
 		for _, k := range order {
@@ -77,11 +78,22 @@ func GridFigure(res *GridResult) (*plots.Figure, []plots.Skip, error) {
 				out = append(out, *series[k])
 			}
 		}
+		// Spread the series of a panel sideways, each by its own factor,
+		// so that the markers and bars at one PLR do not hide each other.
+		n := len(out)
+		for i := range out {
+			f := math.Exp(step * (float64(i) - float64(n-1)/2) / float64(max(n-1, 1)))
+			x := slices.Clone(out[i].X)
+			for j := range x {
+				x[j] *= f
+			}
+			out[i].X = x
+		}
 		return out
 	}
 	xl := "pre-training ELR (PLR)"
 	return plots.NewMeasuredPanels(plots.MeasuredPanels{Cols: 2,
-		Title:      "grid protocol; labels by PLR: " + strings.Join(labels, ", "),
+		Title:      "grid protocol; labels by PLR: " + strings.Join(labels, ", ") + "; the series at a PLR are offset sideways",
 		Bands:      GridBands(res.PLRs),
 		BandSource: "each PLR's label (SCIENCE.md 11.5)",
 		Panels: []plots.MeasuredPanel{
@@ -90,6 +102,27 @@ func GridFigure(res *GridResult) (*plots.Figure, []plots.Skip, error) {
 			{XLabel: xl, YLabel: "angle (rad)", LogX: true, Series: collect("ang")},
 			{XLabel: xl, YLabel: "epochs to converge", LogX: true, Series: collect("conv")},
 		}})
+}
+
+// gridDodge returns the total sideways spread, in natural-log units, of
+// the series drawn at one PLR: 60% of the width of the narrowest band
+// (GridBands), so that every marker stays inside its PLR's band.
+func gridDodge(plrs []GridPLR) float64 {
+	xs := make([]float64, len(plrs))
+	for i, g := range plrs {
+		xs[i] = g.PLR
+	}
+	slices.Sort(xs)
+	ratio := math.Inf(1)
+	for i := 1; i < len(xs); i++ {
+		if xs[i] > xs[i-1] {
+			ratio = min(ratio, xs[i]/xs[i-1])
+		}
+	}
+	if math.IsInf(ratio, 1) {
+		ratio = 2.25 // a single PLR's band
+	}
+	return 0.6 * math.Log(ratio)
 }
 
 // GridBands returns the regime bands of a grid's labelled PLRs on a log
@@ -116,6 +149,10 @@ func GridBands(plrs []GridPLR) []plots.Band {
 	var out []plots.Band
 	for i, g := range gs {
 		b := plots.Band{From: edge(i), To: edge(i + 1), Label: "regime " + g.Label}
+		if n := len(out); n > 0 && out[n-1].Label == b.Label && out[n-1].To == b.From {
+			out[n-1].To = b.To // neighbours of one label are one band
+			continue
+		}
 		switch g.Label {
 		case "1":
 			b.Regime = regime.Convergence

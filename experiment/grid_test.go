@@ -365,7 +365,8 @@ func TestGridCommitted(t *testing.T) {
 }
 
 // TestGridBands checks the bands of labelled PLRs: sorted, adjoining at
-// the geometric midpoints, as wide beyond the ends as half a step, 2B pale.
+// the geometric midpoints, as wide beyond the ends as half a step, 2B pale,
+// neighbours of one label merged.
 func TestGridBands(t *testing.T) {
 	bs := GridBands([]GridPLR{{PLR: 1e-1, Label: "3"}, {PLR: 1e-3, Label: "1"}, {PLR: 1e-2, Label: "2A"}, {PLR: 3e-2, Label: "2B"}})
 	want := []struct {
@@ -386,6 +387,11 @@ func TestGridBands(t *testing.T) {
 		if math.Abs(b.From/w.from-1) > 1e-12 || math.Abs(b.To/w.to-1) > 1e-12 || b.Label != w.label || b.Pale != w.pale {
 			t.Errorf("band %d: %+v, want %+v", i, b, w)
 		}
+	}
+	// Neighbours of one label make one band.
+	if two := GridBands([]GridPLR{{PLR: 1e-3, Label: "1"}, {PLR: 1e-2, Label: "1"}, {PLR: 1e-1, Label: "3"}}); len(two) != 2 ||
+		math.Abs(two[0].From/(1e-3/math.Sqrt(10))-1) > 1e-12 || math.Abs(two[0].To/math.Sqrt(1e-3)-1) > 1e-12 || two[1].Label != "regime 3" {
+		t.Errorf("bands of 1, 1, 3: %+v, want regime 1 from 10^-3.5 to 10^-1.5, then regime 3", two)
 	}
 	if one := GridBands([]GridPLR{{PLR: 1e-2, Label: "2"}}); len(one) != 1 || math.Abs(one[0].To/one[0].From-2.25) > 1e-12 {
 		t.Errorf("a single PLR's band %+v, want a factor 1.5 either side", one)
@@ -456,5 +462,28 @@ func TestGridHeld(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "seed-1")); err == nil {
 		t.Errorf("trained a held cell")
+	}
+}
+
+// TestGridFigureDodge checks that the series drawn at one PLR are spread
+// sideways to distinct positions, all inside that PLR's band.
+func TestGridFigureDodge(t *testing.T) {
+	plrs := []GridPLR{{PLR: 1e-3, Label: "1"}, {PLR: 1e-2, Label: "2B"}, {PLR: 3e-2, Label: "3"}}
+	step := gridDodge(plrs)
+	if want := 0.6 * math.Log(3); math.Abs(step-want) > 1e-12 {
+		t.Fatalf("spread %v, want %v (60%% of the narrowest band, a factor 3)", step, want)
+	}
+	bands := GridBands(plrs)
+	for _, g := range plrs {
+		for _, b := range bands {
+			if g.PLR < b.From || g.PLR > b.To {
+				continue
+			}
+			// The outermost series sit a factor exp(step/2) from the PLR.
+			lo, hi := g.PLR*math.Exp(-step/2), g.PLR*math.Exp(step/2)
+			if lo <= b.From || hi >= b.To {
+				t.Errorf("PLR %g: series spread over [%g, %g], outside its band [%g, %g]", g.PLR, lo, hi, b.From, b.To)
+			}
+		}
 	}
 }
