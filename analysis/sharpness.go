@@ -204,20 +204,7 @@ func Lanczos(a SymOperator, cfg LanczosConfig) EigenEstimate {
 	// eigenvectors.
 	residuals := func(alpha, beta []float64, scale float64) (vals, res []float64, s *mat.Dense) {
 		m := len(alpha)
-		t := mat.NewSymDense(m, nil)
-		for i := range m {
-			t.SetSym(i, i, alpha[i])
-			if i+1 < m {
-				t.SetSym(i, i+1, beta[i])
-			}
-		}
-		var es mat.EigenSym
-		if !es.Factorize(t, true) {
-			panic("analysis: eigendecomposition of the Lanczos matrix failed")
-		}
-		all := es.Values(nil) // ascending
-		s = new(mat.Dense)
-		es.VectorsTo(s)
+		all, s := tridiagEigen(alpha, beta) // ascending
 		last := beta[m-1]
 		if last <= 1e-12*scale {
 			last = 0

@@ -170,20 +170,8 @@ func LanczosQuadrature(a SymOperator, v []float64, m int) Quadrature {
 // diagonal alpha and off-diagonal beta.
 func tridiagQuadrature(alpha, beta []float64) Quadrature {
 	k := len(alpha)
-	t := mat.NewSymDense(k, nil)
-	for i := range k {
-		t.SetSym(i, i, alpha[i])
-		if i+1 < k {
-			t.SetSym(i, i+1, beta[i])
-		}
-	}
-	var es mat.EigenSym
-	if !es.Factorize(t, true) {
-		panic("analysis: eigendecomposition of the Lanczos matrix failed")
-	}
-	var s mat.Dense
-	es.VectorsTo(&s)
-	out := Quadrature{Nodes: es.Values(nil), Weights: make([]float64, k)}
+	nodes, s := tridiagEigen(alpha, beta)
+	out := Quadrature{Nodes: nodes, Weights: make([]float64, k)}
 	var sum float64
 	for j := range k {
 		tau := s.At(0, j)
@@ -192,6 +180,27 @@ func tridiagQuadrature(alpha, beta []float64) Quadrature {
 	}
 	floats.Scale(1/sum, out.Weights) // 1 up to rounding
 	return out
+}
+
+// tridiagEigen returns the eigenvalues, ascending, and the eigenvectors
+// (the columns of s) of the symmetric tridiagonal matrix with diagonal
+// alpha and off-diagonal beta[:len(alpha)-1].
+func tridiagEigen(alpha, beta []float64) (vals []float64, s *mat.Dense) {
+	m := len(alpha)
+	t := mat.NewSymDense(m, nil)
+	for i := range m {
+		t.SetSym(i, i, alpha[i])
+		if i+1 < m {
+			t.SetSym(i, i+1, beta[i])
+		}
+	}
+	var es mat.EigenSym
+	if !es.Factorize(t, true) {
+		panic("analysis: eigendecomposition of the Lanczos matrix failed")
+	}
+	s = new(mat.Dense)
+	es.VectorsTo(s)
+	return es.Values(nil), s
 }
 
 // SLQConfig configures SLQ. The zero value of a field means its documented
