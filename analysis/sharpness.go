@@ -242,7 +242,7 @@ func Lanczos(a SymOperator, cfg LanczosConfig) EigenEstimate {
 	vals, res, s := residuals(alpha, beta, scale)
 	k := len(vals)
 	out := EigenEstimate{Values: vals, Residuals: res, Steps: m, Vectors: make([][]float64, k)}
-	out.Converged = res[0] == 0 && beta[m-1] <= 1e-12*scale || cfg.Tol > 0 && converged(vals, res)
+	out.Converged = beta[m-1] <= 1e-12*scale || cfg.Tol > 0 && converged(vals, res)
 	for i := range k {
 		c := m - 1 - i
 		y := make([]float64, d)
