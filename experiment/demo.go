@@ -196,7 +196,7 @@ func Demo(cfg DemoConfig) (*DemoResult, error) {
 // returns the phase sweep's records.
 func (d *demo) data() ([]map[string]any, error) {
 	out := d.cfg.Out
-	base := toy.SweepBase{Toy: toy.Config{Toy: "lsq", DataSeed: 1}, Batch: 1, Sampling: "iid", Steps: 20000, LyapunovSteps: 1000}
+	base := toy.SweepBase{Toy: toy.Config{Toy: "lsq", DataSeed: toy.ReferenceDataSeed}, Batch: 1, Sampling: "iid", Steps: 20000, LyapunovSteps: 1000}
 	d.step("phase diagram: lsq, %d ELRs x %d batch sizes x %d seeds", len(demoPhaseELRs), len(demoBatches), len(demoPhaseSeeds))
 	phase, err := d.sweep(filepath.Join(out, "phase"), base, demoPhaseELRs, demoBatches, demoPhaseSeeds)
 	if err != nil {

@@ -33,7 +33,7 @@ func updateGolden() bool {
 // default toy.Config (n = 8, d = 24, unit-norm Gaussian rows).
 func lsqReference(t *testing.T) *toy.LSQ {
 	t.Helper()
-	p, err := toy.Config{Toy: "lsq"}.Build()
+	p, err := toy.Config{Toy: "lsq", DataSeed: toy.ReferenceDataSeed}.Build()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,12 @@ const (
 	ToyLogistic Name = "logistic" // a network in miniature
 )
 
+// ReferenceDataSeed is the data seed of the reference toy data set: the
+// generated data every toy command (demo, sweep, simulate, conventional,
+// theory) and the project's goldens use unless told otherwise, so that
+// their numbers describe one problem.
+const ReferenceDataSeed = 1
+
 // Config describes a toy problem completely, so that a run can write it to
 // JSON and rebuild the same problem later. The zero value of every field
 // means its documented default.
@@ -35,6 +41,7 @@ type Config struct {
 	// D is the dimension of generated data or of vmf: default 24.
 	D int `json:"d,omitempty"`
 	// DataSeed seeds the data generator (GenerateLSQ, GenerateLogistic).
+	// The commands default to ReferenceDataSeed.
 	DataSeed uint64 `json:"data_seed"`
 	// Norms is the row-norm distribution of generated lsq data: NormsUnit
 	// (the default) or NormsGaussian.

@@ -21,7 +21,7 @@ const goldenRegime2 = "../../testdata/golden/regime2_lsq_elr2.2.json"
 // the same theory values as the golden.
 func simulateLSQ(t *testing.T, dir string, elr float64, steps int, seed uint64) string {
 	t.Helper()
-	p, err := toy.Config{Toy: "lsq"}.Build()
+	p, err := toy.Config{Toy: "lsq", DataSeed: toy.ReferenceDataSeed}.Build()
 	if err != nil {
 		t.Fatal(err)
 	}

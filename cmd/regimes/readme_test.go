@@ -28,6 +28,7 @@ var updateReadme = flag.Bool("update-readme", false, "rewrite testdata/readme.go
 // examples run on the committed results exactly as the README gives them.
 var readmeSteps = []string{
 	"help",
+	"theory -toy lsq -batch 4",
 	"theory -toy lsq -data $ROOT/testdata/lsq8x24.csv -batch 4",
 	"theory -toy circle -lambda 1 -elr 2.5",
 	"theory -toy vmf -d 3 -mu 1 -sigma 1 -elr 0.1",

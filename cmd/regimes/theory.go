@@ -22,7 +22,7 @@ func theoryFlags(fs *flag.FlagSet) func([]string) error {
 	fs.StringVar(&c.Data, "data", "", "lsq: CSV `file` of sample rows (default: generate from -n, -d, -data-seed)")
 	fs.IntVar(&c.N, "n", 0, "lsq: number of generated samples (0 means 8)")
 	fs.IntVar(&c.D, "d", 0, "lsq, vmf: dimension (0 means 24)")
-	fs.Uint64Var(&c.DataSeed, "data-seed", 0, "lsq: seed of the generated data")
+	fs.Uint64Var(&c.DataSeed, "data-seed", toy.ReferenceDataSeed, "lsq: seed of the generated data")
 	fs.StringVar((*string)(&c.Norms), "norms", "", "lsq: row norms of generated data, unit or gaussian (default unit)")
 	fs.IntVar(&r.Batch, "batch", 1, "lsq, vmf: batch size; 0 means the full batch")
 	fs.BoolVar(&replace, "replace", true, "lsq: sample batches i.i.d. with replacement (false: distinct samples)")
