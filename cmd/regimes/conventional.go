@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"github.com/regimes/regimes/toy"
 
 	"github.com/regimes/regimes/experiment"
 )
@@ -16,7 +15,7 @@ var cmdConventional = &Command{
 
 func conventionalFlags(fs *flag.FlagSet) func([]string) error {
 	var t toyFlags
-	t.define(fs, toyDefaults{lsqOnly: true, dataSeed: toy.ReferenceDataSeed, steps: 20000, everyRows: 2000})
+	t.define(fs, toyDefaults{lsqOnly: true, steps: 20000, everyRows: 2000})
 	cfg := experiment.ConventionalConfig{}
 	fs.IntVar(&cfg.LevelSteps, "level-steps", 5000, "steps of each fixed-ELR run that measures G(e) for ELR*")
 	fs.Uint64Var(&cfg.TheorySeed, "theory-seed", 1, "seed of the almost-sure threshold estimate and of the G(e) runs")

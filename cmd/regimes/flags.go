@@ -28,9 +28,8 @@ type toyDefaults struct {
 	lsqOnly bool
 	// sweep: the command plans a sweep (no -seed, -lr, -wd, -init-norm or
 	// -every: the grid and the point give them).
-	sweep    bool
-	dataSeed uint64
-	steps    int
+	sweep bool
+	steps int
 	// everyRows is the number of rows -every 0 aims at.
 	everyRows int
 }
@@ -49,7 +48,7 @@ func (t *toyFlags) define(fs *flag.FlagSet, d toyDefaults) {
 	fs.StringVar(&t.Data, "data", "", "lsq, logistic: CSV `file` of samples (default: generate from -n, -d, -data-seed)")
 	fs.IntVar(&t.N, "n", 0, "lsq, logistic: number of generated samples (0 means 8 for lsq, 64 for logistic)")
 	fs.IntVar(&t.D, "d", 0, "lsq, logistic, vmf: dimension (0 means 24)")
-	fs.Uint64Var(&t.DataSeed, "data-seed", d.dataSeed, "seed of the generated data")
+	fs.Uint64Var(&t.DataSeed, "data-seed", toy.ReferenceDataSeed, "seed of the generated data")
 	fs.StringVar((*string)(&t.Norms), "norms", "", "lsq: row norms of generated data, unit or gaussian (default unit)")
 	fs.IntVar(&t.batch, "batch", 1, "mini-batch size; 0 means the full batch (a sweep over -param batch overrides it)")
 	fs.IntVar(&t.steps, "steps", d.steps, "number of steps")

@@ -17,7 +17,7 @@ var cmdSimulate = &Command{
 
 func simulateFlags(fs *flag.FlagSet) func([]string) error {
 	var t toyFlags
-	t.define(fs, toyDefaults{dataSeed: toy.ReferenceDataSeed, steps: 10000, everyRows: 1000})
+	t.define(fs, toyDefaults{steps: 10000, everyRows: 1000})
 	var elr float64
 	var out string
 	fs.Float64Var(&elr, "elr", 0, "effective learning rate on the sphere (required unless -lr is set)")

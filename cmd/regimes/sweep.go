@@ -106,7 +106,7 @@ func (g *gridFlags) writePlan(p *sweep.Plan, kind string) error {
 func sweepPlan(args []string) error {
 	fs := newSubFlags("sweep plan")
 	var t toyFlags
-	t.define(fs, toyDefaults{sweep: true, dataSeed: toy.ReferenceDataSeed, steps: 20000})
+	t.define(fs, toyDefaults{sweep: true, steps: 20000})
 	var g gridFlags
 	g.define(fs, gridDefaults{elrMin: 0.5, elrMax: 50, elrPoints: 12, param: "batch", values: "1", params: toy.SweepParams})
 	lyap := fs.Int("lyapunov-steps", 0, "steps per block of the Lyapunov estimate (0: none)")
