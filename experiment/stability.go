@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -26,8 +27,13 @@ type StabilityConfig struct {
 	// TopK is the number of top eigenvectors of the mean effective tangent
 	// Hessian that span the subspace of the mean-square threshold (default 8).
 	TopK int `json:"top_k"`
-	// LanczosSteps is the number of Lanczos steps for them (default 24).
+	// LanczosSteps is the number of Lanczos steps for them (default 24),
+	// or with LanczosTol the most steps taken (default 100).
 	LanczosSteps int `json:"lanczos_steps"`
+	// LanczosTol, when positive, stops Lanczos once every one of the TopK
+	// Ritz pairs has a residual bound of at most LanczosTol times its value
+	// (analysis.LanczosConfig.Tol); zero takes exactly LanczosSteps steps.
+	LanczosTol float64 `json:"lanczos_tol,omitempty"`
 	// Bootstrap is the number of bootstrap resamples of the batches for the
 	// confidence intervals of the thresholds (default 200).
 	Bootstrap int `json:"bootstrap"`
@@ -61,6 +67,9 @@ func (c StabilityConfig) withDefaults() StabilityConfig {
 	}
 	if c.LanczosSteps == 0 {
 		c.LanczosSteps = 24
+		if c.LanczosTol > 0 {
+			c.LanczosSteps = 100
+		}
 	}
 	if c.Bootstrap == 0 {
 		c.Bootstrap = 200
@@ -87,11 +96,16 @@ type StabilityResult struct {
 	// tangent Hessian Hbar, with their residual bounds.
 	RitzValues   []float64 `json:"ritz_values"`
 	RitzResidual []float64 `json:"ritz_residual"`
-	// LambdaMax is the top eigenvalue of Hbar compressed to the Ritz
-	// vectors (Rayleigh-Ritz with the batch Hessians, the estimate the
-	// thresholds use; it differs from RitzValues[0] because a
-	// finite-difference product of a piecewise-smooth loss is not exactly
-	// linear).
+	// LanczosSteps is the number of Lanczos steps taken, RitzConverged
+	// whether the Ritz pairs met StabilityConfig.LanczosTol by then.
+	LanczosSteps  int  `json:"lanczos_steps,omitempty"`
+	RitzConverged bool `json:"ritz_converged,omitempty"`
+	// LambdaMax is the top eigenvalue of the mean of the batch Hessians
+	// compressed to the Krylov space of Lanczos (Rayleigh-Ritz from the
+	// very products Lanczos computed; StabilityOf), the estimate the
+	// thresholds use. It differs from RitzValues[0] only by the products'
+	// departure from symmetry and linearity (finite differences of a
+	// piecewise-smooth loss).
 	LambdaMax float64 `json:"lambda_max"`
 	// GDThreshold is 2/LambdaMax: the ELR above which the point is
 	// unstable for (full-batch) gradient descent on the mean batch loss.
@@ -170,15 +184,18 @@ func Stability(m realnets.Model, b realnets.Batches, cfg StabilityConfig) (Stabi
 	res.Loss = loss / float64(l.Batches())
 	eff := l.Effective()
 	r2 := l.Norm() * l.Norm()
+	// The batch operators carry the mean's shift, so that their mean is eff.
+	shift := eff.A.(*analysis.TangentOperator).Shift
 	batches := make([]analysis.SymOperator, l.Batches())
 	for bi := range batches {
-		batches[bi] = analysis.ScaledOperator{A: analysis.NewTangentOperator(l.BatchHessian(bi), l.Point(), 0), C: r2}
+		batches[bi] = analysis.ScaledOperator{A: analysis.NewTangentOperator(l.BatchHessian(bi), l.Point(), shift), C: r2}
 	}
-	th, err := StabilityOf(eff, batches, cfg)
+	th, err := StabilityOf(batches, cfg)
 	if err != nil {
 		return res, err
 	}
 	res.RitzValues, res.RitzResidual, res.LambdaMax, res.K = th.RitzValues, th.RitzResidual, th.LambdaMax, th.K
+	res.LanczosSteps, res.RitzConverged = th.LanczosSteps, th.Converged
 	res.GDThreshold, res.GDThresholdCI, res.MSThreshold, res.MSThresholdCI = th.GDThreshold, th.GDThresholdCI, th.MSThreshold, th.MSThresholdCI
 	res.BatchSharpness = l.BatchSharpness()
 	res.BatchThreshold = 2 / res.BatchSharpness.Ratio
@@ -203,62 +220,76 @@ func Stability(m realnets.Model, b realnets.Batches, cfg StabilityConfig) (Stabi
 
 // Thresholds are the stability thresholds of StabilityOf.
 type Thresholds struct {
-	RitzValues, RitzResidual     []float64
+	RitzValues, RitzResidual []float64
+	// LanczosSteps is the number of Lanczos steps taken and Converged
+	// whether every Ritz pair met StabilityConfig.LanczosTol by then.
+	LanczosSteps                 int
+	Converged                    bool
 	LambdaMax                    float64
 	K                            int
 	GDThreshold, MSThreshold     float64
 	GDThresholdCI, MSThresholdCI [2]float64
 }
 
+// krylovRecorder is the mean of batch operators that keeps every vector it
+// is applied to and each batch's product with it, so that the batches can
+// be compressed to the Krylov space of the mean without further products.
+type krylovRecorder struct {
+	batches []analysis.SymOperator
+	vecs    [][]float64
+	prods   [][][]float64 // prods[b][j]: batch b applied to vecs[j]
+}
+
+func (r *krylovRecorder) Dim() int { return r.batches[0].Dim() }
+
+func (r *krylovRecorder) Apply(dst, v []float64) {
+	clear(dst)
+	r.vecs = append(r.vecs, slices.Clone(v))
+	for b, op := range r.batches {
+		p := make([]float64, len(v))
+		op.Apply(p, v)
+		r.prods[b] = append(r.prods[b], p)
+		floats.Add(dst, p)
+	}
+	floats.Scale(1/float64(len(r.batches)), dst)
+}
+
 // StabilityOf returns the GD and mean-square thresholds of the linearised
-// SGD with the given batch operators, whose mean is mean (both effective,
-// on the tangent space): Lanczos finds the top cfg.TopK eigenvectors of
-// mean, the batch operators are compressed to them (Rayleigh-Ritz), the
-// compressed batches restricted to the positive eigendirections of their
-// mean, and analysis.MSThresholdBatches gives both thresholds, with
-// bootstrap intervals over the batches.
-func StabilityOf(mean analysis.SymOperator, batches []analysis.SymOperator, cfg StabilityConfig) (Thresholds, error) {
+// SGD with the given batch operators (effective, on the tangent space),
+// whose mean is the operator Lanczos is run on. Every batch is compressed
+// to the Krylov space of the mean that Lanczos builds, from the products
+// Lanczos itself computed (the batches' products with each Lanczos vector
+// q_j; no further products): C_B = sym(Q^T H_B Q). The mean of the C_B is
+// then exactly the compression of the mean, so its top eigenvalue is the
+// Rayleigh-Ritz estimate of lambda_max whatever the products' departure
+// from linearity (finite differences of a piecewise-smooth loss). The
+// batches are compressed on to the top cfg.TopK positive eigenvectors of
+// that mean and analysis.MSThresholdBatches gives both thresholds, with
+// bootstrap intervals over the batches. It keeps Steps x len(batches)
+// products of length Dim in memory.
+func StabilityOf(batches []analysis.SymOperator, cfg StabilityConfig) (Thresholds, error) {
 	cfg = cfg.withDefaults()
 	var th Thresholds
-	e := analysis.Lanczos(mean, analysis.LanczosConfig{K: cfg.TopK, Steps: cfg.LanczosSteps, Seed: cfg.Seed, Stream: 1})
+	if len(batches) == 0 {
+		return th, errors.New("experiment: no batches")
+	}
+	rec := &krylovRecorder{batches: batches, prods: make([][][]float64, len(batches))}
+	e := analysis.Lanczos(rec, analysis.LanczosConfig{K: cfg.TopK, Steps: cfg.LanczosSteps, Tol: cfg.LanczosTol, Seed: cfg.Seed, Stream: 1})
 	th.RitzValues, th.RitzResidual = e.Values, e.Residuals
+	th.LanczosSteps, th.Converged = e.Steps, e.Converged
 
-	// Batch Hessians compressed to the positive top eigenvectors.
-	var vecs [][]float64
-	for i, v := range e.Values {
-		if v > 0 {
-			vecs = append(vecs, e.Vectors[i])
-		}
-	}
-	k := len(vecs)
-	if k == 0 {
-		return th, fmt.Errorf("experiment: no positive curvature among the top %d eigenvalues (%v)", cfg.TopK, e.Values)
-	}
-	hs := make([]*mat.SymDense, len(batches))
-	hv := make([]float64, mean.Dim())
-	for bi := range hs {
-		op := batches[bi]
-		cols := make([][]float64, k)
-		for j, v := range vecs {
-			op.Apply(hv, v)
-			cols[j] = make([]float64, k)
-			for i, u := range vecs {
-				cols[j][i] = floats.Dot(u, hv)
+	m := len(rec.vecs)
+	cs := make([]*mat.SymDense, len(batches))
+	for b := range cs {
+		c := mat.NewSymDense(m, nil)
+		for i := range m {
+			for j := i; j < m; j++ {
+				c.SetSym(i, j, (floats.Dot(rec.vecs[i], rec.prods[b][j])+floats.Dot(rec.vecs[j], rec.prods[b][i]))/2)
 			}
 		}
-		s := mat.NewSymDense(k, nil)
-		for i := range k {
-			for j := i; j < k; j++ {
-				s.SetSym(i, j, (cols[i][j]+cols[j][i])/2)
-			}
-		}
-		hs[bi] = s
+		cs[b] = c
 	}
-	// Rayleigh-Ritz: the Ritz vectors' products, re-evaluated, need not
-	// reproduce the Ritz values (finite differences of a piecewise-smooth
-	// loss are not exactly linear), so keep the positive eigendirections of
-	// the compressed mean.
-	hs, err := positivePart(hs)
+	hs, err := positivePart(cs, cfg.TopK)
 	if err != nil {
 		return th, err
 	}
@@ -340,10 +371,10 @@ func StabilityAt(name string, cfg StabilityConfig) (StabilityResult, error) {
 }
 
 // positivePart compresses the batch matrices to the eigenvectors of their
-// mean with positive eigenvalues.
-func positivePart(hs []*mat.SymDense) ([]*mat.SymDense, error) {
-	k := hs[0].SymmetricDim()
-	mean := mat.NewSymDense(k, nil)
+// mean with the top (at most) k eigenvalues that are positive.
+func positivePart(hs []*mat.SymDense, k int) ([]*mat.SymDense, error) {
+	n := hs[0].SymmetricDim()
+	mean := mat.NewSymDense(n, nil)
 	for _, h := range hs {
 		mean.AddSym(mean, h)
 	}
@@ -355,16 +386,16 @@ func positivePart(hs []*mat.SymDense) ([]*mat.SymDense, error) {
 	vals := es.Values(nil)
 	var v mat.Dense
 	es.VectorsTo(&v)
-	var keep []int
-	for i, l := range vals {
-		if l > 0 {
+	var keep []int // descending
+	for i := n - 1; i >= 0 && len(keep) < k; i-- {
+		if vals[i] > 0 {
 			keep = append(keep, i)
 		}
 	}
 	if len(keep) == 0 {
-		return nil, fmt.Errorf("experiment: the compressed mean Hessian has no positive eigenvalue (%v)", vals)
+		return nil, fmt.Errorf("experiment: the compressed mean Hessian has no positive eigenvalue (top %v)", vals[max(n-k, 0):])
 	}
-	w := mat.NewDense(k, len(keep), nil)
+	w := mat.NewDense(n, len(keep), nil)
 	for j, i := range keep {
 		w.SetCol(j, mat.Col(nil, i, &v))
 	}

@@ -242,54 +242,69 @@ func StabilityFigures(dir string, rs []StabilityResult, boundary [2]float64) (Pr
 	if err := save("check", cf); err != nil {
 		return sum, err
 	}
-	// SLQ spectra at the last epochs on a linear axis: the Hessian's
-	// (spectrum) and the Gauss-Newton matrix's (gn-spectrum), on the same
-	// bins so that the two figures compare directly. The figures draw the
-	// histogram of the quadrature nodes (no mass outside their range: a
-	// Gaussian kernel would spread the Gauss-Newton null-space spike over
-	// negative eigenvalues on the log axis); the kernel densities go to the
-	// CSVs NAME-ELR.csv as well, the histograms to NAME-hist-ELR.csv.
-	hessian := func(r StabilityResult) *analysis.Spectrum { return r.Spectrum }
-	gaussNewton := func(r StabilityResult) *analysis.Spectrum { return r.GNSpectrum }
-	lo, hi := math.Inf(1), math.Inf(-1)
+	// SLQ spectra at the last epochs: one panel per run, the Hessian's and
+	// the Gauss-Newton matrix's on the same bins, against ELR x eigenvalue
+	// (so that every run shares the axis and GD's stability limit is the
+	// line at 2). The panels draw the histogram of the quadrature nodes
+	// (no mass outside their range: a Gaussian kernel would spread the
+	// Gauss-Newton null-space spike over negative eigenvalues on the log
+	// axis); the kernel densities go to the CSVs NAME-ELR.csv, the
+	// histograms (in eigenvalue units) to NAME-hist-ELR.csv.
+	type spec struct {
+		name string
+		get  func(StabilityResult) *analysis.Spectrum
+		col  color.Color
+		leg  string
+	}
+	specs := []spec{
+		{"spectrum", func(r StabilityResult) *analysis.Spectrum { return r.Spectrum }, runColorBlack(), "Hessian"},
+		{"gn-spectrum", func(r StabilityResult) *analysis.Spectrum { return r.GNSpectrum }, color.NRGBA{R: 0x00, G: 0x9e, B: 0x73, A: 0xff}, "Gauss-Newton"}, // Okabe-Ito bluish green: not a regime colour,
+	}
+	lo, hi := math.Inf(1), 2.0
 	for _, row := range sum.Rows {
 		for _, r := range byELR[row.ELR] {
-			for _, s := range []*analysis.Spectrum{r.Spectrum, r.GNSpectrum} {
-				if r.Epoch == row.Epoch && s != nil {
+			for _, sp := range specs {
+				if s := sp.get(r); r.Epoch == row.Epoch && s != nil {
 					a, b := s.Range()
-					lo, hi = math.Min(lo, a), math.Max(hi, b)
+					lo, hi = math.Min(lo, a*row.ELR), math.Max(hi, b*row.ELR)
 				}
 			}
 		}
 	}
 	if hi > lo {
-		grid := analysis.Grid(lo-0.05*(hi-lo), hi+0.05*(hi-lo), 400)
-		sigma := 0.03 * (hi - lo)
-		edges := analysis.Grid(lo-0.05*(hi-lo), hi+0.05*(hi-lo), 41)
-		for _, f := range []struct {
-			name, xlabel string
-			get          func(StabilityResult) *analysis.Spectrum
-		}{
-			{"spectrum", "effective tangent Hessian eigenvalue", hessian},
-			{"gn-spectrum", "effective tangent Gauss-Newton eigenvalue", gaussNewton},
-		} {
+		const bins = 48
+		pad := 0.03 * (hi - lo)
+		scaled := analysis.Grid(lo-pad, hi+pad, bins+1)
+		var panels []plots.BandPanel
+		for _, row := range sum.Rows {
 			var series []plots.BandSeries
-			for i, row := range sum.Rows {
-				for _, r := range byELR[row.ELR] {
+			edges := make([]float64, len(scaled))
+			for k, e := range scaled {
+				edges[k] = e / row.ELR
+			}
+			width := edges[1] - edges[0]
+			for _, r := range byELR[row.ELR] {
+				if r.Epoch != row.Epoch {
+					continue
+				}
+				for _, f := range specs {
 					sp := f.get(r)
-					if r.Epoch != row.Epoch || sp == nil {
+					if sp == nil {
 						continue
 					}
-					// A step line through the bins, floored for the log axis.
+					// A step line through the bins (eigenvalues per bin),
+					// floored for the log axis.
 					h := sp.Histogram(edges)
 					var x, y []float64
 					for k, v := range h {
-						v = math.Max(v, 1e-2)
-						x, y = append(x, edges[k], edges[k+1]), append(y, v, v)
+						v = math.Max(v*width, 1e-2)
+						x, y = append(x, scaled[k], scaled[k+1]), append(y, v, v)
 					}
-					series = append(series, plots.BandSeries{Name: "η\u0303 " + fmtELR(row.ELR), X: x, Mean: y, Color: runColor(i, len(sum.Rows))})
+					series = append(series, plots.BandSeries{Name: f.leg, X: x, Mean: y, Color: f.col})
+					a, b := sp.Range()
+					grid := analysis.Grid(a-0.05*(b-a), b+0.05*(b-a), 400)
 					if err := fileio.WriteFile(filepath.Join(dir, f.name+"-"+fmtELR(row.ELR)+".csv"), func(w io.Writer) error {
-						return sp.WriteDensityCSV(w, grid, sigma)
+						return sp.WriteDensityCSV(w, grid, 0.03*(b-a))
 					}); err != nil {
 						return sum, err
 					}
@@ -300,16 +315,23 @@ func StabilityFigures(dir string, rs []StabilityResult, boundary [2]float64) (Pr
 					}
 				}
 			}
-			if len(series) == 0 {
-				continue
+			if len(series) > 0 {
+				panels = append(panels, plots.BandPanel{YLabel: "η\u0303 " + fmtELR(row.ELR), LogY: true, Series: series})
 			}
-			sf, _, err := plots.NewBandPanels(plots.BandPanels{XLabel: f.xlabel,
-				Panels: []plots.BandPanel{{YLabel: "eigenvalues per unit (SLQ, 40 bins)", LogY: true, Series: series}}})
+		}
+		if len(panels) > 0 {
+			sf, _, err := plots.NewBandPanels(plots.BandPanels{
+				XLabel: "ELR × effective tangent eigenvalue", Marks: []float64{2}, MarkName: "GD stability limit (2)",
+				Title:  fmt.Sprintf("SLQ spectra at epoch %d: eigenvalues per bin (%d bins)", sum.Rows[0].Epoch, bins),
+				Panels: panels})
 			if err != nil {
 				return sum, err
 			}
-			if err := save(f.name, sf); err != nil {
-				return sum, err
+			ssz := plots.SizeFor(false, 0.3*float64(len(panels))+0.3)
+			for _, ext := range []string{".png", ".svg"} {
+				if err := plots.Save(sf, ssz.W, ssz.H, filepath.Join(dir, "spectrum"+ext), plots.SaveOptions{}); err != nil {
+					return sum, err
+				}
 			}
 		}
 	}

@@ -1,7 +1,9 @@
 package experiment
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -9,9 +11,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/regimes/regimes/analysis"
@@ -62,7 +66,7 @@ func TestStabilityOfExact(t *testing.T) {
 		mean.AddSym(mean, h)
 	}
 	mean.ScaleSym(1/float64(nb), mean)
-	th, err := StabilityOf(analysis.MatOperator{A: mean}, ops, StabilityConfig{TopK: d, LanczosSteps: d, Seed: 1})
+	th, err := StabilityOf(ops, StabilityConfig{TopK: d, LanczosSteps: d, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +88,7 @@ func TestStabilityOfExact(t *testing.T) {
 	}
 	// With the top 3 only the compressed problem is a restriction: its GD
 	// threshold is still exact (the top eigenvector is in the subspace).
-	th3, err := StabilityOf(analysis.MatOperator{A: mean}, ops, StabilityConfig{TopK: 3, LanczosSteps: d, Seed: 1})
+	th3, err := StabilityOf(ops, StabilityConfig{TopK: 3, LanczosSteps: d, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +96,15 @@ func TestStabilityOfExact(t *testing.T) {
 		t.Errorf("top-3: GD %v k %d, want %v and 3", th3.GDThreshold, th3.K, gd)
 	}
 	t.Logf("MS full %.6g, top-3 subspace %.6g, GD %.6g", ms, th3.MSThreshold, gd)
+	// With a tolerance Lanczos stops once the top 3 have converged, at
+	// most at the rank of the mean (nb*3 > d here, so d).
+	tol, err := StabilityOf(ops, StabilityConfig{TopK: 3, LanczosTol: 1e-10, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tol.Converged || tol.LanczosSteps > d || math.Abs(tol.GDThreshold-gd) > 1e-9*gd {
+		t.Errorf("with a tolerance: converged %v after %d steps, GD %v; want converged within %d steps, GD %v", tol.Converged, tol.LanczosSteps, tol.GDThreshold, d, gd)
+	}
 }
 
 // TestStabilityNet runs the whole protocol on a tiny MLP: the batch
@@ -210,9 +223,37 @@ func TestStabilityFigures(t *testing.T) {
 	if len(s.Rows) != 2 || s.GD.Inside != 2 || s.MS.Inside != 2 || s.Batch.Inside != 1 || s.Batch.Above != 1 {
 		t.Errorf("summary %+v", s)
 	}
-	for _, f := range []string{"track.png", "check.svg", "summary.json", "spectrum.png", "gn-spectrum.png", "gn-spectrum-0.001.csv", "spectrum-0.0001.csv"} {
+	for _, f := range []string{"track.png", "check.svg", "summary.json", "spectrum.png", "gn-spectrum-0.001.csv", "spectrum-0.0001.csv"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
+		}
+	}
+	// The histograms drawn hold every eigenvalue: Dim in all, on the bins
+	// of ELR x eigenvalue shared by the runs (here 1e-3 x 75 = 0.075 at most,
+	// so the axis reaches GD's limit 2).
+	for _, f := range []string{"spectrum-hist-0.001.csv", "gn-spectrum-hist-0.0001.csv"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var total, hi float64
+		for _, r := range recs[1:] {
+			lo, _ := strconv.ParseFloat(r[0], 64)
+			h, _ := strconv.ParseFloat(r[1], 64)
+			c, _ := strconv.ParseFloat(r[2], 64)
+			total += c * (h - lo)
+			hi = h
+		}
+		elr := 1e-3
+		if strings.Contains(f, "0.0001") {
+			elr = 1e-4
+		}
+		if math.Abs(total-10) > 1e-9 || !(hi*elr > 2) {
+			t.Errorf("%s: %v eigenvalues up to ELR x %v = %v; want 10, past 2", f, total, hi, hi*elr)
 		}
 	}
 }
@@ -355,5 +396,68 @@ func TestRunSpectra(t *testing.T) {
 	}
 	if _, err := RunSpectra(t.TempDir(), cfg, nil); err == nil {
 		t.Error("no error for a folder without checkpoints")
+	}
+}
+
+// cubicOperator is H v + Gamma H (v o v o v): a symmetric matrix with a
+// nonlinear term, standing in for the finite-difference products of a
+// piecewise-smooth loss, which are not exactly linear.
+type cubicOperator struct {
+	H     *mat.SymDense
+	Gamma float64
+}
+
+func (c cubicOperator) Dim() int { return c.H.SymmetricDim() }
+
+func (c cubicOperator) Apply(dst, v []float64) {
+	w := make([]float64, len(v))
+	for i, x := range v {
+		w[i] = x + c.Gamma*x*x*x
+	}
+	mat.NewVecDense(len(dst), dst).MulVec(c.H, mat.NewVecDense(len(w), w))
+}
+
+// TestStabilityOfNonlinear checks that lambda_max is the Rayleigh-Ritz
+// value of the products Lanczos computed, so that it stays at the top Ritz
+// value when the products are not linear: re-evaluating the products on the
+// Ritz vector (what StabilityOf once did) moves it by far more.
+func TestStabilityOfNonlinear(t *testing.T) {
+	const d, nb = 40, 4
+	rng := rand.New(rand.NewPCG(5, 0))
+	var ops []analysis.SymOperator
+	for range nb {
+		a := mat.NewDense(d, d, nil)
+		for i := range d {
+			for j := range d {
+				a.Set(i, j, rng.NormFloat64())
+			}
+		}
+		h := mat.NewSymDense(d, nil)
+		h.SymOuterK(1.0/d, a.T())
+		ops = append(ops, cubicOperator{H: h, Gamma: 30})
+	}
+	cfg := StabilityConfig{TopK: 3, LanczosSteps: 12, Seed: 1}
+	th, err := StabilityOf(ops, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The old estimate: the mean's products re-evaluated on the top Ritz
+	// vector.
+	rec := &krylovRecorder{batches: ops, prods: make([][][]float64, nb)}
+	e := analysis.Lanczos(rec, analysis.LanczosConfig{K: 3, Steps: 12, Seed: 1, Stream: 1})
+	y := e.Vectors[0]
+	hy := make([]float64, d)
+	rec.Apply(hy, y)
+	old := floats.Dot(y, hy)
+	newErr, oldErr := math.Abs(th.LambdaMax-th.RitzValues[0]), math.Abs(old-th.RitzValues[0])
+	t.Logf("Ritz %.6g, lambda_max %.6g (off %.2g), re-evaluated %.6g (off %.2g)", th.RitzValues[0], th.LambdaMax, newErr, old, oldErr)
+	if th.RitzValues[0] != e.Values[0] {
+		t.Fatalf("Ritz values %v and %v of the same Lanczos", th.RitzValues, e.Values)
+	}
+	if !(newErr < 1e-2*th.RitzValues[0] && newErr < oldErr/5) {
+		t.Errorf("lambda_max %v is %v from the Ritz value %v (re-evaluated: %v off)", th.LambdaMax, newErr, th.RitzValues[0], oldErr)
+	}
+	if th.LanczosSteps != 12 || th.Converged {
+		t.Errorf("steps %d converged %v, want 12 without a tolerance", th.LanczosSteps, th.Converged)
 	}
 }

@@ -51,8 +51,8 @@ func MNISTStabilityConfig(out string, elrs []float64) StabilityRunConfig {
 			Epochs: 20, Batch: 128, Seed: 1, TestSubset: 500, GradMetrics: "log",
 		},
 		Epochs:   []int{1, 5, 20},
-		Final:    StabilityConfig{Batches: 4, TopK: 4, LanczosSteps: 12, SLQProbes: 2, SLQSteps: 16, GNProbes: 2, Seed: 1},
-		Tracking: StabilityConfig{Batches: 4, TopK: 3, LanczosSteps: 10, Seed: 1},
+		Final:    StabilityConfig{Batches: 4, TopK: 4, LanczosSteps: 60, LanczosTol: 1e-2, SLQProbes: 3, SLQSteps: 24, GNProbes: 3, Seed: 1},
+		Tracking: StabilityConfig{Batches: 4, TopK: 3, LanczosSteps: 40, LanczosTol: 1e-2, Seed: 1},
 	}
 }
 

@@ -33,16 +33,18 @@ func stabilityFlags(fs *flag.FlagSet) func([]string) error {
 	gnProbes := fs.Int("gn-probes", 0, "with CHECKPOINT: SLQ probe vectors of the Gauss-Newton spectrum (0: none)")
 	redraw := fs.Bool("redraw", false, "redraw the figures, summary.json and table.md of -out from its stability.jsonl and slices.json, without training or measuring")
 	quiet := fs.Bool("quiet", false, "no progress on stderr (by default a line per training epoch and measurement, or a live line on a terminal)")
+	tol := fs.Float64("lanczos-tol", 1e-2, "with CHECKPOINT: relative residual at which Lanczos stops (at most 100 steps; 0: exactly 24 steps)")
+	slqSteps := fs.Int("slq-steps", 24, "with CHECKPOINT: Lanczos steps per SLQ probe vector")
 	fd := fs.Float64("fd-step", 0, "with CHECKPOINT: finite-difference step (an angle in radians) of the Hessian-vector products (0: 1e-3)")
 	return func(args []string) error {
 		if len(args) > 1 {
 			return usagef("want at most one CHECKPOINT, got %d arguments (usage: regimes %s)", len(args), stabilityUsage)
 		}
 		if len(args) == 1 {
-			if *fd < 0 || *batches < 0 || *topK < 0 || *probes < 0 || *gnProbes < 0 {
-				return fmt.Errorf("-fd-step, -batches, -top-k, -slq-probes and -gn-probes must not be negative")
+			if *fd < 0 || *batches < 0 || *topK < 0 || *probes < 0 || *gnProbes < 0 || !(*tol >= 0) || *slqSteps < 1 {
+				return fmt.Errorf("-fd-step, -batches, -top-k, -slq-probes, -gn-probes and -lanczos-tol must not be negative, -slq-steps must be positive")
 			}
-			cfg := experiment.StabilityConfig{Batches: *batches, TopK: *topK, SLQProbes: *probes, GNProbes: *gnProbes, SLQSteps: 16, FDStep: *fd, Seed: 1}
+			cfg := experiment.StabilityConfig{Batches: *batches, TopK: *topK, LanczosTol: *tol, SLQProbes: *probes, GNProbes: *gnProbes, SLQSteps: *slqSteps, FDStep: *fd, Seed: 1}
 			r, err := experiment.StabilityAt(args[0], cfg)
 			if err != nil {
 				return err
