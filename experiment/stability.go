@@ -107,6 +107,14 @@ type StabilityResult struct {
 	// departure from symmetry and linearity (finite differences of a
 	// piecewise-smooth loss).
 	LambdaMax float64 `json:"lambda_max"`
+	// LambdaDirect is the curvature measured again along LambdaMax's
+	// eigenvector, v^T Hbar(v) with fresh products, and Asymmetry the
+	// relative size of the antisymmetric part of the compressed mean
+	// (Thresholds): both say how far the finite-difference products are
+	// from a symmetric linear operator at this point (LambdaDirect =
+	// LambdaMax and Asymmetry = 0 for exact products).
+	LambdaDirect float64 `json:"lambda_direct,omitempty"`
+	Asymmetry    float64 `json:"asymmetry,omitempty"`
 	// GDThreshold is 2/LambdaMax: the ELR above which the point is
 	// unstable for (full-batch) gradient descent on the mean batch loss.
 	GDThreshold   float64    `json:"gd_threshold"`
@@ -196,6 +204,7 @@ func Stability(m realnets.Model, b realnets.Batches, cfg StabilityConfig) (Stabi
 	}
 	res.RitzValues, res.RitzResidual, res.LambdaMax, res.K = th.RitzValues, th.RitzResidual, th.LambdaMax, th.K
 	res.LanczosSteps, res.RitzConverged = th.LanczosSteps, th.Converged
+	res.LambdaDirect, res.Asymmetry = th.LambdaDirect, th.Asymmetry
 	res.GDThreshold, res.GDThresholdCI, res.MSThreshold, res.MSThresholdCI = th.GDThreshold, th.GDThresholdCI, th.MSThreshold, th.MSThresholdCI
 	res.BatchSharpness = l.BatchSharpness()
 	res.BatchThreshold = 2 / res.BatchSharpness.Ratio
@@ -223,12 +232,20 @@ type Thresholds struct {
 	RitzValues, RitzResidual []float64
 	// LanczosSteps is the number of Lanczos steps taken and Converged
 	// whether every Ritz pair met StabilityConfig.LanczosTol by then.
-	LanczosSteps                 int
-	Converged                    bool
-	LambdaMax                    float64
-	K                            int
-	GDThreshold, MSThreshold     float64
-	GDThresholdCI, MSThresholdCI [2]float64
+	LanczosSteps int
+	Converged    bool
+	// LambdaMax is the top eigenvalue of the symmetrised compression of
+	// the mean to the Krylov space, Vector its unit eigenvector in the
+	// full space, and LambdaDirect the curvature measured again along it,
+	// Vector^T Hbar(Vector) (one more product per batch): for linear
+	// products the two agree. Asymmetry is ||C - C^T||_F / ||C||_F of the
+	// unsymmetrised compression C of the mean, 0 for a symmetric linear
+	// operator.
+	LambdaMax, LambdaDirect, Asymmetry float64
+	Vector                             []float64
+	K                                  int
+	GDThreshold, MSThreshold           float64
+	GDThresholdCI, MSThresholdCI       [2]float64
 }
 
 // krylovRecorder is the mean of batch operators that keeps every vector it
@@ -280,15 +297,44 @@ func StabilityOf(batches []analysis.SymOperator, cfg StabilityConfig) (Threshold
 
 	m := len(rec.vecs)
 	cs := make([]*mat.SymDense, len(batches))
+	raw := mat.NewDense(m, m, nil) // the unsymmetrised compression of the mean
 	for b := range cs {
 		c := mat.NewSymDense(m, nil)
 		for i := range m {
+			for j := range m {
+				raw.Set(i, j, raw.At(i, j)+floats.Dot(rec.vecs[i], rec.prods[b][j])/float64(len(batches)))
+			}
 			for j := i; j < m; j++ {
 				c.SetSym(i, j, (floats.Dot(rec.vecs[i], rec.prods[b][j])+floats.Dot(rec.vecs[j], rec.prods[b][i]))/2)
 			}
 		}
 		cs[b] = c
 	}
+	var skew mat.Dense
+	skew.Sub(raw, raw.T())
+	th.Asymmetry = mat.Norm(&skew, 2) / math.Max(mat.Norm(raw, 2), math.SmallestNonzeroFloat64)
+	// The top eigenvector of the symmetrised mean, and the curvature
+	// measured along it.
+	sym := mat.NewSymDense(m, nil)
+	for i := range m {
+		for j := i; j < m; j++ {
+			sym.SetSym(i, j, (raw.At(i, j)+raw.At(j, i))/2)
+		}
+	}
+	var es mat.EigenSym
+	if !es.Factorize(sym, true) {
+		return th, errors.New("experiment: eigendecomposition of the compressed mean Hessian failed")
+	}
+	var u mat.Dense
+	es.VectorsTo(&u)
+	y := make([]float64, batches[0].Dim())
+	for j := range m {
+		floats.AddScaled(y, u.At(j, m-1), rec.vecs[j])
+	}
+	floats.Scale(1/floats.Norm(y, 2), y)
+	hy := make([]float64, len(y))
+	rec.Apply(hy, y)
+	th.Vector, th.LambdaDirect = y, floats.Dot(y, hy)
 	hs, err := positivePart(cs, cfg.TopK)
 	if err != nil {
 		return th, err

@@ -58,9 +58,14 @@ func Boundary12(summary string) ([2]float64, error) {
 // Prediction is one row of the prediction check: the thresholds predicted
 // from the point a regime-1 run reached at its last epoch.
 type PredictionRow struct {
-	ELR            float64    `json:"elr"`
-	Epoch          int        `json:"epoch"`
-	LambdaMax      float64    `json:"lambda_max"`
+	ELR       float64 `json:"elr"`
+	Epoch     int     `json:"epoch"`
+	LambdaMax float64 `json:"lambda_max"`
+	// LambdaDirect and Asymmetry are StabilityResult's: the curvature
+	// measured again along lambda_max's vector and the antisymmetric part
+	// of the compressed products.
+	LambdaDirect   float64    `json:"lambda_direct,omitempty"`
+	Asymmetry      float64    `json:"asymmetry,omitempty"`
 	GD             float64    `json:"gd_threshold"`
 	GDCI           [2]float64 `json:"gd_threshold_ci"`
 	MS             float64    `json:"ms_threshold"`
@@ -130,7 +135,7 @@ func Summarise(rs []StabilityResult, boundary [2]float64) PredictionSummary {
 		if bs.Mean > 0 {
 			rel = 1.96 * bs.MeanStdErr / bs.Mean
 		}
-		row := PredictionRow{ELR: e, Epoch: r.Epoch, LambdaMax: r.LambdaMax, GD: r.GDThreshold, GDCI: r.GDThresholdCI,
+		row := PredictionRow{ELR: e, Epoch: r.Epoch, LambdaMax: r.LambdaMax, LambdaDirect: r.LambdaDirect, Asymmetry: r.Asymmetry, GD: r.GDThreshold, GDCI: r.GDThresholdCI,
 			MS: r.MSThreshold, MSCI: r.MSThresholdCI, Batch: r.BatchThreshold,
 			BatchCI:        [2]float64{r.BatchThreshold / (1 + rel), r.BatchThreshold / math.Max(1-rel, 1e-9)},
 			ELRTimesLambda: e * r.LambdaMax}
@@ -149,12 +154,12 @@ func Summarise(rs []StabilityResult, boundary [2]float64) PredictionSummary {
 }
 
 // Table returns the summary as a Markdown table: per row the ELR of the
-// run, lambda_max, ELR x lambda_max, the three thresholds with their
+// run, lambda_max and the curvature measured along its vector, ELR x lambda_max, the three thresholds with their
 // intervals and the top SLQ nodes of the Hessian and Gauss-Newton spectra,
 // then the measured bracket; values to 3 significant digits.
 func (s PredictionSummary) Table() string {
 	var b strings.Builder
-	b.WriteString("| ELR of the run | lambda_max (eff.) | ELR x lambda_max | GD 2/lambda_max [95% CI] | mean-square [95% CI] | 2/batch sharpness [95% CI] | top SLQ node: Hessian, GN |\n")
+	b.WriteString("| ELR of the run | lambda_max (eff.), along its vector | ELR x lambda_max | GD 2/lambda_max [95% CI] | mean-square [95% CI] | 2/batch sharpness [95% CI] | top SLQ node: Hessian, GN |\n")
 	b.WriteString("| --- | --- | --- | --- | --- | --- | --- |\n")
 	ci := func(v float64, c [2]float64) string { return fmt3(v) + " [" + fmt3(c[0]) + ", " + fmt3(c[1]) + "]" }
 	top := func(v float64) string {
@@ -164,7 +169,7 @@ func (s PredictionSummary) Table() string {
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	}
 	for _, r := range s.Rows {
-		fmt.Fprintf(&b, "| %s | %.0f | %.2f | %s | %s | %s | %s, %s |\n", fmt3(r.ELR), r.LambdaMax, r.ELRTimesLambda,
+		fmt.Fprintf(&b, "| %s | %.0f, %s | %.2f | %s | %s | %s | %s, %s |\n", fmt3(r.ELR), r.LambdaMax, top(r.LambdaDirect), r.ELRTimesLambda,
 			ci(r.GD, r.GDCI), ci(r.MS, r.MSCI), ci(r.Batch, r.BatchCI), top(r.SpectrumTop), top(r.GNSpectrumTop))
 	}
 	fmt.Fprintf(&b, "| measured 1\\|2 bracket | | | %s to %s | | | |\n", fmt3(s.Boundary[0]), fmt3(s.Boundary[1]))

@@ -85,6 +85,39 @@ func stabilityClaims(t *testing.T, rs []StabilityResult, sum PredictionSummary, 
 	add("the batch-sharpness threshold is %.0f-%.0f%% above GD at epoch 20 for the three smaller ELRs and %.0f%% below it at %s",
 		slices.Min(bAbove[:3]), slices.Max(bAbove[:3]), -bAbove[3], fmt3(last.ELR))
 
+	// Lanczos: steps taken, all converged to the tolerance.
+	var steps []int
+	conv := true
+	for _, r := range rs {
+		steps = append(steps, r.LanczosSteps)
+		conv = conv && r.RitzConverged
+	}
+	if conv {
+		add("Lanczos stopped after %d-%d steps", slices.Min(steps), slices.Max(steps))
+	}
+	// lambda_max against the curvature measured again along its vector,
+	// and the asymmetry of the products.
+	var dev20, asym20 []float64
+	for _, r := range rows {
+		dev20 = append(dev20, 100*(r.LambdaDirect/r.LambdaMax-1))
+		asym20 = append(asym20, r.Asymmetry)
+	}
+	add("at epoch 20 the curvature measured again along it is %+.0f%% to %+.0f%% of lambda_max", slices.Min(dev20), slices.Max(dev20))
+	add("the antisymmetric part of the compressed products is %.3f-%.3f of their norm", slices.Min(asym20), slices.Max(asym20))
+	var direct []string
+	for _, r := range rows {
+		direct = append(direct, fmt3(2/r.LambdaDirect))
+	}
+	add("2/(measured again) is %s, %s, %s and %s", direct[0], direct[1], direct[2], direct[3])
+	add("to %s and %s against its %s", fmt3(rows[2].GDCI[1]), fmt3(rows[2].MSCI[1]), fmt3(lo))
+	worst := rs[0]
+	for _, r := range rs {
+		if r.LambdaDirect/r.LambdaMax < worst.LambdaDirect/worst.LambdaMax {
+			worst = r
+		}
+	}
+	add("at epoch %d of %s: lambda_max %.0f, measured again %.0f, asymmetry %.2f", worst.Epoch, fmt3(worst.ELR), worst.LambdaMax, worst.LambdaDirect, worst.Asymmetry)
+
 	// Gauss-Newton against Hessian spectra at epoch 20.
 	var ratio []float64
 	for _, r := range rows {
@@ -95,7 +128,7 @@ func stabilityClaims(t *testing.T, rs []StabilityResult, sum PredictionSummary, 
 	for _, r := range rows {
 		above = append(above, 100*(r.SpectrumTop/r.LambdaMax-1))
 	}
-	add("the top SLQ node of the Hessian is %.0f-%.0f%% above lambda_max", slices.Min(above), slices.Max(above))
+	add("the top SLQ node of the Hessian is %+.1f%% to %+.1f%% of lambda_max", slices.Min(above), slices.Max(above))
 	var negH, nullGN []float64
 	for _, r := range rows {
 		res := at(r.ELR, 20)
@@ -216,6 +249,15 @@ func TestStabilityREADME(t *testing.T) {
 	}
 	if err := json.Unmarshal(b, &sl); err != nil {
 		t.Fatal(err)
+	}
+	// The repository README quotes the prediction at the edge.
+	top, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := sum.Rows[len(sum.Rows)-1]
+	if c := fmt.Sprintf("from %s [%s, %s] (GD; mean-square %s, batch sharpness %s)", fmt3(last.GD), fmt3(last.GDCI[0]), fmt3(last.GDCI[1]), fmt3(last.MS), fmt3(last.Batch)); !strings.Contains(strings.Join(strings.Fields(string(top)), " "), c) {
+		t.Errorf("README.md does not say %q", c)
 	}
 	for _, c := range stabilityClaims(t, rs, sum, sl) {
 		if !strings.Contains(text, c) {

@@ -83,6 +83,9 @@ func TestStabilityOfExact(t *testing.T) {
 	if !(ms < gd) {
 		t.Errorf("MS %v not below GD %v", ms, gd)
 	}
+	if th.Asymmetry > 1e-12 || math.Abs(th.LambdaDirect-th.LambdaMax) > 1e-9*th.LambdaMax {
+		t.Errorf("exact products: asymmetry %v, direct curvature %v against lambda_max %v", th.Asymmetry, th.LambdaDirect, th.LambdaMax)
+	}
 	if !(th.MSThresholdCI[0] <= th.MSThreshold*1.5 && th.MSThresholdCI[1] >= th.MSThreshold/1.5 && th.MSThresholdCI[0] < th.MSThresholdCI[1]) {
 		t.Errorf("bootstrap CI %v for %v", th.MSThresholdCI, th.MSThreshold)
 	}
@@ -457,6 +460,17 @@ func TestStabilityOfNonlinear(t *testing.T) {
 	if !(newErr < 1e-2*th.RitzValues[0] && newErr < oldErr/5) {
 		t.Errorf("lambda_max %v is %v from the Ritz value %v (re-evaluated: %v off)", th.LambdaMax, newErr, th.RitzValues[0], oldErr)
 	}
+	// The direct curvature is the mean batch curvature along Vector.
+	var direct float64
+	hv := make([]float64, d)
+	for _, op := range ops {
+		op.Apply(hv, th.Vector)
+		direct += floats.Dot(th.Vector, hv) / nb
+	}
+	if math.Abs(direct-th.LambdaDirect) > 1e-12*direct || math.Abs(floats.Norm(th.Vector, 2)-1) > 1e-12 || !(th.Asymmetry > 1e-3) {
+		t.Errorf("direct curvature %v, want %v; |v| %v; asymmetry %v", th.LambdaDirect, direct, floats.Norm(th.Vector, 2), th.Asymmetry)
+	}
+	t.Logf("direct curvature %.6g, asymmetry %.3g", th.LambdaDirect, th.Asymmetry)
 	if th.LanczosSteps != 12 || th.Converged {
 		t.Errorf("steps %d converged %v, want 12 without a tolerance", th.LanczosSteps, th.Converged)
 	}
