@@ -304,3 +304,46 @@ func TestStabilityREADME(t *testing.T) {
 		}
 	}
 }
+
+// TestStabilityFiguresCommitted redraws the committed figures from the
+// committed results (with the strict layout check of TestMain: no two
+// labels overlap) and checks that the redraw writes the committed
+// summary.json and table.md.
+func TestStabilityFiguresCommitted(t *testing.T) {
+	rs, err := ReadStability(filepath.Join(stabilityDir, "stability.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bracket, err := Boundary12("../testdata/mnist/summary.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := StabilityFigures(dir, rs, bracket); err != nil {
+		t.Fatal(err)
+	}
+	var sl SliceResult
+	b, err := os.ReadFile(filepath.Join(stabilityDir, "slices.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &sl); err != nil {
+		t.Fatal(err)
+	}
+	if err := SliceFigures(dir, sl); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"summary.json", "table.md", "spectrum-hist-0.00121.csv"} {
+		got, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(filepath.Join(stabilityDir, "figures", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: the redraw differs from the committed file", f)
+		}
+	}
+}

@@ -521,12 +521,19 @@ func (f *Figure) emptyCorner(L layout) (vg.Rectangle, bool) {
 	w, h := f.Legend.size(1)
 	dc := dataCanvas(p, tile)
 	in := vg.Points(2)
-	if dc.Max.X-dc.Min.X < w+2*in || dc.Max.Y-dc.Min.Y < h+2*in {
+	// gonum/plot starts the data area at the title's baseline less its
+	// padding, so the title's descenders reach into it: a top legend stays
+	// below them.
+	topIn := in
+	if p.Title.Text != "" {
+		topIn += max(0, p.Title.TextStyle.FontExtents().Descent-p.Title.Padding)
+	}
+	if dc.Max.X-dc.Min.X < w+2*in || dc.Max.Y-dc.Min.Y < h+in+topIn {
 		return vg.Rectangle{}, false
 	}
 	left, right := dc.Min.X+in, dc.Max.X-in-w
 	mid := (dc.Min.X + dc.Max.X - w) / 2
-	top, bottom := dc.Max.Y-in-h, dc.Min.Y+in
+	top, bottom := dc.Max.Y-topIn-h, dc.Min.Y+in
 	best, bestHits := vg.Rectangle{}, math.MaxInt
 	for _, o := range []vg.Point{{X: right, Y: top}, {X: left, Y: top}, {X: right, Y: bottom}, {X: left, Y: bottom}, {X: mid, Y: top}, {X: mid, Y: bottom}} {
 		r := vg.Rectangle{Min: o, Max: vg.Point{X: o.X + w, Y: o.Y + h}}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -17,6 +18,10 @@ import (
 	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
 )
+
+// StrictLayoutEnv names the environment variable that makes Save check
+// every Figure's layout.
+const StrictLayoutEnv = "REGIMES_STRICT_LAYOUT"
 
 // Format is an output format of figures.
 type Format string
@@ -250,10 +255,20 @@ func ReadProvenance(b []byte) ([]Meta, error) {
 // written atomically and durably (fileio.WriteFile: a temporary file in the
 // same folder, synced and renamed over it), so a reader never sees a
 // partial figure, and nothing is written if rendering fails.
+//
+// With the environment variable REGIMES_STRICT_LAYOUT set to 1 (the test
+// binaries of the packages that draw figures set it), a Figure whose laid-
+// out labels overlap (CheckLayout) is refused with an error naming the file,
+// so that every figure a test draws, committed ones among them, is checked.
 func Save(d Drawer, width, height vg.Length, file string, opts SaveOptions) error {
 	format, err := FormatOf(file)
 	if err != nil {
 		return err
+	}
+	if f, ok := d.(*Figure); ok && os.Getenv(StrictLayoutEnv) == "1" {
+		if err := CheckLayout(f, width, height); err != nil {
+			return fmt.Errorf("%s: %v", file, err)
+		}
 	}
 	return fileio.WriteFile(file, func(w io.Writer) error {
 		return Render(w, d, width, height, format, opts)

@@ -5,11 +5,16 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/regimes/regimes/plots"
 )
 
 // TestMain lets tests run this test binary as the regimes program in a child
 // process (REGIMES_AS_MAIN=1), so that a test can kill it with SIGKILL.
+// It also makes plots.Save refuse a figure whose labels overlap, so that
+// every figure the tests draw is checked.
 func TestMain(m *testing.M) {
+	os.Setenv(plots.StrictLayoutEnv, "1")
 	if os.Getenv("REGIMES_AS_MAIN") == "1" {
 		os.Exit(run(os.Args[1:]))
 	}
