@@ -210,14 +210,7 @@ func TestStabilityREADME(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := strings.Join(strings.Fields(string(readme)), " ")
-	rs, err := ReadStability(filepath.Join(stabilityDir, "stability.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bracket, err := Boundary12("../testdata/mnist/summary.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs, bracket, sl := committedStability(t)
 	sum := Summarise(rs, bracket)
 	var got PredictionSummary
 	b, err := os.ReadFile(filepath.Join(stabilityDir, "figures", "summary.json"))
@@ -241,14 +234,6 @@ func TestStabilityREADME(t *testing.T) {
 	}
 	if !strings.Contains(string(readme), sum.Table()) {
 		t.Errorf("the README does not show the table of the results:\n%s", sum.Table())
-	}
-	var sl SliceResult
-	b, err = os.ReadFile(filepath.Join(stabilityDir, "slices.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &sl); err != nil {
-		t.Fatal(err)
 	}
 	// The repository README quotes the prediction at the edge.
 	top, err := os.ReadFile("../README.md")
@@ -310,24 +295,9 @@ func TestStabilityREADME(t *testing.T) {
 // labels overlap) and checks that the redraw writes the committed
 // summary.json and table.md.
 func TestStabilityFiguresCommitted(t *testing.T) {
-	rs, err := ReadStability(filepath.Join(stabilityDir, "stability.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bracket, err := Boundary12("../testdata/mnist/summary.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs, bracket, sl := committedStability(t)
 	dir := t.TempDir()
 	if _, err := StabilityFigures(dir, rs, bracket); err != nil {
-		t.Fatal(err)
-	}
-	var sl SliceResult
-	b, err := os.ReadFile(filepath.Join(stabilityDir, "slices.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &sl); err != nil {
 		t.Fatal(err)
 	}
 	if err := SliceFigures(dir, sl); err != nil {
@@ -346,4 +316,27 @@ func TestStabilityFiguresCommitted(t *testing.T) {
 			t.Errorf("%s: the redraw differs from the committed file", f)
 		}
 	}
+}
+
+// committedStability reads the committed results of testdata/stability and
+// the 1|2 bracket of testdata/mnist they are compared with.
+func committedStability(t *testing.T) ([]StabilityResult, [2]float64, SliceResult) {
+	t.Helper()
+	rs, err := ReadStability(filepath.Join(stabilityDir, "stability.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bracket, err := Boundary12("../testdata/mnist/summary.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sl SliceResult
+	b, err := os.ReadFile(filepath.Join(stabilityDir, "slices.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &sl); err != nil {
+		t.Fatal(err)
+	}
+	return rs, bracket, sl
 }
