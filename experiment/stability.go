@@ -296,20 +296,39 @@ func StabilityOf(batches []analysis.SymOperator, cfg StabilityConfig) (Threshold
 	th.LanczosSteps, th.Converged = e.Steps, e.Converged
 
 	m := len(rec.vecs)
+	// The compression is a Rayleigh-Ritz one only in an orthonormal basis:
+	// Lanczos applies the operator once to each of its (reorthogonalised)
+	// vectors and to nothing else.
+	for i := range m {
+		for j := range i + 1 {
+			want := 0.0
+			if i == j {
+				want = 1
+			}
+			if d := floats.Dot(rec.vecs[i], rec.vecs[j]); math.Abs(d-want) > 1e-8 {
+				return th, fmt.Errorf("experiment: the Lanczos vectors %d and %d have the inner product %v, not %v", i, j, d, want)
+			}
+		}
+	}
 	cs := make([]*mat.SymDense, len(batches))
 	raw := mat.NewDense(m, m, nil) // the unsymmetrised compression of the mean
+	qhq := mat.NewDense(m, m, nil) // one batch's Q^T H_B Q
 	for b := range cs {
-		c := mat.NewSymDense(m, nil)
 		for i := range m {
 			for j := range m {
-				raw.Set(i, j, raw.At(i, j)+floats.Dot(rec.vecs[i], rec.prods[b][j])/float64(len(batches)))
+				qhq.Set(i, j, floats.Dot(rec.vecs[i], rec.prods[b][j]))
 			}
+		}
+		raw.Add(raw, qhq)
+		c := mat.NewSymDense(m, nil)
+		for i := range m {
 			for j := i; j < m; j++ {
-				c.SetSym(i, j, (floats.Dot(rec.vecs[i], rec.prods[b][j])+floats.Dot(rec.vecs[j], rec.prods[b][i]))/2)
+				c.SetSym(i, j, (qhq.At(i, j)+qhq.At(j, i))/2)
 			}
 		}
 		cs[b] = c
 	}
+	raw.Scale(1/float64(len(batches)), raw)
 	var skew mat.Dense
 	skew.Sub(raw, raw.T())
 	th.Asymmetry = mat.Norm(&skew, 2) / math.Max(mat.Norm(raw, 2), math.SmallestNonzeroFloat64)
