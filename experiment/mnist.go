@@ -128,12 +128,15 @@ func MNISTPlan(quick bool) NetPlanConfig {
 // longEpochs are the lengths of the second stage of the MNIST
 // reproduction: a run the classifier found stationary but too short to
 // judge (fewer effective samples than it needs) is continued to the first
-// length, and to the next while it stays too short.
+// length, and to the next while it stays too short. The lengths double, so
+// that a run stops at less than twice the length it needs; each length
+// continues the previous one bitwise, so the ladder decides where a run
+// stops, never what its steps are.
 func longEpochs(quick bool) []int {
 	if quick {
 		return []int{6, 12}
 	}
-	return []int{200, 400}
+	return []int{50, 100, 200, 400}
 }
 
 // randomPoints is the number of random initial points whose train loss
@@ -367,6 +370,10 @@ func (m *mnistRun) longRunAt(ctx context.Context, e float64, name, from, why str
 	var lr sweep.PointResult
 	var dir string
 	var lrun LongRun
+	prevEpochs := m.a.Train.Epochs // a grid point's run continues from the grid's length
+	if from == "" {
+		prevEpochs = 0
+	}
 	for k, epochs := range longEpochs(m.cfg.Quick) {
 		la := m.a
 		la.Train.Epochs = epochs
@@ -384,10 +391,13 @@ func (m *mnistRun) longRunAt(ctx context.Context, e float64, name, from, why str
 		}
 		m.progress("ELR %.3g %s; running it to %d epochs in %s", e, why, epochs, dir)
 		var err error
-		if lr, err = runNetPlan(ctx, la, dir, m.cfg.Workers); err != nil {
+		rep := m.epochReporter(e, epochs, prevEpochs)
+		lr, err = runNetPlan(ctx, la, dir, m.cfg.Workers, rep.progress)
+		rep.finish()
+		if err != nil {
 			return nil, lrun, err
 		}
-		lrun.Epochs = epochs
+		lrun.Epochs, prevEpochs = epochs, epochs
 		if !tooShort(lr) {
 			break
 		}
@@ -404,6 +414,39 @@ func (m *mnistRun) longRunAt(ctx context.Context, e float64, name, from, why str
 	rec, err := lr.Record()
 	return rec, lrun, err
 }
+
+// epochReporter reports a longer run's training epochs from done to
+// epochs on the reproduction's progress writer, with the elapsed time and
+// an ETA: a live line on a terminal, elsewhere a line every tenth epoch and
+// at the last.
+func (m *mnistRun) epochReporter(e float64, epochs, done int) *epochProgress {
+	if m.cfg.Progress == nil {
+		return &epochProgress{}
+	}
+	rep := prog.New(m.cfg.Progress, prog.Options{Label: fmt.Sprintf("reproduce: ELR %.3g", e), Unit: "epoch", Total: max(epochs, 1)})
+	rep.Resume(done)
+	return &epochProgress{rep: rep, epochs: epochs}
+}
+
+// epochProgress turns a training's progress into epoch reports.
+type epochProgress struct {
+	rep    *prog.Reporter
+	epochs int
+}
+
+func (p *epochProgress) progress(tp realnets.TrainProgress) {
+	if p.rep == nil || tp.Record == nil || tp.Epoch == 0 {
+		return
+	}
+	note := fmt.Sprintf("train loss %.4g", tp.Record.TrainLoss)
+	if tp.Epoch%10 == 0 || tp.Epoch == p.epochs {
+		p.rep.Done(tp.Epoch, note)
+	} else {
+		p.rep.Phase(tp.Epoch, 1, note)
+	}
+}
+
+func (p *epochProgress) finish() { p.rep.Finish() }
 
 // finish writes results-final.jsonl, measures the random points, draws the
 // figures and writes summary.json.
@@ -576,7 +619,7 @@ func seedRun(src, dst string) error {
 
 // runNetPlan runs the one-point network plan of a (resumably, in dir) and
 // returns its result.
-func runNetPlan(ctx context.Context, a NetPlanConfig, dir string, workers int) (sweep.PointResult, error) {
+func runNetPlan(ctx context.Context, a NetPlanConfig, dir string, workers int, onEpoch func(realnets.TrainProgress)) (sweep.PointResult, error) {
 	p, err := NewNetPlan(a)
 	if err != nil {
 		return sweep.PointResult{}, err
@@ -592,7 +635,7 @@ func runNetPlan(ctx context.Context, a NetPlanConfig, dir string, workers int) (
 		return sweep.PointResult{}, err
 	}
 	points := filepath.Join(dir, "points")
-	if _, err := sweep.RunShard(ctx, p, sweep.Shard{Index: 0, Count: 1}, points, 1, NetRunner(NetRunsDir(planFile), workers), nil); err != nil {
+	if _, err := sweep.RunShard(ctx, p, sweep.Shard{Index: 0, Count: 1}, points, 1, netRunner(NetRunsDir(planFile), workers, onEpoch), nil); err != nil {
 		return sweep.PointResult{}, err
 	}
 	results, missing, err := sweep.Merge(p, []string{points})

@@ -167,9 +167,27 @@ func TestLongRunContinuesGrid(t *testing.T) {
 		t.Fatal(err)
 	}
 	grid := filepath.Join(dir, "runs", "point-000000")
+	var log bytes.Buffer
+	m.cfg.Progress = &log
 	_, lrun, err := m.longRunAt(context.Background(), results[0].Point.ELR, "point-000000", grid, "is tested")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Off a terminal the longer runs report every tenth epoch and the
+	// last, each with the elapsed time and an ETA, counting from the
+	// length they continue (3, then 6).
+	var epochLines []string
+	for _, l := range strings.Split(strings.TrimSpace(log.String()), "\n") {
+		if strings.HasPrefix(l, "reproduce: ELR 0.01: epoch ") {
+			epochLines = append(epochLines, l)
+			if !strings.Contains(l, "elapsed ") || !strings.Contains(l, "ETA ") || !strings.Contains(l, "train loss ") {
+				t.Errorf("progress line %q lacks the elapsed time, the ETA or the loss", l)
+			}
+		}
+	}
+	t.Logf("%s", strings.Join(epochLines, "\n"))
+	if len(epochLines) != 3 || !strings.Contains(epochLines[0], "epoch 6/6") || !strings.Contains(epochLines[1], "epoch 10/12") || !strings.Contains(epochLines[2], "epoch 12/12") {
+		t.Errorf("epoch progress %q: want epochs 6/6, 10/12 and 12/12", epochLines)
 	}
 	// Too short at every length of the quick ladder (6 and 12 epochs).
 	if lrun.Epochs != 12 || lrun.Run != "long/point-000000/e12/runs/point-000000" {
@@ -185,7 +203,7 @@ func TestLongRunContinuesGrid(t *testing.T) {
 	straight := filepath.Join(t.TempDir(), "straight")
 	sa := m.a
 	sa.Train.Epochs = 12
-	if _, err := runNetPlan(context.Background(), sa, straight, 0); err != nil {
+	if _, err := runNetPlan(context.Background(), sa, straight, 0, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"steps.csv", "metrics.jsonl"} {

@@ -112,7 +112,11 @@ func NetRunsDir(planFile string) string { return filepath.Join(filepath.Dir(plan
 // NetRunner returns the runner of network points: each trains into
 // runs/point-NNNNNN with workers goroutines, resuming from a checkpoint left
 // there by a killed earlier attempt.
-func NetRunner(runs string, workers int) sweep.Runner {
+func NetRunner(runs string, workers int) sweep.Runner { return netRunner(runs, workers, nil) }
+
+// netRunner is NetRunner passing each training's progress to prog (nil:
+// none).
+func netRunner(runs string, workers int, prog func(realnets.TrainProgress)) sweep.Runner {
 	return func(ctx context.Context, raw json.RawMessage, pt sweep.Point) (any, error) {
 		var base NetSweepBase
 		if err := json.Unmarshal(raw, &base); err != nil {
@@ -141,6 +145,7 @@ func NetRunner(runs string, workers int) sweep.Runner {
 			}
 			cfg = realnets.TrainConfig{Out: cfg.Out, Resume: true, Epochs: cfg.Epochs, Workers: workers}
 		}
+		cfg.Progress = prog
 		if err := run.Run(ctx, cfg, nil); err != nil {
 			return nil, err
 		}
