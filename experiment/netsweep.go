@@ -114,9 +114,9 @@ func NetRunsDir(planFile string) string { return filepath.Join(filepath.Dir(plan
 // there by a killed earlier attempt.
 func NetRunner(runs string, workers int) sweep.Runner { return netRunner(runs, workers, nil) }
 
-// netRunner is NetRunner passing each training's progress to prog (nil:
+// netRunner is NetRunner passing each training's progress to onEpoch (nil:
 // none).
-func netRunner(runs string, workers int, prog func(realnets.TrainProgress)) sweep.Runner {
+func netRunner(runs string, workers int, onEpoch func(realnets.TrainProgress)) sweep.Runner {
 	return func(ctx context.Context, raw json.RawMessage, pt sweep.Point) (any, error) {
 		var base NetSweepBase
 		if err := json.Unmarshal(raw, &base); err != nil {
@@ -145,7 +145,7 @@ func netRunner(runs string, workers int, prog func(realnets.TrainProgress)) swee
 			}
 			cfg = realnets.TrainConfig{Out: cfg.Out, Resume: true, Epochs: cfg.Epochs, Workers: workers}
 		}
-		cfg.Progress = prog
+		cfg.Progress = onEpoch
 		if err := run.Run(ctx, cfg, nil); err != nil {
 			return nil, err
 		}
