@@ -209,13 +209,11 @@ func NewPhaseDiagram(d PhaseDiagram) (*Figure, []Skip, error) {
 	xe := cells.xEdges
 	p.X.Min, p.X.Max = xe[0], xe[len(xe)-1]
 	p.Y.Min, p.Y.Max = -0.5, float64(len(d.Values))-0.5
-	var ticks plot.ConstantTicks
-	for i, v := range d.Values {
-		t := plot.Tick{Value: float64(i), Label: formatNumber(v, 4)}
-		if d.Param == "" {
-			t.Label = ""
+	ticks := plot.ConstantTicks{} // a strip's one row has no tick
+	if d.Param != "" {
+		for i, v := range d.Values {
+			ticks = append(ticks, plot.Tick{Value: float64(i), Label: formatNumber(v, 4)})
 		}
-		ticks = append(ticks, t)
 	}
 	p.Y.Tick.Marker = ticks
 	p.X.Padding, p.Y.Padding = 0, 0
