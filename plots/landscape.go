@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"sort"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot"
@@ -92,7 +93,7 @@ func NewSliceMap(d SliceMap) (*Figure, error) {
 	}
 	c := plotter.NewContour(g, levels, nil)
 	c.LineStyles = []draw.LineStyle{{Color: color.Black, Width: thinWidth}}
-	p.Add(c)
+	p.Add(stableContour{c})
 	s, _ := plotter.NewScatter(plotter.XYs{{X: 0, Y: 0}})
 	s.GlyphStyle = draw.GlyphStyle{Color: color.White, Radius: vg.Points(3), Shape: draw.CrossGlyph{}}
 	p.Add(s)
@@ -288,4 +289,62 @@ func NewStabilityCheck(d StabilityCheck) (*Figure, []Skip, error) {
 	p.X.Min, p.X.Max = xlo/1.5, xhi*1.5
 	headroom(&p.Y, math.Min(ylo, xlo), yhi, 0.08, true)
 	return &Figure{Plots: [][]*plot.Plot{{p}}, Legend: leg, LegendPlace: LegendBelow, ink: ink}, skips, nil
+}
+
+// stableContour draws a gonum/plot contour with its paths in a fixed
+// order: plotter.Contour collects a level's paths in a map, so the order of
+// the strokes, and with it the bytes of an SVG or PDF, changed from run to
+// run (the pixels did not).
+type stableContour struct{ *plotter.Contour }
+
+func (s stableContour) Plot(c draw.Canvas, plt *plot.Plot) {
+	rec := &strokeRecorder{Canvas: c.Canvas}
+	c.Canvas = rec
+	s.Contour.Plot(c, plt)
+	rec.flush()
+}
+
+// strokeRecorder passes everything to Canvas but Stroke, whose paths it
+// keeps, with the line style and colour set for each, until flush draws
+// them sorted by style and then path.
+type strokeRecorder struct {
+	vg.Canvas
+	width  vg.Length
+	dashes []vg.Length
+	offs   vg.Length
+	col    color.Color
+	kept   []keptStroke
+}
+
+type keptStroke struct {
+	width  vg.Length
+	dashes []vg.Length
+	offs   vg.Length
+	col    color.Color
+	path   vg.Path
+	key    string
+}
+
+func (r *strokeRecorder) SetLineWidth(w vg.Length) { r.width = w }
+
+func (r *strokeRecorder) SetLineDash(d []vg.Length, offs vg.Length) {
+	r.dashes, r.offs = append([]vg.Length(nil), d...), offs
+}
+
+func (r *strokeRecorder) SetColor(c color.Color) { r.col = c }
+
+func (r *strokeRecorder) Stroke(p vg.Path) {
+	k := fmt.Sprint(r.width, r.dashes, r.offs, r.col, p)
+	r.kept = append(r.kept, keptStroke{r.width, r.dashes, r.offs, r.col, append(vg.Path(nil), p...), k})
+}
+
+func (r *strokeRecorder) flush() {
+	sort.SliceStable(r.kept, func(i, j int) bool { return r.kept[i].key < r.kept[j].key })
+	for _, k := range r.kept {
+		r.Canvas.SetLineWidth(k.width)
+		r.Canvas.SetLineDash(k.dashes, k.offs)
+		r.Canvas.SetColor(k.col)
+		r.Canvas.Stroke(k.path)
+	}
+	r.kept = nil
 }

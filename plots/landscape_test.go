@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"path/filepath"
@@ -72,4 +73,41 @@ func TestLandscapeFigures(t *testing.T) {
 		t.Error("a 1-column slice map was accepted")
 	}
 	_ = vg.Points
+}
+
+// TestSliceMapDeterministic draws a map whose contour levels have many
+// paths each (a landscape of 16 wells) several times: the SVG bytes are the
+// same every time (gonum/plot's contour keeps a level's paths in a map).
+func TestSliceMapDeterministic(t *testing.T) {
+	a := make([]float64, 41)
+	for i := range a {
+		a[i] = -1 + float64(i)/20
+	}
+	loss := make([][]float64, len(a))
+	for i, y := range a {
+		loss[i] = make([]float64, len(a))
+		for j, x := range a {
+			loss[i][j] = 2.5 + math.Cos(2*math.Pi*x)*math.Cos(2*math.Pi*y)
+		}
+	}
+	var first []byte
+	for k := range 6 {
+		f, err := NewSliceMap(SliceMap{A: a, B: a, Loss: loss})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		sz := SizeFor(false, 1)
+		if err := Render(&b, f, sz.W, sz.H, SVG, SaveOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if k == 0 {
+			first = b.Bytes()
+			if n := bytes.Count(first, []byte("<path")); n < 40 {
+				t.Fatalf("only %d paths: the test needs many contour paths per level", n)
+			}
+		} else if !bytes.Equal(b.Bytes(), first) {
+			t.Fatalf("render %d differs from the first", k)
+		}
+	}
 }
