@@ -320,44 +320,26 @@ func StabilityOf(batches []analysis.SymOperator, cfg StabilityConfig) (Threshold
 			}
 		}
 		raw.Add(raw, qhq)
-		c := mat.NewSymDense(m, nil)
-		for i := range m {
-			for j := i; j < m; j++ {
-				c.SetSym(i, j, (qhq.At(i, j)+qhq.At(j, i))/2)
-			}
-		}
-		cs[b] = c
+		cs[b] = symPart(qhq)
 	}
 	raw.Scale(1/float64(len(batches)), raw)
 	var skew mat.Dense
 	skew.Sub(raw, raw.T())
 	th.Asymmetry = mat.Norm(&skew, 2) / math.Max(mat.Norm(raw, 2), math.SmallestNonzeroFloat64)
-	// The top eigenvector of the symmetrised mean, and the curvature
-	// measured along it.
-	sym := mat.NewSymDense(m, nil)
-	for i := range m {
-		for j := i; j < m; j++ {
-			sym.SetSym(i, j, (raw.At(i, j)+raw.At(j, i))/2)
-		}
+	hs, w, err := positivePart(cs, cfg.TopK)
+	if err != nil {
+		return th, err
 	}
-	var es mat.EigenSym
-	if !es.Factorize(sym, true) {
-		return th, errors.New("experiment: eigendecomposition of the compressed mean Hessian failed")
-	}
-	var u mat.Dense
-	es.VectorsTo(&u)
+	// The top eigenvector of the compressed mean (w's first column, in the
+	// Lanczos basis), and the curvature measured along it.
 	y := make([]float64, batches[0].Dim())
 	for j := range m {
-		floats.AddScaled(y, u.At(j, m-1), rec.vecs[j])
+		floats.AddScaled(y, w.At(j, 0), rec.vecs[j])
 	}
 	floats.Scale(1/floats.Norm(y, 2), y)
 	hy := make([]float64, len(y))
 	rec.Apply(hy, y)
 	th.Vector, th.LambdaDirect = y, floats.Dot(y, hy)
-	hs, err := positivePart(cs, cfg.TopK)
-	if err != nil {
-		return th, err
-	}
 	th.K = hs[0].SymmetricDim()
 	ms, gd, err := analysis.MSThresholdBatches(hs)
 	if err != nil {
@@ -436,8 +418,9 @@ func StabilityAt(name string, cfg StabilityConfig) (StabilityResult, error) {
 }
 
 // positivePart compresses the batch matrices to the eigenvectors of their
-// mean with the top (at most) k eigenvalues that are positive.
-func positivePart(hs []*mat.SymDense, k int) ([]*mat.SymDense, error) {
+// mean with the top (at most) k eigenvalues that are positive, and returns
+// those eigenvectors as the columns of w, largest eigenvalue first.
+func positivePart(hs []*mat.SymDense, k int) (out []*mat.SymDense, w *mat.Dense, err error) {
 	n := hs[0].SymmetricDim()
 	mean := mat.NewSymDense(n, nil)
 	for _, h := range hs {
@@ -446,7 +429,7 @@ func positivePart(hs []*mat.SymDense, k int) ([]*mat.SymDense, error) {
 	mean.ScaleSym(1/float64(len(hs)), mean)
 	var es mat.EigenSym
 	if !es.Factorize(mean, true) {
-		return nil, fmt.Errorf("experiment: eigendecomposition of the compressed mean Hessian failed")
+		return nil, nil, fmt.Errorf("experiment: eigendecomposition of the compressed mean Hessian failed")
 	}
 	vals := es.Values(nil)
 	var v mat.Dense
@@ -458,24 +441,30 @@ func positivePart(hs []*mat.SymDense, k int) ([]*mat.SymDense, error) {
 		}
 	}
 	if len(keep) == 0 {
-		return nil, fmt.Errorf("experiment: the compressed mean Hessian has no positive eigenvalue (top %v)", vals[max(n-k, 0):])
+		return nil, nil, fmt.Errorf("experiment: the compressed mean Hessian has no positive eigenvalue (top %v)", vals[max(n-k, 0):])
 	}
-	w := mat.NewDense(n, len(keep), nil)
+	w = mat.NewDense(n, len(keep), nil)
 	for j, i := range keep {
 		w.SetCol(j, mat.Col(nil, i, &v))
 	}
-	out := make([]*mat.SymDense, len(hs))
+	out = make([]*mat.SymDense, len(hs))
 	for b, h := range hs {
 		var t, r mat.Dense
 		t.Mul(h, w)
 		r.Mul(w.T(), &t)
-		s := mat.NewSymDense(len(keep), nil)
-		for i := range len(keep) {
-			for j := i; j < len(keep); j++ {
-				s.SetSym(i, j, (r.At(i, j)+r.At(j, i))/2)
-			}
-		}
-		out[b] = s
+		out[b] = symPart(&r)
 	}
-	return out, nil
+	return out, w, nil
+}
+
+// symPart returns (a + a^T)/2 of the square matrix a.
+func symPart(a mat.Matrix) *mat.SymDense {
+	n, _ := a.Dims()
+	s := mat.NewSymDense(n, nil)
+	for i := range n {
+		for j := i; j < n; j++ {
+			s.SetSym(i, j, (a.At(i, j)+a.At(j, i))/2)
+		}
+	}
+	return s
 }
