@@ -116,7 +116,12 @@ func (b *batchNorm) backwardStats(nchunk, count int, mode Mode) {
 // batch-statistics backward pass (Ioffe and Szegedy 2015, section 3).
 func bnBackward(d, xhat []float32, invstd, m1, m2 float32) {
 	xhat = xhat[:len(d)]
-	for i, g := range d {
-		d[i] = invstd * (g - m1 - xhat[i]*m2)
+	i := 0
+	if n := len(d) &^ 7; useLayerAsm && n > 0 {
+		bnBackward8(&d[0], &xhat[0], n, invstd, m1, m2)
+		i = n
+	}
+	for ; i < len(d); i++ {
+		d[i] = invstd * (d[i] - m1 - xhat[i]*m2)
 	}
 }

@@ -98,16 +98,21 @@ func addTaps(dst, r0, r1, r2 []float32, w int, set bool) {
 		}
 		return
 	}
+	x := 1
+	if n := (w - 2) &^ 7; useLayerAsm && n > 0 {
+		addTaps8(&dst[1], &r0[2], &r1[1], &r2[0], n, set)
+		x += n
+	}
 	if set {
 		dst[0] = r0[1] + r1[0]
-		for x := 1; x < w-1; x++ {
+		for ; x < w-1; x++ {
 			dst[x] = r0[x+1] + r1[x] + r2[x-1]
 		}
 		dst[w-1] = r1[w-1] + r2[w-2]
 		return
 	}
 	dst[0] += r0[1] + r1[0]
-	for x := 1; x < w-1; x++ {
+	for ; x < w-1; x++ {
 		dst[x] += r0[x+1] + r1[x] + r2[x-1]
 	}
 	dst[w-1] += r1[w-1] + r2[w-2]
@@ -165,8 +170,13 @@ func sumDot(d, x []float32) (s, sx float64) {
 // BatchNorm output x̂), and writes relu(x̂) to out.
 func normRelu(out, z []float32, mean, invstd float32) {
 	out = out[:len(z)]
-	for i, v := range z {
-		v = (v - mean) * invstd
+	i := 0
+	if n := len(z) &^ 7; useLayerAsm && n > 0 {
+		normRelu8(&out[0], &z[0], n, mean, invstd)
+		i = n
+	}
+	for ; i < len(z); i++ {
+		v := (z[i] - mean) * invstd
 		z[i] = v
 		out[i] = max(v, 0)
 	}
@@ -191,7 +201,12 @@ func normReluPool2(out []float32, idx []uint8, z []float32, h, w int, mean, invs
 		ix := idx[(y/2)*w2 : (y/2)*w2+w2]
 		r0 := z[y*w : y*w+2*len(o)]
 		r1 := z[(y+1)*w : (y+1)*w+2*len(o)]
-		for x := range o {
+		x := 0
+		if n := len(o) / 8; useLayerAsm && n > 0 {
+			normReluPool2x8(&o[0], &ix[0], &r0[0], &r1[0], n, mean, invstd)
+			x = 8 * n
+		}
+		for ; x < len(o); x++ {
 			a := (r0[2*x] - mean) * invstd
 			b := (r0[2*x+1] - mean) * invstd
 			c := (r1[2*x] - mean) * invstd
@@ -261,15 +276,21 @@ func unpool2ReluSums(dz, dp []float32, idx []uint8, xhat []float32, h, w int) (s
 	for y := 0; y < h; y += 2 {
 		g := dp[(y/2)*w2 : (y/2)*w2+w2]
 		ix := idx[(y/2)*w2 : (y/2)*w2+w2]
+		rows := dz[y*w : (y+2)*w]
+		xh := xhat[y*w : (y+2)*w]
 		for x, k := range ix {
-			if k == noMax {
-				continue
-			}
-			j := (y+int(k>>1))*w + 2*x + int(k&1)
-			gv := g[x]
-			dz[j] = gv
+			// Without a branch (whether a window has a positive maximum
+			// is a coin toss for the branch predictor): a window without
+			// one writes +0 to its first entry, which is +0 already, and
+			// adds +0 to both sums, which leaves them bitwise as they were
+			// (they start at +0 and a sum is -0 only when both terms are).
+			keep := uint64(int64(int(k)-noMax) >> 63) // all ones when k < noMax
+			k &= 3
+			j := int(k>>1)*w + 2*x + int(k&1)
+			gv := math.Float32frombits(math.Float32bits(g[x]) & uint32(keep))
+			rows[j] = gv
 			s += float64(gv)
-			sx += float64(gv) * float64(xhat[j])
+			sx += math.Float64frombits(math.Float64bits(float64(gv)*float64(xh[j])) & keep)
 		}
 	}
 	return s, sx

@@ -1,0 +1,218 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// AVX2 versions of the element-wise loops of layers.go and batchnorm.go.
+// Each computes every element with the same float32 operations, in the
+// same order and without fusing a multiply into an add, as the Go loop it
+// replaces, so that the results are bitwise the same (TestLayersAsm). They
+// process whole blocks of 8 (of 8 pooling windows for normReluPool2x8); the
+// Go wrappers finish the rest.
+
+// func bnBackward8(d, xhat *float32, n int, invstd, m1, m2 float32)
+// d[i] = invstd * ((d[i] - m1) - xhat[i]*m2) for i < n, n a multiple of 8.
+TEXT ·bnBackward8(SB), NOSPLIT, $0-36
+	MOVQ         d+0(FP), DI
+	MOVQ         xhat+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS invstd+24(FP), Y13
+	VBROADCASTSS m1+28(FP), Y14
+	VBROADCASTSS m2+32(FP), Y15
+	SHRQ         $3, CX
+	JZ           bnDone
+
+bnLoop:
+	VMOVUPS (SI), Y1
+	VMULPS  Y15, Y1, Y1 // xhat*m2
+	VMOVUPS (DI), Y0
+	VSUBPS  Y14, Y0, Y0 // d - m1
+	VSUBPS  Y1, Y0, Y0  // (d - m1) - xhat*m2
+	VMULPS  Y13, Y0, Y0 // invstd * (...)
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     bnLoop
+
+bnDone:
+	VZEROUPPER
+	RET
+
+// func normRelu8(out, z *float32, n int, mean, invstd float32)
+// v = (z[i] - mean) * invstd; z[i] = v; out[i] = max(v, 0), for i < n, n a
+// multiple of 8. max is computed as the Go compiler computes it on amd64,
+// -(r2 | r1) with r1 = MIN(-v, -0) and r2 = MIN(r1, -v), so that the NaNs
+// are bitwise Go's too.
+TEXT ·normRelu8(SB), NOSPLIT, $0-32
+	MOVQ         out+0(FP), DI
+	MOVQ         z+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS mean+24(FP), Y14
+	VBROADCASTSS invstd+28(FP), Y15
+	VPCMPEQD     Y12, Y12, Y12
+	VPSLLD       $31, Y12, Y12 // the sign bit, and -0
+	SHRQ         $3, CX
+	JZ           nrDone
+
+nrLoop:
+	VMOVUPS (SI), Y0
+	VSUBPS  Y14, Y0, Y0
+	VMULPS  Y15, Y0, Y0
+	VMOVUPS Y0, (SI)
+	VXORPS  Y12, Y0, Y0 // -v
+	VMINPS  Y12, Y0, Y1 // r1 = MIN(-v, -0)
+	VMINPS  Y0, Y1, Y2  // r2 = MIN(r1, -v)
+	VORPS   Y1, Y2, Y2
+	VXORPS  Y12, Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     nrLoop
+
+nrDone:
+	VZEROUPPER
+	RET
+
+// KEY turns the floats in v into their orderKey in k (t is scratch):
+// k = b ^ int32(uint32(b>>31)>>1).
+#define KEY(v, t, k) \
+	VPSRAD $31, v, t; \
+	VPSRLD $1, t, t;  \
+	VPXOR  t, v, k
+
+// func normReluPool2x8(out *float32, idx *uint8, r0, r1 *float32, n int, mean, invstd float32)
+// For n blocks of 8 pooling windows (16 columns of the rows r0 and r1):
+// normalises the rows in place, v = (v - mean) * invstd, and writes the
+// windows' maxima and first-maximum positions as normReluPool2 does.
+TEXT ·normReluPool2x8(SB), NOSPLIT, $0-48
+	MOVQ         out+0(FP), DI
+	MOVQ         idx+8(FP), R8
+	MOVQ         r0+16(FP), SI
+	MOVQ         r1+24(FP), DX
+	MOVQ         n+32(FP), CX
+	VBROADCASTSS mean+40(FP), Y14
+	VBROADCASTSS invstd+44(FP), Y15
+	TESTQ        CX, CX
+	JZ           npDone
+	VPXOR        Y13, Y13, Y13 // 0
+	VPCMPEQD     Y12, Y12, Y12
+	VPSRLD       $31, Y12, Y12 // 1
+	VPADDD       Y12, Y12, Y11 // 2
+	VPADDD       Y12, Y11, Y10 // 3
+	VPADDD       Y11, Y11, Y9  // 4, noMax
+
+npLoop:
+	// Normalise the 16 columns of both rows and store them back.
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS (DX), Y2
+	VMOVUPS 32(DX), Y3
+	VSUBPS  Y14, Y0, Y0
+	VSUBPS  Y14, Y1, Y1
+	VSUBPS  Y14, Y2, Y2
+	VSUBPS  Y14, Y3, Y3
+	VMULPS  Y15, Y0, Y0
+	VMULPS  Y15, Y1, Y1
+	VMULPS  Y15, Y2, Y2
+	VMULPS  Y15, Y3, Y3
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (DX)
+	VMOVUPS Y3, 32(DX)
+
+	// Even and odd columns: a, b of row 0 and c, d of row 1, windows in
+	// order.
+	VSHUFPS $0x88, Y1, Y0, Y4
+	VSHUFPS $0xDD, Y1, Y0, Y5
+	VSHUFPS $0x88, Y3, Y2, Y6
+	VSHUFPS $0xDD, Y3, Y2, Y7
+	VPERMQ  $0xD8, Y4, Y4
+	VPERMQ  $0xD8, Y5, Y5
+	VPERMQ  $0xD8, Y6, Y6
+	VPERMQ  $0xD8, Y7, Y7
+
+	// m = key(a), k = 0; then b, c, d replace m when their key is larger.
+	KEY(Y4, Y8, Y0)
+	VPXOR     Y1, Y1, Y1
+	KEY(Y5, Y8, Y4)
+	VPCMPGTD  Y0, Y4, Y8
+	VPMAXSD   Y4, Y0, Y0
+	VPBLENDVB Y8, Y12, Y1, Y1
+	KEY(Y6, Y8, Y4)
+	VPCMPGTD  Y0, Y4, Y8
+	VPMAXSD   Y4, Y0, Y0
+	VPBLENDVB Y8, Y11, Y1, Y1
+	KEY(Y7, Y8, Y4)
+	VPCMPGTD  Y0, Y4, Y8
+	VPMAXSD   Y4, Y0, Y0
+	VPBLENDVB Y8, Y10, Y1, Y1
+
+	// A maximum that is not positive: 0 and noMax.
+	VPCMPGTD  Y13, Y0, Y8
+	VPAND     Y8, Y0, Y0
+	VPBLENDVB Y8, Y1, Y9, Y1
+	VMOVUPS   Y0, (DI)
+
+	// The eight positions as bytes.
+	VPACKSSDW   Y1, Y1, Y1
+	VPACKUSWB   Y1, Y1, Y1
+	VEXTRACTI128 $1, Y1, X2
+	VPUNPCKLDQ  X2, X1, X1
+	VMOVQ       X1, (R8)
+
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $32, DI
+	ADDQ $8, R8
+	DECQ CX
+	JNZ  npLoop
+
+npDone:
+	VZEROUPPER
+	RET
+
+// func addTaps8(dst, r0, r1, r2 *float32, n int, set bool)
+// dst[i] = (r0[i] + r1[i]) + r2[i] (set) or dst[i] + ((r0[i] + r1[i]) + r2[i])
+// for i < n, n a multiple of 8 (the caller offsets the rows by their taps).
+TEXT ·addTaps8(SB), NOSPLIT, $0-41
+	MOVQ   dst+0(FP), DI
+	MOVQ   r0+8(FP), SI
+	MOVQ   r1+16(FP), DX
+	MOVQ   r2+24(FP), R8
+	MOVQ   n+32(FP), CX
+	MOVBLZX set+40(FP), AX
+	SHRQ   $3, CX
+	JZ     atDone
+	TESTL  AX, AX
+	JZ     atAdd
+
+atSet:
+	VMOVUPS (SI), Y0
+	VADDPS  (DX), Y0, Y0
+	VADDPS  (R8), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, R8
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     atSet
+	JMP     atDone
+
+atAdd:
+	VMOVUPS (SI), Y0
+	VADDPS  (DX), Y0, Y0
+	VADDPS  (R8), Y0, Y0
+	VADDPS  (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, R8
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     atAdd
+
+atDone:
+	VZEROUPPER
+	RET

@@ -1,0 +1,17 @@
+//go:build !amd64 || purego
+
+package realnets
+
+// useLayerAsm is false: there are no assembly loops for this architecture
+// or the purego build tag is set.
+var useLayerAsm = false
+
+func bnBackward8(d, xhat *float32, n int, invstd, m1, m2 float32) { panic("realnets: no assembly") }
+
+func normRelu8(out, z *float32, n int, mean, invstd float32) { panic("realnets: no assembly") }
+
+func normReluPool2x8(out *float32, idx *uint8, r0, r1 *float32, n int, mean, invstd float32) {
+	panic("realnets: no assembly")
+}
+
+func addTaps8(dst, r0, r1, r2 *float32, n int, set bool) { panic("realnets: no assembly") }
