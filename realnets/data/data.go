@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 )
 
 // A Set is a labelled set of images in memory, float32 NCHW.
@@ -82,36 +84,15 @@ type Dataset struct {
 	Mean, Std []float64
 }
 
-// Load reads and prepares the data set that cfg describes.
+// Load reads and prepares the data set that cfg describes. The files of
+// the last data set read are decoded once per process (the runs of a sweep
+// or of the MNIST reproduction load the same set again and again): a later
+// Load of the same set, from a folder whose files have the same names,
+// sizes and modification times, reuses them.
 func Load(cfg Config) (*Dataset, error) {
-	var (
-		train, test raw
-		err         error
-	)
-	switch cfg.Name {
-	case "mnist":
-		dir := cfg.Dir
-		if dir == "" {
-			if dir, err = MNISTDir(); err != nil {
-				return nil, err
-			}
-		}
-		train, test, err = loadMNIST(dir)
-	case "cifar10":
-		train, test, err = loadCIFAR(cfg.Dir, 10)
-	case "cifar100":
-		train, test, err = loadCIFAR(cfg.Dir, 100)
-	default:
-		return nil, fmt.Errorf("unknown data set %q (want mnist, cifar10 or cifar100)", cfg.Name)
-	}
+	train, test, mean, std, err := loadRaw(cfg)
 	if err != nil {
 		return nil, err
-	}
-	mean, std := channelStats(&train)
-	for c, s := range std {
-		if s == 0 {
-			return nil, fmt.Errorf("%s: channel %d of the training images is constant; cannot normalise", cfg.Name, c)
-		}
 	}
 	if cfg.Subset < 0 {
 		return nil, fmt.Errorf("negative training subset %d", cfg.Subset)
@@ -133,6 +114,85 @@ func Load(cfg Config) (*Dataset, error) {
 		Mean:  mean,
 		Std:   std,
 	}, nil
+}
+
+// lastRaw is the data set Load read last (see Load).
+var lastRaw struct {
+	sync.Mutex
+	key         string
+	train, test raw
+	mean, std   []float64
+}
+
+// loadRaw returns the raw training and test sets of cfg and the channel
+// statistics of the training set, from lastRaw when its files have not
+// changed. The sets are shared: callers copy before they change them.
+func loadRaw(cfg Config) (train, test raw, mean, std []float64, err error) {
+	dir := cfg.Dir
+	if cfg.Name == "mnist" && dir == "" {
+		if dir, err = MNISTDir(); err != nil {
+			return
+		}
+	}
+	key := rawKey(cfg.Name, dir)
+	lastRaw.Lock()
+	defer lastRaw.Unlock()
+	if key != "" && key == lastRaw.key {
+		return lastRaw.train, lastRaw.test, lastRaw.mean, lastRaw.std, nil
+	}
+	switch cfg.Name {
+	case "mnist":
+		train, test, err = loadMNIST(dir)
+	case "cifar10":
+		train, test, err = loadCIFAR(cfg.Dir, 10)
+	case "cifar100":
+		train, test, err = loadCIFAR(cfg.Dir, 100)
+	default:
+		err = fmt.Errorf("unknown data set %q (want mnist, cifar10 or cifar100)", cfg.Name)
+	}
+	if err != nil {
+		return
+	}
+	mean, std = channelStats(&train)
+	for c, s := range std {
+		if s == 0 {
+			err = fmt.Errorf("%s: channel %d of the training images is constant; cannot normalise", cfg.Name, c)
+			return
+		}
+	}
+	lastRaw.key, lastRaw.train, lastRaw.test, lastRaw.mean, lastRaw.std = key, train, test, mean, std
+	return
+}
+
+// rawKey identifies the files of the data set name in dir: the names,
+// sizes and modification times of the folder's entries and of those of its
+// subfolders (CIFAR's batches are in one), or "" when the folder cannot be
+// read.
+func rawKey(name, dir string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\x00%s", name, dir)
+	var walk func(d string, depth int) bool
+	walk = func(d string, depth int) bool {
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			return false
+		}
+		for _, e := range ents {
+			fi, err := e.Info()
+			if err != nil {
+				return false
+			}
+			fmt.Fprintf(&b, "\x00%s %d %d", filepath.Join(d, e.Name()), fi.Size(), fi.ModTime().UnixNano())
+			if e.IsDir() && depth == 0 && !walk(filepath.Join(d, e.Name()), 1) {
+				return false
+			}
+		}
+		return true
+	}
+	if dir == "" || !walk(dir, 0) {
+		return ""
+	}
+	return b.String()
 }
 
 // SubsetIndices returns the sorted indices of a training subset of k out of

@@ -401,3 +401,37 @@ func TestRealMNIST(t *testing.T) {
 		t.Errorf("mean %g std %g, want 0.1307 and 0.3081", ds.Mean[0], ds.Std[0])
 	}
 }
+
+// TestLoadReuses checks that a second Load of the same files reuses the
+// decoded set (the same numbers, a subset of it unchanged by the first
+// caller's changes to its copy) and that a changed file is read again.
+func TestLoadReuses(t *testing.T) {
+	dir := fakeMNIST(t, 30, 10)
+	a, err := Load(Config{Name: "mnist", Dir: dir, Subset: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Train.X[0] = 1e9 // a caller's own copy
+	b, err := Load(Config{Name: "mnist", Dir: dir, Subset: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Train.X[0] == 1e9 || len(b.Train.X) != len(a.Train.X) || b.Mean[0] != a.Mean[0] {
+		t.Fatalf("second load: first value %v, %d values (want %d), mean %v (want %v)", b.Train.X[0], len(b.Train.X), len(a.Train.X), b.Mean[0], a.Mean[0])
+	}
+	// Replace the training images by 40 others: the folder's key changes.
+	pix := make([]byte, 40*784)
+	for i := range pix {
+		pix[i] = byte(i % 251)
+	}
+	lab := make([]byte, 40)
+	writeGz(t, filepath.Join(dir, "train-images-idx3-ubyte.gz"), idxBytes([]int{40, 28, 28}, pix))
+	writeGz(t, filepath.Join(dir, "train-labels-idx1-ubyte.gz"), idxBytes([]int{40}, lab))
+	c, err := Load(Config{Name: "mnist", Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Train.N != 40 {
+		t.Errorf("after the files changed: %d training images, want 40", c.Train.N)
+	}
+}
