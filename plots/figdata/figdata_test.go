@@ -89,11 +89,14 @@ func TestLyapunovBands(t *testing.T) {
 }
 
 // TestLabelRuns checks that runs take the label of the sweep point at
-// their ELR and that runs sharing an ELR are named apart.
+// their ELR (to float32 rounding) and that runs sharing an ELR are named
+// apart.
 func TestLabelRuns(t *testing.T) {
-	d := plots.Panels{Runs: []plots.Run{{ELR: 1e-3}, {ELR: 2e-2}, {ELR: 2e-2}, {ELR: 5}}}
-	LabelRuns(&d, []float64{1e-3, 2e-2}, []regime.Regime{regime.Convergence, regime.Chaotic}, []string{"a", "b", "c", "d"})
-	want := []regime.Regime{regime.Convergence, regime.Chaotic, regime.Chaotic, regime.Undetermined}
+	// The fifth run's median realised ELR is a float32 rounding (2.4e-9
+	// relative) off its point's, as for 0.1468 in testdata/mnist.
+	d := plots.Panels{Runs: []plots.Run{{ELR: 1e-3}, {ELR: 2e-2}, {ELR: 2e-2}, {ELR: 5}, {ELR: 0.14677992711470825}}}
+	LabelRuns(&d, []float64{1e-3, 2e-2, 0.146779926762207}, []regime.Regime{regime.Convergence, regime.Chaotic, regime.Divergence}, []string{"a", "b", "c", "d"})
+	want := []regime.Regime{regime.Convergence, regime.Chaotic, regime.Chaotic, regime.Undetermined, regime.Divergence}
 	for i, r := range d.Runs {
 		if r.Regime != want[i] {
 			t.Errorf("run %d: regime %v, want %v", i, r.Regime, want[i])
