@@ -10,8 +10,8 @@ import (
 
 // A Record is one line of a run's metrics.jsonl: the metrics of
 // SCIENCE.md section 5 at the end of an epoch (epoch 0 is the initial
-// point; a run with TrainConfig.EvalEpochs "log" has records at log-spaced
-// epochs only). Values that were not computed for this epoch are null in JSON: the
+// point; a run with TrainConfig.EvalEpochs "log" or EvalEvery has records
+// at those epochs only). Values that were not computed for this epoch are null in JSON: the
 // gradient-pass metrics when the run computes them only at log-spaced
 // epochs, and the angles at epoch 0.
 type Record struct {

@@ -114,6 +114,12 @@ type TrainConfig struct {
 	// same; AngleEpoch is still the angle over the one epoch before the
 	// record, and AngleStepMean the mean over that epoch's steps.
 	EvalEpochs EvalEpochs `json:"eval_epochs,omitempty"`
+	// EvalEvery, when greater than 1, makes records only at epoch 0, at
+	// every EvalEvery-th epoch and at the last, and also at the log-spaced
+	// epochs when EvalEpochs is "log" (the union of both schedules); the
+	// other epochs skip the evaluation passes as EvalEpochs "log" does. It
+	// suits long runs whose curves are drawn on a linear epoch axis.
+	EvalEvery int `json:"eval_every,omitempty"`
 	// TestSubset, when positive, evaluates the test metrics on the first
 	// TestSubset test images only (for quick experiments and tests).
 	TestSubset int `json:"test_subset,omitempty"`
@@ -184,6 +190,9 @@ func (c *TrainConfig) defaults() {
 	if c.GradMetrics == "" {
 		c.GradMetrics = "all"
 	}
+	if c.EvalEpochs == EvalAll {
+		c.EvalEpochs = "" // the default: one run identity for both spellings
+	}
 	if c.LogEvery == 0 {
 		c.LogEvery = 1
 	}
@@ -239,6 +248,8 @@ func (c *TrainConfig) validate() error {
 		return fmt.Errorf("grad metrics %q: want all, log, start or none", c.GradMetrics)
 	case c.EvalEpochs != "" && c.EvalEpochs != EvalAll && c.EvalEpochs != EvalLog:
 		return fmt.Errorf("eval epochs %q: want all or log", c.EvalEpochs)
+	case c.EvalEvery < 0:
+		return fmt.Errorf("eval every %d: want at least 1 epoch (0 or 1: as eval epochs says)", c.EvalEvery)
 	}
 	what := fmt.Sprintf("a %s of width %d", c.Model, c.Width)
 	if c.Model == "mlp" {
@@ -346,16 +357,24 @@ func isGradEpoch(epoch int) bool {
 }
 
 // evalEpoch reports whether a run of c records its metrics after epoch
-// (see EvalEpochs).
+// (see EvalEpochs and EvalEvery).
 func (c *TrainConfig) evalEpoch(epoch int) bool {
-	return c.EvalEpochs != EvalLog || isGradEpoch(epoch) || epoch == c.Epochs
+	log, every := c.EvalEpochs == EvalLog, c.EvalEvery > 1
+	switch {
+	case epoch == 0 || epoch == c.Epochs || !log && !every:
+		return true
+	case every && epoch%c.EvalEvery == 0:
+		return true
+	}
+	return log && isGradEpoch(epoch)
 }
 
 // A Recorder receives a run's records as they are made: the starting point
 // (epoch 0) and then every evaluated epoch (every epoch, unless
-// TrainConfig.EvalEpochs says otherwise), in order. An error stops the run with
-// that error. It is the in-memory counterpart of metrics.jsonl, for
-// callers that watch or stop a run (as gonum's optimize.Recorder).
+// TrainConfig.EvalEpochs or EvalEvery says otherwise), in order. An error
+// stops the run with that error. It is the in-memory counterpart of
+// metrics.jsonl, for callers that watch or stop a run (as gonum's
+// optimize.Recorder).
 type Recorder interface {
 	Record(Record) error
 }

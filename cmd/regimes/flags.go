@@ -96,6 +96,8 @@ func (n *netFlags) define(fs *flag.FlagSet, d netDefaults) {
 	fs.IntVar(&n.Batch, "batch", 128, "mini-batch size")
 	fs.Uint64Var(&n.HeadSeed, "head-seed", 0, "seed of the frozen last layer")
 	fs.StringVar((*string)(&n.GradMetrics), "grad-metrics", d.gradMetrics, "gradient-pass metrics: all, log (log-spaced epochs), start (epoch 0 only) or none")
+	fs.StringVar((*string)(&n.EvalEpochs), "eval-epochs", "", "epochs with a record in metrics.jsonl (the evaluation passes): all (the default, as empty) or log (0, 1, 2, 3, 4, 5, 6, 8, 10, 13, ..., about ten per decade, and the last)")
+	fs.IntVar(&n.EvalEvery, "eval-every", 0, "records only at every k-th epoch, epoch 0 and the last (with -eval-epochs log: and at the log-spaced epochs); 0: as -eval-epochs says. steps.csv keeps every step")
 	if d.perRun {
 		fs.Uint64Var(&n.subsetSeed, "subset-seed", 0, "draw the -subset at random with this seed (0: the first N)")
 		fs.IntVar(&n.Workers, "workers", 0, "goroutines per forward pass (0: GOMAXPROCS); results do not depend on it")

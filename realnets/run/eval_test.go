@@ -14,7 +14,8 @@ import (
 // after a non-evaluated epoch and resumed): the steps are bitwise the same,
 // the sparse runs hold exactly the records of epochs 0, 1, ..., 6, 8 and
 // the last, 9, and each is bitwise the full run's record of that epoch
-// (the one-epoch angle and the epoch's mean step angle included).
+// (the one-epoch angle and the epoch's mean step angle included); likewise
+// with EvalEvery.
 func TestEvalEpochsLog(t *testing.T) {
 	mnist := smallMNIST(t, 300, 200)
 	full := smallConfig(t.TempDir(), mnist)
@@ -73,4 +74,26 @@ func TestEvalEpochsLog(t *testing.T) {
 		t.Errorf("gradient metrics at the start only:\n%s\nwant\n%s", recordsJSON(got), recordsJSON(want))
 	}
 	sameSteps(t, full.Out, start.Out, 9*5)
+
+	// EvalEvery: every 4th epoch alone (0, 4, 8 and the last, 9), and
+	// together with the log-spaced epochs (their union: 0, ..., 6, 8, 9 as
+	// above, since 4 and 8 are log-spaced too; at 7 neither).
+	for _, c := range []struct {
+		eval   realnets.EvalEpochs
+		epochs []int
+	}{{"", []int{0, 4, 8, 9}}, {realnets.EvalLog, []int{0, 1, 2, 3, 4, 5, 6, 8, 9}}} {
+		every := full
+		every.Out, every.EvalEpochs, every.EvalEvery = t.TempDir(), c.eval, 4
+		mustRun(t, every)
+		var want []realnets.Record
+		for _, r := range all {
+			if slices.Contains(c.epochs, r.Epoch) {
+				want = append(want, r)
+			}
+		}
+		if got := readRecords(t, every.Out); recordsJSON(got) != recordsJSON(want) {
+			t.Errorf("eval every 4 (eval epochs %q):\n%s\nwant the full run's\n%s", c.eval, recordsJSON(got), recordsJSON(want))
+		}
+		sameSteps(t, full.Out, every.Out, 9*5)
+	}
 }
