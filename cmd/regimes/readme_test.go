@@ -44,7 +44,7 @@ var readmeSteps = []string{
 	"sweep plan -net -model convnet -width 8 -data mnist -subset 2000 -epochs 20 -elr-min 1e-5 -elr-max 1 -elr-points 13 -param none -seeds 1 -out $DIR/nsw",
 	"compare $DIR/run1/trajectory.csv $ROOT/testdata/golden/regime2_lsq_elr2.2.json",
 	"plot panels -in $DIR/run1/trajectory.csv,$DIR/run2/trajectory.csv -out $DIR/panels.svg -embed-fonts",
-	"plot panels -in $ROOT/testdata/mnist/runs/point-000004/metrics.jsonl,$ROOT/testdata/mnist/runs/point-000006/metrics.jsonl -out $DIR/panels.png",
+	"plot panels -in $ROOT/testdata/mnist/figures/data/elr-04.jsonl,$ROOT/testdata/mnist/figures/data/elr-06.jsonl -out $DIR/panels.png",
 	"demo -out $DIR/regimes-demo -workers 2",
 	"plot thresholds -in $DIR/regimes-demo/thresholds.csv -out $DIR/thresholds.pdf",
 	"plot lyapunov -in $DIR/regimes-demo/lyapunov.csv -out $DIR/lyapunov.png",
