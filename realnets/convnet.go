@@ -338,16 +338,23 @@ func (m *ConvNet) poolBackward(dz []float32, l *convLayer, i int, dp []float32, 
 		xh := l.z[(i*l.cout+ch)*hw : (i*l.cout+ch+1)*hw]
 		d := dz[ch*hw : (ch+1)*hw]
 		g := dp[ch*ho*ho : (ch+1)*ho*ho]
+		if s == nil {
+			// The sums were taken when dp was made: only dz is wanted.
+			if l.pool {
+				unpool2Relu(d, g, l.idx[(i*l.cout+ch)*ho*ho:], l.h, l.h)
+			} else {
+				reluMask(d, g, xh)
+			}
+			continue
+		}
 		var a, b float64
 		if l.pool {
 			a, b = unpool2ReluSums(d, g, l.idx[(i*l.cout+ch)*ho*ho:], xh, l.h, l.h)
 		} else {
 			a, b = reluMaskSums(d, g, xh)
 		}
-		if s != nil {
-			s[ch] += a
-			sx[ch] += b
-		}
+		s[ch] += a
+		sx[ch] += b
 	}
 }
 

@@ -249,12 +249,17 @@ const noMax = 4
 // backward step, without branches: see keepPos) and returns the sums of dz
 // and dz*xhat.
 func reluMaskSums(dz, dp, xhat []float32) (s, sx float64) {
+	reluMask(dz, dp, xhat)
+	return sumDot(dz, xhat[:len(dz)])
+}
+
+// reluMask is reluMaskSums without the sums.
+func reluMask(dz, dp, xhat []float32) {
 	dp = dp[:len(dz)]
 	xhat = xhat[:len(dz)]
 	for i, v := range xhat {
 		dz[i] = keepPos(dp[i], v)
 	}
-	return sumDot(dz, xhat)
 }
 
 // keepPos returns g where v > 0 and +0 elsewhere, without a branch: the
@@ -294,6 +299,23 @@ func unpool2ReluSums(dz, dp []float32, idx []uint8, xhat []float32, h, w int) (s
 		}
 	}
 	return s, sx
+}
+
+// unpool2Relu is unpool2ReluSums without the sums: it writes the same dz.
+func unpool2Relu(dz, dp []float32, idx []uint8, h, w int) {
+	w2 := w / 2
+	clear(dz[:h*w])
+	for y := 0; y < h; y += 2 {
+		g := dp[(y/2)*w2 : (y/2)*w2+w2]
+		ix := idx[(y/2)*w2 : (y/2)*w2+w2]
+		rows := dz[y*w : (y+2)*w]
+		for x, k := range ix {
+			// Branch-free as in unpool2ReluSums.
+			keep := uint32(int32(int(k)-noMax) >> 31)
+			k &= 3
+			rows[int(k>>1)*w+2*x+int(k&1)] = math.Float32frombits(math.Float32bits(g[x]) & keep)
+		}
+	}
 }
 
 // argmax returns the index of the first maximum of v.

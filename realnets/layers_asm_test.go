@@ -143,6 +143,9 @@ func TestUnpoolBranchless(t *testing.T) {
 		s, sx := unpool2ReluSums(got, dp, idx, xhat, h, w)
 		ws, wsx := unpool2ReluSumsBranchy(want, dp, idx, xhat, h, w)
 		sameBits(t, "unpool2ReluSums", got, want)
+		plain := make([]float32, h*w)
+		unpool2Relu(plain, dp, idx, h, w)
+		sameBits(t, "unpool2Relu", plain, want)
 		if math.Float64bits(s) != math.Float64bits(ws) || math.Float64bits(sx) != math.Float64bits(wsx) {
 			t.Fatalf("trial %d: sums %v, %v, want %v, %v", trial, s, sx, ws, wsx)
 		}

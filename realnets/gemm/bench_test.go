@@ -118,3 +118,26 @@ func boolSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	}
 	Sgemm(t(transA), t(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
+
+// BenchmarkConvNetMNIST reports GFLOP/s of Sgemm on the per-image products
+// of the MNIST reproduction's ConvNetSI (c = 8, 32×32 padded MNIST; the
+// convolution layers see 32, 32, 16 and 8 pixels a side): the forward
+// product (NN), the weight gradient (NT) and, above the first layer, the
+// input gradient (TN) of each layer.
+func BenchmarkConvNetMNIST(b *testing.B) {
+	cins := []int{1, 8, 16, 32}
+	hs := []int{32, 32, 16, 8}
+	for l, cin := range cins {
+		cout, hw, k := 8<<l, hs[l]*hs[l], cin*9
+		shapes := []benchShape{
+			{fmt.Sprintf("l%d_fwdNN", l), false, false, cout, hw, k},
+			{fmt.Sprintf("l%d_dwNT", l), false, true, cout, k, hw},
+		}
+		if l > 0 {
+			shapes = append(shapes, benchShape{fmt.Sprintf("l%d_dxTN", l), true, false, k, hw, cout})
+		}
+		for _, s := range shapes {
+			b.Run(fmt.Sprintf("%s_M%dN%dK%d", s.name, s.m, s.n, s.k), func(b *testing.B) { benchSgemm(b, s, boolSgemm) })
+		}
+	}
+}

@@ -118,7 +118,49 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		swapped(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
+	if transB && !transA && m < n && m <= swapNTMaxM && (beta == 0 || beta == 1) {
+		swappedNT(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	blocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
 
+// swapNTMaxM is the largest number of rows of C for which swappedNT
+// computes a product with a transposed B.
+const swapNTMaxM = 16
+
+// swappedNT computes C = alpha*A*Bᵀ + beta*C, for beta 0 or 1 and C with
+// fewer rows than columns, as its transpose T = B*Aᵀ: the operand packed
+// (transposed) is then the short A instead of the long B, which for the
+// weight gradient of a convolution, dW = dOut*colᵀ with a long K, costs
+// more than the multiply. T starts as Cᵀ, so every entry is the same sum as
+// in C = alpha*A*Bᵀ + beta*C: beta*C (exact for beta 0 or 1) and then the
+// kc-blocks of the product in order, each a sequential chain of FMAs; the
+// results are bitwise those of the direct product (TestSwappedNT).
+func swappedNT(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	w := getWorkspace()
+	w.t = grow(w.t, n*m)
+	t := w.t
+	if beta != 0 {
+		for i := 0; i < m; i++ {
+			for j, v := range c[i*ldc : i*ldc+n] {
+				t[j*m+i] = v
+			}
+		}
+	}
+	blocked(false, true, n, m, k, alpha, b, ldb, a, lda, beta, t, m)
+	for i := 0; i < m; i++ {
+		ci := c[i*ldc : i*ldc+n]
+		for j := range ci {
+			ci[j] = t[j*m+i]
+		}
+	}
+	putWorkspace(w)
+}
+
+// blocked is sgemm's blocked algorithm (BLIS's five loops around the
+// micro-kernel) for a product with m, n and k positive and alpha not zero.
+func blocked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	kernel := goKernel
 	var kernel2 kernel2Func
 	if useAsm {
@@ -459,6 +501,32 @@ func packB(trans bool, kb, nb int, b []float32, ldb, p0, j0 int, dst []float32) 
 		p1 := 0
 		if cols == nr {
 			p1 = packTransPanel(kb, b, (j0+jr)*ldb+p0, ldb, d)
+		}
+		if cols < nr {
+			// A partial panel: its first 8 columns in 8×8 blocks when it
+			// has them (rows of B 4 KiB apart, as in a convolution's
+			// weight gradient, thrash L1 when read one value at a time),
+			// the rest row by row of the panel.
+			j8, p8 := 0, 0
+			if cols >= 8 {
+				j8, p8 = 8, packTransPanel8(kb, b, (j0+jr)*ldb+p0, ldb, d)
+			}
+			var rows [nr][]float32
+			for j := 0; j < cols; j++ {
+				off := (j0+jr+j)*ldb + p0
+				rows[j] = b[off : off+kb]
+			}
+			for p := 0; p < kb; p++ {
+				j := j8
+				if p >= p8 {
+					j = 0
+				}
+				dp := d[p*nr : p*nr+cols]
+				for ; j < len(dp); j++ {
+					dp[j] = rows[j][p]
+				}
+			}
+			continue
 		}
 		for j := 0; j < cols; j++ {
 			off := (j0+jr+j)*ldb + p0

@@ -553,3 +553,33 @@ func reference(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 		}
 	}
 }
+
+// TestSwappedNT checks that products with a transposed B and few rows,
+// which Sgemm computes transposed (swappedNT), are bitwise the direct
+// blocked product, for beta 0 (C full of NaN, not read) and 1, K across
+// several kc-blocks, padded strides and the shapes of ConvNetSI's weight
+// gradients.
+func TestSwappedNT(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(11, 11))
+	shapes := [][3]int{{8, 9, 1024}, {16, 72, 1024}, {16, 144, 256}, {1, 2, 3}, {5, 17, 600}, {16, 17, 257}, {3, 40, 1}}
+	for _, sh := range shapes {
+		for _, beta := range []float32{0, 1} {
+			for _, alpha := range []float32{1, 0.75} {
+				m, n, k := sh[0], sh[1], sh[2]
+				p := newProblem(rnd, false, true, m, n, k, rnd.IntN(3), rnd.IntN(3), rnd.IntN(3), alpha, beta)
+				want := append([]float32(nil), p.c...)
+				blocked(false, true, m, n, k, alpha, p.a, p.lda, p.b, p.ldb, beta, want, p.ldc)
+				got := append([]float32(nil), p.c...)
+				Sgemm(NoTrans, Trans, m, n, k, alpha, p.a, p.lda, p.b, p.ldb, beta, got, p.ldc)
+				for i := 0; i < m; i++ {
+					for j := 0; j < n; j++ {
+						g, w := got[i*p.ldc+j], want[i*p.ldc+j]
+						if math.Float32bits(g) != math.Float32bits(w) {
+							t.Fatalf("M%d N%d K%d alpha %v beta %v: C[%d][%d] = %v, the direct product's %v", m, n, k, alpha, beta, i, j, g, w)
+						}
+					}
+				}
+			}
+		}
+	}
+}

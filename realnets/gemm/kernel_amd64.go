@@ -29,6 +29,12 @@ func kernel6x32z(k int, a *float32, rsa, csa int, b0, b1 *float32, rsb int, c *f
 //go:noescape
 func packBT16(kb8 int, src *float32, lds int, dst *float32)
 
+// packBT8 is packBT16 for the first 8 columns of a panel: it reads 8 rows
+// of B and sets the first 8 values of 8*kb8 panel rows. It needs AVX.
+//
+//go:noescape
+func packBT8(kb8 int, src *float32, lds int, dst *float32)
+
 // haveAsm reports whether the assembly micro-kernel can run on this machine.
 var haveAsm = cpu.AVX2FMA
 
@@ -72,5 +78,19 @@ func packTransPanel(kb int, b []float32, off, ldb int, d []float32) int {
 	_ = b[off+(nr-1)*ldb+8*kb8-1]
 	_ = d[8*kb8*nr-1]
 	packBT16(kb8, &b[off], ldb, &d[0])
+	return 8 * kb8
+}
+
+// packTransPanel8 packs, like packTransPanel, the longest prefix of the
+// first 8 columns of a partial panel of a transposed B that the assembly
+// can, and returns the number of rows packed.
+func packTransPanel8(kb int, b []float32, off, ldb int, d []float32) int {
+	kb8 := kb / 8
+	if !useAsm || kb8 == 0 {
+		return 0
+	}
+	_ = b[off+7*ldb+8*kb8-1]
+	_ = d[(8*kb8-1)*nr+7]
+	packBT8(kb8, &b[off], ldb, &d[0])
 	return 8 * kb8
 }

@@ -359,3 +359,31 @@ zstorezero:
 zdone:
 	VZEROUPPER
 	RET
+
+// packBT8 is packBT16 for the first 8 columns of a panel only: it reads 8
+// rows of B (row stride lds) from src, 8*kb8 values of each, and writes
+// them as 8*kb8 panel rows of 16 values of which it sets the first 8.
+// func packBT8(kb8 int, src *float32, lds int, dst *float32)
+TEXT ·packBT8(SB), NOSPLIT, $0-32
+	MOVQ  kb8+0(FP), CX
+	MOVQ  src+8(FP), SI
+	MOVQ  lds+16(FP), R9
+	SHLQ  $2, R9
+	MOVQ  dst+24(FP), DI
+	TESTQ CX, CX
+	JZ    t8done
+
+t8loop:
+	LEAQ (SI)(R9*2), R10
+	ADDQ R9, R10
+	LEAQ (R10)(R9*2), R11
+	ADDQ R9, R11
+	TRANSPOSE8(0)
+	ADDQ $32, SI
+	ADDQ $512, DI
+	DECQ CX
+	JNZ  t8loop
+
+t8done:
+	VZEROUPPER
+	RET

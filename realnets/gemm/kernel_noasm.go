@@ -21,3 +21,6 @@ func asmKernel2(k int, a []float32, rsa, csa int, b0, b1 []float32, rsb int, c [
 
 // packTransPanel packs nothing: there is no assembly packing routine.
 func packTransPanel(kb int, b []float32, off, ldb int, d []float32) int { return 0 }
+
+// packTransPanel8 packs nothing: there is no assembly packing routine.
+func packTransPanel8(kb int, b []float32, off, ldb int, d []float32) int { return 0 }
