@@ -257,8 +257,13 @@ func reluMaskSums(dz, dp, xhat []float32) (s, sx float64) {
 func reluMask(dz, dp, xhat []float32) {
 	dp = dp[:len(dz)]
 	xhat = xhat[:len(dz)]
-	for i, v := range xhat {
-		dz[i] = keepPos(dp[i], v)
+	i := 0
+	if n := len(dz) &^ 7; useLayerAsm && n > 0 {
+		reluMask8(&dz[0], &dp[0], &xhat[0], n)
+		i = n
+	}
+	for ; i < len(dz); i++ {
+		dz[i] = keepPos(dp[i], xhat[i])
 	}
 }
 
@@ -309,7 +314,13 @@ func unpool2Relu(dz, dp []float32, idx []uint8, h, w int) {
 		g := dp[(y/2)*w2 : (y/2)*w2+w2]
 		ix := idx[(y/2)*w2 : (y/2)*w2+w2]
 		rows := dz[y*w : (y+2)*w]
-		for x, k := range ix {
+		x0 := 0
+		if n := len(ix) / 8; useLayerAsm && n > 0 {
+			unpool2x8(&rows[0], &rows[w], &g[0], &ix[0], n)
+			x0 = 8 * n
+		}
+		for x := x0; x < len(ix); x++ {
+			k := ix[x]
 			// Branch-free as in unpool2ReluSums.
 			keep := uint32(int32(int(k)-noMax) >> 31)
 			k &= 3

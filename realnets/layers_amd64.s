@@ -216,3 +216,84 @@ atAdd:
 atDone:
 	VZEROUPPER
 	RET
+
+// func reluMask8(dz, dp, xhat *float32, n int)
+// dz[i] = dp[i] where the bits of xhat[i] read as an int32 are positive,
+// +0 elsewhere (keepPos), for i < n, n a multiple of 8.
+TEXT ·reluMask8(SB), NOSPLIT, $0-32
+	MOVQ  dz+0(FP), DI
+	MOVQ  dp+8(FP), SI
+	MOVQ  xhat+16(FP), DX
+	MOVQ  n+24(FP), CX
+	VPXOR Y15, Y15, Y15
+	SHRQ  $3, CX
+	JZ    rmDone
+
+rmLoop:
+	VMOVDQU  (DX), Y0
+	VPCMPGTD Y15, Y0, Y0 // int32(bits) > 0
+	VPAND    (SI), Y0, Y0
+	VMOVDQU  Y0, (DI)
+	ADDQ     $32, SI
+	ADDQ     $32, DX
+	ADDQ     $32, DI
+	DECQ     CX
+	JNZ      rmLoop
+
+rmDone:
+	VZEROUPPER
+	RET
+
+// func unpool2x8(r0, r1, grad *float32, idx *uint8, n int)
+// For n blocks of 8 pooling windows: writes the 16 entries of each of the
+// two rows r0 and r1 that the windows cover, grad[x] at the window's maximum
+// idx[x] (0 to 3: r0 even, r0 odd, r1 even, r1 odd column) and +0
+// elsewhere, also for idx[x] = noMax (4): unpool2Relu's values.
+TEXT ·unpool2x8(SB), NOSPLIT, $0-40
+	MOVQ       r0+0(FP), DI
+	MOVQ       r1+8(FP), R8
+	MOVQ       grad+16(FP), SI
+	MOVQ       idx+24(FP), DX
+	MOVQ       n+32(FP), CX
+	TESTQ      CX, CX
+	JZ         upDone
+	VPXOR      Y12, Y12, Y12 // 0
+	VPCMPEQD   Y13, Y13, Y13
+	VPSRLD     $31, Y13, Y13 // 1
+	VPADDD     Y13, Y13, Y14 // 2
+	VPADDD     Y13, Y14, Y15 // 3
+
+upLoop:
+	VPMOVZXBD (DX), Y0 // the 8 positions as int32
+	VMOVUPS   (SI), Y1 // the 8 gradients
+	VPCMPEQD  Y12, Y0, Y2
+	VPCMPEQD  Y13, Y0, Y3
+	VPCMPEQD  Y14, Y0, Y4
+	VPCMPEQD  Y15, Y0, Y5
+	VPAND     Y1, Y2, Y2 // a: r0 even columns
+	VPAND     Y1, Y3, Y3 // b: r0 odd
+	VPAND     Y1, Y4, Y4 // c: r1 even
+	VPAND     Y1, Y5, Y5 // d: r1 odd
+	// Interleave even and odd columns: windows 0-3 then 4-7 of each row.
+	VUNPCKLPS  Y3, Y2, Y6
+	VUNPCKHPS  Y3, Y2, Y7
+	VPERM2F128 $0x20, Y7, Y6, Y8
+	VPERM2F128 $0x31, Y7, Y6, Y9
+	VMOVUPS    Y8, (DI)
+	VMOVUPS    Y9, 32(DI)
+	VUNPCKLPS  Y5, Y4, Y6
+	VUNPCKHPS  Y5, Y4, Y7
+	VPERM2F128 $0x20, Y7, Y6, Y8
+	VPERM2F128 $0x31, Y7, Y6, Y9
+	VMOVUPS    Y8, (R8)
+	VMOVUPS    Y9, 32(R8)
+	ADDQ       $8, DX
+	ADDQ       $32, SI
+	ADDQ       $64, DI
+	ADDQ       $64, R8
+	DECQ       CX
+	JNZ        upLoop
+
+upDone:
+	VZEROUPPER
+	RET

@@ -87,6 +87,15 @@ func TestLayersAsm(t *testing.T) {
 			sameBits(t, "bnBackward", da, dg)
 		}
 
+		// reluMask.
+		dp, x := specialSlice(rng, n), specialSlice(rng, n)
+		for _, m := range []int{n, n - 1} {
+			ma, mg := make([]float32, m), make([]float32, m)
+			reluMask(ma, dp, x)
+			withGoLoops(func() { reluMask(mg, dp, x) })
+			sameBits(t, "reluMask", ma, mg)
+		}
+
 		// addTaps, setting and adding.
 		r0, r1, r2 := specialSlice(rng, w), specialSlice(rng, w), specialSlice(rng, w)
 		for _, set := range []bool{true, false} {
@@ -146,6 +155,8 @@ func TestUnpoolBranchless(t *testing.T) {
 		plain := make([]float32, h*w)
 		unpool2Relu(plain, dp, idx, h, w)
 		sameBits(t, "unpool2Relu", plain, want)
+		withGoLoops(func() { unpool2Relu(plain, dp, idx, h, w) })
+		sameBits(t, "unpool2Relu (Go loop)", plain, want)
 		if math.Float64bits(s) != math.Float64bits(ws) || math.Float64bits(sx) != math.Float64bits(wsx) {
 			t.Fatalf("trial %d: sums %v, %v, want %v, %v", trial, s, sx, ws, wsx)
 		}

@@ -15,3 +15,7 @@ func normReluPool2x8(out *float32, idx *uint8, r0, r1 *float32, n int, mean, inv
 }
 
 func addTaps8(dst, r0, r1, r2 *float32, n int, set bool) { panic("realnets: no assembly") }
+
+func reluMask8(dz, dp, xhat *float32, n int) { panic("realnets: no assembly") }
+
+func unpool2x8(r0, r1, grad *float32, idx *uint8, n int) { panic("realnets: no assembly") }
