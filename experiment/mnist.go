@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"gonum.org/v1/plot/vg"
@@ -37,8 +38,9 @@ type MNISTConfig struct {
 	// mean nothing.
 	Quick bool
 	// Workers is the number of trainer goroutines (0: GOMAXPROCS): the
-	// grid trains that many runs at a time on one goroutine each, the
-	// longer runs of the later stages use them all.
+	// grid trains that many runs at a time on one goroutine each, and the
+	// later stages' runs train side by side too, each length of a run on
+	// the goroutines the others leave (all of them when it runs alone).
 	Workers int
 	// Log, if not nil, receives the lines that say which files were written
 	// (the plan, the merged results).
@@ -175,6 +177,10 @@ func randomPoints(quick bool) int {
 // initial points and the figures (figures/panels and figures/phase, PNG and
 // SVG).
 func ReproduceMNIST(ctx context.Context, cfg MNISTConfig) (*MNISTSummary, error) {
+	if cfg.Progress != nil {
+		// The later stages' runs report side by side.
+		cfg.Progress = &lockedWriter{w: cfg.Progress}
+	}
 	m := &mnistRun{cfg: cfg, start: time.Now(), a: MNISTPlan(cfg.Quick)}
 	if cfg.Out == "" {
 		return nil, errors.New("reproduce mnist: no output folder")
@@ -187,10 +193,7 @@ func ReproduceMNIST(ctx context.Context, cfg MNISTConfig) (*MNISTSummary, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := m.long(ctx, results); err != nil {
-		return nil, err
-	}
-	if err := m.refine(ctx); err != nil {
+	if err := m.later(ctx, results); err != nil {
 		return nil, err
 	}
 	if err := m.finish(); err != nil {
@@ -207,6 +210,8 @@ type mnistRun struct {
 	s       MNISTSummary
 	final   []map[string]any // the records of results-final.jsonl
 	metrics []string         // the panels' data files
+	// trainChain, when not nil, replaces longRunAt (tests).
+	trainChain func(ctx context.Context, e float64, name, from, why string, workers func() int) (map[string]any, LongRun, float64, error)
 }
 
 func (m *mnistRun) progress(format string, args ...any) {
@@ -326,36 +331,103 @@ func (m *mnistRun) addGridPoint(r sweep.PointResult) error {
 	return nil
 }
 
-// long is the second stage: the classifier asks for longer runs where a run
-// looked stationary but had too few effective samples; those ELRs run
-// again, longer, and their labels replace the short ones.
-func (m *mnistRun) long(ctx context.Context, results []sweep.PointResult) error {
+// A chain is one ELR of the second or third stage: trained through the
+// stage-2 lengths by longRunAt, its record and summary kept for later.
+type chain struct {
+	elr        float64
+	name, from string
+	why        string
+	index      int // the grid point of a second-stage chain; -1 in the third
+	rec        map[string]any
+	run        LongRun
+	trainTime  float64
+	err        error
+}
+
+// later runs the second and the third stage side by side. The second
+// stage: the classifier asks for longer runs where a run looked stationary
+// but had too few effective samples; those ELRs run again, longer, and
+// their labels replace the short ones. The third stage, when no ELR is a
+// chaotic equilibrium, refines the 2|3 boundary (refineELRs). Its ELRs
+// depend on the second stage's labels, so they are chosen from the grid's
+// labels and trained beside the second stage; when the second stage's
+// labels change them, those runs are removed and the right ELRs trained
+// after it. Either way the result is that of running the stages one after
+// the other: the runs' numbers do not depend on their goroutines, and
+// everything is merged in the stages' order.
+func (m *mnistRun) later(ctx context.Context, results []sweep.PointResult) error {
 	m.final = make([]map[string]any, len(results))
+	var long []*chain
 	for i, r := range results {
 		var err error
 		if m.final[i], err = r.Record(); err != nil {
 			return err
 		}
-		if !tooShort(r) {
-			continue
+		if tooShort(r) {
+			name := fmt.Sprintf("point-%06d", r.Point.Index)
+			long = append(long, &chain{elr: r.Point.ELR, name: name, index: i, why: "is too short to judge",
+				from: filepath.Join(NetRunsDir(filepath.Join(m.cfg.Out, "plan.json")), name)})
 		}
-		rec, lrun, err := m.longRunAt(ctx, r.Point.ELR, fmt.Sprintf("point-%06d", r.Point.Index), filepath.Join(NetRunsDir(filepath.Join(m.cfg.Out, "plan.json")), fmt.Sprintf("point-%06d", r.Point.Index)), "is too short to judge")
-		if err != nil {
+	}
+	guess := m.refineELRs()
+	spec := refineChains(guess)
+	if err := m.runChains(ctx, append(append([]*chain(nil), long...), spec...)); err != nil {
+		return err
+	}
+	for _, c := range long {
+		m.s.Long = append(m.s.Long, c.run)
+		m.s.Regimes[c.index], m.s.Reasons[c.index] = c.run.Regime, fmt.Sprintf("%d epochs: %s", c.run.Epochs, c.run.Reason)
+		m.final[c.index] = c.rec
+		m.final[c.index]["index"] = results[c.index].Point.Index
+		m.addChain(c)
+	}
+	refine := spec
+	if want := m.refineELRs(); !slices.Equal(want, guess) {
+		m.progress("the longer runs changed the 2|3 bracket: refining at %v instead of %v", want, guess)
+		for _, c := range spec {
+			if err := os.RemoveAll(filepath.Join(m.cfg.Out, "long", c.name)); err != nil {
+				return err
+			}
+		}
+		refine = refineChains(want)
+		if err := m.runChains(ctx, refine); err != nil {
 			return err
 		}
-		m.s.Long = append(m.s.Long, lrun)
-		m.s.Regimes[i], m.s.Reasons[i] = lrun.Regime, fmt.Sprintf("%d epochs: %s", lrun.Epochs, lrun.Reason)
-		m.final[i] = rec
-		m.final[i]["index"] = r.Point.Index
+	}
+	s := &m.s
+	for _, c := range refine {
+		s.Refine = append(s.Refine, c.run)
+		c.rec["index"] = len(m.final)
+		m.final = append(m.final, c.rec)
+		s.ELRs = append(s.ELRs, c.elr)
+		s.Regimes = append(s.Regimes, c.run.Regime)
+		s.Reasons = append(s.Reasons, fmt.Sprintf("%d epochs (refinement): %s", c.run.Epochs, c.run.Reason))
+		m.addChain(c)
 	}
 	return nil
 }
 
-// refine is the third stage: when no ELR is a chaotic equilibrium, it
-// refines the grid between the largest ELR that is not divergence and the
-// smallest that is (the 2|3 boundary, below which regime 2 lies), with
-// refinePoints log-spaced ELRs strictly inside, run as long as stage 2.
-func (m *mnistRun) refine(ctx context.Context) error {
+// addChain adds a finished chain's length and training time to the
+// summary (in the stages' order, so that train_time is the same sum).
+func (m *mnistRun) addChain(c *chain) {
+	m.s.LongEpochs = max(m.s.LongEpochs, c.run.Epochs)
+	m.s.TrainTime += c.trainTime
+}
+
+// refineChains returns the third stage's chains at the ELRs es.
+func refineChains(es []float64) []*chain {
+	var out []*chain
+	for j, e := range es {
+		out = append(out, &chain{elr: e, name: fmt.Sprintf("refine-%02d", j), index: -1, why: "refines the 2|3 boundary"})
+	}
+	return out
+}
+
+// refineELRs returns the third stage's ELRs for the labels so far: when no
+// ELR is a chaotic equilibrium, refinePoints log-spaced ELRs strictly
+// between the largest ELR that is not divergence and the smallest that is
+// (the 2|3 boundary, below which regime 2 lies); otherwise none.
+func (m *mnistRun) refineELRs() []float64 {
 	s := &m.s
 	b := regime.BoundariesOf(s.ELRs, s.Regimes)
 	if b.ChaoticMin != nil || b.DivergenceMin == nil {
@@ -372,17 +444,59 @@ func (m *mnistRun) refine(ctx context.Context) error {
 		return nil
 	}
 	grid := sweep.LogSpace(lo, hi, refinePoints+2)
-	for j, e := range grid[1 : len(grid)-1] {
-		rec, lrun, err := m.longRunAt(ctx, e, fmt.Sprintf("refine-%02d", j), "", "refines the 2|3 boundary")
-		if err != nil {
-			return err
+	return grid[1 : len(grid)-1]
+}
+
+// runChains trains the chains side by side, as many at a time as the
+// reproduction has goroutines; each length of a chain takes the
+// goroutines that the chains running when it starts leave (all of them
+// when it runs alone). It returns the first chain's error, in order.
+func (m *mnistRun) runChains(ctx context.Context, chains []*chain) error {
+	cores := m.cfg.Workers
+	if cores <= 0 {
+		cores = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu      sync.Mutex
+		running int
+		wg      sync.WaitGroup
+	)
+	next := make(chan *chain)
+	share := func(delta int) int {
+		mu.Lock()
+		defer mu.Unlock()
+		running += delta
+		return max(1, cores/max(running, 1))
+	}
+	for range min(cores, len(chains)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range next {
+				share(1)
+				train := m.longRunAt
+				if m.trainChain != nil {
+					train = m.trainChain
+				}
+				c.rec, c.run, c.trainTime, c.err = train(ctx, c.elr, c.name, c.from, c.why, func() int { return share(0) })
+				share(-1)
+				if c.err != nil {
+					cancel()
+				}
+			}
+		}()
+	}
+	for _, c := range chains {
+		next <- c
+	}
+	close(next)
+	wg.Wait()
+	for _, c := range chains {
+		if c.err != nil {
+			return c.err
 		}
-		s.Refine = append(s.Refine, lrun)
-		rec["index"] = len(m.final)
-		m.final = append(m.final, rec)
-		s.ELRs = append(s.ELRs, e)
-		s.Regimes = append(s.Regimes, lrun.Regime)
-		s.Reasons = append(s.Reasons, fmt.Sprintf("%d epochs (refinement): %s", lrun.Epochs, lrun.Reason))
 	}
 	return nil
 }
@@ -392,7 +506,11 @@ func (m *mnistRun) refine(ctx context.Context) error {
 // continuing the run in the folder from when it is not empty (a grid
 // point's shorter run of the same configuration: its first 20 epochs are
 // not trained again), and returns its record and summary.
-func (m *mnistRun) longRunAt(ctx context.Context, e float64, name, from, why string) (map[string]any, LongRun, error) {
+//
+// Each length trains on workers() goroutines, asked when it starts; the
+// returned time is the run's training wall time (that of its last record,
+// which counts the shorter lengths it continues).
+func (m *mnistRun) longRunAt(ctx context.Context, e float64, name, from, why string, workers func() int) (map[string]any, LongRun, float64, error) {
 	var lr sweep.PointResult
 	var dir string
 	var lrun LongRun
@@ -412,16 +530,16 @@ func (m *mnistRun) longRunAt(ctx context.Context, e float64, name, from, why str
 		if prev != "" {
 			// Continue the shorter run rather than start again.
 			if err := seedRun(prev, filepath.Join(dir, "runs", "point-000000")); err != nil {
-				return nil, lrun, err
+				return nil, lrun, 0, err
 			}
 		}
 		m.progress("ELR %.3g %s; running it to %d epochs in %s", e, why, epochs, dir)
 		var err error
 		rep := m.epochReporter(e, epochs, prevEpochs)
-		lr, err = runNetPlan(ctx, la, dir, m.cfg.Workers, rep.progress)
+		lr, err = runNetPlan(ctx, la, dir, workers(), rep.progress)
 		rep.finish()
 		if err != nil {
-			return nil, lrun, err
+			return nil, lrun, 0, err
 		}
 		lrun.Epochs, prevEpochs = epochs, epochs
 		if !tooShort(lr) {
@@ -431,14 +549,12 @@ func (m *mnistRun) longRunAt(ctx context.Context, e float64, name, from, why str
 	}
 	var res pointOutcome
 	if err := json.Unmarshal(lr.Result, &res); err != nil {
-		return nil, lrun, err
+		return nil, lrun, 0, err
 	}
 	rel, _ := filepath.Rel(m.cfg.Out, filepath.Join(dir, "runs", "point-000000"))
 	lrun.ELR, lrun.Regime, lrun.Run, lrun.Reason = e, res.Regime, rel, res.reason()
-	m.s.LongEpochs = max(m.s.LongEpochs, lrun.Epochs)
-	m.s.TrainTime += res.Summary.WallTime
 	rec, err := lr.Record()
-	return rec, lrun, err
+	return rec, lrun, res.Summary.WallTime, err
 }
 
 // epochReporter reports a longer run's training epochs from done to
@@ -729,4 +845,16 @@ func panelData(dir, name string) error {
 		}
 		return nil
 	})
+}
+
+// lockedWriter serialises the writes of goroutines to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

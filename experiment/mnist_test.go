@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/regimes/regimes/internal/fileio"
 	"github.com/regimes/regimes/regime"
+	"github.com/regimes/regimes/sweep"
 )
 
 // TestReproduceQuick runs the tiny version of the MNIST reproduction twice:
@@ -169,7 +172,7 @@ func TestLongRunContinuesGrid(t *testing.T) {
 	grid := filepath.Join(dir, "runs", "point-000000")
 	var log bytes.Buffer
 	m.cfg.Progress = &log
-	_, lrun, err := m.longRunAt(context.Background(), results[0].Point.ELR, "point-000000", grid, "is tested")
+	_, lrun, _, err := m.longRunAt(context.Background(), results[0].Point.ELR, "point-000000", grid, "is tested", func() int { return 2 })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,4 +242,81 @@ func dropWallTimes(t *testing.T, b []byte) []byte {
 		out = append(append(out, l...), '\n')
 	}
 	return out
+}
+
+// TestLaterStagesSpeculate checks the side-by-side later stages with a
+// stub trainer: the third stage's ELRs are chosen from the grid's labels
+// and trained beside the second stage; when a longer run changes the 2|3
+// bracket (here the too-short grid point turns out divergent), those runs
+// are removed and the right ELRs trained, so that the summary is the one of
+// running the stages one after the other; when it does not, nothing is
+// trained twice.
+func TestLaterStagesSpeculate(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		longLabel regime.Regime
+		want      []float64 // the refinement's ELRs
+		trained   int       // chains trained
+	}{
+		{"bracket kept", regime.Undetermined, sweep.LogSpace(1e-2, 1e-1, refinePoints+2)[1 : refinePoints+1], 1 + refinePoints},
+		{"bracket moved", regime.Divergence, sweep.LogSpace(1e-3, 1e-2, refinePoints+2)[1 : refinePoints+1], 1 + 2*refinePoints},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			m := &mnistRun{cfg: MNISTConfig{Out: dir, Workers: 2}}
+			// The grid: convergence at 1e-3, too short at 1e-2, divergence
+			// at 1e-1.
+			m.s.ELRs = []float64{1e-3, 1e-2, 1e-1}
+			m.s.Regimes = []regime.Regime{regime.Convergence, regime.Undetermined, regime.Divergence}
+			m.s.Reasons = []string{"", "too short", ""}
+			short, _ := json.Marshal(map[string]any{"regime": regime.Undetermined,
+				"evidence": map[string]any{"level_ess": 5.0, "settings": map[string]any{"min_ess": 100.0}}})
+			other, _ := json.Marshal(map[string]any{"regime": regime.Convergence})
+			results := []sweep.PointResult{
+				{Point: sweep.Point{Index: 0, ELR: 1e-3}, Result: other},
+				{Point: sweep.Point{Index: 1, ELR: 1e-2}, Result: short},
+				{Point: sweep.Point{Index: 2, ELR: 1e-1}, Result: other},
+			}
+			var mu sync.Mutex
+			var trained []string
+			m.trainChain = func(ctx context.Context, e float64, name, from, why string, workers func() int) (map[string]any, LongRun, float64, error) {
+				if w := workers(); w < 1 || w > 2 {
+					t.Errorf("chain %s: %d goroutines", name, w)
+				}
+				if err := os.MkdirAll(filepath.Join(dir, "long", name), 0o755); err != nil {
+					return nil, LongRun{}, 0, err
+				}
+				mu.Lock()
+				trained = append(trained, fmt.Sprintf("%s %.4g", name, e))
+				mu.Unlock()
+				label := regime.Chaotic
+				if name == "point-000001" {
+					label = tc.longLabel
+				}
+				return map[string]any{"elr": e}, LongRun{ELR: e, Epochs: 50, Regime: label, Reason: "stub"}, 1, nil
+			}
+			if err := m.later(context.Background(), results); err != nil {
+				t.Fatal(err)
+			}
+			if len(trained) != tc.trained {
+				t.Errorf("trained %q: want %d chains", trained, tc.trained)
+			}
+			var got []float64
+			for _, r := range m.s.Refine {
+				got = append(got, r.ELR)
+			}
+			if !slices.Equal(got, tc.want) || !slices.Equal(m.s.ELRs[3:], tc.want) {
+				t.Errorf("refinement at %v (ELRs %v), want %v", got, m.s.ELRs, tc.want)
+			}
+			if m.s.Regimes[1] != tc.longLabel || len(m.final) != 3+refinePoints || m.s.TrainTime != float64(1+refinePoints) {
+				t.Errorf("summary: regimes %v, %d final records, train time %v", m.s.Regimes, len(m.final), m.s.TrainTime)
+			}
+			// The speculative folders of a moved bracket are gone: only
+			// the chains that count are on disk.
+			ents, _ := os.ReadDir(filepath.Join(dir, "long"))
+			if len(ents) != 1+refinePoints {
+				t.Errorf("long/ holds %d folders, want %d", len(ents), 1+refinePoints)
+			}
+		})
+	}
 }
