@@ -99,7 +99,7 @@ func addTaps(dst, r0, r1, r2 []float32, w int, set bool) {
 		return
 	}
 	x := 1
-	if n := (w - 2) &^ 7; useLayerAsm && n > 0 {
+	if n := w - 2; useLayerAsm && n > 0 {
 		addTaps8(&dst[1], &r0[2], &r1[1], &r2[0], n, set)
 		x += n
 	}

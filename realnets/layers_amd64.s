@@ -172,20 +172,39 @@ npDone:
 	VZEROUPPER
 	RET
 
+// tailMask holds 8 all-ones lanes and then 8 zero lanes: the 8 lanes from
+// tailMask+4*(8-rem) are a mask of the first rem lanes.
+DATA tailMask<>+0(SB)/8, $0xffffffffffffffff
+DATA tailMask<>+8(SB)/8, $0xffffffffffffffff
+DATA tailMask<>+16(SB)/8, $0xffffffffffffffff
+DATA tailMask<>+24(SB)/8, $0xffffffffffffffff
+DATA tailMask<>+32(SB)/8, $0
+DATA tailMask<>+40(SB)/8, $0
+DATA tailMask<>+48(SB)/8, $0
+DATA tailMask<>+56(SB)/8, $0
+GLOBL tailMask<>(SB), RODATA|NOPTR, $64
+
 // func addTaps8(dst, r0, r1, r2 *float32, n int, set bool)
 // dst[i] = (r0[i] + r1[i]) + r2[i] (set) or dst[i] + ((r0[i] + r1[i]) + r2[i])
-// for i < n, n a multiple of 8 (the caller offsets the rows by their taps).
+// for i < n (the caller offsets the rows by their taps): blocks of 8, then
+// the last n%8 entries with masked loads and stores, which touch nothing
+// past them.
 TEXT ·addTaps8(SB), NOSPLIT, $0-41
-	MOVQ   dst+0(FP), DI
-	MOVQ   r0+8(FP), SI
-	MOVQ   r1+16(FP), DX
-	MOVQ   r2+24(FP), R8
-	MOVQ   n+32(FP), CX
+	MOVQ    dst+0(FP), DI
+	MOVQ    r0+8(FP), SI
+	MOVQ    r1+16(FP), DX
+	MOVQ    r2+24(FP), R8
+	MOVQ    n+32(FP), CX
 	MOVBLZX set+40(FP), AX
-	SHRQ   $3, CX
-	JZ     atDone
-	TESTL  AX, AX
-	JZ     atAdd
+	MOVQ    CX, BX
+	ANDQ    $7, BX
+	SHRQ    $3, CX
+	TESTL   AX, AX
+	JZ      atAddTest
+
+atSetTest:
+	TESTQ CX, CX
+	JZ    atSetTail
 
 atSet:
 	VMOVUPS (SI), Y0
@@ -198,7 +217,25 @@ atSet:
 	ADDQ    $32, DI
 	DECQ    CX
 	JNZ     atSet
-	JMP     atDone
+
+atSetTail:
+	TESTQ      BX, BX
+	JZ         atDone
+	LEAQ       tailMask<>(SB), R9
+	NEGQ       BX
+	LEAQ       32(R9)(BX*4), R9
+	VMOVUPS    (R9), Y5
+	VMASKMOVPS (SI), Y5, Y0
+	VMASKMOVPS (DX), Y5, Y1
+	VMASKMOVPS (R8), Y5, Y2
+	VADDPS     Y1, Y0, Y0
+	VADDPS     Y2, Y0, Y0
+	VMASKMOVPS Y0, Y5, (DI)
+	JMP        atDone
+
+atAddTest:
+	TESTQ CX, CX
+	JZ    atAddTail
 
 atAdd:
 	VMOVUPS (SI), Y0
@@ -212,6 +249,22 @@ atAdd:
 	ADDQ    $32, DI
 	DECQ    CX
 	JNZ     atAdd
+
+atAddTail:
+	TESTQ      BX, BX
+	JZ         atDone
+	LEAQ       tailMask<>(SB), R9
+	NEGQ       BX
+	LEAQ       32(R9)(BX*4), R9
+	VMOVUPS    (R9), Y5
+	VMASKMOVPS (SI), Y5, Y0
+	VMASKMOVPS (DX), Y5, Y1
+	VMASKMOVPS (R8), Y5, Y2
+	VMASKMOVPS (DI), Y5, Y3
+	VADDPS     Y1, Y0, Y0
+	VADDPS     Y2, Y0, Y0
+	VADDPS     Y3, Y0, Y0
+	VMASKMOVPS Y0, Y5, (DI)
 
 atDone:
 	VZEROUPPER
