@@ -81,6 +81,15 @@ nrDone:
 	VPSRLD $1, t, t;  \
 	VPXOR  t, v, k
 
+// SMALLINTS sets every int32 lane of z, one, two and three to 0, 1, 2 and
+// 3 (the positions in a pooling window).
+#define SMALLINTS(z, one, two, three) \
+	VPXOR    z, z, z;       \
+	VPCMPEQD one, one, one; \
+	VPSRLD   $31, one, one; \
+	VPADDD   one, one, two; \
+	VPADDD   one, two, three
+
 // func normReluPool2x8(out *float32, idx *uint8, r0, r1 *float32, n int, mean, invstd float32)
 // For n blocks of 8 pooling windows (16 columns of the rows r0 and r1):
 // normalises the rows in place, v = (v - mean) * invstd, and writes the
@@ -95,12 +104,8 @@ TEXT ·normReluPool2x8(SB), NOSPLIT, $0-48
 	VBROADCASTSS invstd+44(FP), Y15
 	TESTQ        CX, CX
 	JZ           npDone
-	VPXOR        Y13, Y13, Y13 // 0
-	VPCMPEQD     Y12, Y12, Y12
-	VPSRLD       $31, Y12, Y12 // 1
-	VPADDD       Y12, Y12, Y11 // 2
-	VPADDD       Y12, Y11, Y10 // 3
-	VPADDD       Y11, Y11, Y9  // 4, noMax
+	SMALLINTS(Y13, Y12, Y11, Y10)
+	VPADDD       Y11, Y11, Y9 // 4, noMax
 
 npLoop:
 	// Normalise the 16 columns of both rows and store them back.
@@ -184,6 +189,26 @@ DATA tailMask<>+48(SB)/8, $0
 DATA tailMask<>+56(SB)/8, $0
 GLOBL tailMask<>(SB), RODATA|NOPTR, $64
 
+// NEXT8 advances the four row pointers of addTaps8 by 8 floats.
+#define NEXT8 \
+	ADDQ $32, SI; \
+	ADDQ $32, DX; \
+	ADDQ $32, R8; \
+	ADDQ $32, DI
+
+// TAPSTAIL sets Y5 to the mask of the first BX lanes and Y0 to
+// (r0 + r1) + r2 in them, from masked loads.
+#define TAPSTAIL \
+	LEAQ       tailMask<>(SB), R9; \
+	NEGQ       BX;                 \
+	LEAQ       32(R9)(BX*4), R9;   \
+	VMOVUPS    (R9), Y5;           \
+	VMASKMOVPS (SI), Y5, Y0;       \
+	VMASKMOVPS (DX), Y5, Y1;       \
+	VMASKMOVPS (R8), Y5, Y2;       \
+	VADDPS     Y1, Y0, Y0;         \
+	VADDPS     Y2, Y0, Y0
+
 // func addTaps8(dst, r0, r1, r2 *float32, n int, set bool)
 // dst[i] = (r0[i] + r1[i]) + r2[i] (set) or dst[i] + ((r0[i] + r1[i]) + r2[i])
 // for i < n (the caller offsets the rows by their taps): blocks of 8, then
@@ -211,25 +236,14 @@ atSet:
 	VADDPS  (DX), Y0, Y0
 	VADDPS  (R8), Y0, Y0
 	VMOVUPS Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DX
-	ADDQ    $32, R8
-	ADDQ    $32, DI
+	NEXT8
 	DECQ    CX
 	JNZ     atSet
 
 atSetTail:
 	TESTQ      BX, BX
 	JZ         atDone
-	LEAQ       tailMask<>(SB), R9
-	NEGQ       BX
-	LEAQ       32(R9)(BX*4), R9
-	VMOVUPS    (R9), Y5
-	VMASKMOVPS (SI), Y5, Y0
-	VMASKMOVPS (DX), Y5, Y1
-	VMASKMOVPS (R8), Y5, Y2
-	VADDPS     Y1, Y0, Y0
-	VADDPS     Y2, Y0, Y0
+	TAPSTAIL
 	VMASKMOVPS Y0, Y5, (DI)
 	JMP        atDone
 
@@ -243,26 +257,15 @@ atAdd:
 	VADDPS  (R8), Y0, Y0
 	VADDPS  (DI), Y0, Y0
 	VMOVUPS Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DX
-	ADDQ    $32, R8
-	ADDQ    $32, DI
+	NEXT8
 	DECQ    CX
 	JNZ     atAdd
 
 atAddTail:
 	TESTQ      BX, BX
 	JZ         atDone
-	LEAQ       tailMask<>(SB), R9
-	NEGQ       BX
-	LEAQ       32(R9)(BX*4), R9
-	VMOVUPS    (R9), Y5
-	VMASKMOVPS (SI), Y5, Y0
-	VMASKMOVPS (DX), Y5, Y1
-	VMASKMOVPS (R8), Y5, Y2
+	TAPSTAIL
 	VMASKMOVPS (DI), Y5, Y3
-	VADDPS     Y1, Y0, Y0
-	VADDPS     Y2, Y0, Y0
 	VADDPS     Y3, Y0, Y0
 	VMASKMOVPS Y0, Y5, (DI)
 
@@ -310,11 +313,7 @@ TEXT ·unpool2x8(SB), NOSPLIT, $0-40
 	MOVQ       n+32(FP), CX
 	TESTQ      CX, CX
 	JZ         upDone
-	VPXOR      Y12, Y12, Y12 // 0
-	VPCMPEQD   Y13, Y13, Y13
-	VPSRLD     $31, Y13, Y13 // 1
-	VPADDD     Y13, Y13, Y14 // 2
-	VPADDD     Y13, Y14, Y15 // 3
+	SMALLINTS(Y12, Y13, Y14, Y15)
 
 upLoop:
 	VPMOVZXBD (DX), Y0 // the 8 positions as int32
