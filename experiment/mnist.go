@@ -450,7 +450,8 @@ func (m *mnistRun) refineELRs() []float64 {
 // runChains trains the chains side by side, as many at a time as the
 // reproduction has goroutines; each length of a chain takes the
 // goroutines that the chains running when it starts leave (all of them
-// when it runs alone). It returns the first chain's error, in order.
+// when it runs alone). A failed chain stops the others; the error is the
+// first failed chain's, in order, other than the stop it caused.
 func (m *mnistRun) runChains(ctx context.Context, chains []*chain) error {
 	cores := m.cfg.Workers
 	if cores <= 0 {
@@ -493,12 +494,19 @@ func (m *mnistRun) runChains(ctx context.Context, chains []*chain) error {
 	}
 	close(next)
 	wg.Wait()
+	// The first error in order, but not the cancellation that a later
+	// chain's failure caused in the others.
+	var first error
 	for _, c := range chains {
-		if c.err != nil {
+		switch {
+		case c.err == nil:
+		case first == nil:
+			first = c.err
+		case errors.Is(first, context.Canceled) && !errors.Is(c.err, context.Canceled):
 			return c.err
 		}
 	}
-	return nil
+	return first
 }
 
 // longRunAt trains ELR e for the stage-2 lengths in Out/long/name (going on

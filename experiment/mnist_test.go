@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -318,5 +319,23 @@ func TestLaterStagesSpeculate(t *testing.T) {
 				t.Errorf("long/ holds %d folders, want %d", len(ents), 1+refinePoints)
 			}
 		})
+	}
+}
+
+// TestRunChainsError checks that a failed chain stops the others and that
+// its error, not the cancellation it caused in an earlier chain, is
+// returned.
+func TestRunChainsError(t *testing.T) {
+	m := &mnistRun{cfg: MNISTConfig{Out: t.TempDir(), Workers: 2}}
+	m.trainChain = func(ctx context.Context, e float64, name, from, why string, workers func() int) (map[string]any, LongRun, float64, error) {
+		if name == "b" {
+			return nil, LongRun{}, 0, errors.New("boom")
+		}
+		<-ctx.Done() // "a" runs until b's failure stops it
+		return nil, LongRun{}, 0, ctx.Err()
+	}
+	err := m.runChains(context.Background(), []*chain{{name: "a"}, {name: "b"}})
+	if err == nil || err.Error() != "boom" {
+		t.Errorf("error %v, want boom", err)
 	}
 }
