@@ -252,13 +252,9 @@ func (m *mnistRun) grid(ctx context.Context) ([]sweep.PointResult, error) {
 	}
 	// The grid's runs are independent and of one length: they run side by
 	// side, one goroutine each (a run's numbers do not depend on its
-	// goroutines), which on two cores trains about 1.15 times faster than
-	// one run at a time on both (BenchmarkTrainConvNetC8W1).
-	slots := m.cfg.Workers
-	if slots <= 0 {
-		slots = runtime.GOMAXPROCS(0)
-	}
-	if _, err := sweep.RunShard(ctx, p, sweep.Shard{Index: 0, Count: 1}, points, slots, NetRunner(NetRunsDir(planFile), 1), done); err != nil {
+	// goroutines), so that what a run does on one goroutine overlaps the
+	// other runs' work (the wall times are in the README).
+	if _, err := sweep.RunShard(ctx, p, sweep.Shard{Index: 0, Count: 1}, points, m.cores(), NetRunner(NetRunsDir(planFile), 1), done); err != nil {
 		return nil, err
 	}
 	msg, err := MergeSweep(p, []string{points}, out, false)
@@ -447,16 +443,21 @@ func (m *mnistRun) refineELRs() []float64 {
 	return grid[1 : len(grid)-1]
 }
 
+// cores is the number of trainer goroutines of the reproduction.
+func (m *mnistRun) cores() int {
+	if m.cfg.Workers > 0 {
+		return m.cfg.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
 // runChains trains the chains side by side, as many at a time as the
 // reproduction has goroutines; each length of a chain takes the
 // goroutines that the chains running when it starts leave (all of them
 // when it runs alone). A failed chain stops the others; the error is the
 // first failed chain's, in order, other than the stop it caused.
 func (m *mnistRun) runChains(ctx context.Context, chains []*chain) error {
-	cores := m.cfg.Workers
-	if cores <= 0 {
-		cores = runtime.GOMAXPROCS(0)
-	}
+	cores := m.cores()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
