@@ -126,7 +126,8 @@ var lastRaw struct {
 
 // loadRaw returns the raw training and test sets of cfg and the channel
 // statistics of the training set, from lastRaw when its files have not
-// changed. The sets are shared: callers copy before they change them.
+// changed. The raw sets are shared and only read: Load subsets and
+// normalises them into new sets.
 func loadRaw(cfg Config) (train, test raw, mean, std []float64, err error) {
 	dir := cfg.Dir
 	if cfg.Name == "mnist" && dir == "" {
@@ -138,7 +139,8 @@ func loadRaw(cfg Config) (train, test raw, mean, std []float64, err error) {
 	lastRaw.Lock()
 	defer lastRaw.Unlock()
 	if key != "" && key == lastRaw.key {
-		return lastRaw.train, lastRaw.test, lastRaw.mean, lastRaw.std, nil
+		// The statistics go to the caller's Dataset: copies.
+		return lastRaw.train, lastRaw.test, slices.Clone(lastRaw.mean), slices.Clone(lastRaw.std), nil
 	}
 	switch cfg.Name {
 	case "mnist":
@@ -160,7 +162,7 @@ func loadRaw(cfg Config) (train, test raw, mean, std []float64, err error) {
 			return
 		}
 	}
-	lastRaw.key, lastRaw.train, lastRaw.test, lastRaw.mean, lastRaw.std = key, train, test, mean, std
+	lastRaw.key, lastRaw.train, lastRaw.test, lastRaw.mean, lastRaw.std = key, train, test, slices.Clone(mean), slices.Clone(std)
 	return
 }
 
