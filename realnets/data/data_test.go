@@ -416,7 +416,7 @@ func TestLoadReuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fresh, err := loadMNIST(dir)
+	fresh, _, err := loadMNIST(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
