@@ -254,7 +254,14 @@ func (m *mnistRun) grid(ctx context.Context) ([]sweep.PointResult, error) {
 	// side, one goroutine each (a run's numbers do not depend on its
 	// goroutines), so that what a run does on one goroutine overlaps the
 	// other runs' work (the wall times are in the README).
-	if _, err := sweep.RunShard(ctx, p, sweep.Shard{Index: 0, Count: 1}, points, m.cores(), NetRunner(NetRunsDir(planFile), 1), done); err != nil {
+	share := newCoreShare(m.cores())
+	train := netRunner(NetRunsDir(planFile), 1, share.now, nil)
+	runner := func(ctx context.Context, raw json.RawMessage, pt sweep.Point) (any, error) {
+		share.add(1)
+		defer share.add(-1)
+		return train(ctx, raw, pt)
+	}
+	if _, err := sweep.RunShard(ctx, p, sweep.Shard{Index: 0, Count: 1}, points, m.cores(), runner, done); err != nil {
 		return nil, err
 	}
 	msg, err := MergeSweep(p, []string{points}, out, false)
@@ -452,38 +459,28 @@ func (m *mnistRun) cores() int {
 }
 
 // runChains trains the chains side by side, as many at a time as the
-// reproduction has goroutines; each length of a chain takes the
-// goroutines that the chains running when it starts leave (all of them
-// when it runs alone). A failed chain stops the others; the error is the
+// reproduction has goroutines; each epoch of a chain takes the goroutines
+// that the chains running then leave (all of them when it runs alone). A failed chain stops the others; the error is the
 // first failed chain's, in order, other than the stop it caused.
 func (m *mnistRun) runChains(ctx context.Context, chains []*chain) error {
 	cores := m.cores()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var (
-		mu      sync.Mutex
-		running int
-		wg      sync.WaitGroup
-	)
+	share := newCoreShare(cores)
+	var wg sync.WaitGroup
 	next := make(chan *chain)
-	share := func(delta int) int {
-		mu.Lock()
-		defer mu.Unlock()
-		running += delta
-		return max(1, cores/max(running, 1))
-	}
 	for range min(cores, len(chains)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for c := range next {
-				share(1)
+				share.add(1)
 				train := m.longRunAt
 				if m.trainChain != nil {
 					train = m.trainChain
 				}
-				c.rec, c.run, c.trainTime, c.err = train(ctx, c.elr, c.name, c.from, c.why, func() int { return share(0) })
-				share(-1)
+				c.rec, c.run, c.trainTime, c.err = train(ctx, c.elr, c.name, c.from, c.why, share.now)
+				share.add(-1)
 				if c.err != nil {
 					cancel()
 				}
@@ -516,7 +513,7 @@ func (m *mnistRun) runChains(ctx context.Context, chains []*chain) error {
 // point's shorter run of the same configuration: its first 20 epochs are
 // not trained again), and returns its record and summary.
 //
-// Each length trains on workers() goroutines, asked when it starts; the
+// Each epoch trains on workers() goroutines, asked when it starts; the
 // returned time is the run's training wall time (that of its last record,
 // which counts the shorter lengths it continues).
 func (m *mnistRun) longRunAt(ctx context.Context, e float64, name, from, why string, workers func() int) (map[string]any, LongRun, float64, error) {
@@ -545,7 +542,7 @@ func (m *mnistRun) longRunAt(ctx context.Context, e float64, name, from, why str
 		m.progress("ELR %.3g %s; running it to %d epochs in %s", e, why, epochs, dir)
 		var err error
 		rep := m.epochReporter(e, epochs, prevEpochs)
-		lr, err = runNetPlan(ctx, la, dir, workers(), rep.progress)
+		lr, err = runNetPlan(ctx, la, dir, workers, rep.progress)
 		rep.finish()
 		if err != nil {
 			return nil, lrun, 0, err
@@ -770,7 +767,7 @@ func seedRun(src, dst string) error {
 
 // runNetPlan runs the one-point network plan of a (resumably, in dir) and
 // returns its result.
-func runNetPlan(ctx context.Context, a NetPlanConfig, dir string, workers int, onEpoch func(realnets.TrainProgress)) (sweep.PointResult, error) {
+func runNetPlan(ctx context.Context, a NetPlanConfig, dir string, workers func() int, onEpoch func(realnets.TrainProgress)) (sweep.PointResult, error) {
 	p, err := NewNetPlan(a)
 	if err != nil {
 		return sweep.PointResult{}, err
@@ -786,7 +783,7 @@ func runNetPlan(ctx context.Context, a NetPlanConfig, dir string, workers int, o
 		return sweep.PointResult{}, err
 	}
 	points := filepath.Join(dir, "points")
-	if _, err := sweep.RunShard(ctx, p, sweep.Shard{Index: 0, Count: 1}, points, 1, netRunner(NetRunsDir(planFile), workers, onEpoch), nil); err != nil {
+	if _, err := sweep.RunShard(ctx, p, sweep.Shard{Index: 0, Count: 1}, points, 1, netRunner(NetRunsDir(planFile), workers(), workers, onEpoch), nil); err != nil {
 		return sweep.PointResult{}, err
 	}
 	results, missing, err := sweep.Merge(p, []string{points})
@@ -866,4 +863,27 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// A coreShare divides a number of goroutines among the runs training side
+// by side: now is what each gets (at least 1).
+type coreShare struct {
+	mu             sync.Mutex
+	cores, running int
+}
+
+func newCoreShare(cores int) *coreShare { return &coreShare{cores: cores} }
+
+// add counts delta runs more in training.
+func (s *coreShare) add(delta int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running += delta
+}
+
+// now returns the goroutines of one run.
+func (s *coreShare) now() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return max(1, s.cores/max(s.running, 1))
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/regimes/regimes/internal/fileio"
@@ -158,7 +159,8 @@ func TestReproduceMNISTCommitted(t *testing.T) {
 // TestLongRunContinuesGrid checks that a longer run of a grid point, which
 // continues the grid's run from its last checkpoint, and the next length,
 // which continues that, give bitwise the steps and records of one run
-// trained straight to the longest length.
+// trained straight to the longest length, also when the run's goroutines
+// change from epoch to epoch (realnets.TrainConfig.WorkersNow).
 func TestLongRunContinuesGrid(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains small ConvNets for 3 + 12 + 12 epochs, about 10 s")
@@ -173,7 +175,11 @@ func TestLongRunContinuesGrid(t *testing.T) {
 	grid := filepath.Join(dir, "runs", "point-000000")
 	var log bytes.Buffer
 	m.cfg.Progress = &log
-	_, lrun, _, err := m.longRunAt(context.Background(), results[0].Point.ELR, "point-000000", grid, "is tested", func() int { return 2 })
+	// The goroutines change from epoch to epoch (1, 2, 1, ...): the
+	// numbers must not.
+	var calls atomic.Int64
+	alternate := func() int { return 1 + int(calls.Add(1)%2) }
+	_, lrun, _, err := m.longRunAt(context.Background(), results[0].Point.ELR, "point-000000", grid, "is tested", alternate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +213,7 @@ func TestLongRunContinuesGrid(t *testing.T) {
 	straight := filepath.Join(t.TempDir(), "straight")
 	sa := m.a
 	sa.Train.Epochs = 12
-	if _, err := runNetPlan(context.Background(), sa, straight, 0, nil); err != nil {
+	if _, err := runNetPlan(context.Background(), sa, straight, func() int { return 2 }, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"steps.csv", "metrics.jsonl"} {

@@ -112,11 +112,12 @@ func NetRunsDir(planFile string) string { return filepath.Join(filepath.Dir(plan
 // NetRunner returns the runner of network points: each trains into
 // runs/point-NNNNNN with workers goroutines, resuming from a checkpoint left
 // there by a killed earlier attempt.
-func NetRunner(runs string, workers int) sweep.Runner { return netRunner(runs, workers, nil) }
+func NetRunner(runs string, workers int) sweep.Runner { return netRunner(runs, workers, nil, nil) }
 
-// netRunner is NetRunner passing each training's progress to onEpoch (nil:
-// none).
-func netRunner(runs string, workers int, onEpoch func(realnets.TrainProgress)) sweep.Runner {
+// netRunner is NetRunner passing each training's progress to onEpoch and
+// asking workersNow for its goroutines at every epoch
+// (realnets.TrainConfig.WorkersNow; nil: none).
+func netRunner(runs string, workers int, workersNow func() int, onEpoch func(realnets.TrainProgress)) sweep.Runner {
 	return func(ctx context.Context, raw json.RawMessage, pt sweep.Point) (any, error) {
 		var base NetSweepBase
 		if err := json.Unmarshal(raw, &base); err != nil {
@@ -145,7 +146,7 @@ func netRunner(runs string, workers int, onEpoch func(realnets.TrainProgress)) s
 			}
 			cfg = realnets.TrainConfig{Out: cfg.Out, Resume: true, Epochs: cfg.Epochs, Workers: workers}
 		}
-		cfg.Progress = onEpoch
+		cfg.Progress, cfg.WorkersNow = onEpoch, workersNow
 		if err := run.Run(ctx, cfg, nil); err != nil {
 			return nil, err
 		}

@@ -146,6 +146,12 @@ type TrainConfig struct {
 	// files are removed first. Without it a new run into a folder that holds
 	// another run, or this run with checkpoints, is refused.
 	Force bool `json:"-"`
+	// WorkersNow, when not nil, is asked at the start of every epoch for
+	// the number of goroutines (at least 1) the run uses from then on, in
+	// place of Workers: a caller that trains several runs side by side
+	// gives a run left alone the goroutines the others freed. The numbers
+	// do not depend on it.
+	WorkersNow func() int `json:"-"`
 	// Progress, when not nil, is called as the run goes (the trainer
 	// itself prints nothing through it): after every training batch,
 	// before each evaluation pass, and when an epoch's record is written
@@ -652,7 +658,17 @@ func (r *run) loop(ctx context.Context) error {
 		// allocate.
 		r.steps = slices.Grow(r.steps, (cfg.Epochs-r.epoch)*(nb/cfg.LogEvery+1))
 	}
+	workers := cfg.Workers
 	for r.epoch < cfg.Epochs {
+		if cfg.WorkersNow != nil {
+			if k := cfg.WorkersNow(); k > 0 && k != workers {
+				workers = k
+				r.model.SetWorkers(k)
+				if o, ok := r.opt.(*SphereSGD); ok {
+					o.SetWorkers(k)
+				}
+			}
+		}
 		epoch := r.epoch + 1
 		data.Permutation(perm, cfg.Seed, epoch)
 		r.angleSum, r.nsteps, r.badLoss = 0, 0, 0

@@ -41,8 +41,8 @@ func CheckpointName(dir string, epoch int) string {
 // checkpoints, unless cfg.Force, which removes the old run's checkpoints
 // and files first. With cfg.Resume the run continues from the folder's
 // last intact checkpoint with the configuration stored there; only
-// cfg.Epochs (to extend the run, 0 to keep it), cfg.Workers and
-// cfg.Progress are taken from cfg.
+// cfg.Epochs (to extend the run, 0 to keep it), cfg.Workers,
+// cfg.WorkersNow and cfg.Progress are taken from cfg.
 func Run(ctx context.Context, cfg realnets.TrainConfig, progress io.Writer) error {
 	if cfg.Out == "" && !cfg.Resume {
 		return fmt.Errorf("no output folder (realnets.Fit trains in memory)")
@@ -84,7 +84,7 @@ func resume(cfg realnets.TrainConfig) (realnets.TrainConfig, *realnets.Checkpoin
 		c.Workers = cfg.Workers
 	}
 	c.Resume = true
-	c.Progress = cfg.Progress
+	c.Progress, c.WorkersNow = cfg.Progress, cfg.WorkersNow
 	return c, ck, nil
 }
 
