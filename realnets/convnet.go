@@ -263,11 +263,7 @@ func (m *ConvNet) forwardTask(task, worker int) {
 		z := l.z[i*l.cout*hw : (i+1)*l.cout*hw]
 		gemm.Sgemm(gemm.NoTrans, gemm.NoTrans, l.cout, hw, l.cin*9, 1, l.w.Data, l.cin*9, col, hw, 0, z, hw)
 		if m.mode != Eval {
-			for ch := 0; ch < l.cout; ch++ {
-				a, b := sumSq(z[ch*hw : (ch+1)*hw])
-				s[ch] += a
-				ss[ch] += b
-			}
+			addPlaneSumSq(s[:l.cout], ss[:l.cout], z, hw)
 		}
 	}
 }
@@ -334,25 +330,25 @@ func (m *ConvNet) headTask(task, worker int) {
 func (m *ConvNet) poolBackward(dz []float32, l *convLayer, i int, dp []float32, s, sx []float64) {
 	hw := l.h * l.h
 	ho := l.ho()
+	dz = dz[:l.cout*hw]
+	xh := l.z[i*l.cout*hw : (i+1)*l.cout*hw]
+	if !l.pool {
+		reluMask(dz, dp, xh)
+		if s != nil {
+			addPlaneSumDot(s[:l.cout], sx[:l.cout], dz, xh, hw)
+		}
+		return
+	}
 	for ch := 0; ch < l.cout; ch++ {
-		xh := l.z[(i*l.cout+ch)*hw : (i*l.cout+ch+1)*hw]
 		d := dz[ch*hw : (ch+1)*hw]
 		g := dp[ch*ho*ho : (ch+1)*ho*ho]
+		idx := l.idx[(i*l.cout+ch)*ho*ho:]
 		if s == nil {
 			// The sums were taken when dp was made: only dz is wanted.
-			if l.pool {
-				unpool2Relu(d, g, l.idx[(i*l.cout+ch)*ho*ho:], l.h, l.h)
-			} else {
-				reluMask(d, g, xh)
-			}
+			unpool2Relu(d, g, idx, l.h, l.h)
 			continue
 		}
-		var a, b float64
-		if l.pool {
-			a, b = unpool2ReluSums(d, g, l.idx[(i*l.cout+ch)*ho*ho:], xh, l.h, l.h)
-		} else {
-			a, b = reluMaskSums(d, g, xh)
-		}
+		a, b := unpool2ReluSums(d, g, idx, xh[ch*hw:(ch+1)*hw], l.h, l.h)
 		s[ch] += a
 		sx[ch] += b
 	}

@@ -166,6 +166,68 @@ func sumDot(d, x []float32) (s, sx float64) {
 	return (s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)
 }
 
+// addPlaneSumSq adds, for each plane ch of the len(s) planes of hw entries
+// of z, the sums of sumSq to s[ch] and ss[ch]: bitwise the sums of sumSq,
+// four planes at a time side by side (sumSq4, with sumSq's four partial
+// sums in the lanes of a vector), since a plane's additions wait on each
+// other.
+func addPlaneSumSq(s, ss []float64, z []float32, hw int) {
+	ch := 0
+	if n := hw &^ 3; useLayerAsm && n > 0 {
+		var acc [32]float64
+		for ; ch+4 <= len(s); ch += 4 {
+			_ = z[(ch+4)*hw-1]
+			sumSq4(&acc, &z[ch*hw], hw, n)
+			for p := range 4 {
+				l := acc[8*p : 8*p+8]
+				s0, q0 := l[0], l[4]
+				for _, v := range z[(ch+p)*hw+n : (ch+p+1)*hw] {
+					a := float64(v)
+					s0 += a
+					q0 += a * a
+				}
+				s[ch+p] += (s0 + l[1]) + (l[2] + l[3])
+				ss[ch+p] += (q0 + l[5]) + (l[6] + l[7])
+			}
+		}
+	}
+	for ; ch < len(s); ch++ {
+		a, b := sumSq(z[ch*hw : (ch+1)*hw])
+		s[ch] += a
+		ss[ch] += b
+	}
+}
+
+// addPlaneSumDot is addPlaneSumSq for sumDot: it adds the sums of sumDot of
+// the planes ch of d and x to s[ch] and sx[ch].
+func addPlaneSumDot(s, sx []float64, d, x []float32, hw int) {
+	ch := 0
+	if n := hw &^ 3; useLayerAsm && n > 0 {
+		var acc [32]float64
+		for ; ch+4 <= len(s); ch += 4 {
+			_, _ = d[(ch+4)*hw-1], x[(ch+4)*hw-1]
+			sumDot4(&acc, &d[ch*hw], &x[ch*hw], hw, n)
+			for p := range 4 {
+				l := acc[8*p : 8*p+8]
+				s0, q0 := l[0], l[4]
+				o := (ch + p) * hw
+				for i := o + n; i < o+hw; i++ {
+					a := float64(d[i])
+					s0 += a
+					q0 += a * float64(x[i])
+				}
+				s[ch+p] += (s0 + l[1]) + (l[2] + l[3])
+				sx[ch+p] += (q0 + l[5]) + (l[6] + l[7])
+			}
+		}
+	}
+	for ; ch < len(s); ch++ {
+		a, b := sumDot(d[ch*hw:(ch+1)*hw], x[ch*hw:(ch+1)*hw])
+		s[ch] += a
+		sx[ch] += b
+	}
+}
+
 // normRelu normalises the plane z in place, z = (z - mean) * invstd (the
 // BatchNorm output x̂), and writes relu(x̂) to out.
 func normRelu(out, z []float32, mean, invstd float32) {
@@ -245,15 +307,8 @@ func orderKey(v float32) int32 {
 // noMax marks a pooling window whose maximum is not positive.
 const noMax = 4
 
-// reluMaskSums sets dz = dp where xhat > 0 and 0 elsewhere (the ReLU
-// backward step, without branches: see keepPos) and returns the sums of dz
-// and dz*xhat.
-func reluMaskSums(dz, dp, xhat []float32) (s, sx float64) {
-	reluMask(dz, dp, xhat)
-	return sumDot(dz, xhat[:len(dz)])
-}
-
-// reluMask is reluMaskSums without the sums.
+// reluMask sets dz = dp where xhat > 0 and 0 elsewhere (the ReLU backward
+// step, without branches: see keepPos).
 func reluMask(dz, dp, xhat []float32) {
 	dp = dp[:len(dz)]
 	xhat = xhat[:len(dz)]

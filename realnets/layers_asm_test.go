@@ -162,3 +162,58 @@ func TestUnpoolBranchless(t *testing.T) {
 		}
 	}
 }
+
+// TestPlaneSumsAsm checks that addPlaneSumSq and addPlaneSumDot, which take
+// four planes at a time in assembly, add bitwise the sums of sumSq and
+// sumDot of each plane (the Go loops), specials included, on the plane
+// sizes of the models, ragged ones and numbers of planes that are not
+// multiples of 4. A NaN sum need only be a NaN: which of two NaNs an
+// addition passes on depends on the order of its operands, which the Go
+// compiler chooses (Go does not define the sign and payload of a NaN).
+func TestPlaneSumsAsm(t *testing.T) {
+	if !useLayerAsm {
+		t.Skip("no assembly loops on this machine")
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	same := func(what string, hw, ch int, got, want float64) {
+		t.Helper()
+		if math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Fatalf("%s, planes of %d, plane %d: %v (%#x), the Go loop's %v (%#x)", what, hw, ch, got, math.Float64bits(got), want, math.Float64bits(want))
+		}
+	}
+	for _, hw := range []int{1, 3, 4, 7, 16, 18, 64, 256, 1024, 1027} {
+		for _, planes := range []int{1, 4, 5, 8, 11, 64} {
+			z, x := specialSlice(rng, planes*hw), specialSlice(rng, planes*hw)
+			if rng.IntN(2) == 0 {
+				// Finite values over 60 binades, so that the float64
+				// sums round and their order shows.
+				for i := range z {
+					z[i] = float32(math.Ldexp(rng.NormFloat64(), rng.IntN(60)-30))
+					x[i] = float32(rng.NormFloat64())
+				}
+			}
+			init := randSlice(rng, 2*planes, 1)
+			sums := func() (s, ss, d, dx []float64) {
+				s, ss, d, dx = make([]float64, planes), make([]float64, planes), make([]float64, planes), make([]float64, planes)
+				for ch := range planes { // sums that do not start at 0
+					s[ch], ss[ch], d[ch], dx[ch] = float64(init[ch]), float64(init[planes+ch]), float64(init[ch]), float64(init[planes+ch])
+				}
+				addPlaneSumSq(s, ss, z, hw)
+				addPlaneSumDot(d, dx, z, x, hw)
+				return
+			}
+			s, ss, d, dx := sums()
+			var gs, gss, gd, gdx []float64
+			withGoLoops(func() { gs, gss, gd, gdx = sums() })
+			for ch := range planes {
+				same("sum", hw, ch, s[ch], gs[ch])
+				same("sum of squares", hw, ch, ss[ch], gss[ch])
+				same("sum of d", hw, ch, d[ch], gd[ch])
+				same("sum of d*x", hw, ch, dx[ch], gdx[ch])
+				a, b := sumSq(z[ch*hw : (ch+1)*hw])
+				same("sumSq", hw, ch, gs[ch], float64(init[ch])+a)
+				same("sumSq squares", hw, ch, gss[ch], float64(init[planes+ch])+b)
+			}
+		}
+	}
+}

@@ -19,3 +19,7 @@ func addTaps8(dst, r0, r1, r2 *float32, n int, set bool) { panic("realnets: no a
 func reluMask8(dz, dp, xhat *float32, n int) { panic("realnets: no assembly") }
 
 func unpool2x8(r0, r1, grad *float32, idx *uint8, n int) { panic("realnets: no assembly") }
+
+func sumSq4(acc *[32]float64, v *float32, stride, n int) { panic("realnets: no assembly") }
+
+func sumDot4(acc *[32]float64, d, x *float32, stride, n int) { panic("realnets: no assembly") }

@@ -312,11 +312,7 @@ func addPlaneSums(s, ss []float64, v []float32, hw int) {
 	if s == nil {
 		return
 	}
-	for ch := range s {
-		a, b := sumSq(v[ch*hw : (ch+1)*hw])
-		s[ch] += a
-		ss[ch] += b
-	}
+	addPlaneSumSq(s, ss, v, hw)
 }
 
 // stemTask runs the first convolution for one chunk of images.
@@ -567,11 +563,8 @@ func (m *ResNet) bBackTask(task, worker int) {
 		gemm.Sgemm(gemm.Trans, gemm.NoTrans, l.cout*9, how, l.cout, 1, l.w2.Data, l.cout*9, g, how, 0, col, how)
 		col2im3x3(du, col, l.cout, l.ho, l.ho)
 		dz := m.dZ[i*l.cout*how : (i+1)*l.cout*how]
-		for ch := 0; ch < l.cout; ch++ {
-			a, c := reluMaskSums(dz[ch*how:(ch+1)*how], du[ch*how:(ch+1)*how], z[ch*how:(ch+1)*how])
-			s2[ch] += a
-			sx2[ch] += c
-		}
+		reluMask(dz[:l.cout*how], du, z)
+		addPlaneSumDot(s2[:l.cout], sx2[:l.cout], dz, z, how)
 		if !l.short {
 			continue
 		}
@@ -581,11 +574,7 @@ func (m *ResNet) bBackTask(task, worker int) {
 		gemm.Sgemm(gemm.NoTrans, gemm.Trans, l.cout, l.cin, how, 1, g, how, vs, how, beta, gws, l.cin)
 		dv := m.dV[i*l.cin*how : (i+1)*l.cin*how]
 		gemm.Sgemm(gemm.Trans, gemm.NoTrans, l.cin, how, l.cout, 1, l.ws.Data, l.cin, g, how, 0, dv, how)
-		for ch := 0; ch < l.cin; ch++ {
-			a, c := sumDot(dv[ch*how:(ch+1)*how], vs[ch*how:(ch+1)*how])
-			sS[ch] += a
-			sxS[ch] += c
-		}
+		addPlaneSumDot(sS[:l.cin], sxS[:l.cin], dv, vs, how)
 	}
 }
 
@@ -624,11 +613,8 @@ func (m *ResNet) aBackTask(task, worker int) {
 			m.shortcutBackward(l, i, da, a)
 		}
 		d := m.dA[i*l.cin*hw : (i+1)*l.cin*hw]
-		for ch := 0; ch < l.cin; ch++ {
-			p, q := reluMaskSums(d[ch*hw:(ch+1)*hw], da[ch*hw:(ch+1)*hw], xh[ch*hw:(ch+1)*hw])
-			s1[ch] += p
-			sx1[ch] += q
-		}
+		reluMask(d[:l.cin*hw], da, xh)
+		addPlaneSumDot(s1[:l.cin], sx1[:l.cin], d, xh, hw)
 	}
 }
 
