@@ -96,6 +96,7 @@ type ConvNet struct {
 	feat          []float32    // n×8c
 	gB            [2][]float32 // n×cout×ho×ho gradients w.r.t. a layer's (pooled) ReLU output, by layer parity
 	dzs           [][]float32  // per worker: one image's gradient w.r.t. x̂, then the conv output
+	sel           [][]float32  // per worker: the scratch of addUnpool2ReluSums
 	col           [][]float32  // per worker: im2col matrix, then its gradient
 	gradLen       int
 	dfeat         [][]float32 // per worker scratch
@@ -178,6 +179,7 @@ func (m *ConvNet) ensure(n int) {
 			zs = max(zs, m.layers[i].cout*m.layers[i].h*m.layers[i].h)
 		}
 		m.dzs = append(m.dzs, make([]float32, zs))
+		m.sel = append(m.sel, make([]float32, unpoolSelBuf(m.layers[1].ho()*m.layers[1].ho())))
 		m.dlog = append(m.dlog, make([]float32, m.cfg.Classes))
 		m.dfeat = append(m.dfeat, make([]float32, 8*m.cfg.Width))
 	}
@@ -316,7 +318,7 @@ func (m *ConvNet) headTask(task, worker int) {
 		for ch, d := range dfeat {
 			dp[ch*hw2+argmax(p[ch*hw2:(ch+1)*hw2])] = d
 		}
-		m.poolBackward(m.dzs[worker], l, i, dp, s, sx)
+		m.poolBackward(m.dzs[worker], m.sel[worker], l, i, dp, s, sx)
 	}
 	m.chunkLoss[task] = loss
 	m.chunkCorrect[task] = correct
@@ -324,10 +326,11 @@ func (m *ConvNet) headTask(task, worker int) {
 
 // poolBackward writes to dz the gradient with respect to x̂ of layer l for
 // image i, given the gradient dp of its (pooled) ReLU output, and adds the
-// BatchNorm backward sums of dz and dz*x̂ to s and sx (when not nil). The
+// BatchNorm backward sums of dz and dz*x̂ to s and sx (when not nil; sel is
+// the scratch of addUnpool2ReluSums). The
 // sums are taken in the pass that produces dp; the pass that consumes dp
 // recomputes dz, so gradients are stored only at the pooled size.
-func (m *ConvNet) poolBackward(dz []float32, l *convLayer, i int, dp []float32, s, sx []float64) {
+func (m *ConvNet) poolBackward(dz, sel []float32, l *convLayer, i int, dp []float32, s, sx []float64) {
 	hw := l.h * l.h
 	ho := l.ho()
 	dz = dz[:l.cout*hw]
@@ -339,18 +342,14 @@ func (m *ConvNet) poolBackward(dz []float32, l *convLayer, i int, dp []float32, 
 		}
 		return
 	}
+	idx := l.idx[i*l.cout*ho*ho : (i+1)*l.cout*ho*ho]
+	if s != nil {
+		addUnpool2ReluSums(s[:l.cout], sx[:l.cout], dz, dp, idx, xh, l.h, l.h, sel)
+		return
+	}
+	// The sums were taken when dp was made: only dz is wanted.
 	for ch := 0; ch < l.cout; ch++ {
-		d := dz[ch*hw : (ch+1)*hw]
-		g := dp[ch*ho*ho : (ch+1)*ho*ho]
-		idx := l.idx[(i*l.cout+ch)*ho*ho:]
-		if s == nil {
-			// The sums were taken when dp was made: only dz is wanted.
-			unpool2Relu(d, g, idx, l.h, l.h)
-			continue
-		}
-		a, b := unpool2ReluSums(d, g, idx, xh[ch*hw:(ch+1)*hw], l.h, l.h)
-		s[ch] += a
-		sx[ch] += b
+		unpool2Relu(dz[ch*hw:(ch+1)*hw], dp[ch*ho*ho:(ch+1)*ho*ho], idx[ch*ho*ho:], l.h, l.h)
 	}
 }
 
@@ -372,7 +371,7 @@ func (m *ConvNet) backwardTask(task, worker int) {
 	}
 	psz := l.cout * l.ho() * l.ho()
 	for i := lo; i < hi; i++ {
-		m.poolBackward(dz, l, i, m.gB[li%2][i*psz:(i+1)*psz], nil, nil)
+		m.poolBackward(dz, nil, l, i, m.gB[li%2][i*psz:(i+1)*psz], nil, nil)
 		for ch := 0; ch < l.cout; ch++ {
 			bnBackward(dz[ch*hw:(ch+1)*hw], l.z[(i*l.cout+ch)*hw:(i*l.cout+ch+1)*hw], l.bn.invstd[ch], l.bn.m1[ch], l.bn.m2[ch])
 		}
@@ -392,7 +391,7 @@ func (m *ConvNet) backwardTask(task, worker int) {
 		col2im3x3(dp, dcol, l.cin, l.h, l.h)
 		lp := &m.layers[li-1]
 		// dz is dead too: use it as scratch for the layer below's sums.
-		m.poolBackward(m.dzs[worker][:lp.cout*lp.h*lp.h], lp, i, dp, s, sx)
+		m.poolBackward(m.dzs[worker][:lp.cout*lp.h*lp.h], m.sel[worker], lp, i, dp, s, sx)
 	}
 }
 

@@ -68,6 +68,16 @@ func col2im3x3(dx, col []float32, c, h, w int) {
 	for ci := 0; ci < c; ci++ {
 		plane := dx[ci*hw : ci*hw+hw]
 		base := col[ci*9*hw : (ci+1)*9*hw]
+		if useLayerAsm && w%8 == 0 && h > 1 {
+			// The three passes below, each over the whole plane in one
+			// call: the rows of a tap are consecutive in col, as are
+			// those of the plane. The reads one entry before r2 and
+			// after r0's last row are inside base.
+			col2imRows8(&plane[0], &base[3*hw], &base[4*hw], &base[5*hw], h, w, true)
+			col2imRows8(&plane[0], &base[0*hw+w], &base[1*hw+w], &base[2*hw+w], h-1, w, false)
+			col2imRows8(&plane[w], &base[6*hw], &base[7*hw], &base[8*hw], h-1, w, false)
+			continue
+		}
 		// The centre row of taps (ky = 1) covers every pixel: overwrite.
 		for sy := 0; sy < h; sy++ {
 			addTaps(plane[sy*w:sy*w+w], base[3*hw+sy*w:], base[4*hw+sy*w:], base[5*hw+sy*w:], w, true)
@@ -359,6 +369,78 @@ func unpool2ReluSums(dz, dp []float32, idx []uint8, xhat []float32, h, w int) (s
 		}
 	}
 	return s, sx
+}
+
+// unpoolSelBuf is the length of the scratch of addUnpool2ReluSums for
+// pooled planes of nw windows.
+func unpoolSelBuf(nw int) int { return 8 * nw }
+
+// addUnpool2ReluSums is unpool2ReluSums for the len(s) planes of dz and xhat
+// (h×w each) and of dp and idx ((h/2)×(w/2) each): it writes every plane of
+// dz and adds its sums to s[ch] and sx[ch], bitwise as unpool2ReluSums
+// (TestUnpoolSumsAsm) but for which NaN a NaN sum is. The sums of a plane
+// are one chain of dependent additions, window after window; with the
+// assembly loops four planes' chains run side by side in the lanes of a
+// vector (seqSums4), on the gradients and x̂ entries at the windows'
+// maxima (poolSel), which sel (unpoolSelBuf long) holds.
+func addUnpool2ReluSums(s, sx []float64, dz, dp []float32, idx []uint8, xhat []float32, h, w int, sel []float32) {
+	hw, nw := h*w, (h/2)*(w/2)
+	ch := 0
+	if useLayerAsm && nw >= 4 {
+		gs, xs := sel[:4*nw], sel[4*nw:8*nw]
+		n := nw &^ 3
+		var acc [8]float64
+		for ; ch+4 <= len(s); ch += 4 {
+			for p := range 4 {
+				c := ch + p
+				g, ix := dp[c*nw:(c+1)*nw], idx[c*nw:(c+1)*nw]
+				unpool2Relu(dz[c*hw:(c+1)*hw], g, ix, h, w)
+				poolSel(gs[p*nw:(p+1)*nw], xs[p*nw:(p+1)*nw], g, ix, xhat[c*hw:(c+1)*hw], h, w)
+			}
+			seqSums4(&acc, &gs[0], &xs[0], nw, n)
+			for p := range 4 {
+				a, b := acc[p], acc[4+p]
+				for i := p*nw + n; i < (p+1)*nw; i++ {
+					a += float64(gs[i])
+					b += float64(gs[i]) * float64(xs[i])
+				}
+				s[ch+p] += a
+				sx[ch+p] += b
+			}
+		}
+	}
+	for ; ch < len(s); ch++ {
+		a, b := unpool2ReluSums(dz[ch*hw:(ch+1)*hw], dp[ch*nw:(ch+1)*nw], idx[ch*nw:(ch+1)*nw], xhat[ch*hw:(ch+1)*hw], h, w)
+		s[ch] += a
+		sx[ch] += b
+	}
+}
+
+// poolSel writes, for each pooling window of the h×w plane xhat (in the
+// order of the pooled plane), the gradient g of the window to gsel and the
+// x̂ entry at its maximum idx to xsel, both +0 for a window without a
+// positive maximum: unpool2ReluSums adds float64(gsel) and
+// float64(gsel)*float64(xsel), window after window.
+func poolSel(gsel, xsel, g []float32, idx []uint8, xhat []float32, h, w int) {
+	w2 := w / 2
+	for y := 0; y < h; y += 2 {
+		o := (y / 2) * w2
+		gr, ix := g[o:o+w2], idx[o:o+w2]
+		gso, xso := gsel[o:o+w2], xsel[o:o+w2]
+		x0 := 0
+		if n := w2 / 8; useLayerAsm && n > 0 {
+			poolSel8(&gso[0], &xso[0], &gr[0], &ix[0], &xhat[y*w], &xhat[(y+1)*w], n)
+			x0 = 8 * n
+		}
+		for x := x0; x < w2; x++ {
+			k := ix[x]
+			keep := uint32(int32(int(k)-noMax) >> 31) // all ones when k < noMax
+			k &= 3
+			j := (y+int(k>>1))*w + 2*x + int(k&1)
+			gso[x] = math.Float32frombits(math.Float32bits(gr[x]) & keep)
+			xso[x] = math.Float32frombits(math.Float32bits(xhat[j]) & keep)
+		}
+	}
 }
 
 // unpool2Relu is unpool2ReluSums without the sums: it writes the same dz.

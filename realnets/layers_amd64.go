@@ -31,3 +31,12 @@ func sumSq4(acc *[32]float64, v *float32, stride, n int)
 
 //go:noescape
 func sumDot4(acc *[32]float64, d, x *float32, stride, n int)
+
+//go:noescape
+func poolSel8(gsel, xsel, grad *float32, idx *uint8, x0, x1 *float32, n int)
+
+//go:noescape
+func seqSums4(acc *[8]float64, gs, xs *float32, stride, n int)
+
+//go:noescape
+func col2imRows8(dst, r0, r1, r2 *float32, rows, w int, set bool)

@@ -353,7 +353,7 @@ upDone:
 // SUMSTORE stores the sum lanes s and the second-sum lanes q of plane p
 // to acc[8p:8p+4] and acc[8p+4:8p+8].
 #define SUMSTORE(s, q, p) \
-	VMOVUPD s, (64*p)(DI) \
+	VMOVUPD s, (64*p)(DI); \
 	VMOVUPD q, (64*p+32)(DI)
 
 // func sumSq4(acc *[32]float64, v *float32, stride, n int)
@@ -468,5 +468,197 @@ sdDone:
 	SUMSTORE(Y1, Y5, 1)
 	SUMSTORE(Y2, Y6, 2)
 	SUMSTORE(Y3, Y7, 3)
+	VZEROUPPER
+	RET
+
+// func poolSel8(gsel, xsel, grad *float32, idx *uint8, x0, x1 *float32, n int)
+// For n blocks of 8 pooling windows (16 columns of the x̂ rows x0 and x1):
+// gsel[x] = grad[x] and xsel[x] = the x̂ entry at the window's maximum idx[x]
+// (0 to 3: x0 even, x0 odd, x1 even, x1 odd column), both +0 where idx[x]
+// is noMax (4): poolSel's values.
+TEXT ·poolSel8(SB), NOSPLIT, $0-56
+	MOVQ  gsel+0(FP), DI
+	MOVQ  xsel+8(FP), R10
+	MOVQ  grad+16(FP), SI
+	MOVQ  idx+24(FP), DX
+	MOVQ  x0+32(FP), R8
+	MOVQ  x1+40(FP), R9
+	MOVQ  n+48(FP), CX
+	TESTQ CX, CX
+	JZ    psDone
+	SMALLINTS(Y12, Y13, Y14, Y15)
+
+psLoop:
+	VPMOVZXBD (DX), Y0 // the 8 positions as int32
+	VPCMPEQD  Y12, Y0, Y2
+	VPCMPEQD  Y13, Y0, Y3
+	VPCMPEQD  Y14, Y0, Y4
+	VPCMPEQD  Y15, Y0, Y5
+	VPOR      Y3, Y2, Y6
+	VPOR      Y5, Y4, Y7
+	VPOR      Y7, Y6, Y6 // idx < 4
+	VPAND     (SI), Y6, Y6
+	VMOVUPS   Y6, (DI)
+	// The even and odd columns of each row, in window order: SHUFPS
+	// gives windows 0 1 4 5 | 2 3 6 7, PERMPD puts them in order.
+	VMOVUPS   (R8), Y6
+	VMOVUPS   32(R8), Y7
+	VSHUFPS   $0x88, Y7, Y6, Y8
+	VSHUFPS   $0xDD, Y7, Y6, Y9
+	VPERMPD   $0xD8, Y8, Y8
+	VPERMPD   $0xD8, Y9, Y9
+	VPAND     Y8, Y2, Y2
+	VPAND     Y9, Y3, Y3
+	VMOVUPS   (R9), Y6
+	VMOVUPS   32(R9), Y7
+	VSHUFPS   $0x88, Y7, Y6, Y10
+	VSHUFPS   $0xDD, Y7, Y6, Y11
+	VPERMPD   $0xD8, Y10, Y10
+	VPERMPD   $0xD8, Y11, Y11
+	VPAND     Y10, Y4, Y4
+	VPAND     Y11, Y5, Y5
+	VPOR      Y3, Y2, Y2
+	VPOR      Y5, Y4, Y4
+	VPOR      Y4, Y2, Y2
+	VMOVUPS   Y2, (R10)
+	ADDQ      $8, DX
+	ADDQ      $32, SI
+	ADDQ      $32, DI
+	ADDQ      $32, R10
+	ADDQ      $64, R8
+	ADDQ      $64, R9
+	DECQ      CX
+	JNZ       psLoop
+
+psDone:
+	VZEROUPPER
+	RET
+
+// TRANSPOSE4 transposes the 4×4 floats in the rows a, b, c, d into o0 to
+// o3 (o0 = a[0] b[0] c[0] d[0], ...), with t0 to t3 as scratch.
+#define TRANSPOSE4(a, b, c, d, t0, t1, t2, t3, o0, o1, o2, o3) \
+	VUNPCKLPS b, a, t0; \
+	VUNPCKLPS d, c, t1; \
+	VUNPCKHPS b, a, t2; \
+	VUNPCKHPS d, c, t3; \
+	VMOVLHPS  t1, t0, o0; \
+	VMOVHLPS  t0, t1, o1; \
+	VMOVLHPS  t3, t2, o2; \
+	VMOVHLPS  t2, t3, o3
+
+// SEQSTEP adds float64(g) to the sums in Y0 and float64(g)*float64(x) to
+// those in Y1, for the four planes in the lanes of g and x.
+#define SEQSTEP(g, x, gy, xy) \
+	VCVTPS2PD g, gy;     \
+	VCVTPS2PD x, xy;     \
+	VADDPD    gy, Y0, Y0; \
+	VMULPD    xy, gy, gy; \
+	VADDPD    gy, Y1, Y1
+
+// func seqSums4(acc *[8]float64, gs, xs *float32, stride, n int)
+// For the four planes gs[p*stride:] and xs[p*stride:], p < 4, and i < n, n
+// a multiple of 4: acc[p] is the sum of float64(gs[i]) and acc[4+p] that of
+// float64(gs[i])*float64(xs[i]), each added in the order of i from +0, the
+// planes in the lanes of a vector.
+TEXT ·seqSums4(SB), NOSPLIT, $0-40
+	MOVQ   acc+0(FP), DI
+	MOVQ   gs+8(FP), SI
+	MOVQ   xs+16(FP), DX
+	MOVQ   stride+24(FP), BX
+	MOVQ   n+32(FP), CX
+	SHLQ   $2, BX
+	LEAQ   (BX)(BX*2), AX // 3*stride bytes
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	SHRQ   $2, CX
+	JZ     qsDone
+
+qsLoop:
+	VMOVUPS (SI), X2
+	VMOVUPS (SI)(BX*1), X3
+	VMOVUPS (SI)(BX*2), X4
+	VMOVUPS (SI)(AX*1), X5
+	TRANSPOSE4(X2, X3, X4, X5, X10, X11, X12, X13, X6, X7, X8, X9)
+	VMOVUPS (DX), X2
+	VMOVUPS (DX)(BX*1), X3
+	VMOVUPS (DX)(BX*2), X4
+	VMOVUPS (DX)(AX*1), X5
+	TRANSPOSE4(X2, X3, X4, X5, X10, X11, X12, X13, X2, X3, X4, X5)
+	SEQSTEP(X6, X2, Y6, Y2)
+	SEQSTEP(X7, X3, Y7, Y3)
+	SEQSTEP(X8, X4, Y8, Y4)
+	SEQSTEP(X9, X5, Y9, Y5)
+	ADDQ    $16, SI
+	ADDQ    $16, DX
+	DECQ    CX
+	JNZ     qsLoop
+
+qsDone:
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VZEROUPPER
+	RET
+
+// func col2imRows8(dst, r0, r1, r2 *float32, rows, w int, set bool)
+// For rows rows of w entries, w a multiple of 8, each pointer's rows one
+// after the other: dst[x] = t[x] (set) or t[x] + dst[x], with t[x] =
+// (r0[x+1] + r1[x]) + r2[x-1] and r0[x+1] at x = w-1 and r2[x-1] at x = 0
+// replaced by -0, which is the identity of addition (v + -0 is v for every
+// v, zeros and NaNs included): addTaps's sums, whose terms outside the row
+// are omitted, for whole planes in one call. It reads r0[rows*w] and r2[-1],
+// which must be in memory.
+TEXT ·col2imRows8(SB), NOSPLIT, $0-49
+	MOVQ     dst+0(FP), DI
+	MOVQ     r0+8(FP), SI
+	MOVQ     r1+16(FP), DX
+	MOVQ     r2+24(FP), R8
+	MOVQ     rows+32(FP), CX
+	MOVQ     w+40(FP), R9
+	MOVBLZX  set+48(FP), AX
+	SHRQ     $3, R9
+	TESTQ    CX, CX
+	JZ       ciDone
+	TESTQ    R9, R9
+	JZ       ciDone
+	VPCMPEQD Y15, Y15, Y15
+	VPSLLD   $31, Y15, Y15 // -0 in every lane
+
+ciRow:
+	MOVQ R9, BX
+	XORQ R10, R10 // 0 in the first block of a row
+
+ciBlk:
+	VMOVUPS 4(SI), Y0
+	VMOVUPS (DX), Y1
+	VMOVUPS -4(R8), Y2
+	TESTQ   R10, R10
+	JNZ     ciLast
+	VBLENDPS $0x01, Y15, Y2, Y2 // x = 0: no r2 term
+
+ciLast:
+	CMPQ     BX, $1
+	JNE      ciSum
+	VBLENDPS $0x80, Y15, Y0, Y0 // x = w-1: no r0 term
+
+ciSum:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y2, Y0, Y0
+	TESTL  AX, AX
+	JNZ    ciStore
+	VADDPS (DI), Y0, Y0
+
+ciStore:
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, R8
+	ADDQ    $32, DI
+	MOVQ    $1, R10
+	DECQ    BX
+	JNZ     ciBlk
+	DECQ    CX
+	JNZ     ciRow
+
+ciDone:
 	VZEROUPPER
 	RET

@@ -96,6 +96,34 @@ func TestLayersAsm(t *testing.T) {
 			sameBits(t, "reluMask", ma, mg)
 		}
 
+		// col2im3x3 on 3 planes of h×w, through col2imRows8 when w is a
+		// multiple of 8. Where two NaNs meet in a sum, which one it
+		// passes on depends on the order of the operands, which the Go
+		// compiler chooses anew where it inlines addTaps: a NaN need only
+		// be a NaN.
+		dcol := specialSlice(rng, 3*9*n)
+		xa, xg := make([]float32, 3*n), make([]float32, 3*n)
+		col2im3x3(xa, dcol, 3, h, w)
+		withGoLoops(func() { col2im3x3(xg, dcol, 3, h, w) })
+		for i := range xg {
+			if math.Float32bits(xa[i]) != math.Float32bits(xg[i]) && !(xa[i] != xa[i] && xg[i] != xg[i]) {
+				t.Fatalf("col2im3x3 %d×%d: entry %d is %v (%#x), the Go loop's %v (%#x)", h, w, i, xa[i], math.Float32bits(xa[i]), xg[i], math.Float32bits(xg[i]))
+			}
+		}
+		// Without NaNs, bitwise.
+		dcol = randSlice(rng, 3*9*n, 1)
+		for i := range dcol {
+			switch rng.IntN(8) {
+			case 0:
+				dcol[i] = 0
+			case 1:
+				dcol[i] = float32(math.Copysign(0, -1))
+			}
+		}
+		col2im3x3(xa, dcol, 3, h, w)
+		withGoLoops(func() { col2im3x3(xg, dcol, 3, h, w) })
+		sameBits(t, "col2im3x3 without NaNs", xa, xg)
+
 		// addTaps, setting and adding.
 		r0, r1, r2 := specialSlice(rng, w), specialSlice(rng, w), specialSlice(rng, w)
 		for _, set := range []bool{true, false} {
@@ -213,6 +241,69 @@ func TestPlaneSumsAsm(t *testing.T) {
 				a, b := sumSq(z[ch*hw : (ch+1)*hw])
 				same("sumSq", hw, ch, gs[ch], float64(init[ch])+a)
 				same("sumSq squares", hw, ch, gss[ch], float64(init[planes+ch])+b)
+			}
+		}
+	}
+}
+
+// TestUnpoolSumsAsm checks that addUnpool2ReluSums, which takes four planes
+// at a time in assembly, writes bitwise the gradient of unpool2ReluSums
+// (the Go loop, plane after plane) and adds its sums, bitwise but for
+// which NaN a NaN sum is (see TestPlaneSumsAsm), with specials in the
+// gradients and x̂, windows without a positive maximum, the plane sizes of
+// the models, ragged ones and numbers of planes that are not multiples
+// of 4.
+func TestUnpoolSumsAsm(t *testing.T) {
+	if !useLayerAsm {
+		t.Skip("no assembly loops on this machine")
+	}
+	rng := rand.New(rand.NewPCG(10, 10))
+	for _, w := range []int{2, 4, 8, 10, 16, 18, 32, 34, 64} {
+		for _, planes := range []int{1, 4, 5, 8, 16} {
+			h := w
+			if w > 10 {
+				h = 6 // ragged: fewer rows than columns
+			}
+			hw, nw := h*w, (h/2)*(w/2)
+			dp, xhat := specialSlice(rng, planes*nw), specialSlice(rng, planes*hw)
+			if rng.IntN(2) == 0 {
+				// Finite values over 60 binades: the order of the
+				// additions shows in the sums.
+				for i := range dp {
+					dp[i] = float32(math.Ldexp(rng.NormFloat64(), rng.IntN(60)-30))
+				}
+				for i := range xhat {
+					xhat[i] = float32(rng.NormFloat64())
+				}
+			}
+			idx := make([]uint8, planes*nw)
+			for i := range idx {
+				idx[i] = uint8(rng.IntN(noMax + 1))
+			}
+			init := randSlice(rng, 2*planes, 1)
+			run := func() (dz []float32, s, sx []float64) {
+				dz = specialSlice(rng, planes*hw) // overwritten
+				s, sx = make([]float64, planes), make([]float64, planes)
+				for ch := range planes {
+					s[ch], sx[ch] = float64(init[ch]), float64(init[planes+ch])
+				}
+				addUnpool2ReluSums(s, sx, dz, dp, idx, xhat, h, w, make([]float32, unpoolSelBuf(nw)))
+				return
+			}
+			dz, s, sx := run()
+			var gdz []float32
+			var gs, gsx []float64
+			withGoLoops(func() { gdz, gs, gsx = run() })
+			sameBits(t, "addUnpool2ReluSums gradient", dz, gdz)
+			for ch := range planes {
+				for _, c := range []struct {
+					what      string
+					got, want float64
+				}{{"sum", s[ch], gs[ch]}, {"sum of dz*x̂", sx[ch], gsx[ch]}} {
+					if math.Float64bits(c.got) != math.Float64bits(c.want) && !(math.IsNaN(c.got) && math.IsNaN(c.want)) {
+						t.Fatalf("%s, %d planes of %d×%d, plane %d: %v, the Go loop's %v", c.what, planes, h, w, ch, c.got, c.want)
+					}
+				}
 			}
 		}
 	}

@@ -23,3 +23,11 @@ func unpool2x8(r0, r1, grad *float32, idx *uint8, n int) { panic("realnets: no a
 func sumSq4(acc *[32]float64, v *float32, stride, n int) { panic("realnets: no assembly") }
 
 func sumDot4(acc *[32]float64, d, x *float32, stride, n int) { panic("realnets: no assembly") }
+
+func poolSel8(gsel, xsel, grad *float32, idx *uint8, x0, x1 *float32, n int) {
+	panic("realnets: no assembly")
+}
+
+func seqSums4(acc *[8]float64, gs, xs *float32, stride, n int) { panic("realnets: no assembly") }
+
+func col2imRows8(dst, r0, r1, r2 *float32, rows, w int, set bool) { panic("realnets: no assembly") }
