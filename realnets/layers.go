@@ -268,14 +268,21 @@ func normRelu(out, z []float32, mean, invstd float32) {
 // (TestNormReluPool2); a window with a NaN of positive sign gives a NaN.
 func normReluPool2(out []float32, idx []uint8, z []float32, h, w int, mean, invstd float32) {
 	w2 := w / 2
-	for y := 0; y < h; y += 2 {
+	y0 := 0
+	if n := h / 4; useLayerAsm && w == 8 && n > 0 {
+		// Row pairs of 4 windows, two to a block of 8.
+		_, _, _ = out[8*n-1], idx[8*n-1], z[4*n*w-1]
+		normReluPool2x8(&out[0], &idx[0], &z[0], &z[w], n, 2*w, 4*w, mean, invstd)
+		y0 = 4 * n
+	}
+	for y := y0; y < h; y += 2 {
 		o := out[(y/2)*w2 : (y/2)*w2+w2]
 		ix := idx[(y/2)*w2 : (y/2)*w2+w2]
 		r0 := z[y*w : y*w+2*len(o)]
 		r1 := z[(y+1)*w : (y+1)*w+2*len(o)]
 		x := 0
 		if n := len(o) / 8; useLayerAsm && n > 0 {
-			normReluPool2x8(&o[0], &ix[0], &r0[0], &r1[0], n, mean, invstd)
+			normReluPool2x8(&o[0], &ix[0], &r0[0], &r1[0], n, 8, 16, mean, invstd)
 			x = 8 * n
 		}
 		for ; x < len(o); x++ {
@@ -423,13 +430,20 @@ func addUnpool2ReluSums(s, sx []float64, dz, dp []float32, idx []uint8, xhat []f
 // float64(gsel)*float64(xsel), window after window.
 func poolSel(gsel, xsel, g []float32, idx []uint8, xhat []float32, h, w int) {
 	w2 := w / 2
-	for y := 0; y < h; y += 2 {
+	y0 := 0
+	if n := h / 4; useLayerAsm && w == 8 && n > 0 {
+		// Row pairs of 4 windows, two to a block of 8.
+		_, _, _, _, _ = gsel[8*n-1], xsel[8*n-1], g[8*n-1], idx[8*n-1], xhat[4*n*w-1]
+		poolSel8(&gsel[0], &xsel[0], &g[0], &idx[0], &xhat[0], &xhat[w], n, 2*w, 4*w)
+		y0 = 4 * n
+	}
+	for y := y0; y < h; y += 2 {
 		o := (y / 2) * w2
 		gr, ix := g[o:o+w2], idx[o:o+w2]
 		gso, xso := gsel[o:o+w2], xsel[o:o+w2]
 		x0 := 0
 		if n := w2 / 8; useLayerAsm && n > 0 {
-			poolSel8(&gso[0], &xso[0], &gr[0], &ix[0], &xhat[y*w], &xhat[(y+1)*w], n)
+			poolSel8(&gso[0], &xso[0], &gr[0], &ix[0], &xhat[y*w], &xhat[(y+1)*w], n, 8, 16)
 			x0 = 8 * n
 		}
 		for x := x0; x < w2; x++ {
@@ -446,16 +460,32 @@ func poolSel(gsel, xsel, g []float32, idx []uint8, xhat []float32, h, w int) {
 // unpool2Relu is unpool2ReluSums without the sums: it writes the same dz.
 func unpool2Relu(dz, dp []float32, idx []uint8, h, w int) {
 	w2 := w / 2
-	clear(dz[:h*w])
-	for y := 0; y < h; y += 2 {
+	y0 := 0
+	if n := h / 4; useLayerAsm && w == 8 && n > 0 {
+		// Row pairs of 4 windows, two to a block of 8.
+		_, _, _ = dz[4*n*w-1], dp[8*n-1], idx[8*n-1]
+		unpool2x8(&dz[0], &dz[w], &dp[0], &idx[0], n, 2*w, 4*w)
+		y0 = 4 * n
+	}
+	if h%2 != 0 {
+		clear(dz[(h-1)*w : h*w]) // a last row no window covers
+	}
+	for y := y0; y+1 < h; y += 2 {
 		g := dp[(y/2)*w2 : (y/2)*w2+w2]
 		ix := idx[(y/2)*w2 : (y/2)*w2+w2]
 		rows := dz[y*w : (y+2)*w]
 		x0 := 0
 		if n := len(ix) / 8; useLayerAsm && n > 0 {
-			unpool2x8(&rows[0], &rows[w], &g[0], &ix[0], n)
+			unpool2x8(&rows[0], &rows[w], &g[0], &ix[0], n, 8, 16)
 			x0 = 8 * n
 		}
+		if x0 == w2 && w%2 == 0 {
+			continue
+		}
+		// unpool2x8 wrote every entry of its windows; the loop below
+		// writes one entry of each of the others.
+		clear(rows[2*x0 : w])
+		clear(rows[w+2*x0 : 2*w])
 		for x := x0; x < len(ix); x++ {
 			k := ix[x]
 			// Branch-free as in unpool2ReluSums.

@@ -15,7 +15,7 @@ func bnBackward8(d, xhat *float32, n int, invstd, m1, m2 float32)
 func normRelu8(out, z *float32, n int, mean, invstd float32)
 
 //go:noescape
-func normReluPool2x8(out *float32, idx *uint8, r0, r1 *float32, n int, mean, invstd float32)
+func normReluPool2x8(out *float32, idx *uint8, r0, r1 *float32, n, half, step int, mean, invstd float32)
 
 //go:noescape
 func addTaps8(dst, r0, r1, r2 *float32, n int, set bool)
@@ -24,7 +24,7 @@ func addTaps8(dst, r0, r1, r2 *float32, n int, set bool)
 func reluMask8(dz, dp, xhat *float32, n int)
 
 //go:noescape
-func unpool2x8(r0, r1, grad *float32, idx *uint8, n int)
+func unpool2x8(r0, r1, grad *float32, idx *uint8, n, half, step int)
 
 //go:noescape
 func sumSq4(acc *[32]float64, v *float32, stride, n int)
@@ -33,7 +33,7 @@ func sumSq4(acc *[32]float64, v *float32, stride, n int)
 func sumDot4(acc *[32]float64, d, x *float32, stride, n int)
 
 //go:noescape
-func poolSel8(gsel, xsel, grad *float32, idx *uint8, x0, x1 *float32, n int)
+func poolSel8(gsel, xsel, grad *float32, idx *uint8, x0, x1 *float32, n, half, step int)
 
 //go:noescape
 func seqSums4(acc *[8]float64, gs, xs *float32, stride, n int)

@@ -90,29 +90,39 @@ nrDone:
 	VPADDD   one, one, two; \
 	VPADDD   one, two, three
 
-// func normReluPool2x8(out *float32, idx *uint8, r0, r1 *float32, n int, mean, invstd float32)
-// For n blocks of 8 pooling windows (16 columns of the rows r0 and r1):
-// normalises the rows in place, v = (v - mean) * invstd, and writes the
-// windows' maxima and first-maximum positions as normReluPool2 does.
-TEXT ·normReluPool2x8(SB), NOSPLIT, $0-48
+// The pooling loops below take n blocks of 8 windows from the rows r0 and
+// r1: windows 0-3 from their 8 columns at r0 and r1, windows 4-7 from the 8
+// at r0+half and r1+half, the next block step floats further. Along a row
+// pair half is 8 and step 16; on a plane of width 8, whose row pairs have 4
+// windows, a block spans two row pairs: half 16 (two rows) and step 32.
+
+// func normReluPool2x8(out *float32, idx *uint8, r0, r1 *float32, n, half, step int, mean, invstd float32)
+// For n blocks of 8 pooling windows: normalises their entries of the rows
+// in place, v = (v - mean) * invstd, and writes the windows' maxima and
+// first-maximum positions as normReluPool2 does.
+TEXT ·normReluPool2x8(SB), NOSPLIT, $0-64
 	MOVQ         out+0(FP), DI
 	MOVQ         idx+8(FP), R8
 	MOVQ         r0+16(FP), SI
 	MOVQ         r1+24(FP), DX
 	MOVQ         n+32(FP), CX
-	VBROADCASTSS mean+40(FP), Y14
-	VBROADCASTSS invstd+44(FP), Y15
+	MOVQ         half+40(FP), R9
+	MOVQ         step+48(FP), R10
+	SHLQ         $2, R9
+	SHLQ         $2, R10
+	VBROADCASTSS mean+56(FP), Y14
+	VBROADCASTSS invstd+60(FP), Y15
 	TESTQ        CX, CX
 	JZ           npDone
 	SMALLINTS(Y13, Y12, Y11, Y10)
 	VPADDD       Y11, Y11, Y9 // 4, noMax
 
 npLoop:
-	// Normalise the 16 columns of both rows and store them back.
+	// Normalise the 16 entries of both rows and store them back.
 	VMOVUPS (SI), Y0
-	VMOVUPS 32(SI), Y1
+	VMOVUPS (SI)(R9*1), Y1
 	VMOVUPS (DX), Y2
-	VMOVUPS 32(DX), Y3
+	VMOVUPS (DX)(R9*1), Y3
 	VSUBPS  Y14, Y0, Y0
 	VSUBPS  Y14, Y1, Y1
 	VSUBPS  Y14, Y2, Y2
@@ -122,9 +132,9 @@ npLoop:
 	VMULPS  Y15, Y2, Y2
 	VMULPS  Y15, Y3, Y3
 	VMOVUPS Y0, (SI)
-	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y1, (SI)(R9*1)
 	VMOVUPS Y2, (DX)
-	VMOVUPS Y3, 32(DX)
+	VMOVUPS Y3, (DX)(R9*1)
 
 	// Even and odd columns: a, b of row 0 and c, d of row 1, windows in
 	// order.
@@ -166,8 +176,8 @@ npLoop:
 	VPUNPCKLDQ  X2, X1, X1
 	VMOVQ       X1, (R8)
 
-	ADDQ $64, SI
-	ADDQ $64, DX
+	ADDQ R10, SI
+	ADDQ R10, DX
 	ADDQ $32, DI
 	ADDQ $8, R8
 	DECQ CX
@@ -300,17 +310,22 @@ rmDone:
 	VZEROUPPER
 	RET
 
-// func unpool2x8(r0, r1, grad *float32, idx *uint8, n int)
-// For n blocks of 8 pooling windows: writes the 16 entries of each of the
-// two rows r0 and r1 that the windows cover, grad[x] at the window's maximum
-// idx[x] (0 to 3: r0 even, r0 odd, r1 even, r1 odd column) and +0
-// elsewhere, also for idx[x] = noMax (4): unpool2Relu's values.
-TEXT ·unpool2x8(SB), NOSPLIT, $0-40
+// func unpool2x8(r0, r1, grad *float32, idx *uint8, n, half, step int)
+// For n blocks of 8 pooling windows (see normReluPool2x8): writes the 16
+// entries of each of the two rows r0 and r1 that the windows cover, grad[x]
+// at the window's maximum idx[x] (0 to 3: r0 even, r0 odd, r1 even, r1 odd
+// column) and +0 elsewhere, also for idx[x] = noMax (4): unpool2Relu's
+// values.
+TEXT ·unpool2x8(SB), NOSPLIT, $0-56
 	MOVQ       r0+0(FP), DI
 	MOVQ       r1+8(FP), R8
 	MOVQ       grad+16(FP), SI
 	MOVQ       idx+24(FP), DX
 	MOVQ       n+32(FP), CX
+	MOVQ       half+40(FP), R9
+	MOVQ       step+48(FP), R10
+	SHLQ       $2, R9
+	SHLQ       $2, R10
 	TESTQ      CX, CX
 	JZ         upDone
 	SMALLINTS(Y12, Y13, Y14, Y15)
@@ -332,17 +347,17 @@ upLoop:
 	VPERM2F128 $0x20, Y7, Y6, Y8
 	VPERM2F128 $0x31, Y7, Y6, Y9
 	VMOVUPS    Y8, (DI)
-	VMOVUPS    Y9, 32(DI)
+	VMOVUPS    Y9, (DI)(R9*1)
 	VUNPCKLPS  Y5, Y4, Y6
 	VUNPCKHPS  Y5, Y4, Y7
 	VPERM2F128 $0x20, Y7, Y6, Y8
 	VPERM2F128 $0x31, Y7, Y6, Y9
 	VMOVUPS    Y8, (R8)
-	VMOVUPS    Y9, 32(R8)
+	VMOVUPS    Y9, (R8)(R9*1)
 	ADDQ       $8, DX
 	ADDQ       $32, SI
-	ADDQ       $64, DI
-	ADDQ       $64, R8
+	ADDQ       R10, DI
+	ADDQ       R10, R8
 	DECQ       CX
 	JNZ        upLoop
 
@@ -471,12 +486,12 @@ sdDone:
 	VZEROUPPER
 	RET
 
-// func poolSel8(gsel, xsel, grad *float32, idx *uint8, x0, x1 *float32, n int)
-// For n blocks of 8 pooling windows (16 columns of the x̂ rows x0 and x1):
-// gsel[x] = grad[x] and xsel[x] = the x̂ entry at the window's maximum idx[x]
-// (0 to 3: x0 even, x0 odd, x1 even, x1 odd column), both +0 where idx[x]
-// is noMax (4): poolSel's values.
-TEXT ·poolSel8(SB), NOSPLIT, $0-56
+// func poolSel8(gsel, xsel, grad *float32, idx *uint8, x0, x1 *float32, n, half, step int)
+// For n blocks of 8 pooling windows of the x̂ rows x0 and x1 (see
+// normReluPool2x8): gsel[x] = grad[x] and xsel[x] = the x̂ entry at the
+// window's maximum idx[x] (0 to 3: x0 even, x0 odd, x1 even, x1 odd column),
+// both +0 where idx[x] is noMax (4): poolSel's values.
+TEXT ·poolSel8(SB), NOSPLIT, $0-72
 	MOVQ  gsel+0(FP), DI
 	MOVQ  xsel+8(FP), R10
 	MOVQ  grad+16(FP), SI
@@ -484,6 +499,10 @@ TEXT ·poolSel8(SB), NOSPLIT, $0-56
 	MOVQ  x0+32(FP), R8
 	MOVQ  x1+40(FP), R9
 	MOVQ  n+48(FP), CX
+	MOVQ  half+56(FP), R11
+	MOVQ  step+64(FP), R12
+	SHLQ  $2, R11
+	SHLQ  $2, R12
 	TESTQ CX, CX
 	JZ    psDone
 	SMALLINTS(Y12, Y13, Y14, Y15)
@@ -502,7 +521,7 @@ psLoop:
 	// The even and odd columns of each row, in window order: SHUFPS
 	// gives windows 0 1 4 5 | 2 3 6 7, PERMPD puts them in order.
 	VMOVUPS   (R8), Y6
-	VMOVUPS   32(R8), Y7
+	VMOVUPS   (R8)(R11*1), Y7
 	VSHUFPS   $0x88, Y7, Y6, Y8
 	VSHUFPS   $0xDD, Y7, Y6, Y9
 	VPERMPD   $0xD8, Y8, Y8
@@ -510,7 +529,7 @@ psLoop:
 	VPAND     Y8, Y2, Y2
 	VPAND     Y9, Y3, Y3
 	VMOVUPS   (R9), Y6
-	VMOVUPS   32(R9), Y7
+	VMOVUPS   (R9)(R11*1), Y7
 	VSHUFPS   $0x88, Y7, Y6, Y10
 	VSHUFPS   $0xDD, Y7, Y6, Y11
 	VPERMPD   $0xD8, Y10, Y10
@@ -525,8 +544,8 @@ psLoop:
 	ADDQ      $32, SI
 	ADDQ      $32, DI
 	ADDQ      $32, R10
-	ADDQ      $64, R8
-	ADDQ      $64, R9
+	ADDQ      R12, R8
+	ADDQ      R12, R9
 	DECQ      CX
 	JNZ       psLoop
 
