@@ -310,6 +310,14 @@ rmDone:
 	VZEROUPPER
 	RET
 
+// POSMASKS sets Y2 to Y5 to the masks of the windows whose position, in
+// the int32 lanes of Y0, is 0, 1, 2 and 3 (SMALLINTS in Y12 to Y15).
+#define POSMASKS \
+	VPCMPEQD Y12, Y0, Y2; \
+	VPCMPEQD Y13, Y0, Y3; \
+	VPCMPEQD Y14, Y0, Y4; \
+	VPCMPEQD Y15, Y0, Y5
+
 // func unpool2x8(r0, r1, grad *float32, idx *uint8, n, half, step int)
 // For n blocks of 8 pooling windows (see normReluPool2x8): writes the 16
 // entries of each of the two rows r0 and r1 that the windows cover, grad[x]
@@ -333,10 +341,7 @@ TEXT ·unpool2x8(SB), NOSPLIT, $0-56
 upLoop:
 	VPMOVZXBD (DX), Y0 // the 8 positions as int32
 	VMOVUPS   (SI), Y1 // the 8 gradients
-	VPCMPEQD  Y12, Y0, Y2
-	VPCMPEQD  Y13, Y0, Y3
-	VPCMPEQD  Y14, Y0, Y4
-	VPCMPEQD  Y15, Y0, Y5
+	POSMASKS
 	VPAND     Y1, Y2, Y2 // a: r0 even columns
 	VPAND     Y1, Y3, Y3 // b: r0 odd
 	VPAND     Y1, Y4, Y4 // c: r1 even
@@ -509,10 +514,7 @@ TEXT ·poolSel8(SB), NOSPLIT, $0-72
 
 psLoop:
 	VPMOVZXBD (DX), Y0 // the 8 positions as int32
-	VPCMPEQD  Y12, Y0, Y2
-	VPCMPEQD  Y13, Y0, Y3
-	VPCMPEQD  Y14, Y0, Y4
-	VPCMPEQD  Y15, Y0, Y5
+	POSMASKS
 	VPOR      Y3, Y2, Y6
 	VPOR      Y5, Y4, Y7
 	VPOR      Y7, Y6, Y6 // idx < 4
