@@ -174,12 +174,16 @@ func (m *ConvNet) ensure(n int) {
 			cs = max(cs, l.cin*9*l.h*l.h)
 		}
 		m.col = append(m.col, make([]float32, cs))
-		var zs int
+		var zs, nw int
 		for i := range m.layers {
-			zs = max(zs, m.layers[i].cout*m.layers[i].h*m.layers[i].h)
+			l := &m.layers[i]
+			zs = max(zs, l.cout*l.h*l.h)
+			if l.pool {
+				nw = max(nw, l.ho()*l.ho())
+			}
 		}
 		m.dzs = append(m.dzs, make([]float32, zs))
-		m.sel = append(m.sel, make([]float32, unpoolSelBuf(m.layers[1].ho()*m.layers[1].ho())))
+		m.sel = append(m.sel, make([]float32, unpoolSelBuf(nw)))
 		m.dlog = append(m.dlog, make([]float32, m.cfg.Classes))
 		m.dfeat = append(m.dfeat, make([]float32, 8*m.cfg.Width))
 	}
@@ -327,9 +331,9 @@ func (m *ConvNet) headTask(task, worker int) {
 // poolBackward writes to dz the gradient with respect to x̂ of layer l for
 // image i, given the gradient dp of its (pooled) ReLU output, and adds the
 // BatchNorm backward sums of dz and dz*x̂ to s and sx (when not nil; sel is
-// the scratch of addUnpool2ReluSums). The
-// sums are taken in the pass that produces dp; the pass that consumes dp
-// recomputes dz, so gradients are stored only at the pooled size.
+// the scratch of addUnpool2ReluSums). The sums are taken in the pass that
+// produces dp; the pass that consumes dp recomputes dz, so gradients are
+// stored only at the pooled size.
 func (m *ConvNet) poolBackward(dz, sel []float32, l *convLayer, i int, dp []float32, s, sx []float64) {
 	hw := l.h * l.h
 	ho := l.ho()
