@@ -177,39 +177,15 @@ func sumDot(d, x []float32) (s, sx float64) {
 }
 
 // addPlaneSumSq adds, for each plane ch of the len(s) planes of hw entries
-// of z, the sums of sumSq to s[ch] and ss[ch]: bitwise the sums of sumSq,
-// four planes at a time side by side (sumSq4, with sumSq's four partial
-// sums in the lanes of a vector), since a plane's additions wait on each
-// other.
-func addPlaneSumSq(s, ss []float64, z []float32, hw int) {
-	ch := 0
-	if n := hw &^ 3; useLayerAsm && n > 0 {
-		var acc [32]float64
-		for ; ch+4 <= len(s); ch += 4 {
-			_ = z[(ch+4)*hw-1]
-			sumSq4(&acc, &z[ch*hw], hw, n)
-			for p := range 4 {
-				l := acc[8*p : 8*p+8]
-				s0, q0 := l[0], l[4]
-				for _, v := range z[(ch+p)*hw+n : (ch+p+1)*hw] {
-					a := float64(v)
-					s0 += a
-					q0 += a * a
-				}
-				s[ch+p] += (s0 + l[1]) + (l[2] + l[3])
-				ss[ch+p] += (q0 + l[5]) + (l[6] + l[7])
-			}
-		}
-	}
-	for ; ch < len(s); ch++ {
-		a, b := sumSq(z[ch*hw : (ch+1)*hw])
-		s[ch] += a
-		ss[ch] += b
-	}
-}
+// of z, the sums of sumSq to s[ch] and ss[ch]: those of sumDot(v, v), which
+// computes the same products in the same order.
+func addPlaneSumSq(s, ss []float64, z []float32, hw int) { addPlaneSumDot(s, ss, z, z, hw) }
 
-// addPlaneSumDot is addPlaneSumSq for sumDot: it adds the sums of sumDot of
-// the planes ch of d and x to s[ch] and sx[ch].
+// addPlaneSumDot adds, for each plane ch of the len(s) planes of hw entries
+// of d and x, the sums of sumDot to s[ch] and sx[ch]: bitwise those sums
+// but for which NaN a NaN sum is, four planes at a time side by side
+// (sumDot4, with sumDot's four partial sums in the lanes of a vector), since
+// a plane's additions wait on each other.
 func addPlaneSumDot(s, sx []float64, d, x []float32, hw int) {
 	ch := 0
 	if n := hw &^ 3; useLayerAsm && n > 0 {

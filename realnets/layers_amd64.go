@@ -27,9 +27,6 @@ func reluMask8(dz, dp, xhat *float32, n int)
 func unpool2x8(r0, r1, grad *float32, idx *uint8, n, half, step int)
 
 //go:noescape
-func sumSq4(acc *[32]float64, v *float32, stride, n int)
-
-//go:noescape
 func sumDot4(acc *[32]float64, d, x *float32, stride, n int)
 
 //go:noescape

@@ -376,68 +376,12 @@ upDone:
 	VMOVUPD s, (64*p)(DI); \
 	VMOVUPD q, (64*p+32)(DI)
 
-// func sumSq4(acc *[32]float64, v *float32, stride, n int)
-// For the four planes v[p*stride:], p < 4, and i < n, n a multiple of 4:
-// acc[8p+l] and acc[8p+4+l] are sumSq's partial sums s_l and q_l of plane p
-// (float64(v[i]) and its square added in order for the i with i%4 = l),
-// the four planes side by side so that the additions of one do not wait
-// for those of another.
-TEXT ·sumSq4(SB), NOSPLIT, $0-32
-	MOVQ   acc+0(FP), DI
-	MOVQ   v+8(FP), SI
-	MOVQ   stride+16(FP), BX
-	MOVQ   n+24(FP), CX
-	SHLQ   $2, BX
-	LEAQ   (SI)(BX*1), R8
-	LEAQ   (R8)(BX*1), R9
-	LEAQ   (R9)(BX*1), R10
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	VXORPD Y4, Y4, Y4
-	VXORPD Y5, Y5, Y5
-	VXORPD Y6, Y6, Y6
-	VXORPD Y7, Y7, Y7
-	SHRQ   $2, CX
-	JZ     ssDone
-
-ssLoop:
-	VCVTPS2PD (SI), Y8
-	VCVTPS2PD (R8), Y9
-	VCVTPS2PD (R9), Y10
-	VCVTPS2PD (R10), Y11
-	VADDPD    Y8, Y0, Y0
-	VADDPD    Y9, Y1, Y1
-	VADDPD    Y10, Y2, Y2
-	VADDPD    Y11, Y3, Y3
-	VMULPD    Y8, Y8, Y8
-	VMULPD    Y9, Y9, Y9
-	VMULPD    Y10, Y10, Y10
-	VMULPD    Y11, Y11, Y11
-	VADDPD    Y8, Y4, Y4
-	VADDPD    Y9, Y5, Y5
-	VADDPD    Y10, Y6, Y6
-	VADDPD    Y11, Y7, Y7
-	ADDQ      $16, SI
-	ADDQ      $16, R8
-	ADDQ      $16, R9
-	ADDQ      $16, R10
-	DECQ      CX
-	JNZ       ssLoop
-
-ssDone:
-	SUMSTORE(Y0, Y4, 0)
-	SUMSTORE(Y1, Y5, 1)
-	SUMSTORE(Y2, Y6, 2)
-	SUMSTORE(Y3, Y7, 3)
-	VZEROUPPER
-	RET
-
 // func sumDot4(acc *[32]float64, d, x *float32, stride, n int)
-// sumSq4 for sumDot: acc[8p+l] and acc[8p+4+l] are the partial sums of
-// float64(d[i]) and of float64(d[i])*float64(x[i]) over the i with i%4 = l
-// of the planes d[p*stride:] and x[p*stride:].
+// For the four planes d[p*stride:] and x[p*stride:], p < 4, and i < n, n a
+// multiple of 4: acc[8p+l] and acc[8p+4+l] are sumDot's partial sums of
+// float64(d[i]) and of float64(d[i])*float64(x[i]) over the i with i%4 = l,
+// added in order, the four planes side by side so that the additions of one
+// do not wait for those of another.
 TEXT ·sumDot4(SB), NOSPLIT, $0-40
 	MOVQ   acc+0(FP), DI
 	MOVQ   d+8(FP), SI

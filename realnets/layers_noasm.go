@@ -20,8 +20,6 @@ func reluMask8(dz, dp, xhat *float32, n int) { panic("realnets: no assembly") }
 
 func unpool2x8(r0, r1, grad *float32, idx *uint8, n, half, step int) { panic("realnets: no assembly") }
 
-func sumSq4(acc *[32]float64, v *float32, stride, n int) { panic("realnets: no assembly") }
-
 func sumDot4(acc *[32]float64, d, x *float32, stride, n int) { panic("realnets: no assembly") }
 
 func poolSel8(gsel, xsel, grad *float32, idx *uint8, x0, x1 *float32, n, half, step int) {
